@@ -1,0 +1,34 @@
+import type { SourceConfig } from './config.js';
+import type { Logger } from './logger.js';
+import type { Account } from './model.js';
+
+/**
+ * A collector is a streaming fetch plus a pure transform. `collect` yields accounts page by page so memory stays
+ * flat however large the tenant; it throws a SourceError when the source fails after retries (a failed source is
+ * never "no accounts").
+ */
+export interface CollectContext {
+  signal: AbortSignal;
+  log: Logger;
+  /**
+   * Say a plan or permission limitation once (e.g. "sign-in activity unavailable: needs AuditLog.Read.All"): the
+   * source still completes, with activity unknown; the notice goes to the scan summary, `runs` and `doctor`.
+   */
+  notice(message: string): void;
+  now: Date;
+}
+
+export interface DoctorCheck {
+  /** e.g. "reachable", "authenticated", "sign-in activity". */
+  check: string;
+  ok: boolean;
+  /** What was found, or exactly which permission or licence is missing. */
+  detail: string;
+}
+
+export interface SourceCollector {
+  collect(context: CollectContext): AsyncIterable<Account[]>;
+  doctor(context: CollectContext): Promise<DoctorCheck[]>;
+}
+
+export type CollectorFactory<C extends SourceConfig = SourceConfig> = (config: C) => SourceCollector;

@@ -1,0 +1,312 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument, isMap, type Node } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { SEVERITIES } from './model.js';
+import { isValidTimeZone } from './time.js';
+
+/**
+ * The YAML config: parsed with line numbers so every error names file, line and field; `${VAR}` replaced from the
+ * environment after parsing (never textually, so a variable cannot inject YAML); secret fields accepted only as
+ * `${VAR}` references, and their values registered so the logger and store can redact them.
+ */
+
+const DEFAULT_CONFIG_FILE = 'zombiescan.yaml';
+
+/** Keys whose values are credentials. */
+const SECRET_KEY = /(token|secret|password|apikey)$/i;
+
+const sourceName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, "-" and "_" only (it names the source in reports)');
+
+const sourceCommon = {
+  name: sourceName,
+  /** `idp`: an identity provider, the "front door" whose accounts gate the apps. */
+  role: z.enum(['idp', 'app']).default('app'),
+  /** Give up on the source after this long; it is then marked failed, never silently short. */
+  timeoutSeconds: z.number().positive().default(300),
+};
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+export const csvSourceSchema = z.strictObject({
+  ...sourceCommon,
+  type: z.literal('csv'),
+  path: z.string().min(1),
+  delimiter: z.string().length(1).default(','),
+});
+
+export const oktaSourceSchema = z.strictObject({
+  ...sourceCommon,
+  type: z.literal('okta'),
+  orgUrl: httpUrl,
+  token: z.string().min(1),
+});
+
+export const entraSourceSchema = z.strictObject({
+  ...sourceCommon,
+  type: z.literal('entra'),
+  tenantId: z.string().min(1),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  graphUrl: httpUrl.default('https://graph.microsoft.com'),
+  authorityUrl: httpUrl.default('https://login.microsoftonline.com'),
+});
+
+export const slackSourceSchema = z.strictObject({
+  ...sourceCommon,
+  type: z.literal('slack'),
+  token: z.string().min(1),
+  /** A user token with admin scopes for team.accessLogs and the SCIM API; defaults to `token`. */
+  adminToken: z.string().min(1).optional(),
+  apiUrl: httpUrl.default('https://slack.com/api/'),
+  scimUrl: httpUrl.default('https://api.slack.com/scim/v2/'),
+});
+
+export const scimSourceSchema = z.strictObject({
+  ...sourceCommon,
+  type: z.literal('scim'),
+  baseUrl: httpUrl,
+  token: z.string().min(1),
+  /** Page size asked for; servers may return fewer. */
+  pageSize: z.number().int().positive().max(1000).default(100),
+});
+
+export const sourceSchema = z.discriminatedUnion('type', [
+  csvSourceSchema,
+  oktaSourceSchema,
+  entraSourceSchema,
+  slackSourceSchema,
+  scimSourceSchema,
+]);
+
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type CsvSourceConfig = z.infer<typeof csvSourceSchema>;
+export type OktaSourceConfig = z.infer<typeof oktaSourceSchema>;
+export type EntraSourceConfig = z.infer<typeof entraSourceSchema>;
+export type SlackSourceConfig = z.infer<typeof slackSourceSchema>;
+export type ScimSourceConfig = z.infer<typeof scimSourceSchema>;
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+
+export const ROSTER_FIELDS = [
+  'employeeId',
+  'email',
+  'name',
+  'status',
+  'workerType',
+  'hireDate',
+  'terminationDate',
+  'managerId',
+  'department',
+  'aliases',
+] as const;
+export type RosterField = (typeof ROSTER_FIELDS)[number];
+
+const rosterSchema = z.strictObject({
+  path: z.string().min(1),
+  /** Our field name -> your CSV header. A field left out uses its default header. */
+  columns: z.partialRecord(z.enum(ROSTER_FIELDS), z.string().min(1)).default({}),
+  delimiter: z.string().length(1).default(','),
+  /** A date-fns pattern such as dd/MM/yyyy; default ISO 8601 dates and date-times. */
+  dateFormat: z.string().min(1).optional(),
+});
+
+const configSchema = z.strictObject({
+  database: z.string().min(1).default('./zombiescan.db'),
+  /** When a date-only HR date takes effect. */
+  timezone: z.string().refine(isValidTimeZone, 'an IANA time zone such as Europe/Berlin').default('UTC'),
+  roster: rosterSchema,
+  identity: z
+    .strictObject({
+      domainAliases: z.record(z.string().min(1), z.string().min(1)).default({}),
+      stripPlusTags: z.boolean().default(true),
+    })
+    .default({ domainAliases: {}, stripPlusTags: true }),
+  sources: z.array(sourceSchema).default([]),
+  rules: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  serviceAccounts: z
+    .array(
+      z.strictObject({
+        source: sourceName,
+        /** Glob on login or email, `*` matches anything. */
+        login: z.string().min(1),
+        /** Declared owner's employee id. */
+        owner: z.string().min(1),
+      }),
+    )
+    .default([]),
+  exceptions: z
+    .array(
+      z.strictObject({
+        source: sourceName,
+        /** Glob on login or email, `*` matches anything. */
+        login: z.string().min(1),
+        reason: z.string().min(1),
+        owner: z.string().min(1),
+        expires: isoDate,
+        /** Limit the exception to these rules; all rules when left out. */
+        rules: z.array(z.string()).optional(),
+      }),
+    )
+    .default([]),
+  scan: z
+    .strictObject({
+      /** Largest roster shrink accepted without --accept-roster-change, as a fraction. */
+      maxRosterShrink: z.number().min(0).max(1).default(0.2),
+      failOn: z.enum(SEVERITIES).optional(),
+    })
+    .default({ maxRosterShrink: 0.2 }),
+});
+
+export type Config = z.infer<typeof configSchema> & {
+  /** Absolute path of the file it came from. */
+  file: string;
+  /** Credential values, so logs, errors and the database can redact them. */
+  secrets: string[];
+};
+
+export function resolveConfigPath(explicit: string | undefined, env = process.env): string {
+  return path.resolve(explicit ?? env.ZOMBIESCAN_CONFIG ?? DEFAULT_CONFIG_FILE);
+}
+
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    if (statSync(file).isDirectory()) throw new ConfigError(`${file}: is a directory, not a config file`);
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      code === 'ENOENT'
+        ? `${file}: no such config file (run \`zombiescan init\` to write a starter, or pass --config)`
+        : `${file}: cannot read config: ${code ?? String(error)}`,
+    );
+  }
+  return parseConfig(text, file, env);
+}
+
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    const line = lineCounter.linePos(first.pos[0]).line;
+    throw new ConfigError(`${file}:${line}: not valid YAML: ${first.message.split('\n')[0]}`);
+  }
+  const lineOf = (fieldPath: readonly PropertyKey[]): number => {
+    for (let depth = fieldPath.length; depth >= 0; depth--) {
+      const node = doc.getIn(fieldPath.slice(0, depth) as unknown[], true) as Node | undefined;
+      if (node && typeof node === 'object' && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return 1;
+  };
+  const where = (fieldPath: readonly PropertyKey[]) => `${file}:${lineOf(fieldPath)}: ${formatPath(fieldPath)}`;
+
+  const raw: unknown = doc.toJS() ?? {};
+  if (!isMap(doc.contents) && doc.contents !== null) {
+    throw new ConfigError(`${file}:1: the config must be a mapping of settings (see \`zombiescan init\`)`);
+  }
+  const secrets: string[] = [];
+  const interpolated = interpolate(raw, [], env, secrets, where);
+
+  const parsed = configSchema.safeParse(interpolated);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${where(issue.path)}: ${describeIssue(issue)}`);
+  }
+  const config = parsed.data;
+  const names = new Set<string>();
+  config.sources.forEach((source, index) => {
+    if (names.has(source.name)) {
+      throw new ConfigError(`${where(['sources', index, 'name'])}: source name "${source.name}" is used twice`);
+    }
+    names.add(source.name);
+  });
+  const baseDir = path.dirname(path.resolve(file));
+  const resolve = (p: string) => path.resolve(baseDir, p);
+  const result: Config = {
+    ...config,
+    database: resolve(config.database),
+    roster: { ...config.roster, path: resolve(config.roster.path) },
+    sources: config.sources.map((source) =>
+      source.type === 'csv' ? { ...source, path: resolve(source.path) } : source,
+    ),
+    file: path.resolve(file),
+    secrets,
+  };
+  for (const [index, entry] of config.serviceAccounts.entries()) {
+    if (!names.has(entry.source)) {
+      throw new ConfigError(`${where(['serviceAccounts', index, 'source'])}: no source named "${entry.source}"`);
+    }
+  }
+  for (const [index, entry] of config.exceptions.entries()) {
+    if (!names.has(entry.source)) {
+      throw new ConfigError(`${where(['exceptions', index, 'source'])}: no source named "${entry.source}"`);
+    }
+  }
+  ruleOptionsValidator?.(result, where);
+  return result;
+}
+
+/** Set by the rule registry so rule options are checked against each rule's own schema, with line numbers. */
+let ruleOptionsValidator: ((config: Config, where: (p: readonly PropertyKey[]) => string) => void) | undefined;
+export function setRuleOptionsValidator(validator: typeof ruleOptionsValidator): void {
+  ruleOptionsValidator = validator;
+}
+
+function interpolate(
+  value: unknown,
+  at: PropertyKey[],
+  env: NodeJS.ProcessEnv,
+  secrets: string[],
+  where: (p: readonly PropertyKey[]) => string,
+): unknown {
+  if (Array.isArray(value)) return value.map((item, index) => interpolate(item, [...at, index], env, secrets, where));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, interpolate(item, [...at, key], env, secrets, where)]),
+    );
+  }
+  const key = at[at.length - 1];
+  const isSecret = typeof key === 'string' && SECRET_KEY.test(key);
+  if (typeof value !== 'string') return value;
+  if (isSecret && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value.trim())) {
+    throw new ConfigError(
+      `${where(at)}: credentials are accepted only as an environment reference like "\${OKTA_API_TOKEN}", never written in the file`,
+    );
+  }
+  const result = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    const found = env[name];
+    if (found === undefined || found === '') {
+      throw new ConfigError(`${where(at)}: environment variable ${name} is not set`);
+    }
+    return found;
+  });
+  if (isSecret) secrets.push(result);
+  return result;
+}
+
+function formatPath(fieldPath: readonly PropertyKey[]): string {
+  if (fieldPath.length === 0) return '(top level)';
+  return fieldPath
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
+    .join('');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys')
+    return `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_union' && 'discriminator' in issue) {
+    return 'type must be one of csv, okta, entra, slack, scim';
+  }
+  return issue.message;
+}
+
+/** Checks the options object of one rule against its schema, naming the config line on error. */
+export function formatConfigPath(fieldPath: readonly PropertyKey[]): string {
+  return formatPath(fieldPath);
+}

@@ -1,0 +1,116 @@
+/**
+ * The shapes every part of zombiescan agrees on: an account from any source, a person from the HR roster,
+ * how one was matched to the other, and a finding.
+ */
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+/** One level up, never past critical: privileged accounts are worth more to an attacker. */
+export function bumpSeverity(severity: Severity): Severity {
+  return SEVERITIES[Math.min(severityRank(severity) + 1, SEVERITIES.length - 1)] ?? 'critical';
+}
+
+export const ACCOUNT_TYPES = ['human', 'guest', 'service', 'bot'] as const;
+export type AccountType = (typeof ACCOUNT_TYPES)[number];
+
+/** Every source maps onto this shape. Times are ISO 8601 UTC strings. */
+export interface Account {
+  /** Name of the configured source that holds the account. */
+  source: string;
+  /** The source's own immutable id for the account. */
+  id: string;
+  /** What the person types to sign in (may be an email). */
+  login: string | null;
+  /** Primary email, if the source has one. */
+  email: string | null;
+  /** Every email the source knows for the account (primary, secondary, proxy addresses). */
+  emails: string[];
+  /** HR employee id, when the source carries one (Okta employeeNumber, Entra employeeId, SCIM enterprise). */
+  employeeId: string | null;
+  displayName: string | null;
+  /** Can the account be used, or re-activated without an admin? */
+  enabled: boolean;
+  /** The source's own status word, kept for evidence. */
+  rawStatus: string | null;
+  type: AccountType;
+  createdAt: string | null;
+  /** Latest sign-in the source reports; null = never (only meaningful when activityKnown). */
+  lastActivityAt: string | null;
+  /** False when the source cannot tell (plan, licence or permission): inactivity rules then stay silent. */
+  activityKnown: boolean;
+  /** Holds an administrative role in this source. */
+  privileged: boolean;
+  licenses: string[];
+  /** Built-in identity that belongs to no one and cannot be disabled (Slack's USLACKBOT): never evaluated. */
+  builtIn: boolean;
+  /** Source-specific facts remediation needs (e.g. Entra onPremisesSyncEnabled). */
+  attributes: Record<string, unknown>;
+}
+
+export const HR_STATUSES = ['active', 'leave', 'terminated'] as const;
+export type HrStatus = (typeof HR_STATUSES)[number];
+
+/** One row of the HR roster. */
+export interface Person {
+  employeeId: string;
+  email: string;
+  name: string | null;
+  status: HrStatus;
+  workerType: string | null;
+  /** ISO date (yyyy-MM-dd) or null. */
+  hireDate: string | null;
+  /** As given: an ISO date (the last day) or an ISO date-time. */
+  terminationDate: string | null;
+  /**
+   * The instant access must be gone by, UTC: for a date-only termination the end of that day in the configured
+   * timezone; for a date-time, that instant.
+   */
+  terminationEffectiveAt: string | null;
+  managerId: string | null;
+  department: string | null;
+  aliases: string[];
+}
+
+export const MATCH_METHODS = ['service-account', 'employee-id', 'email', 'ambiguous', 'none'] as const;
+export type MatchMethod = (typeof MATCH_METHODS)[number];
+
+/** How an account was tied to a person. */
+export interface Match {
+  method: MatchMethod;
+  /** The owner's employee id (for service accounts: the declared owner), or null. */
+  personId: string | null;
+  /** Employee ids that matched when more than one did. */
+  candidates: string[];
+  /** The normalised value that matched (an email, an employee id, or the service-account pattern). */
+  matchedOn: string | null;
+}
+
+export const FINDING_STATUSES = ['open', 'acknowledged', 'suppressed', 'resolved', 'remediated'] as const;
+export type FindingStatus = (typeof FINDING_STATUSES)[number];
+
+/** A finding as stored and reported. */
+export interface Finding {
+  id: number;
+  rule: string;
+  severity: Severity;
+  status: FindingStatus;
+  source: string;
+  accountId: string;
+  login: string | null;
+  email: string | null;
+  displayName: string | null;
+  personId: string | null;
+  firstSeen: string;
+  lastSeen: string;
+  message: string;
+  evidence: Record<string, unknown>;
+  suppressedUntil: string | null;
+  suppressReason: string | null;
+  suppressedBy: string | null;
+  ticketKey: string | null;
+}

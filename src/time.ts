@@ -1,0 +1,29 @@
+import { TZDate } from '@date-fns/tz';
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The instant a date-only "last day" ends in `zone`: access must be gone by the end of that day, so the
+ * termination takes effect at the following midnight local time.
+ */
+export function endOfLocalDay(isoDate: string, zone: string): Date {
+  const [year, month, day] = isoDate.split('-').map(Number) as [number, number, number];
+  return new Date(new TZDate(year, month - 1, day + 1, 0, 0, 0, 0, zone).getTime());
+}
+
+/** Whole days between two instants, rounded down. */
+export function daysBetween(earlier: Date | string, later: Date): number {
+  const from = typeof earlier === 'string' ? Date.parse(earlier) : earlier.getTime();
+  return Math.floor((later.getTime() - from) / 86_400_000);
+}
+
+export function toIso(date: Date): string {
+  return date.toISOString();
+}
