@@ -1,6 +1,7 @@
 import type { SourceConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { Account } from './model.js';
+import type { RetryPolicy } from './retry.js';
 
 /**
  * A collector is a streaming fetch plus a pure transform. `collect` yields accounts page by page so memory stays
@@ -31,4 +32,15 @@ export interface SourceCollector {
   doctor(context: CollectContext): Promise<DoctorCheck[]>;
 }
 
-export type CollectorFactory<C extends SourceConfig = SourceConfig> = (config: C) => SourceCollector;
+/** What tests (and unusual deployments) may inject; production uses the defaults. */
+export interface CollectorDeps {
+  /** Shorter waits in tests; the source's own timeout still applies through the signal. */
+  retryPolicy?: Partial<RetryPolicy>;
+  /** Extra trusted CA (PEM) for https endpoints, e.g. a loopback fake's test certificate. */
+  caCertificate?: string;
+}
+
+export type CollectorFactory<C extends SourceConfig = SourceConfig> = (
+  config: C,
+  deps?: CollectorDeps,
+) => SourceCollector;
