@@ -25,6 +25,8 @@ export interface DoctorCheck {
   ok: boolean;
   /** What was found, or exactly which permission or licence is missing. */
   detail: string;
+  /** A plan or permission limitation: the source still collects, with less data (e.g. activity unknown). */
+  limitation?: boolean;
 }
 
 export interface SourceCollector {

@@ -32,7 +32,7 @@ const LEVELS: Level[] = ['debug', 'info', 'warn', 'error'];
 
 /** Human lines on a terminal, JSON lines otherwise; always on stderr so stdout stays machine output. */
 export function createLogger(options: {
-  redactor?: Redactor;
+  redact?: (text: string) => string;
   json?: boolean;
   level?: Level;
   stream?: NodeJS.WritableStream;
@@ -40,7 +40,7 @@ export function createLogger(options: {
   const stream = options.stream ?? process.stderr;
   const json = options.json ?? !(stream as NodeJS.WriteStream).isTTY;
   const minimum = LEVELS.indexOf(options.level ?? 'info');
-  const redact = (text: string) => options.redactor?.redact(text) ?? text;
+  const redact = options.redact ?? ((text: string) => text);
   const write = (level: Level, message: string, fields?: Record<string, unknown>) => {
     if (LEVELS.indexOf(level) < minimum) return;
     if (json) {

@@ -1,0 +1,64 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Finding } from '../src/model.js';
+
+/**
+ * Findings as CSV for spreadsheets. Account names come from the sources, so anyone who can set a display name
+ * could plant a formula: cells starting with = + - @ tab or CR are prefixed with a quote (OWASP CSV injection).
+ */
+const COLUMNS = [
+  'id',
+  'severity',
+  'rule',
+  'status',
+  'source',
+  'account_id',
+  'login',
+  'email',
+  'display_name',
+  'person_id',
+  'first_seen',
+  'last_seen',
+  'message',
+  'suppressed_until',
+  'suppress_reason',
+  'suppressed_by',
+  'ticket_key',
+  'evidence',
+] as const;
+
+export function neutraliseFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+export function renderFindingsCsv(findings: readonly Finding[]): string {
+  const rows = findings.map((finding) => [
+    finding.id,
+    finding.severity,
+    finding.rule,
+    finding.status,
+    finding.source,
+    finding.accountId,
+    finding.login,
+    finding.email,
+    finding.displayName,
+    finding.personId,
+    finding.firstSeen,
+    finding.lastSeen,
+    finding.message,
+    finding.suppressedUntil,
+    finding.suppressReason,
+    finding.suppressedBy,
+    finding.ticketKey,
+    JSON.stringify(finding.evidence),
+  ]);
+  return stringify(rows, {
+    header: true,
+    columns: [...COLUMNS],
+    bom: true,
+    record_delimiter: 'windows',
+    cast: {
+      string: (value) => neutraliseFormula(value),
+      number: (value) => String(value),
+    },
+  });
+}

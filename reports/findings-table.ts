@@ -1,0 +1,24 @@
+import type { Finding } from '../src/model.js';
+import { colors, paintSeverity, shortDate, table } from './terminal.js';
+
+/** `zombiescan findings`: one row per finding, most severe first, the why in the last column. */
+export function renderFindingsTable(findings: readonly Finding[], options: { color: boolean; width: number }): string {
+  const c = colors(options.color);
+  if (findings.length === 0) return 'No findings match.\n';
+  const fixed = [7, 10, 24, 10, 30, 10, 12];
+  const why = Math.max(30, options.width - fixed.reduce((a, b) => a + b, 0) - 2);
+  const view = table(['ID', 'SEVERITY', 'RULE', 'SOURCE', 'ACCOUNT', 'OWNER', 'FIRST SEEN', 'WHY'], [...fixed, why]);
+  for (const finding of findings) {
+    view.push([
+      String(finding.id),
+      paintSeverity(c, finding.severity),
+      finding.rule,
+      finding.source,
+      finding.email ?? finding.login ?? finding.accountId,
+      finding.personId ?? c.dim('none'),
+      shortDate(finding.firstSeen),
+      finding.message,
+    ]);
+  }
+  return `${view.toString()}\n${findings.length} finding${findings.length === 1 ? '' : 's'}\n`;
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { daysBetween } from '../src/time.js';
+import { isServiceLike, olderThanDays, ownedAccountPhrase, personLabel } from '../src/people.js';
+import { defineRule } from '../src/rule.js';
+
+export const rule = defineRule({
+  id: 'dormant-account',
+  title: 'Account unused for a long time',
+  severity: 'medium',
+  risk:
+    'The owner is still employed but has not signed in to this system for months, so they do not need it. An unused ' +
+    'account still carries its permissions and licences, and a takeover goes unnoticed because nobody expects ' +
+    'activity from it, or misses activity on it.',
+  remediation:
+    'Confirm with the owner or their manager that the access is no longer needed, then disable the account and ' +
+    'release its licences. If access is needed only occasionally, document an exception with an expiry.',
+  options: z.object({
+    days: z
+      .number({ error: 'expected a positive number' })
+      .int({ error: 'expected a whole number of days' })
+      .positive({ error: 'expected a positive number' })
+      .default(90)
+      .describe('Days without a sign-in after which the account of an active employee counts as dormant.'),
+  }),
+  evaluate(subject, { now, options }) {
+    const { account, owner, match } = subject;
+    // Leave is excluded: someone on parental leave is expected to be away, and their access is coming back.
+    if (owner === null || owner.status !== 'active' || account.type !== 'human' || isServiceLike(subject)) return null;
+    // Unknown activity (plan, licence or permission limits) must never read as inactivity.
+    if (!account.activityKnown || account.lastActivityAt === null) return null;
+    if (!olderThanDays(account.lastActivityAt, now, options.days)) return null;
+    const daysInactive = daysBetween(account.lastActivityAt, now);
+    return {
+      message:
+        `${personLabel(owner)} has not signed in to ${ownedAccountPhrase(account, owner)} for ${daysInactive} days ` +
+        `(last ${account.lastActivityAt.slice(0, 10)}; threshold ${options.days} days).`,
+      evidence: {
+        employeeId: owner.employeeId,
+        status: owner.status,
+        lastActivityAt: account.lastActivityAt,
+        daysInactive,
+        threshold: options.days,
+        accountStatus: account.rawStatus,
+        licenses: account.licenses,
+        matchMethod: match.method,
+        matchedOn: match.matchedOn,
+      },
+    };
+  },
+});
+
+export default rule;

@@ -1,0 +1,152 @@
+import type { Config } from './config.js';
+import type { Account, Match, Person } from './model.js';
+
+/**
+ * Ties accounts to people, in SPEC order, first hit wins: (1) a configured service account (owner from config),
+ * (2) employee id, (3) any email of the account (or its login when it is an email) against every person's email and
+ * aliases, all normalised the same way. Several people: prefer those not terminated; still several -> ambiguous.
+ */
+
+export interface IdentityOptions {
+  domainAliases: Record<string, string>;
+  stripPlusTags: boolean;
+}
+
+/** trim, lowercase, plus-tag stripping, domain aliases. Returns null for anything that is not an email. */
+export function normaliseEmail(value: string | null | undefined, options: IdentityOptions): string | null {
+  if (!value) return null;
+  const trimmed = value.trim().toLowerCase();
+  const at = trimmed.lastIndexOf('@');
+  if (at <= 0 || at === trimmed.length - 1) return null;
+  let local = trimmed.slice(0, at);
+  let domain = trimmed.slice(at + 1);
+  if (options.stripPlusTags) {
+    const plus = local.indexOf('+');
+    if (plus > 0) local = local.slice(0, plus);
+  }
+  domain = options.domainAliases[domain] ?? domain;
+  return `${local}@${domain}`;
+}
+
+/** `*` matches any run of characters; everything else is literal; case-insensitive. */
+export function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${escaped}$`, 'i');
+}
+
+interface ServicePattern {
+  source: string;
+  pattern: string;
+  regex: RegExp;
+  owner: string;
+}
+
+export class IdentityIndex {
+  private readonly byEmployeeId = new Map<string, Person>();
+  private readonly byEmail = new Map<string, Person[]>();
+  private readonly servicePatterns: ServicePattern[];
+  private readonly options: IdentityOptions;
+
+  constructor(people: readonly Person[], serviceAccounts: Config['serviceAccounts'], options: IdentityOptions) {
+    this.options = {
+      stripPlusTags: options.stripPlusTags,
+      domainAliases: Object.fromEntries(
+        Object.entries(options.domainAliases).map(([alias, domain]) => [alias.toLowerCase(), domain.toLowerCase()]),
+      ),
+    };
+    for (const person of people) {
+      this.byEmployeeId.set(employeeKey(person.employeeId), person);
+      const emails = new Set(
+        [person.email, ...person.aliases].map((email) => normaliseEmail(email, this.options)).filter(isString),
+      );
+      for (const email of emails) {
+        const list = this.byEmail.get(email);
+        if (list) list.push(person);
+        else this.byEmail.set(email, [person]);
+      }
+    }
+    this.servicePatterns = serviceAccounts.map((entry) => ({
+      source: entry.source,
+      pattern: entry.login,
+      regex: globToRegExp(entry.login),
+      owner: entry.owner,
+    }));
+  }
+
+  person(employeeId: string | null | undefined): Person | null {
+    return employeeId ? (this.byEmployeeId.get(employeeKey(employeeId)) ?? null) : null;
+  }
+
+  match(account: Account): Match {
+    for (const service of this.servicePatterns) {
+      if (service.source !== account.source) continue;
+      if (
+        (account.login && service.regex.test(account.login)) ||
+        (account.email && service.regex.test(account.email))
+      ) {
+        return { method: 'service-account', personId: service.owner, candidates: [], matchedOn: service.pattern };
+      }
+    }
+
+    if (account.employeeId) {
+      const person = this.byEmployeeId.get(employeeKey(account.employeeId));
+      if (person) {
+        return { method: 'employee-id', personId: person.employeeId, candidates: [], matchedOn: account.employeeId };
+      }
+    }
+
+    const candidates = new Map<string, Person>();
+    let matchedOn: string | null = null;
+    for (const raw of [account.email, ...account.emails, account.login]) {
+      const email = normaliseEmail(raw, this.options);
+      if (!email) continue;
+      for (const person of this.byEmail.get(email) ?? []) {
+        candidates.set(person.employeeId, person);
+        matchedOn ??= email;
+      }
+    }
+    if (candidates.size === 0) return { method: 'none', personId: null, candidates: [], matchedOn: null };
+    const chosen = pickOwner([...candidates.values()]);
+    if (chosen) {
+      return {
+        method: 'email',
+        personId: chosen.employeeId,
+        candidates: candidates.size > 1 ? [...candidates.keys()].sort() : [],
+        matchedOn,
+      };
+    }
+    const contenders = [...candidates.values()].filter((person) => person.status !== 'terminated');
+    return {
+      method: 'ambiguous',
+      personId: null,
+      candidates: contenders.map((person) => person.employeeId).sort(),
+      matchedOn,
+    };
+  }
+}
+
+/**
+ * Rehire tie-break: prefer the one record not terminated. When every candidate is terminated the owner has left
+ * whichever record it is, so the most recent departure stands for them rather than hiding a departed owner behind
+ * a low-severity "ambiguous" finding.
+ */
+function pickOwner(candidates: Person[]): Person | null {
+  if (candidates.length === 1) return candidates[0]!;
+  const notTerminated = candidates.filter((person) => person.status !== 'terminated');
+  if (notTerminated.length === 1) return notTerminated[0]!;
+  if (notTerminated.length > 1) return null;
+  return [...candidates].sort((a, b) =>
+    (b.terminationEffectiveAt ?? '9999').localeCompare(a.terminationEffectiveAt ?? '9999'),
+  )[0]!;
+}
+
+function employeeKey(id: string): string {
+  return id.trim().toUpperCase();
+}
+
+function isString(value: string | null): value is string {
+  return value !== null;
+}

@@ -1,0 +1,56 @@
+import type { Db } from './store/database.js';
+
+/** `runs --json`: SPEC shape plus the finding counts. */
+export interface RunSummary {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  status: string;
+  sources: Record<string, { status: string; accounts: number; error: string | null; notices: string[] }>;
+  findingsOpen: number | null;
+  findingsOpened: number | null;
+  findingsResolved: number | null;
+}
+
+export function listRuns(db: Db, limit = 50): RunSummary[] {
+  const runs = db
+    .prepare(
+      `SELECT id, started_at, finished_at, status, findings_open, findings_opened, findings_resolved
+       FROM runs ORDER BY id DESC LIMIT ?`,
+    )
+    .all(limit) as {
+    id: number;
+    started_at: string;
+    finished_at: string | null;
+    status: string;
+    findings_open: number | null;
+    findings_opened: number | null;
+    findings_resolved: number | null;
+  }[];
+  const sourcesOf = db.prepare(
+    'SELECT source, status, accounts, error, notices FROM run_sources WHERE run_id = ? ORDER BY source',
+  );
+  return runs.map((run) => ({
+    id: run.id,
+    startedAt: run.started_at,
+    finishedAt: run.finished_at,
+    status: run.status,
+    sources: Object.fromEntries(
+      (
+        sourcesOf.all(run.id) as {
+          source: string;
+          status: string;
+          accounts: number;
+          error: string | null;
+          notices: string;
+        }[]
+      ).map((row) => [
+        row.source,
+        { status: row.status, accounts: row.accounts, error: row.error, notices: JSON.parse(row.notices) as string[] },
+      ]),
+    ),
+    findingsOpen: run.findings_open,
+    findingsOpened: run.findings_opened,
+    findingsResolved: run.findings_resolved,
+  }));
+}

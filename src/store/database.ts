@@ -1,0 +1,49 @@
+import { closeSync, chmodSync, mkdirSync, openSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ConfigError } from '../errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) the database: file mode 0600 before SQLite touches it (it holds who left and which
+ * accounts are exposed), WAL so readers never block the scan, and every pending migration.
+ */
+export function openDatabase(file: string): Db {
+  if (file !== ':memory:') {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    try {
+      if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new ConfigError(`${file}: database path is a directory`);
+      }
+      closeSync(openSync(file, 'a', 0o600));
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      throw new ConfigError(`${file}: cannot open database: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    }
+  }
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new ConfigError(
+      `database schema version ${current} is newer than this zombiescan (${MIGRATIONS.length}): upgrade zombiescan`,
+    );
+  }
+  for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version - 1]!);
+      db.pragma(`user_version = ${version}`);
+    })();
+  }
+}

@@ -1,0 +1,181 @@
+import type { Account, AccountType, Finding, FindingStatus, Match, MatchMethod, Person, Severity } from '../model.js';
+
+/** Mapping between the shared shapes and SQLite rows (booleans as 0/1, arrays and objects as JSON). */
+
+export interface AccountRow {
+  source: string;
+  run_id: number;
+  id: string;
+  login: string | null;
+  email: string | null;
+  emails: string;
+  employee_id: string | null;
+  display_name: string | null;
+  enabled: number;
+  raw_status: string | null;
+  type: string;
+  created_at: string | null;
+  last_activity_at: string | null;
+  activity_known: number;
+  privileged: number;
+  licenses: string;
+  built_in: number;
+  attributes: string;
+  person_id: string | null;
+  match_method: string;
+  matched_on: string | null;
+  match_candidates: string;
+}
+
+export function accountToRow(account: Account, match: Match, runId: number): AccountRow {
+  return {
+    source: account.source,
+    run_id: runId,
+    id: account.id,
+    login: account.login,
+    email: account.email,
+    emails: JSON.stringify(account.emails),
+    employee_id: account.employeeId,
+    display_name: account.displayName,
+    enabled: account.enabled ? 1 : 0,
+    raw_status: account.rawStatus,
+    type: account.type,
+    created_at: account.createdAt,
+    last_activity_at: account.lastActivityAt,
+    activity_known: account.activityKnown ? 1 : 0,
+    privileged: account.privileged ? 1 : 0,
+    licenses: JSON.stringify(account.licenses),
+    built_in: account.builtIn ? 1 : 0,
+    attributes: JSON.stringify(account.attributes),
+    person_id: match.personId,
+    match_method: match.method,
+    matched_on: match.matchedOn,
+    match_candidates: JSON.stringify(match.candidates),
+  };
+}
+
+export function rowToAccount(row: AccountRow): Account {
+  return {
+    source: row.source,
+    id: row.id,
+    login: row.login,
+    email: row.email,
+    emails: JSON.parse(row.emails) as string[],
+    employeeId: row.employee_id,
+    displayName: row.display_name,
+    enabled: row.enabled === 1,
+    rawStatus: row.raw_status,
+    type: row.type as AccountType,
+    createdAt: row.created_at,
+    lastActivityAt: row.last_activity_at,
+    activityKnown: row.activity_known === 1,
+    privileged: row.privileged === 1,
+    licenses: JSON.parse(row.licenses) as string[],
+    builtIn: row.built_in === 1,
+    attributes: JSON.parse(row.attributes) as Record<string, unknown>,
+  };
+}
+
+export function rowToMatch(row: AccountRow): Match {
+  return {
+    method: row.match_method as MatchMethod,
+    personId: row.person_id,
+    matchedOn: row.matched_on,
+    candidates: JSON.parse(row.match_candidates) as string[],
+  };
+}
+
+export interface PersonRow {
+  employee_id: string;
+  email: string;
+  name: string | null;
+  status: string;
+  worker_type: string | null;
+  hire_date: string | null;
+  termination_date: string | null;
+  termination_effective_at: string | null;
+  manager_id: string | null;
+  department: string | null;
+  aliases: string;
+  run_id: number;
+}
+
+export function personToRow(person: Person, runId: number): PersonRow {
+  return {
+    employee_id: person.employeeId,
+    email: person.email,
+    name: person.name,
+    status: person.status,
+    worker_type: person.workerType,
+    hire_date: person.hireDate,
+    termination_date: person.terminationDate,
+    termination_effective_at: person.terminationEffectiveAt,
+    manager_id: person.managerId,
+    department: person.department,
+    aliases: JSON.stringify(person.aliases),
+    run_id: runId,
+  };
+}
+
+export function rowToPerson(row: PersonRow): Person {
+  return {
+    employeeId: row.employee_id,
+    email: row.email,
+    name: row.name,
+    status: row.status as Person['status'],
+    workerType: row.worker_type,
+    hireDate: row.hire_date,
+    terminationDate: row.termination_date,
+    terminationEffectiveAt: row.termination_effective_at,
+    managerId: row.manager_id,
+    department: row.department,
+    aliases: JSON.parse(row.aliases) as string[],
+  };
+}
+
+export interface FindingRow {
+  id: number;
+  rule: string;
+  source: string;
+  account_id: string;
+  severity: string;
+  status: string;
+  person_id: string | null;
+  login: string | null;
+  email: string | null;
+  display_name: string | null;
+  message: string;
+  evidence: string;
+  first_seen: string;
+  last_seen: string;
+  last_run_id: number | null;
+  status_changed_at: string;
+  suppressed_until: string | null;
+  suppress_reason: string | null;
+  suppressed_by: string | null;
+  suppression_origin: 'manual' | 'exception' | null;
+  ticket_key: string | null;
+}
+
+export function rowToFinding(row: FindingRow): Finding {
+  return {
+    id: row.id,
+    rule: row.rule,
+    severity: row.severity as Severity,
+    status: row.status as FindingStatus,
+    source: row.source,
+    accountId: row.account_id,
+    login: row.login,
+    email: row.email,
+    displayName: row.display_name,
+    personId: row.person_id,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    message: row.message,
+    evidence: JSON.parse(row.evidence) as Record<string, unknown>,
+    suppressedUntil: row.suppressed_until,
+    suppressReason: row.suppress_reason,
+    suppressedBy: row.suppressed_by,
+    ticketKey: row.ticket_key,
+  };
+}

@@ -1,0 +1,137 @@
+import { expect } from 'vitest';
+import type { Account, Match, Person } from '../../src/model.js';
+import type { Rule, RuleHit, RuleSubject } from '../../src/rule.js';
+
+/** The scan clock every rule test uses unless a case says otherwise. */
+export const NOW = new Date('2026-06-15T12:00:00.000Z');
+export const DAY_MS = 86_400_000;
+
+/** `days` days (plus `extraMs`) before NOW, as an ISO instant. */
+export function daysAgo(days: number, extraMs = 0): string {
+  return new Date(NOW.getTime() - days * DAY_MS - extraMs).toISOString();
+}
+
+export function makeAccount(overrides: Partial<Account> = {}): Account {
+  return {
+    source: 'slack',
+    id: 'U001',
+    login: 'alice',
+    email: 'alice@acme.com',
+    emails: ['alice@acme.com'],
+    employeeId: null,
+    displayName: 'Alice Smith',
+    enabled: true,
+    rawStatus: 'active',
+    type: 'human',
+    createdAt: daysAgo(400),
+    lastActivityAt: daysAgo(1),
+    activityKnown: true,
+    privileged: false,
+    licenses: [],
+    builtIn: false,
+    attributes: {},
+    ...overrides,
+  };
+}
+
+export function makePerson(overrides: Partial<Person> = {}): Person {
+  return {
+    employeeId: 'E1042',
+    email: 'alice@acme.com',
+    name: 'Alice Smith',
+    status: 'active',
+    workerType: 'employee',
+    hireDate: '2020-01-06',
+    terminationDate: null,
+    terminationEffectiveAt: null,
+    managerId: 'E1001',
+    department: 'Engineering',
+    aliases: [],
+    ...overrides,
+  };
+}
+
+/** A terminated person whose termination took effect `days` days ago. */
+export function terminatedPerson(days = 30, overrides: Partial<Person> = {}): Person {
+  const effectiveAt = daysAgo(days);
+  return makePerson({
+    status: 'terminated',
+    terminationDate: effectiveAt.slice(0, 10),
+    terminationEffectiveAt: effectiveAt,
+    ...overrides,
+  });
+}
+
+export function makeMatch(overrides: Partial<Match> = {}): Match {
+  return { method: 'email', personId: 'E1042', candidates: [], matchedOn: 'alice@acme.com', ...overrides };
+}
+
+export const NO_MATCH: Match = { method: 'none', personId: null, candidates: [], matchedOn: null };
+
+export interface SubjectParts {
+  account?: Partial<Account>;
+  /** The matched owner; `null` for none. Defaults to an active employee matched by email. */
+  owner?: Person | null;
+  match?: Partial<Match>;
+  sourceRole?: RuleSubject['sourceRole'];
+  ownerIdpAccounts?: RuleSubject['ownerIdpAccounts'];
+}
+
+/** A subject as the engine would build it: the match points at the owner unless the case says otherwise. */
+export function makeSubject(parts: SubjectParts = {}): RuleSubject {
+  const owner = parts.owner === undefined ? makePerson() : parts.owner;
+  const baseMatch = owner === null ? NO_MATCH : makeMatch({ personId: owner.employeeId, matchedOn: owner.email });
+  return {
+    account: makeAccount(parts.account),
+    sourceRole: parts.sourceRole ?? 'app',
+    match: { ...baseMatch, ...parts.match },
+    owner,
+    ownerIdpAccounts:
+      parts.ownerIdpAccounts === undefined
+        ? owner === null
+          ? null
+          : { total: 1, enabled: 1 }
+        : parts.ownerIdpAccounts,
+  };
+}
+
+/** Evaluates a rule the way the engine does: options parsed through the rule's schema so defaults apply. */
+export function evaluate(
+  rule: Rule,
+  subject: RuleSubject,
+  options: Record<string, unknown> = {},
+  now: Date = NOW,
+): RuleHit | null {
+  return rule.evaluate(subject, { now, options: rule.options.parse(options) });
+}
+
+/** One row of a rule's table. `fires: false` rows must return null. */
+export interface RuleCase {
+  name: string;
+  subject: RuleSubject;
+  fires: boolean;
+  /** Expected severity override on the hit; undefined = the rule default (no override). */
+  severity?: RuleHit['severity'];
+  options?: Record<string, unknown>;
+  now?: Date;
+}
+
+/** The identifier a reader must find in the message: the same one rules show. */
+export function accountIdentifier(subject: RuleSubject): string {
+  const { account } = subject;
+  return account.email ?? account.login ?? account.displayName ?? account.id;
+}
+
+/** Runs one table row: a firing row must carry the expected severity and name the account in its message. */
+export function expectCase(rule: Rule, row: RuleCase): RuleHit | null {
+  const hit = evaluate(rule, row.subject, row.options, row.now);
+  if (!row.fires) {
+    expect(hit).toBeNull();
+    return null;
+  }
+  expect(hit).not.toBeNull();
+  expect(hit!.severity).toBe(row.severity);
+  expect(hit!.message).toContain(accountIdentifier(row.subject));
+  expect(Object.keys(hit!.evidence).length).toBeGreaterThan(0);
+  return hit;
+}
