@@ -15,7 +15,7 @@ import { isValidTimeZone } from './time.js';
 const DEFAULT_CONFIG_FILE = 'zombiescan.yaml';
 
 /** Keys whose values are credentials. */
-const SECRET_KEY = /(token|secret|password|apikey)$/i;
+const SECRET_KEY = /(token|secret|password|apikey|signingsecret)$/i;
 
 const sourceName = z
   .string()
@@ -114,6 +114,48 @@ const rosterSchema = z.strictObject({
   dateFormat: z.string().min(1).optional(),
 });
 
+const ACTION_NAMES = ['revoke-sessions', 'disable', 'deactivate', 'remove-licenses', 'ticket', 'notify-owner'] as const;
+
+const remediationSchema = z.strictObject({
+  /** Apply the policy after each scheduled scan (`serve`). Off by default: a human approves. */
+  autoApply: z.boolean().default(false),
+  /** More actions than this in one run are refused unless `--max N`. */
+  maxActionsPerRun: z.number().int().positive().default(25),
+  /** Per rule id, the ordered actions; rules left out use the built-in defaults. */
+  policy: z.record(z.string(), z.array(z.enum(ACTION_NAMES)).min(1)).default({}),
+});
+
+const ticketsSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('jira'),
+    baseUrl: httpUrl,
+    email: z.string().min(1),
+    apiToken: z.string().min(1),
+    project: z.string().min(1),
+    issueType: z.string().min(1).default('Task'),
+    /** Extra labels on every ticket (zombiescan always adds its own finding label). */
+    labels: z.array(z.string()).default([]),
+  }),
+  z.strictObject({
+    type: z.literal('webhook'),
+    url: httpUrl,
+    /** Sent as `Authorization: Bearer …` when set. */
+    token: z.string().min(1).optional(),
+  }),
+]);
+
+const slackNotifySchema = z.strictObject({
+  /** Bot token (xoxb-) with chat:write, users:read, users:read.email. */
+  token: z.string().min(1),
+  /** Channel id (C…) the digest goes to. */
+  channel: z.string().min(1),
+  /** Signing secret of the Slack app: verifies button clicks on POST /slack/actions. */
+  signingSecret: z.string().min(1).optional(),
+  /** Slack user ids (U…) allowed to suppress or approve. */
+  reviewers: z.array(z.string().min(1)).default([]),
+  apiUrl: httpUrl.default('https://slack.com/api/'),
+});
+
 const configSchema = z.strictObject({
   database: z.string().min(1).default('./zombiescan.db'),
   /** When a date-only HR date takes effect. */
@@ -152,6 +194,32 @@ const configSchema = z.strictObject({
       }),
     )
     .default([]),
+  remediation: remediationSchema.default({ autoApply: false, maxActionsPerRun: 25, policy: {} }),
+  /** Where `ticket` actions go; without it they are refused with a clear reason. */
+  tickets: ticketsSchema.optional(),
+  /** The findings digest and the review buttons. */
+  slack: slackNotifySchema.optional(),
+  schedule: z
+    .strictObject({
+      /** node-cron expression, evaluated in `timezone`. */
+      cron: z.string().min(1).default('0 2 * * *'),
+    })
+    .default({ cron: '0 2 * * *' }),
+  serve: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Public URL of the reports folder, linked from the Slack digest. */
+      reportsUrl: httpUrl.optional(),
+    })
+    .default({ host: '127.0.0.1', port: 8080 }),
+  licenses: z
+    .strictObject({
+      /** Monthly price per licence SKU (id or name as the source reports it). */
+      prices: z.record(z.string(), z.number().nonnegative()).default({}),
+      currency: z.string().length(3).default('USD'),
+    })
+    .default({ prices: {}, currency: 'USD' }),
   scan: z
     .strictObject({
       /** Largest roster shrink accepted without --accept-roster-change, as a fraction. */
