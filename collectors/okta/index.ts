@@ -1,0 +1,276 @@
+import { Client, type Collection, type User } from '@okta/okta-sdk-nodejs';
+import type { CollectContext, CollectorDeps, CollectorFactory, DoctorCheck } from '../../src/collector.js';
+import type { OktaSourceConfig } from '../../src/config.js';
+import { SourceError } from '../../src/errors.js';
+import type { Account } from '../../src/model.js';
+import { describeOktaError, OktaCallFailure, OktaRequestExecutor, rateLimitReserve } from './http.js';
+import { oktaUserToAccount } from './transform.js';
+
+/**
+ * Okta collector over the official SDK (@okta/okta-sdk-nodejs). One scan:
+ * 1. GET /api/v1/iam/assignees/users (every user holding an admin role) -> the set of privileged ids. Without
+ *    permission (403) the scan goes on with privileged=false for everyone and says so once.
+ * 2. GET /api/v1/users, page by page: the plain list, which omits DEPROVISIONED users;
+ * 3. then GET /api/v1/users?filter=status eq "DEPROVISIONED" for those. `filter` reads current data, unlike the
+ *    eventually consistent `search` index. Running it second means a user deprovisioned mid-scan shows up in one
+ *    list or both, never neither; ids already yielded are skipped, so each user comes out exactly once.
+ * Pages are yielded as they arrive; only the ids are kept across pages.
+ */
+
+/** Users API: default and maximum page size. */
+const USERS_PAGE_SIZE = 200;
+const USERS_PATH = '/api/v1/users';
+/** Role assignees API: its documented default page size. */
+const ADMINS_PAGE_SIZE = 100;
+
+const USER_LISTINGS: { label: string; filter?: string }[] = [
+  { label: 'users' },
+  { label: 'deprovisioned users', filter: 'status eq "DEPROVISIONED"' },
+];
+
+const ADMIN_PERMISSION_HINT =
+  "the API token's admin needs a role that can view administrator assignments (Read-Only Administrator or higher; " +
+  'OAuth service apps: okta.roles.read)';
+const USERS_PERMISSION_HINT =
+  "the API token's admin needs a role that can view users (Read-Only Administrator or higher; OAuth: okta.users.read)";
+
+export const createOktaCollector: CollectorFactory<OktaSourceConfig> = (config, deps = {}) => ({
+  collect: (context) => collectOktaAccounts(config, deps, context),
+  doctor: (context) => doctorOkta(config, deps, context),
+});
+
+async function* collectOktaAccounts(
+  config: OktaSourceConfig,
+  deps: CollectorDeps,
+  context: CollectContext,
+): AsyncGenerator<Account[]> {
+  const session = openSession(config, deps, context);
+  const started = Date.now();
+  try {
+    const privilegedIds = await readPrivilegedIds(session.client, config, context);
+    const seen = new Set<string>();
+    for (const listing of USER_LISTINGS) {
+      const collection = await session.client.userApi.listUsers({ limit: USERS_PAGE_SIZE, filter: listing.filter });
+      for await (const users of serverPages(collection)) {
+        const accounts: Account[] = [];
+        for (const user of users) {
+          if (!user.id || seen.has(user.id)) continue;
+          seen.add(user.id);
+          accounts.push(oktaUserToAccount(user, config.name, privilegedIds));
+        }
+        context.log.debug(`okta ${config.name}: ${listing.label}: page of ${users.length}`, { total: seen.size });
+        if (accounts.length > 0) yield accounts;
+      }
+    }
+    context.log.info(`okta ${config.name}: collected ${seen.size} users`, {
+      privileged: privilegedIds.size,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+    });
+  } catch (error) {
+    throw session.toSourceError(error);
+  }
+}
+
+async function doctorOkta(
+  config: OktaSourceConfig,
+  deps: CollectorDeps,
+  context: CollectContext,
+): Promise<DoctorCheck[]> {
+  const session = openSession(config, deps, context);
+  const checks: DoctorCheck[] = [];
+  const notChecked = (names: string[], why: string) =>
+    names.forEach((check) => checks.push({ check, ok: false, detail: `not checked: ${why}` }));
+
+  try {
+    const collection = await session.client.userApi.listUsers({ limit: 1 });
+    await collection.next();
+    checks.push({ check: 'reachable', ok: true, detail: `${config.orgUrl} answered` });
+    checks.push({ check: 'authenticated', ok: true, detail: 'API token accepted' });
+    checks.push({ check: 'users readable', ok: true, detail: 'GET /api/v1/users works' });
+  } catch (error) {
+    const failure = session.toSourceError(error).message;
+    const status = httpStatusOf(error);
+    const answered = `${config.orgUrl} answered`;
+    if (status === null || status === 404) {
+      checks.push({ check: 'reachable', ok: false, detail: failure });
+      notChecked(['authenticated', 'users readable', 'admin roles readable'], 'not reachable');
+    } else if (status === 401) {
+      checks.push({ check: 'reachable', ok: true, detail: answered });
+      checks.push({ check: 'authenticated', ok: false, detail: failure });
+      notChecked(['users readable', 'admin roles readable'], 'not authenticated');
+    } else if (status === 403) {
+      checks.push({ check: 'reachable', ok: true, detail: answered });
+      checks.push({ check: 'authenticated', ok: true, detail: 'API token accepted' });
+      checks.push({ check: 'users readable', ok: false, detail: failure });
+      notChecked(['admin roles readable'], 'users not readable');
+    } else {
+      // Rate limited or a server error: Okta answered but could not say whether the token is good.
+      checks.push({ check: 'reachable', ok: true, detail: answered });
+      notChecked(['authenticated', 'users readable', 'admin roles readable'], failure);
+    }
+    return checks;
+  }
+
+  try {
+    await session.client.roleAssignmentApi.listUsersWithRoleAssignments({ limit: 1 });
+    checks.push({
+      check: 'admin roles readable',
+      ok: true,
+      detail: 'admin role assignments readable: privileged known',
+    });
+  } catch (error) {
+    const detail =
+      httpStatusOf(error) === 403
+        ? `cannot read admin role assignments (${describeError(error)}): every account will be privileged=false; ${ADMIN_PERMISSION_HINT}`
+        : session.toSourceError(error).message;
+    checks.push({ check: 'admin roles readable', ok: false, detail });
+  }
+
+  const window = session.executor.governor.window(USERS_PATH);
+  if (window) {
+    checks.push({
+      check: 'rate limit',
+      ok: true,
+      detail:
+        `users API: ${window.remaining} of ${window.limit} calls left in the current window; ` +
+        `scans pause when ${rateLimitReserve(window.limit)} or fewer remain`,
+    });
+  }
+  return checks;
+}
+
+interface OktaSession {
+  client: Client;
+  executor: OktaRequestExecutor;
+  /** The one place SDK, transport and abort errors become SourceErrors (or the caller's own abort reason). */
+  toSourceError(error: unknown): SourceError;
+}
+
+function openSession(config: OktaSourceConfig, deps: CollectorDeps, context: CollectContext): OktaSession {
+  const deadline = AbortSignal.timeout(config.timeoutSeconds * 1000);
+  const signal = AbortSignal.any([context.signal, deadline]);
+  const executor = new OktaRequestExecutor({
+    signal,
+    log: context.log,
+    policy: deps.retryPolicy,
+    requestTimeoutMs: config.timeoutSeconds * 1000,
+  });
+  const client = new Client({
+    orgUrl: config.orgUrl.replace(/\/+$/, ''),
+    token: config.token,
+    // Set explicitly: the SDK would otherwise take OKTA_CLIENT_AUTHORIZATIONMODE from the environment.
+    authorizationMode: 'SSWS',
+    // The default cache middleware would serve stale reads.
+    cacheMiddleware: null,
+    requestExecutor: executor,
+  });
+  const fail = (message: string, kind: SourceError['kind']) =>
+    new SourceError(config.name, redact(message, config.token), kind);
+
+  return {
+    client,
+    executor,
+    toSourceError(error) {
+      if (error instanceof SourceError) return error;
+      if (context.signal.aborted) {
+        const reason: unknown = context.signal.reason;
+        if (reason instanceof DOMException && reason.name === 'TimeoutError') {
+          return fail('collection timed out', 'timeout');
+        }
+        // The caller stopped us: hand its own reason back rather than calling it a source failure.
+        throw reason;
+      }
+      if (deadline.aborted) return fail(`gave up after ${config.timeoutSeconds}s (timeoutSeconds)`, 'timeout');
+      if (error instanceof OktaCallFailure) {
+        const retried = error.kind === 'rate-limit' ? 'still rate limited after waiting' : 'failed after retries';
+        return fail(`${retried}: ${error.message}`, error.kind);
+      }
+      const status = httpStatusOf(error);
+      if (status === 401) {
+        return fail(
+          `authentication failed (${describeError(error)}): the API token is wrong or revoked, or its admin is deactivated`,
+          'auth',
+        );
+      }
+      if (status === 403) return fail(`permission denied (${describeError(error)}): ${USERS_PERMISSION_HINT}`, 'auth');
+      if (status === 404) {
+        return fail(`${describeError(error)} from ${config.orgUrl}: is orgUrl the Okta org's URL?`, 'config');
+      }
+      if (status !== null) return fail(describeError(error), 'server');
+      return fail(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, 'data');
+    },
+  };
+}
+
+async function readPrivilegedIds(
+  client: Client,
+  config: OktaSourceConfig,
+  context: CollectContext,
+): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let after: string | undefined;
+  try {
+    do {
+      const page = await client.roleAssignmentApi.listUsersWithRoleAssignments({ after, limit: ADMINS_PAGE_SIZE });
+      for (const user of page.value ?? []) if (user.id) ids.add(user.id);
+      const next = cursorOf(page._links?.next?.href);
+      // A cursor that does not move would loop forever; treat it as the end.
+      after = next !== after ? next : undefined;
+    } while (after);
+  } catch (error) {
+    if (httpStatusOf(error) !== 403) throw error;
+    context.notice(
+      `okta ${config.name}: admin role assignments unreadable (${describeError(error)}), so no account is marked ` +
+        `privileged; ${ADMIN_PERMISSION_HINT}`,
+    );
+    return new Set();
+  }
+  return ids;
+}
+
+/** Yields the users of each page the server returned, as it arrives (the SDK's collection iterates item by item). */
+async function* serverPages(collection: Collection<User>): AsyncGenerator<User[]> {
+  let page: User[] = [];
+  for (;;) {
+    const step = await collection.next();
+    if (step.value) page.push(step.value);
+    if (page.length > 0 && (step.done || collection.currentItems.length === 0)) {
+      yield page;
+      page = [];
+    }
+    if (step.done) return;
+  }
+}
+
+function cursorOf(href: string | undefined): string | undefined {
+  if (!href) return undefined;
+  try {
+    return new URL(href).searchParams.get('after') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The HTTP status of an SDK error (OktaApiError, HttpError) or of our own final failure; null for anything else. */
+function httpStatusOf(error: unknown): number | null {
+  if (error instanceof OktaCallFailure) return error.status;
+  if (error && typeof error === 'object' && 'status' in error && typeof error.status === 'number') {
+    return error.status;
+  }
+  return null;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof OktaCallFailure) return error.message;
+  const status = httpStatusOf(error);
+  if (status === null) return error instanceof Error ? error.message : String(error);
+  const { errorCode, errorSummary } = error as { errorCode?: unknown; errorSummary?: unknown };
+  return describeOktaError(status, {
+    errorCode: typeof errorCode === 'string' ? errorCode : undefined,
+    errorSummary: typeof errorSummary === 'string' ? errorSummary : undefined,
+  });
+}
+
+function redact(message: string, token: string): string {
+  return token.length >= 4 ? message.split(token).join('[redacted]') : message;
+}

@@ -1,0 +1,381 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A loopback fake of the Okta Management API, as much as the collector uses, behaving like the real one:
+ * - SSWS auth: anything but `Authorization: SSWS <token>` gets 401 E0000011;
+ * - GET /api/v1/users: `limit` (default and maximum 200), opaque `after` cursor, absolute Link headers
+ *   (rel="self" and, after a full page, rel="next" — which may lead to an empty last page, as Okta's does);
+ *   the plain list hides DEPROVISIONED users; `filter` and `search` accept `status eq "X"` terms joined by `or`
+ *   (filter values are case-sensitive, search values are not) and then include DEPROVISIONED matches;
+ * - GET /api/v1/iam/assignees/users: users holding an admin role, `{ value: [{id, orn, _links}], _links: {next} }`,
+ *   cursor in the body's next link; 403 E0000006 when the token may not read roles;
+ * - every response carries Date, X-Okta-Request-Id and X-Rate-Limit-Limit/Remaining/Reset (epoch seconds) for its
+ *   endpoint's fixed window; past the window's limit: 429 E0000047;
+ * - injectable faults (429, 401, 5xx, dropped connections) for the next N matching calls, and a request log.
+ */
+
+export const OKTA_FAKE_TOKEN = '00FakeOktaApiToken-s3cr3t-0123456789';
+
+export interface OktaFakeUser {
+  id: string;
+  status: string;
+  created: string;
+  activated: string | null;
+  statusChanged: string | null;
+  lastLogin: string | null;
+  lastUpdated: string;
+  passwordChanged: string | null;
+  type: { id: string };
+  profile: Record<string, string | null>;
+  credentials: Record<string, unknown>;
+  _links: Record<string, { href: string }>;
+}
+
+export interface OktaFakeRateLimit {
+  /** Calls allowed per window, per endpoint. */
+  requests: number;
+  windowSeconds: number;
+}
+
+export interface OktaFakeOptions {
+  token?: string;
+  /** The org's users, or a function making them from the fake's orgUrl (their _links are absolute). */
+  users?: OktaFakeUser[] | ((orgUrl: string) => OktaFakeUser[]);
+  /** Ids of users holding an admin role. */
+  adminIds?: string[];
+  /** The token's admin may not read role assignments: 403 on /api/v1/iam/assignees/users. */
+  adminsForbidden?: boolean;
+  /** Default: 10,000 calls a minute, never reached by tests that do not set it. */
+  rateLimit?: OktaFakeRateLimit;
+}
+
+export interface OktaFakeFault {
+  /** 429, 401, 403, 500, 502, 503...; 0 drops the connection without an answer. */
+  status: number;
+  /** How many matching calls fail (default 1). */
+  times?: number;
+  /** Only calls to this path (default: any). */
+  path?: string;
+  /** For 429: X-Rate-Limit-Reset this many seconds after the current second (default 1). */
+  resetInSeconds?: number;
+}
+
+export interface OktaFakeRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  /** Local time the request arrived, epoch ms. */
+  at: number;
+  /** X-Rate-Limit-Reset sent with a 429, epoch seconds. */
+  rateLimitReset?: number;
+  /** The answer came from an injected fault. */
+  injected: boolean;
+}
+
+export interface OktaFakeState {
+  users: OktaFakeUser[];
+  adminIds: Set<string>;
+  adminsForbidden: boolean;
+  requests: OktaFakeRequest[];
+  /** Bugs in the fake itself, answered with a 500; tests can assert there were none. */
+  serverErrors: unknown[];
+  inject(fault: OktaFakeFault): void;
+  setStatus(userId: string, status: string): void;
+}
+
+export interface OktaFake {
+  orgUrl: string;
+  state: OktaFakeState;
+  close(): Promise<void>;
+}
+
+const USERS_PATH = '/api/v1/users';
+const ASSIGNEES_PATH = '/api/v1/iam/assignees/users';
+const USERS_MAX_LIMIT = 200;
+const ASSIGNEES_DEFAULT_LIMIT = 100;
+const ORG_ID = '00o1fakeorg0000000000';
+
+const ERRORS = {
+  E0000011: { status: 401, summary: 'Invalid token provided' },
+  E0000006: { status: 403, summary: 'You do not have permission to perform the requested action' },
+  E0000047: { status: 429, summary: 'API call exceeded rate limit due to too many requests.' },
+  E0000009: { status: 500, summary: 'Internal Server Error' },
+  E0000031: { status: 400, summary: 'Invalid search criteria.' },
+  E0000007: { status: 404, summary: 'Not found: Resource not found' },
+} as const;
+type ErrorCode = keyof typeof ERRORS;
+
+export async function startOktaFake(options: OktaFakeOptions = {}): Promise<OktaFake> {
+  const token = options.token ?? OKTA_FAKE_TOKEN;
+  const rateLimit = options.rateLimit ?? { requests: 10_000, windowSeconds: 60 };
+  const faults: Required<OktaFakeFault>[] = [];
+  const windows = new Map<string, { resetAt: number; used: number }>();
+  let orgUrl = '';
+
+  const state: OktaFakeState = {
+    users: [],
+    adminIds: new Set(options.adminIds ?? []),
+    adminsForbidden: options.adminsForbidden ?? false,
+    requests: [],
+    serverErrors: [],
+    inject(fault) {
+      faults.push({ times: 1, path: '', resetInSeconds: 1, ...fault });
+    },
+    setStatus(userId, status) {
+      const user = state.users.find((candidate) => candidate.id === userId);
+      if (!user) throw new Error(`no user ${userId}`);
+      user.status = status;
+      user.statusChanged = new Date().toISOString();
+    },
+  };
+
+  const server = createServer((request, response) => {
+    try {
+      handle(request, response);
+    } catch (error) {
+      state.serverErrors.push(error);
+      if (!response.headersSent) sendError(response, 'E0000009');
+    }
+  });
+
+  function handle(request: IncomingMessage, response: ServerResponse): void {
+    const url = new URL(request.url ?? '/', orgUrl);
+    const now = Date.now();
+    const logged: OktaFakeRequest = {
+      method: request.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      status: 0,
+      at: now,
+      injected: false,
+    };
+    state.requests.push(logged);
+    response.on('finish', () => (logged.status = response.statusCode));
+    response.setHeader('Date', new Date(now).toUTCString());
+    response.setHeader('X-Okta-Request-Id', randomUUID());
+
+    const fault = takeFault(url.pathname);
+    if (fault) {
+      logged.injected = true;
+      if (fault.status === 0) {
+        request.socket.destroy();
+        return;
+      }
+      if (fault.status === 429) {
+        const reset = Math.floor(now / 1000) + fault.resetInSeconds;
+        logged.rateLimitReset = reset;
+        setRateLimitHeaders(response, rateLimit.requests, 0, reset);
+        return sendError(response, 'E0000047');
+      }
+      const code = (Object.keys(ERRORS) as ErrorCode[]).find((key) => ERRORS[key].status === fault.status);
+      if (code) return sendError(response, code);
+      // Gateways in front of Okta answer 502/503 with HTML, not an Okta error body.
+      response.writeHead(fault.status, { 'Content-Type': 'text/html' });
+      response.end(`<html><body><h1>${fault.status} Service Unavailable</h1></body></html>`);
+      return;
+    }
+
+    const window = countCall(url.pathname, now);
+    const remaining = Math.max(0, rateLimit.requests - window.used);
+    setRateLimitHeaders(response, rateLimit.requests, remaining, window.resetAt);
+    if (window.used > rateLimit.requests) {
+      logged.rateLimitReset = window.resetAt;
+      return sendError(response, 'E0000047');
+    }
+
+    if (request.headers.authorization !== `SSWS ${token}`) return sendError(response, 'E0000011');
+    if (request.method !== 'GET') return sendError(response, 'E0000007');
+    if (url.pathname === USERS_PATH) return listUsers(url, response);
+    if (url.pathname === ASSIGNEES_PATH) return listAssignees(url, response);
+    return sendError(response, 'E0000007');
+  }
+
+  function takeFault(path: string): Required<OktaFakeFault> | undefined {
+    const index = faults.findIndex((fault) => fault.path === '' || fault.path === path);
+    if (index < 0) return undefined;
+    const fault = faults[index]!;
+    fault.times--;
+    if (fault.times <= 0) faults.splice(index, 1);
+    return fault;
+  }
+
+  /** Fixed windows per endpoint, starting at the first call; a window ends at the whole second it announces. */
+  function countCall(path: string, now: number): { resetAt: number; used: number } {
+    let window = windows.get(path);
+    if (!window || now >= window.resetAt * 1000) {
+      window = { resetAt: Math.ceil((now + rateLimit.windowSeconds * 1000) / 1000), used: 0 };
+      windows.set(path, window);
+    }
+    window.used++;
+    return window;
+  }
+
+  function listUsers(url: URL, response: ServerResponse): void {
+    const filter = url.searchParams.get('filter');
+    const search = url.searchParams.get('search');
+    if (filter !== null && search !== null) return sendError(response, 'E0000031');
+    let matches: (user: OktaFakeUser) => boolean = (user) => user.status !== 'DEPROVISIONED';
+    const expression = filter ?? search;
+    if (expression !== null) {
+      const statuses = parseStatusExpression(expression);
+      if (!statuses) return sendError(response, 'E0000031');
+      matches =
+        filter !== null
+          ? (user) => statuses.includes(user.status)
+          : (user) => statuses.some((status) => status.toUpperCase() === user.status.toUpperCase());
+    }
+    const limit = pageLimit(url.searchParams.get('limit'), USERS_MAX_LIMIT, USERS_MAX_LIMIT);
+    const after = url.searchParams.get('after');
+    const sorted = [...state.users].sort((a, b) => compareIds(a.id, b.id));
+    const page: OktaFakeUser[] = [];
+    for (const user of sorted) {
+      if (page.length === limit) break;
+      if (after !== null && compareIds(user.id, decodeCursor(after)) <= 0) continue;
+      if (matches(user)) page.push(user);
+    }
+    const links = [`<${orgUrl}${USERS_PATH}${url.search}>; rel="self"`];
+    if (page.length === limit) {
+      const next = new URLSearchParams(url.searchParams);
+      next.set('after', encodeCursor(page[page.length - 1]!.id));
+      links.push(`<${orgUrl}${USERS_PATH}?${next.toString()}>; rel="next"`);
+    }
+    // Okta sends each link in a header of its own.
+    response.setHeader('Link', links);
+    sendJson(response, 200, page);
+  }
+
+  function listAssignees(url: URL, response: ServerResponse): void {
+    if (state.adminsForbidden) return sendError(response, 'E0000006');
+    const limit = pageLimit(url.searchParams.get('limit'), ASSIGNEES_DEFAULT_LIMIT, ASSIGNEES_DEFAULT_LIMIT);
+    const after = url.searchParams.get('after');
+    const ids = [...state.adminIds].sort(compareIds).filter((id) => after === null || compareIds(id, after) > 0);
+    const page = ids.slice(0, limit);
+    const body: Record<string, unknown> = {
+      value: page.map((id) => ({
+        id,
+        orn: `orn:okta:directory:${ORG_ID}:users:${id}`,
+        _links: {
+          self: { href: `${orgUrl}${USERS_PATH}/${id}` },
+          roles: { href: `${orgUrl}${USERS_PATH}/${id}/roles` },
+        },
+      })),
+      _links: {},
+    };
+    if (ids.length > page.length) {
+      body._links = { next: { href: `${orgUrl}${ASSIGNEES_PATH}?after=${page[page.length - 1]}&limit=${limit}` } };
+    }
+    sendJson(response, 200, body);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  orgUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.users = typeof options.users === 'function' ? options.users(orgUrl) : [...(options.users ?? [])];
+
+  return {
+    orgUrl,
+    state,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/** `status eq "A" or status eq "B"` -> ['A', 'B']; anything else -> null (400 E0000031, as Okta answers). */
+export function parseStatusExpression(expression: string): string[] | null {
+  const statuses: string[] = [];
+  for (const term of expression.trim().split(/\s+or\s+/i)) {
+    const match = /^\(?\s*status\s+eq\s+"([A-Za-z_]+)"\s*\)?$/i.exec(term.trim());
+    if (!match) return null;
+    statuses.push(match[1]!);
+  }
+  return statuses;
+}
+
+function pageLimit(raw: string | null, fallback: number, maximum: number): number {
+  const parsed = raw === null ? fallback : Number.parseInt(raw, 10);
+  return Number.isFinite(parsed) && parsed > 0 ? Math.min(parsed, maximum) : fallback;
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Okta's cursors are opaque; so are the fake's, so a client that builds its own cannot pass. */
+function encodeCursor(id: string): string {
+  return Buffer.from(id).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  return Buffer.from(cursor, 'base64url').toString();
+}
+
+function setRateLimitHeaders(response: ServerResponse, limit: number, remaining: number, reset: number): void {
+  response.setHeader('X-Rate-Limit-Limit', String(limit));
+  response.setHeader('X-Rate-Limit-Remaining', String(remaining));
+  response.setHeader('X-Rate-Limit-Reset', String(reset));
+}
+
+function sendError(response: ServerResponse, code: ErrorCode): void {
+  sendJson(response, ERRORS[code].status, {
+    errorCode: code,
+    errorSummary: ERRORS[code].summary,
+    errorLink: code,
+    errorId: `oae${randomUUID().replace(/-/g, '').slice(0, 19)}`,
+    errorCauses: [],
+  });
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+export interface MakeOktaUserOptions {
+  status?: string;
+  profile?: Record<string, string | null>;
+  created?: string;
+  lastLogin?: string | null;
+}
+
+/** A user shaped like the Users API returns it; ids look like Okta's (00u + 17 characters) and sort by index. */
+export function makeOktaUser(orgUrl: string, index: number, options: MakeOktaUserOptions = {}): OktaFakeUser {
+  const id = `00u${String(index).padStart(10, '0')}FAKE0a7`;
+  const created = options.created ?? '2023-01-15T09:30:00.000Z';
+  const status = options.status ?? 'ACTIVE';
+  const login = `user${index}@example.com`;
+  return {
+    id,
+    status,
+    created,
+    activated: status === 'STAGED' ? null : created,
+    statusChanged: created,
+    lastLogin: options.lastLogin === undefined ? '2026-10-01T08:00:00.000Z' : options.lastLogin,
+    lastUpdated: created,
+    passwordChanged: status === 'STAGED' ? null : created,
+    type: { id: 'oty1fakeusertype0000' },
+    profile: {
+      firstName: 'User',
+      lastName: String(index),
+      mobilePhone: null,
+      secondEmail: null,
+      login,
+      email: login,
+      ...options.profile,
+    },
+    credentials: {
+      password: {},
+      emails: [{ value: login, status: 'VERIFIED', type: 'PRIMARY' }],
+      provider: { type: 'OKTA', name: 'OKTA' },
+    },
+    _links: { self: { href: `${orgUrl}${USERS_PATH}/${id}` } },
+  };
+}
