@@ -1,0 +1,389 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import * as prettier from 'prettier';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { parseConfig, type Config } from '../../src/config.js';
+import { bumpSeverity, type Severity } from '../../src/model.js';
+import { endOfLocalDay } from '../../src/time.js';
+import { DEFAULT_DEMO_ANCHOR, generateDemo } from '../../src/demo/generate.js';
+import {
+  DEMO_DATA_FILES,
+  daysSinceAnchor,
+  demoDataDir,
+  prepareDemo,
+  readDemoAnchor,
+  shiftIsoDate,
+  type DemoExpected,
+} from '../../src/demo/prepare.js';
+
+const RULE_IDS = [
+  'ambiguous-owner',
+  'dormant-account',
+  'idp-disabled-app-active',
+  'never-logged-in',
+  'orphan-account',
+  'past-end-date',
+  'stale-guest',
+  'terminated-still-active',
+  'unowned-service-account',
+];
+const DAY_MS = 86_400_000;
+/** Written out here, not imported, so a column the shifter forgets fails the test. */
+const DATE_COLUMNS = ['hire_date', 'termination_date', 'created_at', 'last_login_at'];
+
+const dataDir = demoDataDir();
+const anchor = readDemoAnchor(dataDir);
+const committed = (name: string) => readFileSync(path.join(dataDir, name), 'utf8');
+const readCsv = (text: string) => parse(text) as string[][];
+const readRecords = (text: string) => parse(text, { columns: true }) as Record<string, string>[];
+const expected = JSON.parse(committed('expected.json')) as DemoExpected;
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'zombiescan-demo-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function addDays(isoDate: string, days: number): string {
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+describe('demo generator', () => {
+  it('regenerates the committed files byte for byte (the data never drifts from the generator)', () => {
+    expect(anchor).toBe(DEFAULT_DEMO_ANCHOR);
+    const files = generateDemo({ anchor });
+    expect(Object.keys(files).sort()).toEqual([...DEMO_DATA_FILES, 'expected.json', 'anchor.txt'].sort());
+    for (const [name, content] of Object.entries(files)) expect(content, name).toBe(committed(name));
+  });
+
+  it('draws different filler from a different seed', () => {
+    expect(generateDemo({ anchor, seed: 7 })['hr.csv']).not.toBe(committed('hr.csv'));
+  });
+
+  it('refuses an anchor that is not a date', () => {
+    expect(() => generateDemo({ anchor: '26/11/2026' })).toThrow(/YYYY-MM-DD/);
+  });
+
+  it('writes YAML and JSON that pass the repository prettier check', async () => {
+    for (const name of ['zombiescan.yaml', 'expected.json']) {
+      const filepath = path.join(dataDir, name);
+      const options = await prettier.resolveConfig(filepath);
+      expect(await prettier.check(committed(name), { ...options, filepath }), name).toBe(true);
+    }
+  });
+});
+
+interface RosterRow {
+  employee_id: string;
+  email: string;
+  name: string;
+  status: string;
+  worker_type: string;
+  termination_date: string;
+  manager_id: string;
+  department: string;
+}
+
+describe('demo roster', () => {
+  const people = readRecords(committed('hr.csv')) as unknown as RosterRow[];
+  const ids = new Set(people.map((person) => person.employee_id));
+
+  it('has a mid-size company with unique employee ids and managers who exist', () => {
+    expect(people.length).toBeGreaterThanOrEqual(230);
+    expect(people.length).toBeLessThanOrEqual(270);
+    expect(ids.size).toBe(people.length);
+    for (const person of people) if (person.manager_id) expect(ids.has(person.manager_id), person.email).toBe(true);
+    expect(people.filter((person) => person.manager_id === '').map((person) => person.name)).toEqual([
+      'Helen Ashworth',
+    ]);
+  });
+
+  it('looks like a real company: varied names, ten departments, about one in ten left this year', () => {
+    expect(new Set(people.map((person) => person.name.split(' ')[0])).size).toBeGreaterThan(80);
+    expect(new Set(people.map((person) => person.department)).size).toBe(10);
+    const leftThisYear = people.filter(
+      (person) =>
+        person.status === 'terminated' &&
+        person.termination_date <= anchor &&
+        person.termination_date > addDays(anchor, -365),
+    );
+    expect(leftThisYear.length / people.length).toBeGreaterThan(0.07);
+    expect(leftThisYear.length / people.length).toBeLessThan(0.13);
+    expect(people.filter((person) => person.status === 'leave').length).toBeGreaterThanOrEqual(3);
+    expect(people.some((person) => person.worker_type === 'contractor')).toBe(true);
+    // The rehire: one email, two employee ids, the old record terminated and the new one active.
+    const byEmail = new Map<string, typeof people>();
+    for (const person of people) byEmail.set(person.email, [...(byEmail.get(person.email) ?? []), person]);
+    const rehires = [...byEmail.values()].filter((records) => records.length > 1);
+    expect(rehires.map((records) => records.map((record) => record.status))).toEqual([['terminated', 'active']]);
+  });
+
+  it('loads as a valid config pointing at the four sources', () => {
+    const config = parseConfig(committed('zombiescan.yaml'), path.join(dataDir, 'zombiescan.yaml'), {});
+    expect(config.sources.map((source) => `${source.name}:${source.role}`)).toEqual([
+      'okta:idp',
+      'slack:app',
+      'github:app',
+      'box:app',
+    ]);
+    expect(config.timezone).toBe('Europe/London');
+    expect(config.identity.domainAliases).toEqual({ 'northwind-labs.co.uk': 'northwind-labs.com' });
+    for (const owner of [...config.serviceAccounts, ...config.exceptions].map((entry) => entry.owner)) {
+      expect(ids.has(owner), owner).toBe(true);
+    }
+  });
+});
+
+describe('expected.json', () => {
+  it('covers all nine rules, each firing at least once, sorted for comparison', () => {
+    expect(Object.keys(expected.rules)).toEqual(RULE_IDS);
+    expect(expected.anchor).toBe(anchor);
+    const byAccount = (list: { source: string; accountId: string }[]) =>
+      [...list].sort((a, b) => a.source.localeCompare(b.source) || a.accountId.localeCompare(b.accountId));
+    for (const [rule, { open, excepted }] of Object.entries(expected.rules)) {
+      expect(open.length, rule).toBeGreaterThan(0);
+      expect(open).toEqual(byAccount(open));
+      expect(excepted).toEqual(byAccount(excepted));
+    }
+    expect(expected.rules['orphan-account']!.excepted).toHaveLength(1);
+    expect(expected.clean).toEqual(byAccount(expected.clean));
+  });
+
+  it('names accounts that exist in the exports', () => {
+    const accountIds = new Map(
+      ['okta', 'slack', 'github', 'box'].map((source) => [
+        source,
+        new Set(readRecords(committed(`${source}.csv`)).map((row) => row.id)),
+      ]),
+    );
+    const all = [
+      ...Object.values(expected.rules).flatMap(({ open, excepted }) => [...open, ...excepted]),
+      ...expected.clean,
+    ];
+    for (const entry of all) expect(accountIds.get(entry.source)?.has(entry.accountId), entry.why).toBe(true);
+  });
+
+  it('is what an independent reading of SPEC finds in the data, and nothing else', () => {
+    const config = parseConfig(committed('zombiescan.yaml'), path.join(dataDir, 'zombiescan.yaml'), {});
+    const actual = referenceScan(config, new Date(`${anchor}T12:00:00Z`));
+    const planned = Object.entries(expected.rules).flatMap(([rule, { open }]) =>
+      open.map((entry) => `${rule} ${entry.source} ${entry.accountId} ${entry.severity} ${entry.personId}`),
+    );
+    const plannedExcepted = Object.entries(expected.rules).flatMap(([rule, { excepted }]) =>
+      excepted.map((entry) => `${rule} ${entry.source} ${entry.accountId}`),
+    );
+    expect(actual.open.sort()).toEqual(planned.sort());
+    expect(actual.excepted.sort()).toEqual(plannedExcepted.sort());
+    const flagged = new Set([...actual.open, ...actual.excepted].map((line) => line.split(' ').slice(1, 3).join(' ')));
+    for (const entry of expected.clean)
+      expect(flagged.has(`${entry.source} ${entry.accountId}`), entry.why).toBe(false);
+  });
+});
+
+describe('prepareDemo', () => {
+  const shiftCases = [0, 1, 37, 400, -3];
+
+  it.each(shiftCases)('moves every date by %i days and changes nothing else', (days) => {
+    const target = tempDir();
+    const today = new Date(Date.parse(`${addDays(anchor, days)}T15:30:00Z`));
+    const prepared = prepareDemo(target, today);
+    expect(prepared.shiftDays).toBe(days);
+    expect(prepared.configPath).toBe(path.join(target, 'zombiescan.yaml'));
+    expect(prepared.expected).toEqual(expected);
+    let datesSeen = 0;
+    for (const name of DEMO_DATA_FILES.filter((file) => file.endsWith('.csv'))) {
+      const before = readCsv(committed(name));
+      const after = readCsv(readFileSync(path.join(target, name), 'utf8'));
+      expect(after.length, name).toBe(before.length);
+      const header = before[0]!;
+      before.forEach((row, rowIndex) =>
+        row.forEach((cell, column) => {
+          const moved = after[rowIndex]![column]!;
+          if (rowIndex === 0 || !DATE_COLUMNS.includes(header[column]!) || cell === '') {
+            expect(moved).toBe(cell);
+            return;
+          }
+          datesSeen++;
+          const instant = (value: string) => Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+          expect(instant(moved) - instant(cell), `${name}:${rowIndex + 1} ${header[column]}`).toBe(days * DAY_MS);
+        }),
+      );
+    }
+    expect(datesSeen).toBeGreaterThan(1000);
+
+    const configBefore = committed('zombiescan.yaml');
+    const configAfter = readFileSync(prepared.configPath, 'utf8');
+    const expiries = (text: string) =>
+      (parseYaml(text) as { exceptions: { expires: string }[] }).exceptions.map((entry) => entry.expires);
+    expect(expiries(configAfter)).toEqual(expiries(configBefore).map((date) => shiftIsoDate(date, days)));
+    const withoutExpiries = (text: string) => text.replace(/expires: \S+/g, 'expires: X');
+    expect(withoutExpiries(configAfter)).toBe(withoutExpiries(configBefore));
+  });
+
+  it('keeps the files byte-identical when today is the anchor', () => {
+    const target = tempDir();
+    prepareDemo(target, new Date(`${anchor}T08:00:00Z`));
+    for (const name of DEMO_DATA_FILES)
+      expect(readFileSync(path.join(target, name), 'utf8'), name).toBe(committed(name));
+  });
+
+  it('gives the same files as generating for today (every date is relative to the anchor)', () => {
+    const target = tempDir();
+    const today = addDays(anchor, 123);
+    prepareDemo(target, new Date(`${today}T10:00:00Z`));
+    const regenerated = generateDemo({ anchor: today });
+    for (const name of DEMO_DATA_FILES)
+      expect(readFileSync(path.join(target, name), 'utf8'), name).toBe(regenerated[name]);
+  });
+
+  it('counts whole calendar days from the anchor', () => {
+    expect(daysSinceAnchor('2026-11-26', new Date('2026-11-26T23:59:59Z'))).toBe(0);
+    expect(daysSinceAnchor('2026-11-26', new Date('2026-11-27T00:00:00Z'))).toBe(1);
+    expect(daysSinceAnchor('2026-11-26', new Date('2027-03-29T12:00:00Z'))).toBe(123);
+    expect(shiftIsoDate('2026-02-27T09:15:00Z', 2)).toBe('2026-03-01T09:15:00Z');
+    expect(() => shiftIsoDate('soon', 1)).toThrow(/not an ISO date/);
+  });
+});
+
+/**
+ * SPEC's matching and rules, read independently of the engine, run over the demo files: a check that the planted
+ * truth is right before the real scanner exists (and a second opinion after).
+ */
+function referenceScan(config: Config, now: Date): { open: string[]; excepted: string[] } {
+  const aliases = config.identity.domainAliases;
+  const normalise = (email: string): string => {
+    const [local = '', domain = ''] = email.trim().toLowerCase().split('@');
+    return `${local.replace(/\+.*$/, '')}@${aliases[domain] ?? domain}`;
+  };
+  const glob = (pattern: string, value: string) =>
+    new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(value);
+
+  interface Person {
+    id: string;
+    status: string;
+    endsAt: number | null;
+  }
+  const people = new Map<string, Person>();
+  const byEmail = new Map<string, Person[]>();
+  for (const row of readRecords(committed('hr.csv'))) {
+    const person: Person = {
+      id: row.employee_id!,
+      status: row.status!,
+      endsAt: row.termination_date ? endOfLocalDay(row.termination_date, config.timezone).getTime() : null,
+    };
+    people.set(person.id, person);
+    for (const email of [row.email!, ...row.aliases!.split(';').filter(Boolean)]) {
+      const key = normalise(email);
+      byEmail.set(key, [...(byEmail.get(key) ?? []), person]);
+    }
+  }
+
+  interface Subject {
+    source: string;
+    row: Record<string, string>;
+    idp: boolean;
+    activityKnown: boolean;
+    method: 'service' | 'person' | 'ambiguous' | 'none';
+    owner: Person | null;
+  }
+  const subjects: Subject[] = [];
+  for (const source of config.sources) {
+    if (source.type !== 'csv') throw new Error('demo sources are CSV');
+    const text = committed(path.basename(source.path));
+    const activityKnown = readCsv(text)[0]!.includes('last_login_at');
+    for (const row of readRecords(text)) {
+      const names = [row.login ?? '', row.email ?? ''].filter(Boolean);
+      const declared = config.serviceAccounts.find(
+        (entry) => entry.source === source.name && names.some((name) => glob(entry.login, name)),
+      );
+      let method: Subject['method'] = 'none';
+      let owner: Person | null = null;
+      if (declared) {
+        method = 'service';
+        owner = people.get(declared.owner) ?? null;
+      } else if (row.employee_id && people.has(row.employee_id)) {
+        method = 'person';
+        owner = people.get(row.employee_id)!;
+      } else {
+        const emails = names.filter((name) => name.includes('@')).map(normalise);
+        const candidates = [...new Set(emails.flatMap((email) => byEmail.get(email) ?? []))];
+        const preferred = candidates.length > 1 ? candidates.filter((p) => p.status !== 'terminated') : candidates;
+        if (preferred.length === 1) [method, owner] = ['person', preferred[0]!];
+        else if (preferred.length > 1) method = 'ambiguous';
+      }
+      subjects.push({ source: source.name, row, idp: source.role === 'idp', activityKnown, method, owner });
+    }
+  }
+
+  const idpAccounts = new Map<string, { total: number; enabled: number }>();
+  for (const subject of subjects.filter((s) => s.idp && s.method === 'person' && s.owner)) {
+    const counts = idpAccounts.get(subject.owner!.id) ?? { total: 0, enabled: 0 };
+    counts.total++;
+    if (subject.row.status === 'active') counts.enabled++;
+    idpAccounts.set(subject.owner!.id, counts);
+  }
+
+  const days = (rule: string) => Number(config.rules[rule]?.days);
+  const olderThan = (at: string, limit: number) => now.getTime() - Date.parse(at) > limit * DAY_MS;
+  const open: string[] = [];
+  const excepted: string[] = [];
+  for (const subject of subjects) {
+    const { row, owner } = subject;
+    if (row.status !== 'active') continue;
+    const serviceLike = row.type === 'service' || row.type === 'bot' || subject.method === 'service';
+    const lastLogin = row.last_login_at ?? '';
+    const hits: [string, Severity][] = [];
+    const ended = owner?.endsAt !== null && owner?.endsAt !== undefined && now.getTime() >= owner.endsAt;
+    if (owner && !serviceLike && owner.status === 'terminated' && ended)
+      hits.push(['terminated-still-active', 'critical']);
+    if (owner && !serviceLike && owner.status !== 'terminated' && ended) hits.push(['past-end-date', 'high']);
+    if (row.type === 'human' && subject.method === 'none') hits.push(['orphan-account', 'high']);
+    const idp = owner ? idpAccounts.get(owner.id) : undefined;
+    if (
+      owner &&
+      !serviceLike &&
+      !subject.idp &&
+      owner.status !== 'terminated' &&
+      idp &&
+      idp.total > 0 &&
+      idp.enabled === 0
+    ) {
+      hits.push(['idp-disabled-app-active', 'high']);
+    }
+    if (owner?.status === 'active' && subject.activityKnown) {
+      if (lastLogin !== '' && olderThan(lastLogin, days('dormant-account'))) hits.push(['dormant-account', 'medium']);
+      if (lastLogin === '' && olderThan(row.created_at!, days('never-logged-in')))
+        hits.push(['never-logged-in', 'low']);
+    }
+    if (row.type === 'guest' && subject.activityKnown && olderThan(lastLogin || row.created_at!, days('stale-guest'))) {
+      hits.push(['stale-guest', 'medium']);
+    }
+    if ((row.type === 'service' || row.type === 'bot') && subject.method !== 'service') {
+      hits.push(['unowned-service-account', 'medium']);
+    } else if (subject.method === 'service' && (!owner || owner.status === 'terminated')) {
+      hits.push(['unowned-service-account', 'high']);
+    }
+    if (subject.method === 'ambiguous') hits.push(['ambiguous-owner', 'low']);
+
+    const names = [row.login ?? '', row.email ?? ''].filter(Boolean);
+    const exception = config.exceptions.find(
+      (entry) =>
+        entry.source === subject.source &&
+        names.some((name) => glob(entry.login, name)) &&
+        Date.parse(`${entry.expires}T23:59:59Z`) >= now.getTime(),
+    );
+    for (const [rule, severity] of hits) {
+      if (exception) excepted.push(`${rule} ${subject.source} ${row.id}`);
+      else {
+        const final = row.privileged === 'true' ? bumpSeverity(severity) : severity;
+        open.push(`${rule} ${subject.source} ${row.id} ${final} ${owner?.id ?? null}`);
+      }
+    }
+  }
+  return { open, excepted };
+}
