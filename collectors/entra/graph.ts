@@ -1,0 +1,163 @@
+import {
+  Client,
+  GraphError,
+  RetryHandlerOptions,
+  type FetchOptions,
+  type GraphRequest,
+} from '@microsoft/microsoft-graph-client';
+import { SourceError } from '../../src/errors.js';
+import type { Logger } from '../../src/logger.js';
+import { DEFAULT_RETRY_POLICY, retryAfterMs, withRetry, type RetryPolicy } from '../../src/retry.js';
+import { networkReason, redact, type HttpOptions } from './http.js';
+import type { ClientCredentialsTokenProvider } from './token.js';
+
+/** One page of a Graph collection. */
+export interface GraphPage<T> {
+  value: T[];
+  '@odata.nextLink'?: string;
+}
+
+export interface GraphSessionOptions {
+  source: string;
+  graphUrl: string;
+  tokens: ClientCredentialsTokenProvider;
+  http: HttpOptions;
+  retryPolicy?: Partial<RetryPolicy>;
+  log: Logger;
+}
+
+/**
+ * The Graph SDK client with our retry policy. The SDK builds URLs, attaches the bearer token and parses absolute
+ * `@odata.nextLink` URLs; it does both only for https hosts that are Graph's own or listed in `customHosts` (ports
+ * ignored), which is why the graph host is listed and http is refused. Its RetryHandler is switched off per request
+ * (maxRetries 0): it would retry 429/503/504 on its own, with waits that ignore our abort signal, multiplying our
+ * retries (src/retry.ts, which also covers 500 and network errors).
+ */
+export class GraphSession {
+  readonly tokens: ClientCredentialsTokenProvider;
+  private readonly client: Client;
+  private readonly policy: RetryPolicy;
+
+  constructor(private readonly options: GraphSessionOptions) {
+    this.tokens = options.tokens;
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
+    this.client = Client.init({
+      // The token is fetched (and its errors typed) before each request; the SDK would wrap them into GraphErrors.
+      authProvider: (done) => {
+        const token = options.tokens.current();
+        if (token === null) done(new Error('no access token'), null);
+        else done(null, token);
+      },
+      baseUrl: options.graphUrl.replace(/\/+$/, ''),
+      defaultVersion: 'v1.0',
+      customHosts: new Set([new URL(options.graphUrl).hostname]),
+      fetchOptions: options.http as FetchOptions,
+    });
+  }
+
+  /** Starts a request: `/users` (relative to graphUrl/v1.0) or an absolute nextLink. */
+  api(pathOrUrl: string): GraphRequest {
+    return this.client.api(pathOrUrl);
+  }
+
+  /**
+   * GET with retries (429 waits as told, 5xx and network errors with backoff) and one token refresh on 401.
+   * Throws the SDK's GraphError for an HTTP failure that outlived the retries (see `describeGraphFailure`), a
+   * SourceError for token failures, or the abort reason.
+   */
+  async get<T>(what: string, build: (session: GraphSession) => GraphRequest, signal: AbortSignal): Promise<T> {
+    const attempt = async (): Promise<T> => {
+      await this.tokens.get(signal);
+      return (await build(this)
+        .middlewareOptions([new RetryHandlerOptions(0, 0)])
+        .option('signal', signal)
+        .get()) as T;
+    };
+    return withRetry(
+      async () => {
+        try {
+          return await attempt();
+        } catch (error) {
+          if (!(error instanceof GraphError) || error.statusCode !== 401 || signal.aborted) throw error;
+          // The cached token was revoked or expired early: a fresh one, once.
+          this.options.log.debug(`${this.options.source}: Graph answered 401, fetching a new token`);
+          this.tokens.invalidate();
+          return await attempt();
+        }
+      },
+      {
+        classify: (error) => {
+          if (signal.aborted || !(error instanceof GraphError)) return { kind: 'fatal' };
+          if (error.statusCode === 429) {
+            const waitMs = retryAfterMs(error.headers?.get('retry-after')) ?? this.policy.baseDelayMs;
+            return { kind: 'rate-limit', waitMs };
+          }
+          // -1: no HTTP answer (the SDK's code for a failed fetch).
+          if (error.statusCode >= 500 || error.statusCode === -1) return { kind: 'transient' };
+          return { kind: 'fatal' };
+        },
+        signal,
+        policy: this.policy,
+        log: this.options.log,
+        what: `${this.options.source} ${what}`,
+      },
+    );
+  }
+
+  /**
+   * A SourceError for a failure that `get` threw, never carrying a token or a query string. `forbidden` says which
+   * permission a 403 means for this request.
+   */
+  toSourceError(error: unknown, what: string, forbidden?: string): SourceError {
+    const { source, graphUrl } = this.options;
+    if (error instanceof SourceError) return error;
+    const secrets = [this.tokens.current()];
+    if (!(error instanceof GraphError)) {
+      return new SourceError(
+        source,
+        redact(`${what}: ${error instanceof Error ? error.message : String(error)}`, secrets),
+      );
+    }
+    const status = error.statusCode;
+    if (status === -1) {
+      return new SourceError(
+        source,
+        redact(`${what}: cannot reach ${graphUrl}: ${networkReason(error)}`, secrets),
+        'network',
+      );
+    }
+    const failure = describeGraphFailure(error);
+    let message: string;
+    let kind: SourceError['kind'];
+    if (status === 401) {
+      [message, kind] = [`${what}: ${failure} (even with a freshly issued token)`, 'auth'];
+    } else if (status === 403) {
+      [message, kind] = [`${what}: ${forbidden ? `${forbidden} — ` : ''}${failure}`, 'auth'];
+    } else if (status === 429) {
+      [message, kind] = [
+        `${what}: ${failure} (still throttled after ${this.policy.rateLimitRetries} waits)`,
+        'rate-limit',
+      ];
+    } else if (status >= 500) {
+      [message, kind] = [`${what}: ${failure} (after ${this.policy.serverRetries} retries)`, 'server'];
+    } else {
+      [message, kind] = [`${what}: ${failure}`, 'data'];
+    }
+    return new SourceError(source, redact(message, secrets), kind);
+  }
+}
+
+/** "HTTP 403 Authorization_RequestDenied: Insufficient privileges to complete the operation." */
+export function describeGraphFailure(error: GraphError): string {
+  const code = error.code && error.code !== 'TypeError' ? ` ${error.code}` : '';
+  const message = typeof error.message === 'string' && error.message !== '' ? `: ${error.message}` : '';
+  return `HTTP ${error.statusCode}${code}${message}`;
+}
+
+export function isGraphError(error: unknown, status: number, codes?: readonly string[]): error is GraphError {
+  return (
+    error instanceof GraphError &&
+    error.statusCode === status &&
+    (codes === undefined || (error.code !== null && codes.includes(error.code)))
+  );
+}

@@ -1,0 +1,312 @@
+import type {
+  CollectContext,
+  CollectorDeps,
+  CollectorFactory,
+  DoctorCheck,
+  SourceCollector,
+} from '../../src/collector.js';
+import type { EntraSourceConfig } from '../../src/config.js';
+import { SourceError } from '../../src/errors.js';
+import type { Account } from '../../src/model.js';
+import { describeGraphFailure, GraphSession, isGraphError, type GraphPage } from './graph.js';
+import { httpOptionsFor } from './http.js';
+import { ClientCredentialsTokenProvider } from './token.js';
+import { SIGN_IN_ACTIVITY, toAccount, USER_PROPERTIES, type GraphUser } from './transform.js';
+
+/**
+ * Microsoft Entra ID through Microsoft Graph v1.0: every user with the properties zombiescan needs, sign-in activity
+ * when the tenant and the app's permissions allow it, and directory role holders as privileged.
+ *
+ * Application permissions: User.Read.All (required); AuditLog.Read.All plus an Entra ID P1/P2 licence for sign-in
+ * activity (without them activity is unknown); RoleManagement.Read.Directory for privileged (without it, false).
+ */
+
+/** Graph's largest page for /users; with signInActivity selected it serves at most 120 per page whatever we ask. */
+const USERS_PAGE_SIZE = 999;
+const ROLE_ASSIGNMENTS_PATH = '/roleManagement/directory/roleAssignments';
+
+const NON_PREMIUM_TENANT = 'Authentication_RequestFromNonPremiumTenantOrB2CTenant';
+/** Graph's 403 codes when signInActivity may not be read: no AuditLog.Read.All, or no P1/P2 licence. */
+const SIGN_IN_ACTIVITY_REFUSED = ['Authorization_RequestDenied', NON_PREMIUM_TENANT];
+
+const USERS_FORBIDDEN = 'reading users needs the application permission User.Read.All (admin consent)';
+
+export const SIGN_IN_ACTIVITY_NOTICE =
+  'sign-in activity unavailable: needs AuditLog.Read.All and Entra ID P1 — dormant and never-logged-in rules will not ' +
+  'run for this source';
+
+export const ROLE_ASSIGNMENTS_NOTICE =
+  'directory role assignments unavailable: needs RoleManagement.Read.Directory — no account of this source is ' +
+  'marked privileged, so its findings are not raised in severity';
+
+type UsersRequest = { withSignInActivity: boolean } | { nextLink: string };
+
+export const createEntraCollector: CollectorFactory<EntraSourceConfig> = (config, deps = {}) =>
+  new EntraCollector(config, deps);
+
+class EntraCollector implements SourceCollector {
+  private sessionPromise: Promise<GraphSession> | null = null;
+
+  constructor(
+    private readonly config: EntraSourceConfig,
+    private readonly deps: CollectorDeps,
+  ) {}
+
+  async *collect(context: CollectContext): AsyncGenerator<Account[]> {
+    const deadline = this.deadline(context.signal);
+    const { signal } = deadline;
+    try {
+      const session = await this.session(context);
+      const privilegedIds = await this.privilegedPrincipalIds(session, context, signal);
+
+      let activityKnown = true;
+      let page: GraphPage<GraphUser>;
+      try {
+        page = await this.usersPage(session, { withSignInActivity: true }, signal);
+      } catch (error) {
+        if (!isGraphError(error, 403, SIGN_IN_ACTIVITY_REFUSED)) {
+          throw session.toSourceError(error, 'GET /users', USERS_FORBIDDEN);
+        }
+        // A tenant without P1, or an app without AuditLog.Read.All, still has users worth checking: list them without
+        // signInActivity and say once that activity is unknown (unknown is never "never signed in").
+        const refusal = describeGraphFailure(error);
+        page = await this.usersPageOrFail(session, { withSignInActivity: false }, signal);
+        activityKnown = false;
+        context.log.warn(`${this.config.name}: signInActivity refused, activity unknown`, { graph: refusal });
+        context.notice(`${SIGN_IN_ACTIVITY_NOTICE} (Graph said ${refusal})`);
+      }
+
+      const transform = { source: this.config.name, activityKnown, privilegedIds };
+      let pages = 0;
+      let users = 0;
+      for (;;) {
+        pages++;
+        users += page.value.length;
+        yield page.value.map((user) => toAccount(user, transform));
+        const nextLink = page['@odata.nextLink'];
+        if (!nextLink) break;
+        page = await this.usersPageOrFail(session, { nextLink }, signal);
+        if (page['@odata.nextLink'] === nextLink) {
+          throw new SourceError(
+            this.config.name,
+            'Graph returned the same @odata.nextLink twice (paging loop)',
+            'data',
+          );
+        }
+      }
+      context.log.info(`${this.config.name}: ${users} users in ${pages} pages`, { activityKnown });
+    } catch (error) {
+      throwIfCancelled(context.signal, deadline.timedOut());
+      throw this.failure(error, deadline.timedOut());
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  async doctor(context: CollectContext): Promise<DoctorCheck[]> {
+    const deadline = this.deadline(context.signal);
+    const { signal } = deadline;
+    const checks: DoctorCheck[] = [];
+    const check = (name: string, ok: boolean, detail: string) => checks.push({ check: name, ok, detail });
+    try {
+      let session: GraphSession;
+      try {
+        session = await this.session(context);
+        await session.tokens.get(signal);
+      } catch (error) {
+        throwIfCancelled(context.signal, deadline.timedOut());
+        const failure = this.failure(error, deadline.timedOut());
+        const reached = failure.kind === 'auth' || failure.kind === 'server' || failure.kind === 'rate-limit';
+        check('reachable', reached, reached ? 'the token endpoint answered' : failure.message);
+        check('authenticated', false, reached ? failure.message : 'not checked: token endpoint not reachable');
+        for (const name of ['users readable', 'sign-in activity', 'role assignments']) {
+          check(name, false, 'not checked: no access token');
+        }
+        return checks;
+      }
+      check('reachable', true, `token endpoint ${session.tokens.tokenEndpoint} answered`);
+      check('authenticated', true, `client credentials of ${this.config.clientId} accepted`);
+
+      /** One small request; the failure detail names the missing permission or licence. */
+      const probe = async (path: string, select: readonly string[], forbidden: (code: string | null) => string) => {
+        try {
+          // No $top for role assignments: that list documents only $filter, $expand and $select.
+          const top = path === '/users' ? 1 : null;
+          await session.get(
+            `GET ${path}`,
+            (s) =>
+              top === null
+                ? s.api(path).select([...select])
+                : s
+                    .api(path)
+                    .select([...select])
+                    .top(top),
+            signal,
+          );
+          return null;
+        } catch (error) {
+          throwIfCancelled(context.signal, deadline.timedOut());
+          if (isGraphError(error, 403)) return `${forbidden(error.code)} (Graph said ${describeGraphFailure(error)})`;
+          return this.failure(session.toSourceError(error, `GET ${path}`), deadline.timedOut()).message;
+        }
+      };
+
+      const usersFailure = await probe('/users', USER_PROPERTIES, () => 'missing application permission User.Read.All');
+      check('users readable', usersFailure === null, usersFailure ?? 'User.Read.All granted');
+
+      const activityFailure =
+        usersFailure !== null
+          ? 'not checked: users are not readable'
+          : await probe('/users', ['id', SIGN_IN_ACTIVITY], (code) =>
+              code === NON_PREMIUM_TENANT
+                ? 'the tenant has no Entra ID P1/P2 licence, which signInActivity needs: activity will be unknown'
+                : 'missing application permission AuditLog.Read.All (signInActivity also needs an Entra ID P1/P2 ' +
+                  'licence): activity will be unknown',
+            );
+      check(
+        'sign-in activity',
+        activityFailure === null,
+        activityFailure ?? 'AuditLog.Read.All granted, tenant licensed',
+      );
+
+      const rolesFailure = await probe(
+        ROLE_ASSIGNMENTS_PATH,
+        ['principalId'],
+        () => 'missing application permission RoleManagement.Read.Directory: no account will be marked privileged',
+      );
+      check('role assignments', rolesFailure === null, rolesFailure ?? 'RoleManagement.Read.Directory granted');
+      return checks;
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** One token cache and SDK client per collector, created on first use (https is checked then, not at config load). */
+  private session(context: CollectContext): Promise<GraphSession> {
+    this.sessionPromise ??= this.createSession(context).catch((error: unknown) => {
+      this.sessionPromise = null;
+      throw error;
+    });
+    return this.sessionPromise;
+  }
+
+  private async createSession(context: CollectContext): Promise<GraphSession> {
+    const { name, graphUrl, authorityUrl } = this.config;
+    for (const [field, url] of [
+      ['graphUrl', graphUrl],
+      ['authorityUrl', authorityUrl],
+    ] as const) {
+      // The SDK sends the token only over https (over http it silently drops it, and paging breaks), and the client
+      // secret must never cross the network in clear.
+      if (new URL(url).protocol !== 'https:') {
+        throw new SourceError(name, `${field} must be an https URL (got ${url})`, 'config');
+      }
+    }
+    const http = await httpOptionsFor(name, this.deps.caCertificate);
+    const tokens = new ClientCredentialsTokenProvider({
+      source: name,
+      authorityUrl,
+      tenantId: this.config.tenantId,
+      clientId: this.config.clientId,
+      clientSecret: this.config.clientSecret,
+      graphUrl,
+      http,
+      retryPolicy: this.deps.retryPolicy,
+      log: context.log,
+    });
+    return new GraphSession({
+      source: name,
+      graphUrl,
+      tokens,
+      http,
+      retryPolicy: this.deps.retryPolicy,
+      log: context.log,
+    });
+  }
+
+  private async usersPage(session: GraphSession, request: UsersRequest, signal: AbortSignal) {
+    return session.get<GraphPage<GraphUser>>(
+      'GET /users',
+      (s) =>
+        'nextLink' in request
+          ? s.api(request.nextLink)
+          : s
+              .api('/users')
+              .select(request.withSignInActivity ? [...USER_PROPERTIES, SIGN_IN_ACTIVITY] : [...USER_PROPERTIES])
+              .top(USERS_PAGE_SIZE),
+      signal,
+    );
+  }
+
+  /** Ids of every principal with an active directory role assignment; null when the app may not read them. */
+  private async privilegedPrincipalIds(
+    session: GraphSession,
+    context: CollectContext,
+    signal: AbortSignal,
+  ): Promise<Set<string> | null> {
+    const ids = new Set<string>();
+    let nextLink: string | undefined;
+    do {
+      let page: GraphPage<{ principalId?: string | null }>;
+      try {
+        const link = nextLink;
+        page = await session.get(
+          `GET ${ROLE_ASSIGNMENTS_PATH}`,
+          (s) => (link ? s.api(link) : s.api(ROLE_ASSIGNMENTS_PATH).select(['principalId'])),
+          signal,
+        );
+      } catch (error) {
+        if (nextLink !== undefined || !isGraphError(error, 403)) {
+          throw session.toSourceError(error, `GET ${ROLE_ASSIGNMENTS_PATH}`);
+        }
+        // Privileged only raises severity: without the permission the source is still worth scanning.
+        const refusal = describeGraphFailure(error);
+        context.log.warn(`${this.config.name}: role assignments refused, privileged unknown`, { graph: refusal });
+        context.notice(`${ROLE_ASSIGNMENTS_NOTICE} (Graph said ${refusal})`);
+        return null;
+      }
+      for (const assignment of page.value) if (assignment.principalId) ids.add(assignment.principalId);
+      nextLink = page['@odata.nextLink'];
+    } while (nextLink);
+    return ids;
+  }
+
+  private async usersPageOrFail(session: GraphSession, request: UsersRequest, signal: AbortSignal) {
+    try {
+      return await this.usersPage(session, request, signal);
+    } catch (error) {
+      throw session.toSourceError(error, 'GET /users', USERS_FORBIDDEN);
+    }
+  }
+
+  /** The source's own timeoutSeconds on top of the caller's signal. */
+  private deadline(outer: AbortSignal) {
+    const timer = new AbortController();
+    let fired = false;
+    // setTimeout fires at once past 2^31-1 ms, so a very long timeout is capped (at ~24 days).
+    const timeoutMs = Math.min(this.config.timeoutSeconds * 1000, 2 ** 31 - 1);
+    const handle = setTimeout(() => {
+      fired = true;
+      timer.abort(new DOMException(`gave up after ${this.config.timeoutSeconds}s`, 'TimeoutError'));
+    }, timeoutMs);
+    handle.unref();
+    return {
+      signal: AbortSignal.any([outer, timer.signal]),
+      timedOut: () => fired,
+      dispose: () => clearTimeout(handle),
+    };
+  }
+
+  /** A SourceError for anything collect() or doctor() hit. */
+  private failure(error: unknown, timedOut: boolean): SourceError {
+    const { name, timeoutSeconds } = this.config;
+    if (timedOut) return new SourceError(name, `gave up after ${timeoutSeconds}s (timeoutSeconds)`, 'timeout');
+    if (error instanceof SourceError) return error;
+    return new SourceError(name, `unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The caller cancelled (not our own timeout): that is not a source failure, so its reason goes up unchanged. */
+function throwIfCancelled(outer: AbortSignal, timedOut: boolean): void {
+  if (outer.aborted && !timedOut) throw outer.reason;
+}
