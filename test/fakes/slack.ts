@@ -10,6 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * `users:read.email`, and team.accessLogs needs a paid plan and an admin user token.
  *
  * Methods live in a table (`METHODS`): add one with its tier, scopes, token types and handler.
+ *
+ * Beside the Web API, Slack's SCIM v2 API (`{scimUrl}Users/{id}`, GET and DELETE = deactivate): REST verbs, SCIM
+ * error documents whose `detail` is Slack's error code, Business+ / Enterprise only, an admin-scoped user token,
+ * and no way to deactivate an owner or a bot.
  */
 
 export const FAKE_BOT_TOKEN = 'xoxb-fake-bot-token-0000';
@@ -88,17 +92,20 @@ export interface RecordedRequest {
   /** Epoch milliseconds when the request arrived. */
   at: number;
   status: number;
-  /** The Slack `error` answered, if any. */
+  /** The Slack `error` answered (for SCIM: the error document's `detail`), if any. */
   error: string | null;
 }
 
 export interface SlackFakeOptions {
   users?: SlackMember[];
   accessLogs?: SlackAccessLogRow[];
-  /** `free` answers team.accessLogs with `paid_only`. Default `business+`. */
+  /**
+   * `free` answers team.accessLogs with `paid_only`; `free` and `pro` have no SCIM API; only `enterprise` has
+   * admin.users.session.reset. Default `business+`.
+   */
   plan?: SlackPlan;
   /** Token value -> what it may do. Default: FAKE_BOT_TOKEN (users:read, users:read.email, chat:write) and
-   * FAKE_ADMIN_TOKEN (a user token with admin scope). */
+   * FAKE_ADMIN_TOKEN (a user token with admin scope, plus admin.users:write on `enterprise`, where it exists). */
   tokens?: Record<string, FakeToken>;
   /** Largest page the server hands out whatever `limit` asks (Slack: 1000). */
   maxPageSize?: number;
@@ -116,14 +123,22 @@ export interface SlackFakeState {
   tokens: Record<string, FakeToken>;
   requests: RecordedRequest[];
   messages: Array<{ channel: string; text: string | null; blocks: unknown; token: string; ts: string }>;
+  /** User ids whose sessions admin.users.session.reset ended, in call order. */
+  sessionResets: string[];
   injected: Array<{ method: string; failure: InjectedFailure; remaining: number }>;
 }
 
 export interface SlackFake {
   /** Ends in `/api/`, like https://slack.com/api/. */
   apiUrl: string;
+  /** Ends in `/scim/v2/`, like https://api.slack.com/scim/v2/. */
+  scimUrl: string;
   state: SlackFakeState;
-  /** The next `times` calls to `method` (`*` for any) get `failure`. */
+  /**
+   * The next `times` calls to `method` (`*` for any) get `failure`. SCIM calls are named `scim <VERB> Users`
+   * (e.g. `scim DELETE Users`); an `error` failure there answers a SCIM error document with `extra.status`
+   * (default 400) and `detail` = the error.
+   */
   inject(method: string, failure: InjectedFailure, times?: number): void;
   /** Recorded requests to one method. */
   calls(method: string): RecordedRequest[];
@@ -131,6 +146,10 @@ export interface SlackFake {
 }
 
 const DEFAULT_TIER_LIMITS: Record<RateTier, number> = { 1: 1, 2: 20, 3: 50, 4: 100, special: 60 };
+
+const SCIM_PREFIX = '/scim/v2/';
+const SCIM_PLANS: readonly SlackPlan[] = ['business+', 'enterprise'];
+const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 class SlackMethodError extends Error {
   constructor(
@@ -230,6 +249,35 @@ const METHODS: Record<string, FakeMethod> = {
       };
     },
   },
+  'users.info': {
+    tier: 4,
+    scopes: ['users:read'],
+    tokenTypes: ['bot', 'user'],
+    acceptsJson: false,
+    handle: ({ params, token, state }) => {
+      const member = state.users.find((candidate) => candidate.id === params.user);
+      if (!member) throw new SlackMethodError('user_not_found');
+      return { user: token.scopes.includes('users:read.email') ? member : withoutEmail(member) };
+    },
+  },
+  'admin.users.session.reset': {
+    tier: 2,
+    scopes: ['admin.users:write'],
+    tokenTypes: ['user'],
+    acceptsJson: true,
+    handle: ({ params, token, state }) => {
+      // "This method is not available for this product level": every plan below Enterprise Grid.
+      if (state.plan !== 'enterprise') throw new SlackMethodError('feature_not_enabled');
+      const member = state.users.find((candidate) => candidate.id === params.user_id);
+      if (!member) throw new SlackMethodError('user_not_found');
+      if (member.is_bot || member.is_app_user) throw new SlackMethodError('cannot_reset_bot');
+      if (member.is_primary_owner && member.id !== token.userId) {
+        throw new SlackMethodError('cannot_reset_primary_owner');
+      }
+      state.sessionResets.push(member.id);
+      return {};
+    },
+  },
   'chat.postMessage': {
     tier: 'special',
     scopes: ['chat:write'],
@@ -253,9 +301,10 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     users: options.users ?? [],
     accessLogs: options.accessLogs ?? [],
     plan: options.plan ?? 'business+',
-    tokens: options.tokens ?? defaultTokens(options.users ?? []),
+    tokens: options.tokens ?? defaultTokens(options.users ?? [], options.plan ?? 'business+'),
     requests: [],
     messages: [],
+    sessionResets: [],
     injected: [],
   };
   const maxPageSize = options.maxPageSize ?? 1000;
@@ -274,9 +323,96 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     return null;
   };
 
+  /** The failure injected for the next call to `method`, consumed; null when none is pending. */
+  const takeInjected = (method: string): InjectedFailure | null => {
+    const injected = state.injected.find((entry) => entry.remaining > 0 && [method, '*'].includes(entry.method));
+    if (!injected) return null;
+    injected.remaining--;
+    return injected.failure;
+  };
+
+  const handleScim = async (request: IncomingMessage, response: ServerResponse, route: string): Promise<void> => {
+    const at = Date.now();
+    await readBody(request);
+    const httpMethod = request.method ?? '';
+    const [resource = '', rawId, ...rest] = route.split('/');
+    const id = rawId === undefined || rawId === '' ? undefined : decodeURIComponent(rawId);
+    const tokenValue = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? null;
+    const record: RecordedRequest = {
+      httpMethod,
+      method: `scim ${httpMethod} ${resource}`,
+      contentType: request.headers['content-type'] ?? null,
+      params: id === undefined ? {} : { id },
+      token: tokenValue,
+      at,
+      status: 200,
+      error: null,
+    };
+    state.requests.push(record);
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      if (body === null) {
+        response.writeHead(status, headers);
+        response.end();
+        return;
+      }
+      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      response.end(JSON.stringify(body));
+    };
+    // Slack's SCIM v2 errors: `{"schemas": [...Error], "detail": "<slack error code>", "status": 400}`.
+    const fail = (status: number, detail: string, headers: Record<string, string> = {}) => {
+      record.error = detail;
+      send(status, { schemas: [SCIM_ERROR_SCHEMA], detail, status }, headers);
+    };
+
+    const failure = takeInjected(record.method);
+    if (failure?.kind === 'network') {
+      record.status = 0;
+      request.socket.destroy();
+      return;
+    }
+    if (failure?.kind === 'rate-limit') {
+      return fail(429, 'too_many_requests', { 'retry-after': String(failure.retryAfterSeconds) });
+    }
+    if (failure?.kind === 'http') {
+      record.status = failure.status;
+      response.writeHead(failure.status, { 'content-type': 'text/html' });
+      response.end(`<html><body>${failure.status} fake upstream failure</body></html>`);
+      return;
+    }
+    if (failure?.kind === 'error') return fail(Number(failure.extra?.status ?? 400), failure.error);
+    if (failure?.kind === 'stall') await sleep(failure.ms);
+
+    if (tokenValue === null) return fail(401, 'missing_authentication');
+    const token = state.tokens[tokenValue];
+    // "It may not have been granted the proper admin scope or may not have been installed by an administrator."
+    if (!token || token.type !== 'user' || !token.scopes.includes('admin')) {
+      return fail(401, 'invalid_authentication');
+    }
+    if (!SCIM_PLANS.includes(state.plan)) return fail(403, 'plus_teams_only');
+    if (resource !== 'Users' || id === undefined || rest.length > 0) return fail(404, 'bad_endpoint');
+    if (httpMethod !== 'GET' && httpMethod !== 'DELETE') return fail(405, 'method_not_allowed');
+    const index = state.users.findIndex((member) => member.id === id);
+    const member = state.users[index];
+    if (!member) return fail(404, 'no_such_user');
+    if (httpMethod === 'GET') return send(200, toScimUser(member));
+
+    if (member.is_bot || member.is_app_user || member.id === 'USLACKBOT') {
+      return fail(400, 'cannot_disable_bot_user_with_scim');
+    }
+    if (member.is_primary_owner) return fail(403, 'cannot_disable_primary_owner');
+    // Workspace ownership cannot be changed through SCIM: an owner must be demoted in Slack's admin pages first.
+    if (member.is_owner) return fail(403, 'cannot_modify_owner');
+    // Deactivating an already deactivated member succeeds again.
+    state.users[index] = { ...member, deleted: true, updated: Math.floor(Date.now() / 1000) };
+    return send(204, null);
+  };
+
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const at = Date.now();
-    const method = decodeURIComponent(new URL(request.url ?? '/', 'http://fake').pathname.replace(/^\/api\//, ''));
+    const pathname = new URL(request.url ?? '/', 'http://fake').pathname;
+    if (pathname.startsWith(SCIM_PREFIX)) return handleScim(request, response, pathname.slice(SCIM_PREFIX.length));
+    const method = decodeURIComponent(pathname.replace(/^\/api\//, ''));
     const contentType = request.headers['content-type'] ?? null;
     const body = await readBody(request);
     const record: RecordedRequest = {
@@ -327,10 +463,8 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     record.params = params;
     record.token = tokenValue;
 
-    const injected = state.injected.find((entry) => entry.remaining > 0 && [method, '*'].includes(entry.method));
-    if (injected) {
-      injected.remaining--;
-      const failure = injected.failure;
+    const failure = takeInjected(method);
+    if (failure) {
       if (failure.kind === 'network') {
         record.status = 0;
         request.socket.destroy();
@@ -393,6 +527,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
 
   return {
     apiUrl: `http://127.0.0.1:${port}/api/`,
+    scimUrl: `http://127.0.0.1:${port}${SCIM_PREFIX}`,
     state,
     inject(method, failure, times = 1) {
       state.injected.push({ method, failure, remaining: times });
@@ -406,11 +541,33 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
   };
 }
 
-function defaultTokens(users: SlackMember[]): Record<string, FakeToken> {
+function defaultTokens(users: SlackMember[], plan: SlackPlan): Record<string, FakeToken> {
   const owner = users.find((member) => member.is_primary_owner)?.id ?? 'U0FAKEOWNER';
+  // admin.* scopes exist only for apps installed on an Enterprise Grid org.
+  const adminScopes = [
+    'admin',
+    'users:read',
+    'users:read.email',
+    ...(plan === 'enterprise' ? ['admin.users:write'] : []),
+  ];
   return {
     [FAKE_BOT_TOKEN]: { type: 'bot', scopes: ['users:read', 'users:read.email', 'chat:write'], userId: 'U0FAKEBOT' },
-    [FAKE_ADMIN_TOKEN]: { type: 'user', scopes: ['admin', 'users:read', 'users:read.email'], userId: owner },
+    [FAKE_ADMIN_TOKEN]: { type: 'user', scopes: adminScopes, userId: owner },
+  };
+}
+
+/** A member as Slack's SCIM v2 API shows it: `active` is false once deactivated. */
+function toScimUser(member: SlackMember): Record<string, unknown> {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    id: member.id,
+    externalId: '',
+    userName: member.name,
+    displayName: member.profile.display_name ?? member.name,
+    name: { givenName: member.real_name ?? '', familyName: '' },
+    active: !member.deleted,
+    emails: member.profile.email ? [{ value: member.profile.email, primary: true }] : [],
+    meta: { location: `https://api.slack.com/scim/v2/Users/${member.id}` },
   };
 }
 
