@@ -240,7 +240,15 @@ export function resolveConfigPath(explicit: string | undefined, env = process.en
   return path.resolve(explicit ?? env.ZOMBIESCAN_CONFIG ?? DEFAULT_CONFIG_FILE);
 }
 
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+export interface LoadOptions {
+  /**
+   * Keep `${VAR}` references whose variable is unset instead of failing: for commands that only read the
+   * database (findings, runs, reports), which must not need the collection credentials.
+   */
+  allowMissingEnv?: boolean;
+}
+
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
   let text: string;
   try {
     if (statSync(file).isDirectory()) throw new ConfigError(`${file}: is a directory, not a config file`);
@@ -254,10 +262,15 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
         : `${file}: cannot read config: ${code ?? String(error)}`,
     );
   }
-  return parseConfig(text, file, env);
+  return parseConfig(text, file, env, options);
 }
 
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function parseConfig(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
+): Config {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -279,7 +292,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     throw new ConfigError(`${file}:1: the config must be a mapping of settings (see \`zombiescan init\`)`);
   }
   const secrets: string[] = [];
-  const interpolated = interpolate(raw, [], env, secrets, where);
+  const interpolated = interpolate(raw, [], env, secrets, where, options.allowMissingEnv ?? false);
 
   const parsed = configSchema.safeParse(interpolated);
   if (!parsed.success) {
@@ -332,11 +345,17 @@ function interpolate(
   env: NodeJS.ProcessEnv,
   secrets: string[],
   where: (p: readonly PropertyKey[]) => string,
+  allowMissing: boolean,
 ): unknown {
-  if (Array.isArray(value)) return value.map((item, index) => interpolate(item, [...at, index], env, secrets, where));
+  if (Array.isArray(value)) {
+    return value.map((item, index) => interpolate(item, [...at, index], env, secrets, where, allowMissing));
+  }
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, interpolate(item, [...at, key], env, secrets, where)]),
+      Object.entries(value).map(([key, item]) => [
+        key,
+        interpolate(item, [...at, key], env, secrets, where, allowMissing),
+      ]),
     );
   }
   const key = at[at.length - 1];
@@ -347,14 +366,15 @@ function interpolate(
       `${where(at)}: credentials are accepted only as an environment reference like "\${OKTA_API_TOKEN}", never written in the file`,
     );
   }
-  const result = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+  const result = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (reference: string, name: string) => {
     const found = env[name];
+    if ((found === undefined || found === '') && allowMissing) return reference;
     if (found === undefined || found === '') {
       throw new ConfigError(`${where(at)}: environment variable ${name} is not set`);
     }
     return found;
   });
-  if (isSecret) secrets.push(result);
+  if (isSecret && result !== value) secrets.push(result);
   return result;
 }
 

@@ -15,7 +15,7 @@ export interface RunSummary {
 export function listRuns(db: Db, limit = 50): RunSummary[] {
   const runs = db
     .prepare(
-      `SELECT id, started_at, finished_at, status, findings_open, findings_opened, findings_resolved
+      `SELECT id, started_at, finished_at, status, pid, findings_open, findings_opened, findings_resolved
        FROM runs ORDER BY id DESC LIMIT ?`,
     )
     .all(limit) as {
@@ -23,6 +23,7 @@ export function listRuns(db: Db, limit = 50): RunSummary[] {
     started_at: string;
     finished_at: string | null;
     status: string;
+    pid: number | null;
     findings_open: number | null;
     findings_opened: number | null;
     findings_resolved: number | null;
@@ -34,7 +35,8 @@ export function listRuns(db: Db, limit = 50): RunSummary[] {
     id: run.id,
     startedAt: run.started_at,
     finishedAt: run.finished_at,
-    status: run.status,
+    // A run still marked running whose process is gone was killed: say so (the next scan records it).
+    status: run.status === 'running' && !processAlive(run.pid) ? 'interrupted' : run.status,
     sources: Object.fromEntries(
       (
         sourcesOf.all(run.id) as {
@@ -53,4 +55,14 @@ export function listRuns(db: Db, limit = 50): RunSummary[] {
     findingsOpened: run.findings_opened,
     findingsResolved: run.findings_resolved,
   }));
+}
+
+export function processAlive(pid: number | null): boolean {
+  if (pid === null) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -11,6 +11,7 @@ import { IdentityIndex } from './matching.js';
 import type { Person, Severity } from './model.js';
 import type { Db } from './store/database.js';
 import { accountToRow, personToRow } from './store/rows.js';
+import { processAlive } from './runs.js';
 import { endOfLocalDay } from './time.js';
 
 /**
@@ -251,7 +252,7 @@ function beginRun(
       pid: number | null;
     }[];
     for (const run of running) {
-      if (run.pid !== null && run.pid !== process.pid && isAlive(run.pid)) {
+      if (run.pid !== null && run.pid !== process.pid && processAlive(run.pid)) {
         throw new UsageError(`another scan is running (run ${run.id}, pid ${run.pid}); try again when it has finished`);
       }
     }
@@ -289,15 +290,6 @@ export function markInterrupted(db: Db): void {
     db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ?`).run(id);
     db.prepare(`UPDATE run_sources SET status = 'interrupted' WHERE run_id = ? AND status = 'running'`).run(id);
     db.prepare('DELETE FROM accounts WHERE run_id = ?').run(id);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -54,7 +54,7 @@ describe('normaliseEmail', () => {
     ['bob', null, 'not an email'],
     ['@acme.com', null, 'no local part'],
     ['', null, 'empty'],
-  ])('%s -> %s (%s)', (input, expected) => {
+  ] as [string, string | null, string][])('%s -> %s (%s)', (input, expected) => {
     expect(normaliseEmail(input, options)).toBe(expected);
   });
 

@@ -1,0 +1,78 @@
+import { createCollector } from '../../../collectors/index.js';
+import { loadRoster } from '../../../collectors/hr-roster/index.js';
+import type { DoctorCheck } from '../../collector.js';
+import { ZombiescanError } from '../../errors.js';
+import { colors, table } from '../../../reports/terminal.js';
+import type { CliContext } from '../context.js';
+
+interface SourceReport {
+  source: string;
+  type: string;
+  checks: DoctorCheck[];
+}
+
+/**
+ * Config valid? Roster readable? Then per source: reachable, authenticated, and which fields it can read, with the
+ * exact permission or licence missing. Exit 1 when a source cannot be collected at all; limitations (activity
+ * unknown) are reported but are not failures.
+ */
+export async function doctorCommand(ctx: CliContext): Promise<number> {
+  const config = ctx.config();
+  ctx.rules();
+  const reports: SourceReport[] = [];
+  const rosterCheck: DoctorCheck = { check: 'HR roster', ok: true, detail: '' };
+  try {
+    const people = await loadRoster(config.roster, config.timezone);
+    rosterCheck.detail = `${people.length} people in ${config.roster.path}`;
+  } catch (error) {
+    rosterCheck.ok = false;
+    rosterCheck.detail = error instanceof Error ? error.message : String(error);
+  }
+  reports.push({ source: 'roster', type: 'csv', checks: [rosterCheck] });
+
+  const results = await Promise.all(
+    config.sources.map(async (source): Promise<SourceReport> => {
+      const signal = AbortSignal.timeout(Math.min(source.timeoutSeconds, 60) * 1000);
+      const notices: string[] = [];
+      try {
+        const checks = await createCollector(source).doctor({
+          signal,
+          log: ctx.log,
+          now: ctx.io.now(),
+          notice: (message) => notices.push(message),
+        });
+        for (const notice of notices) checks.push({ check: 'note', ok: false, detail: notice, limitation: true });
+        return { source: source.name, type: source.type, checks };
+      } catch (error) {
+        const detail =
+          signal.aborted && !(error instanceof ZombiescanError)
+            ? 'no answer within the time limit'
+            : error instanceof Error
+              ? error.message
+              : String(error);
+        return { source: source.name, type: source.type, checks: [{ check: 'reachable', ok: false, detail }] };
+      }
+    }),
+  );
+  reports.push(...results);
+  for (const report of reports) {
+    for (const check of report.checks) check.detail = ctx.redact(check.detail);
+  }
+
+  const failed = reports.some((report) => report.checks.some((check) => !check.ok && !check.limitation));
+  if (ctx.json) {
+    ctx.outJson({ config: config.file, ok: !failed, sources: reports });
+  } else {
+    const c = colors(ctx.color);
+    ctx.out(`Config ${config.file}: valid\n`);
+    const view = table(['SOURCE', 'CHECK', '', 'DETAIL'], [14, 22, 6, Math.max(40, ctx.width - 46)]);
+    for (const report of reports) {
+      for (const check of report.checks) {
+        const mark = check.ok ? c.green('ok') : check.limitation ? c.yellow('limit') : c.red('FAIL');
+        view.push([report.source, check.check, mark, check.detail]);
+      }
+    }
+    ctx.out(view.toString() + '\n');
+  }
+  return failed ? 1 : 0;
+}

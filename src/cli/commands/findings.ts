@@ -1,0 +1,74 @@
+import { userInfo } from 'node:os';
+import { getFinding, listFindings, suppressFinding, unsuppressFinding, type FindingFilter } from '../../findings.js';
+import { UsageError } from '../../errors.js';
+import { findingToJson } from '../../../reports/findings-json.js';
+import { renderFindingsTable } from '../../../reports/findings-table.js';
+import { endOfLocalDay } from '../../time.js';
+import type { CliContext } from '../context.js';
+import { existsSync } from 'node:fs';
+
+export function findingsCommand(ctx: CliContext, filter: FindingFilter): number {
+  const findings = listFindings(ctx.db(), filter);
+  if (ctx.json) ctx.outJson(findings.map(findingToJson));
+  else ctx.out(renderFindingsTable(findings, { color: ctx.color, width: ctx.width }));
+  return 0;
+}
+
+export function suppressCommand(
+  ctx: CliContext,
+  idText: string,
+  options: { reason: string; until: string; by?: string },
+): number {
+  const id = parseFindingId(idText);
+  const finding = suppressFinding(ctx.db(), {
+    id,
+    reason: options.reason,
+    until: parseUntil(options.until, timezoneOf(ctx)),
+    by: options.by ?? actor(ctx),
+    now: ctx.io.now(),
+  });
+  if (ctx.json) ctx.outJson(findingToJson(finding));
+  else ctx.out(`Finding ${id} suppressed until ${finding.suppressedUntil} by ${finding.suppressedBy}.\n`);
+  return 0;
+}
+
+export function unsuppressCommand(ctx: CliContext, idText: string, options: { by?: string }): number {
+  const id = parseFindingId(idText);
+  getFinding(ctx.db(), id);
+  const finding = unsuppressFinding(ctx.db(), { id, by: options.by ?? actor(ctx), now: ctx.io.now() });
+  if (ctx.json) ctx.outJson(findingToJson(finding));
+  else ctx.out(`Finding ${id} is open again.\n`);
+  return 0;
+}
+
+export function parseFindingId(text: string): number {
+  const id = Number(text);
+  if (!Number.isInteger(id) || id <= 0) throw new UsageError(`"${text}" is not a finding id (a positive number)`);
+  return id;
+}
+
+/** A date means "through the end of that day" in the configured timezone; a date-time is taken as given. */
+function parseUntil(text: string, timezone: string): Date {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+    const date = endOfLocalDay(text, timezone);
+    const [year, month, day] = text.split('-').map(Number);
+    const check = new Date(Date.UTC(year!, month! - 1, day!));
+    if (check.getUTCMonth() !== month! - 1 || check.getUTCDate() !== day) {
+      throw new UsageError(`--until ${text}: not a real date`);
+    }
+    return date;
+  }
+  const instant = Date.parse(text);
+  if (Number.isNaN(instant) || !/^\d{4}-\d{2}-\d{2}T/.test(text)) {
+    throw new UsageError(`--until ${text}: expected a date (YYYY-MM-DD) or an ISO 8601 date-time`);
+  }
+  return new Date(instant);
+}
+
+function timezoneOf(ctx: CliContext): string {
+  return existsSync(ctx.configPath()) ? ctx.config().timezone : 'UTC';
+}
+
+function actor(ctx: CliContext): string {
+  return ctx.io.env.ZOMBIESCAN_ACTOR ?? ctx.io.env.USER ?? userInfo().username;
+}

@@ -1,0 +1,39 @@
+/** The starter config `zombiescan init` writes: every section present, commented, safe defaults. */
+export const STARTER_CONFIG = `# zombiescan configuration. Reference: README.md "Configuration".
+# Secrets are never written here: use \${VAR} and set the variable in the environment.
+
+database: ./zombiescan.db          # SQLite file (created with mode 0600)
+timezone: UTC                      # when a date-only HR termination date takes effect (end of that day here)
+
+roster:
+  path: ./hr.csv                   # HR export: employee_id, email, status required
+  # columns: { employeeId: "Employee ID", email: "Work Email", status: "Employment Status" }
+  # delimiter: ";"
+  # dateFormat: dd/MM/yyyy         # date-fns pattern; default ISO 8601
+
+identity:
+  domainAliases: {}                # e.g. { "example.co.uk": "example.com" }
+  stripPlusTags: true              # bob+slack@example.com matches bob@example.com
+
+sources:
+  # Identity providers (role: idp) are the front door: an app account whose owner is locked out of every idp
+  # but still enabled in the app is flagged.
+  # - { name: okta, type: okta, orgUrl: "https://acme.okta.com", token: "\${OKTA_API_TOKEN}", role: idp }
+  # - { name: entra, type: entra, tenantId: "…", clientId: "…", clientSecret: "\${ENTRA_CLIENT_SECRET}", role: idp }
+  # - { name: slack, type: slack, token: "\${SLACK_TOKEN}" }
+  # - { name: zoom, type: scim, baseUrl: "https://api.zoom.us/scim2", token: "\${ZOOM_SCIM_TOKEN}" }
+  - { name: github, type: csv, path: ./exports/github.csv }
+
+rules:
+  dormant-account: { days: 90 }
+  never-logged-in: { days: 30 }
+  stale-guest: { days: 60 }
+
+# Service accounts with a declared owner (glob on login or email); unowned ones are findings.
+serviceAccounts: []
+#  - { source: github, login: "svc-*", owner: E1001 }
+
+# Standing exceptions: the finding is kept, suppressed, until the date; it reopens after.
+exceptions: []
+#  - { source: okta, login: "breakglass@example.com", reason: "Break-glass, reviewed quarterly", owner: E1001, expires: 2027-06-30 }
+`;

@@ -1,0 +1,158 @@
+import { Command, Option } from 'commander';
+import { FINDING_STATUSES, SEVERITIES } from '../model.js';
+import type { FindingFilter } from '../findings.js';
+import { CliContext, type GlobalOptions, type Io } from './context.js';
+import { demoCommand } from './commands/demo.js';
+import { doctorCommand } from './commands/doctor.js';
+import { findingsCommand, suppressCommand, unsuppressCommand } from './commands/findings.js';
+import { initCommand } from './commands/init.js';
+import { reportFindingsCommand, type FindingsFormat } from './commands/report.js';
+import { runsCommand } from './commands/runs.js';
+import { scanCommand, type ScanCommandOptions } from './commands/scan.js';
+
+/**
+ * The command tree. Each action resolves to an exit code; errors propagate to the single handler in main.ts.
+ */
+export function buildProgram(
+  io: Io,
+  setExitCode: (code: number) => void,
+): { program: Command; close(): void; redact(text: string): string } {
+  let context: CliContext | undefined;
+  const program = new Command('zombiescan');
+  const ctx = () => (context ??= new CliContext(program.opts<GlobalOptions>(), io));
+  const run =
+    <A extends unknown[]>(action: (...args: A) => number | Promise<number>) =>
+    async (...args: A) => {
+      setExitCode(await action(...args));
+    };
+
+  // Set before any subcommand is added: commander copies these settings to subcommands only at creation.
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (text) => io.stdout.write(text),
+    writeErr: (text) => io.stderr.write(text),
+  });
+  program
+    .description('Finds zombie accounts: accounts whose owner left, has no owner, or stopped using them.')
+    .option('-c, --config <file>', 'config file (default ./zombiescan.yaml, or $ZOMBIESCAN_CONFIG)')
+    .option('--db <file>', 'SQLite database (overrides `database` in the config)')
+    .option('--json', 'machine output on stdout (logs stay on stderr)')
+    .option('--no-color', 'plain output')
+    .option('-v, --verbose', 'debug logs')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 success (findings are not failure) · 1 a source or action failed · 2 bad usage, config or input · 3 --fail-on met
+
+Examples:
+  $ zombiescan demo                      scan the bundled sample company
+  $ zombiescan init && zombiescan doctor
+  $ zombiescan scan --fail-on critical
+  $ zombiescan findings --severity high --json`,
+    );
+
+  program
+    .command('demo')
+    .description('scan the bundled demo organisation (no credentials) into ./zombiescan-demo/')
+    .option('--dir <dir>', 'where to write the demo database, data and reports', 'zombiescan-demo')
+    .addHelpText('after', '\nExamples:\n  $ zombiescan demo\n  $ zombiescan demo --json > summary.json')
+    .action(run((options: { dir: string }) => demoCommand(ctx(), options)));
+
+  program
+    .command('init')
+    .description('write a commented starter zombiescan.yaml')
+    .option('--force', 'overwrite an existing file')
+    .addHelpText('after', '\nExamples:\n  $ zombiescan init\n  $ zombiescan --config /etc/zombiescan.yaml init')
+    .action(run((options: { force?: boolean }) => initCommand(ctx(), options)));
+
+  program
+    .command('doctor')
+    .description('check the config, the roster, and per source: reachable, authenticated, which fields it can read')
+    .addHelpText('after', '\nExamples:\n  $ zombiescan doctor\n  $ zombiescan doctor --json')
+    .action(run(() => doctorCommand(ctx())));
+
+  program
+    .command('scan')
+    .description('collect the roster and every source, evaluate the rules, update findings, print a summary')
+    .option('-s, --source <name...>', 'collect only these sources (repeatable)')
+    .option('--accept-roster-change', 'scan even if the roster is empty or shrank by more than 20%')
+    .addOption(new Option('--fail-on <severity>', 'exit 3 when an open finding is at or above').choices(SEVERITIES))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ zombiescan scan
+  $ zombiescan scan --source okta --source slack
+  $ zombiescan scan --fail-on high --json > scan.json`,
+    )
+    .action(run((options: ScanCommandOptions) => scanCommand(ctx(), options)));
+
+  const filterOptions = (command: Command, defaultStatus: string) =>
+    command
+      .addOption(
+        new Option('--status <status>', 'finding status').choices([...FINDING_STATUSES, 'all']).default(defaultStatus),
+      )
+      .option('--rule <id>', 'only this rule')
+      .addOption(new Option('--severity <severity>', 'only this severity').choices(SEVERITIES))
+      .option('--source <name>', 'only this source')
+      .option('--person <id>', "only this person's (employee id or email)");
+
+  filterOptions(program.command('findings'), 'open')
+    .description('list findings (default: open), most severe first')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ zombiescan findings
+  $ zombiescan findings --rule terminated-still-active --json
+  $ zombiescan findings --status all --person E1042`,
+    )
+    .action(run((options: FindingFilter) => findingsCommand(ctx(), options)));
+
+  program
+    .command('suppress <id>')
+    .description('suppress one finding until a date, with a reason (it reopens after, if still true)')
+    .requiredOption('--reason <text>', 'why this is accepted')
+    .requiredOption('--until <date>', 'YYYY-MM-DD (end of that day in the config timezone) or an ISO date-time')
+    .option('--by <who>', 'who accepts it (default: $USER)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ zombiescan suppress 42 --reason "Contract extension in signature" --until 2026-12-31 --by alice',
+    )
+    .action(
+      run((id: string, options: { reason: string; until: string; by?: string }) => suppressCommand(ctx(), id, options)),
+    );
+
+  program
+    .command('unsuppress <id>')
+    .description('reopen a suppressed finding')
+    .option('--by <who>', 'who reopens it (default: $USER)')
+    .addHelpText('after', '\nExamples:\n  $ zombiescan unsuppress 42')
+    .action(run((id: string, options: { by?: string }) => unsuppressCommand(ctx(), id, options)));
+
+  program
+    .command('runs')
+    .description('past scans: when, per-source completeness, finding counts')
+    .option('--limit <n>', 'how many', (value) => Number.parseInt(value, 10), 20)
+    .addHelpText('after', '\nExamples:\n  $ zombiescan runs\n  $ zombiescan runs --json --limit 5')
+    .action(run((options: { limit: number }) => runsCommand(ctx(), options)));
+
+  const report = program.command('report').description('write reports');
+  filterOptions(report.command('findings'), 'open')
+    .description('findings as CSV (spreadsheet-safe) or JSON')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .option('--out <dir>', 'write into this folder instead of stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ zombiescan report findings --format csv --out reports/
+  $ zombiescan report findings --format json --status all > findings.json`,
+    )
+    .action(
+      run((options: FindingFilter & { format: FindingsFormat; out?: string }) => reportFindingsCommand(ctx(), options)),
+    );
+
+  return { program, close: () => context?.close(), redact: (text) => context?.redact(text) ?? text };
+}
