@@ -19,6 +19,19 @@ export interface CollectContext {
   now: Date;
 }
 
+/**
+ * Checks without which a source cannot be collected at all. Any other failed check is a limitation: the source
+ * still collects, with less data (activity unknown, nobody marked privileged).
+ */
+export const BLOCKING_CHECKS: readonly string[] = [
+  'reachable',
+  'authenticated',
+  'users readable',
+  'file',
+  'header',
+  'rows',
+];
+
 export interface DoctorCheck {
   /** e.g. "reachable", "authenticated", "sign-in activity". */
   check: string;

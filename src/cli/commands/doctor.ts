@@ -1,6 +1,6 @@
 import { createCollector } from '../../../collectors/index.js';
 import { loadRoster } from '../../../collectors/hr-roster/index.js';
-import type { DoctorCheck } from '../../collector.js';
+import { BLOCKING_CHECKS, type DoctorCheck } from '../../collector.js';
 import { ZombiescanError } from '../../errors.js';
 import { colors, table } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';
@@ -26,6 +26,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     rosterCheck.detail = `${people.length} people in ${config.roster.path}`;
   } catch (error) {
     rosterCheck.ok = false;
+    rosterCheck.limitation = false;
     rosterCheck.detail = error instanceof Error ? error.message : String(error);
   }
   reports.push({ source: 'roster', type: 'csv', checks: [rosterCheck] });
@@ -56,7 +57,10 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
   );
   reports.push(...results);
   for (const report of reports) {
-    for (const check of report.checks) check.detail = ctx.redact(check.detail);
+    for (const check of report.checks) {
+      check.detail = ctx.redact(check.detail);
+      if (!check.ok && check.limitation === undefined) check.limitation = !BLOCKING_CHECKS.includes(check.check);
+    }
   }
 
   const failed = reports.some((report) => report.checks.some((check) => !check.ok && !check.limitation));
