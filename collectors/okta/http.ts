@@ -70,6 +70,14 @@ export function msUntilReset(resetHeader: string | null, dateHeader: string | nu
   return Math.max(0, Math.max(...resets) * 1000 - serverNowMs);
 }
 
+/**
+ * Okta counts rate limits per endpoint template, not per URL: GET /api/v1/users/{id} is one bucket for every user.
+ * Pacing per concrete path would never see a bucket running low while remediating many users.
+ */
+export function rateLimitBucket(pathname: string): string {
+  return pathname.replace(/^(\/api\/v1\/users\/)[^/]+/, '$1{id}');
+}
+
 /** Smallest X-Rate-Limit-Remaining at which we stop and wait for the reset. */
 export function rateLimitReserve(limit: number): number {
   return Math.max(1, Math.floor(limit * RESERVE_FRACTION));
@@ -134,7 +142,7 @@ export class OktaRequestExecutor extends RequestExecutor {
 
   override fetch(request: SdkRequest): Promise<FetchResponse> {
     const url = new URL(String(request.url));
-    const bucket = url.pathname;
+    const bucket = rateLimitBucket(url.pathname);
     const what = `okta ${String(request.method ?? 'GET').toUpperCase()} ${url.pathname}`;
     return withRetry(() => this.attempt(request, bucket, what), {
       classify: classifyFailure,

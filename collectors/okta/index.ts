@@ -1,9 +1,17 @@
-import { Client, type Collection, type User } from '@okta/okta-sdk-nodejs';
+import type { Client, Collection, User } from '@okta/okta-sdk-nodejs';
 import type { CollectContext, CollectorDeps, CollectorFactory, DoctorCheck } from '../../src/collector.js';
 import type { OktaSourceConfig } from '../../src/config.js';
 import { SourceError } from '../../src/errors.js';
 import type { Account } from '../../src/model.js';
-import { describeOktaError, OktaCallFailure, OktaRequestExecutor, rateLimitReserve } from './http.js';
+import {
+  createOktaClient,
+  describeError,
+  httpStatusOf,
+  redact,
+  transportFailure,
+  USERS_READ_PERMISSION_HINT,
+} from './client.js';
+import { rateLimitReserve, type OktaRequestExecutor } from './http.js';
 import { oktaUserToAccount } from './transform.js';
 
 /**
@@ -31,8 +39,6 @@ const USER_LISTINGS: { label: string; filter?: string }[] = [
 const ADMIN_PERMISSION_HINT =
   "the API token's admin needs a role that can view administrator assignments (Read-Only Administrator or higher; " +
   'OAuth service apps: okta.roles.read)';
-const USERS_PERMISSION_HINT =
-  "the API token's admin needs a role that can view users (Read-Only Administrator or higher; OAuth: okta.users.read)";
 
 export const createOktaCollector: CollectorFactory<OktaSourceConfig> = (config, deps = {}) => ({
   collect: (context) => collectOktaAccounts(config, deps, context),
@@ -147,52 +153,20 @@ interface OktaSession {
 }
 
 function openSession(config: OktaSourceConfig, deps: CollectorDeps, context: CollectContext): OktaSession {
-  const deadline = AbortSignal.timeout(config.timeoutSeconds * 1000);
-  const signal = AbortSignal.any([context.signal, deadline]);
-  const executor = new OktaRequestExecutor({
-    signal,
-    log: context.log,
-    policy: deps.retryPolicy,
-    requestTimeoutMs: config.timeoutSeconds * 1000,
-  });
-  const client = new Client({
-    orgUrl: config.orgUrl.replace(/\/+$/, ''),
-    token: config.token,
-    // Set explicitly: the SDK would otherwise take OKTA_CLIENT_AUTHORIZATIONMODE from the environment.
-    authorizationMode: 'SSWS',
-    // The default cache middleware would serve stale reads.
-    cacheMiddleware: null,
-    requestExecutor: executor,
-  });
+  const connection = createOktaClient(config, deps, { signal: context.signal, log: context.log });
   const fail = (message: string, kind: SourceError['kind']) =>
     new SourceError(config.name, redact(message, config.token), kind);
 
   return {
-    client,
-    executor,
+    client: connection.client,
+    executor: connection.executor,
     toSourceError(error) {
-      if (error instanceof SourceError) return error;
-      if (context.signal.aborted) {
-        const reason: unknown = context.signal.reason;
-        if (reason instanceof DOMException && reason.name === 'TimeoutError') {
-          return fail('collection timed out', 'timeout');
-        }
-        // The caller stopped us: hand its own reason back rather than calling it a source failure.
-        throw reason;
-      }
-      if (deadline.aborted) return fail(`gave up after ${config.timeoutSeconds}s (timeoutSeconds)`, 'timeout');
-      if (error instanceof OktaCallFailure) {
-        const retried = error.kind === 'rate-limit' ? 'still rate limited after waiting' : 'failed after retries';
-        return fail(`${retried}: ${error.message}`, error.kind);
-      }
+      const common = transportFailure(error, config, connection, 'collection');
+      if (common) return common;
       const status = httpStatusOf(error);
-      if (status === 401) {
-        return fail(
-          `authentication failed (${describeError(error)}): the API token is wrong or revoked, or its admin is deactivated`,
-          'auth',
-        );
+      if (status === 403) {
+        return fail(`permission denied (${describeError(error)}): ${USERS_READ_PERMISSION_HINT}`, 'auth');
       }
-      if (status === 403) return fail(`permission denied (${describeError(error)}): ${USERS_PERMISSION_HINT}`, 'auth');
       if (status === 404) {
         return fail(`${describeError(error)} from ${config.orgUrl}: is orgUrl the Okta org's URL?`, 'config');
       }
@@ -249,28 +223,4 @@ function cursorOf(href: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The HTTP status of an SDK error (OktaApiError, HttpError) or of our own final failure; null for anything else. */
-function httpStatusOf(error: unknown): number | null {
-  if (error instanceof OktaCallFailure) return error.status;
-  if (error && typeof error === 'object' && 'status' in error && typeof error.status === 'number') {
-    return error.status;
-  }
-  return null;
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof OktaCallFailure) return error.message;
-  const status = httpStatusOf(error);
-  if (status === null) return error instanceof Error ? error.message : String(error);
-  const { errorCode, errorSummary } = error as { errorCode?: unknown; errorSummary?: unknown };
-  return describeOktaError(status, {
-    errorCode: typeof errorCode === 'string' ? errorCode : undefined,
-    errorSummary: typeof errorSummary === 'string' ? errorSummary : undefined,
-  });
-}
-
-function redact(message: string, token: string): string {
-  return token.length >= 4 ? message.split(token).join('[redacted]') : message;
 }

@@ -11,9 +11,18 @@ import type { AddressInfo } from 'node:net';
  *   (filter values are case-sensitive, search values are not) and then include DEPROVISIONED matches;
  * - GET /api/v1/iam/assignees/users: users holding an admin role, `{ value: [{id, orn, _links}], _links: {next} }`,
  *   cursor in the body's next link; 403 E0000006 when the token may not read roles;
+ * - GET /api/v1/users/{id} (id or login); 404 E0000007 for an unknown user;
+ * - POST /api/v1/users/{id}/lifecycle/{suspend,unsuspend,unlock,deactivate} with Okta's status rules: suspend only
+ *   ACTIVE, unsuspend only SUSPENDED, unlock LOCKED_OUT (or ACTIVE, a no-op), deactivate anything not yet
+ *   DEPROVISIONED; otherwise 400 E0000001 with the reason in errorCauses. Suspend and deactivate end the user's
+ *   sessions, as Okta's do;
+ * - DELETE /api/v1/users/{id}/sessions[?oauthTokens=true]: 204, recorded in `sessionRevocations`;
+ * - `writesForbidden`: the token's admin may only read (Read-Only Admin): every write answers 403 E0000006;
  * - every response carries Date, X-Okta-Request-Id and X-Rate-Limit-Limit/Remaining/Reset (epoch seconds) for its
- *   endpoint's fixed window; past the window's limit: 429 E0000047;
- * - injectable faults (429, 401, 5xx, dropped connections) for the next N matching calls, and a request log.
+ *   endpoint's fixed window (per endpoint template: /api/v1/users/{id} is one bucket for every user, as in Okta);
+ *   past the window's limit: 429 E0000047;
+ * - `latencyMs`: every answer is delayed that long (benchmarks of parallel remediation);
+ * - injectable faults (429, 401, 403, 5xx, dropped connections) for the next N matching calls, and a request log.
  */
 
 export const OKTA_FAKE_TOKEN = '00FakeOktaApiToken-s3cr3t-0123456789';
@@ -49,6 +58,10 @@ export interface OktaFakeOptions {
   adminsForbidden?: boolean;
   /** Default: 10,000 calls a minute, never reached by tests that do not set it. */
   rateLimit?: OktaFakeRateLimit;
+  /** The token's admin may only read: every POST/DELETE answers 403 E0000006. */
+  writesForbidden?: boolean;
+  /** Every answer (faults included) is sent this many milliseconds after the request arrived. */
+  latencyMs?: number;
 }
 
 export interface OktaFakeFault {
@@ -60,6 +73,10 @@ export interface OktaFakeFault {
   path?: string;
   /** For 429: X-Rate-Limit-Reset this many seconds after the current second (default 1). */
   resetInSeconds?: number;
+  /** Only calls with this method (default: any). */
+  method?: string;
+  /** Replaces the Okta error's errorSummary (e.g. a proxy echoing the request back). */
+  errorSummary?: string;
 }
 
 export interface OktaFakeRequest {
@@ -75,15 +92,28 @@ export interface OktaFakeRequest {
   injected: boolean;
 }
 
+export interface OktaSessionRevocation {
+  userId: string;
+  /** The `oauthTokens` query parameter as sent ('true', 'false'), or null when absent. */
+  oauthTokens: string | null;
+  at: number;
+}
+
 export interface OktaFakeState {
   users: OktaFakeUser[];
   adminIds: Set<string>;
   adminsForbidden: boolean;
+  writesForbidden: boolean;
+  latencyMs: number;
   requests: OktaFakeRequest[];
+  /** Every DELETE /api/v1/users/{id}/sessions that succeeded. */
+  sessionRevocations: OktaSessionRevocation[];
   /** Bugs in the fake itself, answered with a 500; tests can assert there were none. */
   serverErrors: unknown[];
   inject(fault: OktaFakeFault): void;
   setStatus(userId: string, status: string): void;
+  /** The user's current status (throws for an unknown id). */
+  statusOf(userId: string): string;
 }
 
 export interface OktaFake {
@@ -93,6 +123,8 @@ export interface OktaFake {
 }
 
 const USERS_PATH = '/api/v1/users';
+/** /api/v1/users/{id or login}[/rest] */
+const USER_ROUTE = /^\/api\/v1\/users\/([^/]+)(\/.*)?$/;
 const ASSIGNEES_PATH = '/api/v1/iam/assignees/users';
 const USERS_MAX_LIMIT = 200;
 const ASSIGNEES_DEFAULT_LIMIT = 100;
@@ -105,6 +137,7 @@ const ERRORS = {
   E0000009: { status: 500, summary: 'Internal Server Error' },
   E0000031: { status: 400, summary: 'Invalid search criteria.' },
   E0000007: { status: 404, summary: 'Not found: Resource not found' },
+  E0000001: { status: 400, summary: 'Api validation failed' },
 } as const;
 type ErrorCode = keyof typeof ERRORS;
 
@@ -119,29 +152,41 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
     users: [],
     adminIds: new Set(options.adminIds ?? []),
     adminsForbidden: options.adminsForbidden ?? false,
+    writesForbidden: options.writesForbidden ?? false,
+    latencyMs: options.latencyMs ?? 0,
     requests: [],
+    sessionRevocations: [],
     serverErrors: [],
     inject(fault) {
-      faults.push({ times: 1, path: '', resetInSeconds: 1, ...fault });
+      faults.push({ times: 1, path: '', resetInSeconds: 1, method: '', errorSummary: '', ...fault });
     },
     setStatus(userId, status) {
       const user = state.users.find((candidate) => candidate.id === userId);
       if (!user) throw new Error(`no user ${userId}`);
-      user.status = status;
-      user.statusChanged = new Date().toISOString();
+      changeStatus(user, status);
+    },
+    statusOf(userId) {
+      const user = state.users.find((candidate) => candidate.id === userId);
+      if (!user) throw new Error(`no user ${userId}`);
+      return user.status;
     },
   };
 
   const server = createServer((request, response) => {
-    try {
-      handle(request, response);
-    } catch (error) {
-      state.serverErrors.push(error);
-      if (!response.headersSent) sendError(response, 'E0000009');
-    }
+    const arrivedAt = Date.now();
+    const run = () => {
+      try {
+        handle(request, response, arrivedAt);
+      } catch (error) {
+        state.serverErrors.push(error);
+        if (!response.headersSent) sendError(response, 'E0000009');
+      }
+    };
+    if (state.latencyMs > 0) setTimeout(run, state.latencyMs);
+    else run();
   });
 
-  function handle(request: IncomingMessage, response: ServerResponse): void {
+  function handle(request: IncomingMessage, response: ServerResponse, arrivedAt: number): void {
     const url = new URL(request.url ?? '/', orgUrl);
     const now = Date.now();
     const logged: OktaFakeRequest = {
@@ -149,7 +194,7 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       status: 0,
-      at: now,
+      at: arrivedAt,
       injected: false,
     };
     state.requests.push(logged);
@@ -157,7 +202,7 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
     response.setHeader('Date', new Date(now).toUTCString());
     response.setHeader('X-Okta-Request-Id', randomUUID());
 
-    const fault = takeFault(url.pathname);
+    const fault = takeFault(request.method ?? 'GET', url.pathname);
     if (fault) {
       logged.injected = true;
       if (fault.status === 0) {
@@ -171,14 +216,14 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
         return sendError(response, 'E0000047');
       }
       const code = (Object.keys(ERRORS) as ErrorCode[]).find((key) => ERRORS[key].status === fault.status);
-      if (code) return sendError(response, code);
+      if (code) return sendError(response, code, fault.errorSummary || undefined);
       // Gateways in front of Okta answer 502/503 with HTML, not an Okta error body.
       response.writeHead(fault.status, { 'Content-Type': 'text/html' });
       response.end(`<html><body><h1>${fault.status} Service Unavailable</h1></body></html>`);
       return;
     }
 
-    const window = countCall(url.pathname, now);
+    const window = countCall(endpointTemplate(url.pathname), now);
     const remaining = Math.max(0, rateLimit.requests - window.used);
     setRateLimitHeaders(response, rateLimit.requests, remaining, window.resetAt);
     if (window.used > rateLimit.requests) {
@@ -187,14 +232,71 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
     }
 
     if (request.headers.authorization !== `SSWS ${token}`) return sendError(response, 'E0000011');
-    if (request.method !== 'GET') return sendError(response, 'E0000007');
-    if (url.pathname === USERS_PATH) return listUsers(url, response);
-    if (url.pathname === ASSIGNEES_PATH) return listAssignees(url, response);
+    const method = request.method ?? 'GET';
+    if (method === 'GET' && url.pathname === USERS_PATH) return listUsers(url, response);
+    if (method === 'GET' && url.pathname === ASSIGNEES_PATH) return listAssignees(url, response);
+    const route = USER_ROUTE.exec(url.pathname);
+    if (!route) return sendError(response, 'E0000007');
+    const [, userKey, rest] = route;
+    const user = findUser(decodeURIComponent(userKey!));
+    if (method !== 'GET' && state.writesForbidden) return sendError(response, 'E0000006');
+    if (!user) return sendError(response, 'E0000007', `Not found: Resource not found: ${userKey} (User)`);
+    if (method === 'GET' && rest === undefined) return sendJson(response, 200, user);
+    if (method === 'POST' && rest?.startsWith('/lifecycle/')) {
+      return lifecycle(user, rest.slice('/lifecycle/'.length), response);
+    }
+    if (method === 'DELETE' && rest === '/sessions') {
+      state.sessionRevocations.push({ userId: user.id, oauthTokens: url.searchParams.get('oauthTokens'), at: now });
+      response.writeHead(204);
+      response.end();
+      return;
+    }
     return sendError(response, 'E0000007');
   }
 
-  function takeFault(path: string): Required<OktaFakeFault> | undefined {
-    const index = faults.findIndex((fault) => fault.path === '' || fault.path === path);
+  function findUser(key: string): OktaFakeUser | undefined {
+    return state.users.find((user) => user.id === key || user.profile.login?.toLowerCase() === key.toLowerCase());
+  }
+
+  function changeStatus(user: OktaFakeUser, status: string): void {
+    user.status = status;
+    user.statusChanged = new Date().toISOString();
+    user.lastUpdated = user.statusChanged;
+  }
+
+  /** Okta's lifecycle state machine for the operations remediation uses. */
+  function lifecycle(user: OktaFakeUser, operation: string, response: ServerResponse): void {
+    const refuse = (cause: string) => sendError(response, 'E0000001', undefined, cause);
+    switch (operation) {
+      case 'suspend':
+        if (user.status !== 'ACTIVE') return refuse('Cannot suspend a user that is not active');
+        changeStatus(user, 'SUSPENDED');
+        break;
+      case 'unsuspend':
+        if (user.status !== 'SUSPENDED') return refuse('Cannot unsuspend a user that is not suspended');
+        changeStatus(user, 'ACTIVE');
+        break;
+      case 'unlock':
+        // Okta also accepts ACTIVE users (it clears an unknown-device block), leaving them ACTIVE.
+        if (user.status !== 'LOCKED_OUT' && user.status !== 'ACTIVE') {
+          return refuse('Cannot unlock a user that is not locked out');
+        }
+        changeStatus(user, 'ACTIVE');
+        break;
+      case 'deactivate':
+        if (user.status === 'DEPROVISIONED') return refuse('Cannot deactivate a user that is already deactivated');
+        changeStatus(user, 'DEPROVISIONED');
+        break;
+      default:
+        return sendError(response, 'E0000007');
+    }
+    sendJson(response, 200, {});
+  }
+
+  function takeFault(method: string, path: string): Required<OktaFakeFault> | undefined {
+    const index = faults.findIndex(
+      (fault) => (fault.path === '' || fault.path === path) && (fault.method === '' || fault.method === method),
+    );
     if (index < 0) return undefined;
     const fault = faults[index]!;
     fault.times--;
@@ -320,14 +422,19 @@ function setRateLimitHeaders(response: ServerResponse, limit: number, remaining:
   response.setHeader('X-Rate-Limit-Reset', String(reset));
 }
 
-function sendError(response: ServerResponse, code: ErrorCode): void {
+function sendError(response: ServerResponse, code: ErrorCode, summary?: string, cause?: string): void {
   sendJson(response, ERRORS[code].status, {
     errorCode: code,
-    errorSummary: ERRORS[code].summary,
+    errorSummary: summary ?? ERRORS[code].summary,
     errorLink: code,
     errorId: `oae${randomUUID().replace(/-/g, '').slice(0, 19)}`,
-    errorCauses: [],
+    errorCauses: cause ? [{ errorSummary: cause }] : [],
   });
+}
+
+/** /api/v1/users/00u123.../lifecycle/suspend -> /api/v1/users/{id}/lifecycle/suspend: Okta's rate-limit bucket. */
+export function endpointTemplate(path: string): string {
+  return path.replace(/^(\/api\/v1\/users\/)[^/]+/, '$1{id}');
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
