@@ -5,11 +5,13 @@ import {
   type FetchOptions,
   type GraphRequest,
 } from '@microsoft/microsoft-graph-client';
+import type { CollectorDeps } from '../../src/collector.js';
+import type { EntraSourceConfig } from '../../src/config.js';
 import { SourceError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import { DEFAULT_RETRY_POLICY, retryAfterMs, withRetry, type RetryPolicy } from '../../src/retry.js';
-import { networkReason, redact, type HttpOptions } from './http.js';
-import type { ClientCredentialsTokenProvider } from './token.js';
+import { httpOptionsFor, networkReason, redact, type HttpOptions } from './http.js';
+import { ClientCredentialsTokenProvider } from './token.js';
 
 /** One page of a Graph collection. */
 export interface GraphPage<T> {
@@ -65,13 +67,46 @@ export class GraphSession {
    * Throws the SDK's GraphError for an HTTP failure that outlived the retries (see `describeGraphFailure`), a
    * SourceError for token failures, or the abort reason.
    */
-  async get<T>(what: string, build: (session: GraphSession) => GraphRequest, signal: AbortSignal): Promise<T> {
+  get<T>(what: string, build: (session: GraphSession) => GraphRequest, signal: AbortSignal): Promise<T> {
+    return this.send<T>(what, build, (request) => request.get(), signal);
+  }
+
+  /**
+   * POST, retried like `get`. Only for calls that are safe to repeat: a retried write may have taken effect the
+   * first time (the answer was lost), so the caller must accept that outcome on the second attempt.
+   */
+  post<T>(
+    what: string,
+    build: (session: GraphSession) => GraphRequest,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<T> {
+    return this.send<T>(what, build, (request) => request.post(body), signal);
+  }
+
+  /** PATCH, retried like `get` (a PATCH that sets a value is idempotent). Graph answers 204: resolves undefined. */
+  patch<T>(
+    what: string,
+    build: (session: GraphSession) => GraphRequest,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<T> {
+    return this.send<T>(what, build, (request) => request.patch(body), signal);
+  }
+
+  private async send<T>(
+    what: string,
+    build: (session: GraphSession) => GraphRequest,
+    call: (request: GraphRequest) => Promise<unknown>,
+    signal: AbortSignal,
+  ): Promise<T> {
     const attempt = async (): Promise<T> => {
       await this.tokens.get(signal);
-      return (await build(this)
-        .middlewareOptions([new RetryHandlerOptions(0, 0)])
-        .option('signal', signal)
-        .get()) as T;
+      return (await call(
+        build(this)
+          .middlewareOptions([new RetryHandlerOptions(0, 0)])
+          .option('signal', signal),
+      )) as T;
     };
     return withRetry(
       async () => {
@@ -105,7 +140,7 @@ export class GraphSession {
   }
 
   /**
-   * A SourceError for a failure that `get` threw, never carrying a token or a query string. `forbidden` says which
+   * A SourceError for a failure that `get`, `post` or `patch` threw, never carrying a token or a query string. `forbidden` says which
    * permission a 403 means for this request.
    */
   toSourceError(error: unknown, what: string, forbidden?: string): SourceError {
@@ -145,6 +180,40 @@ export class GraphSession {
     }
     return new SourceError(source, redact(message, secrets), kind);
   }
+}
+
+/**
+ * The token provider and SDK client for one Entra source, shared by its collector and its remediator. Both URLs must
+ * be https: the SDK sends the token only over https (over http it silently drops it, and paging breaks), and the
+ * client secret must never cross the network in clear. Throws a 'config' SourceError otherwise.
+ */
+export async function openGraphSession(
+  config: EntraSourceConfig,
+  deps: CollectorDeps,
+  log: Logger,
+): Promise<GraphSession> {
+  const { name, graphUrl, authorityUrl } = config;
+  for (const [field, url] of [
+    ['graphUrl', graphUrl],
+    ['authorityUrl', authorityUrl],
+  ] as const) {
+    if (new URL(url).protocol !== 'https:') {
+      throw new SourceError(name, `${field} must be an https URL (got ${url})`, 'config');
+    }
+  }
+  const http = await httpOptionsFor(name, deps.caCertificate);
+  const tokens = new ClientCredentialsTokenProvider({
+    source: name,
+    authorityUrl,
+    tenantId: config.tenantId,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    graphUrl,
+    http,
+    retryPolicy: deps.retryPolicy,
+    log,
+  });
+  return new GraphSession({ source: name, graphUrl, tokens, http, retryPolicy: deps.retryPolicy, log });
 }
 
 /** "HTTP 403 Authorization_RequestDenied: Insufficient privileges to complete the operation." */

@@ -8,9 +8,7 @@ import type {
 import type { EntraSourceConfig } from '../../src/config.js';
 import { SourceError } from '../../src/errors.js';
 import type { Account } from '../../src/model.js';
-import { describeGraphFailure, GraphSession, isGraphError, type GraphPage } from './graph.js';
-import { httpOptionsFor } from './http.js';
-import { ClientCredentialsTokenProvider } from './token.js';
+import { describeGraphFailure, GraphSession, isGraphError, openGraphSession, type GraphPage } from './graph.js';
 import { SIGN_IN_ACTIVITY, toAccount, USER_PROPERTIES, type GraphUser } from './transform.js';
 
 /**
@@ -183,45 +181,11 @@ class EntraCollector implements SourceCollector {
 
   /** One token cache and SDK client per collector, created on first use (https is checked then, not at config load). */
   private session(context: CollectContext): Promise<GraphSession> {
-    this.sessionPromise ??= this.createSession(context).catch((error: unknown) => {
+    this.sessionPromise ??= openGraphSession(this.config, this.deps, context.log).catch((error: unknown) => {
       this.sessionPromise = null;
       throw error;
     });
     return this.sessionPromise;
-  }
-
-  private async createSession(context: CollectContext): Promise<GraphSession> {
-    const { name, graphUrl, authorityUrl } = this.config;
-    for (const [field, url] of [
-      ['graphUrl', graphUrl],
-      ['authorityUrl', authorityUrl],
-    ] as const) {
-      // The SDK sends the token only over https (over http it silently drops it, and paging breaks), and the client
-      // secret must never cross the network in clear.
-      if (new URL(url).protocol !== 'https:') {
-        throw new SourceError(name, `${field} must be an https URL (got ${url})`, 'config');
-      }
-    }
-    const http = await httpOptionsFor(name, this.deps.caCertificate);
-    const tokens = new ClientCredentialsTokenProvider({
-      source: name,
-      authorityUrl,
-      tenantId: this.config.tenantId,
-      clientId: this.config.clientId,
-      clientSecret: this.config.clientSecret,
-      graphUrl,
-      http,
-      retryPolicy: this.deps.retryPolicy,
-      log: context.log,
-    });
-    return new GraphSession({
-      source: name,
-      graphUrl,
-      tokens,
-      http,
-      retryPolicy: this.deps.retryPolicy,
-      log: context.log,
-    });
   }
 
   private async usersPage(session: GraphSession, request: UsersRequest, signal: AbortSignal) {

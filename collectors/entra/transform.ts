@@ -83,6 +83,8 @@ export function toAccount(user: GraphUser, context: TransformContext): Account {
       // Remediation needs it: for synced users on-prem AD wins, and a cloud disable can be undone by the next sync.
       onPremisesSyncEnabled: user.onPremisesSyncEnabled ?? null,
       externalUserState,
+      // Remediation needs it: revokeSignInSessions does not reach a guest's sessions in their home tenant.
+      userType: nonEmpty(user.userType),
     },
   };
 }

@@ -218,7 +218,7 @@ describe('entra collector against the Graph fake (real SDK)', () => {
         privileged: true,
         licenses: ['05e9a617-0261-4cee-bb44-138d3ef5d965'],
         builtIn: false,
-        attributes: { onPremisesSyncEnabled: true, externalUserState: null },
+        attributes: { onPremisesSyncEnabled: true, externalUserState: null, userType: 'Member' },
       },
       {
         source: 'entra',
@@ -237,7 +237,7 @@ describe('entra collector against the Graph fake (real SDK)', () => {
         privileged: false,
         licenses: [],
         builtIn: false,
-        attributes: { onPremisesSyncEnabled: null, externalUserState: 'PendingAcceptance' },
+        attributes: { onPremisesSyncEnabled: null, externalUserState: 'PendingAcceptance', userType: 'Guest' },
       },
       expect.objectContaining({
         id: interactiveOnly.id,

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,8 +17,19 @@ import type { AddressInfo } from 'node:net';
  *   an unknown $select property is a 400; $top 1..999 (default 100), at most 120 per page when signInActivity is
  *   selected; absolute @odata.nextLink carrying the query plus an opaque $skiptoken; signInActivity omitted for
  *   users who never signed in; selecting it is a 403 without AuditLog.Read.All or without a P1/P2 licence.
- * - GET /v1.0/roleManagement/directory/roleAssignments, paged, 403 without RoleManagement.Read.Directory.
- * - Injectable failures (429 with Retry-After, 5xx, 401, connection reset) and a request log.
+ * - GET /v1.0/roleManagement/directory/roleAssignments, paged, `$filter=principalId eq '{id}'`, 403 without
+ *   RoleManagement.Read.Directory.
+ * - Remediation (Graph docs "Get user", "Update user", "revokeSignInSessions", "assignLicense", "Who can perform
+ *   sensitive actions"): GET /v1.0/users/{id} honouring $select (licenseAssignmentStates computed); PATCH
+ *   /v1.0/users/{id} {accountEnabled} -> 204; POST .../revokeSignInSessions -> 200 {value: true} (sets
+ *   signInSessionsValidFromDateTime); POST .../assignLicense -> 200 with the user, 400 for a licence the user does not
+ *   hold or one inherited from a group (atomic: nothing is removed). 404 Request_ResourceNotFound for unknown ids.
+ *   Each write checks its least-privileged permission (or User.ReadWrite.All / Directory.ReadWrite.All), and disabling
+ *   or revoking the sessions of a user who holds a directory role needs the app itself to hold Privileged
+ *   Authentication Administrator or Global Administrator (`appRoles`); all refusals are Graph's undifferentiated
+ *   403 Authorization_RequestDenied.
+ * - `latencyMs` delays every answer; injectable failures (429 with Retry-After, 5xx, 401, connection reset) and a
+ *   request log with the parsed JSON body of writes.
  */
 
 export const TEST_CA_CERTIFICATE = readFileSync(new URL('./certs/localhost-cert.pem', import.meta.url), 'utf8');
@@ -56,6 +68,13 @@ export interface FakeGraphUser {
   assignedLicenses: { disabledPlans: string[]; skuId: string }[];
   /** Undefined = never signed in: Graph then leaves the property out. */
   signInActivity?: FakeSignInActivity;
+  /** Set by revokeSignInSessions; tokens issued before it are invalid. */
+  signInSessionsValidFromDateTime?: string;
+  /**
+   * Licences inherited through group-based licensing. Each skuId must also be in assignedLicenses (Graph lists
+   * inherited licences there too); a skuId listed here is not also assigned directly.
+   */
+  groupLicenses?: { skuId: string; groupId: string }[];
 }
 
 export interface FakeRoleAssignment {
@@ -65,12 +84,28 @@ export interface FakeRoleAssignment {
   directoryScopeId: string;
 }
 
-export type GraphPermission = 'User.Read.All' | 'AuditLog.Read.All' | 'RoleManagement.Read.Directory';
+export type GraphPermission =
+  | 'User.Read.All'
+  | 'AuditLog.Read.All'
+  | 'RoleManagement.Read.Directory'
+  | 'User.EnableDisableAccount.All'
+  | 'User.RevokeSessions.All'
+  | 'LicenseAssignment.ReadWrite.All'
+  | 'User.ReadWrite.All'
+  | 'Directory.ReadWrite.All';
+/** The least-privileged set for collection and every remediation action (no User.ReadWrite.All). */
 export const ALL_PERMISSIONS: readonly GraphPermission[] = [
   'User.Read.All',
   'AuditLog.Read.All',
   'RoleManagement.Read.Directory',
+  'User.EnableDisableAccount.All',
+  'User.RevokeSessions.All',
+  'LicenseAssignment.ReadWrite.All',
 ];
+
+/** Directory roles the app's service principal may hold; sensitive actions on admins need one of these. */
+export type AppDirectoryRole =
+  'Privileged Authentication Administrator' | 'Global Administrator' | 'User Administrator';
 
 export interface PageCaps {
   /** Page size when $top is not given. */
@@ -83,7 +118,8 @@ export interface PageCaps {
   roleAssignments: number;
 }
 
-export type FailureTarget = 'token' | 'users' | 'roleAssignments' | 'graph';
+export type FailureTarget =
+  'token' | 'users' | 'roleAssignments' | 'user' | 'updateUser' | 'revokeSignInSessions' | 'assignLicense' | 'graph';
 
 export interface InjectedFailure {
   /** 'graph' matches any Graph call. */
@@ -108,6 +144,8 @@ export interface LoggedRequest {
   hadBearer: boolean;
   /** The SDK's telemetry header ("graph-js/3.0.7 ..."), proving the request went through the SDK. */
   sdkVersion: string | null;
+  /** The JSON body of a PATCH or POST (undefined when there was none). */
+  body?: unknown;
   status: number | 'reset';
 }
 
@@ -115,8 +153,12 @@ export interface GraphFakeState {
   users: FakeGraphUser[];
   roleAssignments: FakeRoleAssignment[];
   permissions: Set<GraphPermission>;
+  /** Directory roles of the app's service principal (none by default). */
+  appRoles: Set<AppDirectoryRole>;
   /** Entra ID P1/P2: without it selecting signInActivity is refused. */
   premium: boolean;
+  /** Every answer (token endpoint included) is delayed this long. */
+  latencyMs: number;
   pageCaps: PageCaps;
   requests: LoggedRequest[];
   tokensIssued: number;
@@ -132,7 +174,9 @@ export interface GraphFakeOptions {
   users?: FakeGraphUser[];
   roleAssignments?: FakeRoleAssignment[];
   permissions?: readonly GraphPermission[];
+  appRoles?: readonly AppDirectoryRole[];
   premium?: boolean;
+  latencyMs?: number;
   pageCaps?: Partial<PageCaps>;
   tokenLifetimeSeconds?: number;
 }
@@ -173,7 +217,11 @@ const USER_PROPERTIES = [
   'onPremisesSyncEnabled',
   'assignedLicenses',
   'signInActivity',
+  'signInSessionsValidFromDateTime',
 ] as const satisfies readonly (keyof FakeGraphUser)[];
+/** Computed from assignedLicenses and groupLicenses, returned only on $select (like Graph). */
+const LICENSE_ASSIGNMENT_STATES = 'licenseAssignmentStates';
+type SelectableProperty = UserProperty | typeof LICENSE_ASSIGNMENT_STATES;
 type UserProperty = (typeof USER_PROPERTIES)[number];
 
 /** What GET /users returns without $select (Graph docs, "List users"). */
@@ -209,7 +257,9 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
     users: options.users ?? [],
     roleAssignments: options.roleAssignments ?? [],
     permissions: new Set(options.permissions ?? ALL_PERMISSIONS),
+    appRoles: new Set(options.appRoles ?? []),
     premium: options.premium ?? true,
+    latencyMs: options.latencyMs ?? 0,
     pageCaps: { defaultTop: 100, maxTop: 999, signInActivity: 120, roleAssignments: 100, ...options.pageCaps },
     requests: [],
     tokensIssued: 0,
@@ -226,7 +276,7 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', origin);
     const method = req.method ?? 'GET';
-    const target = targetOf(method, url.pathname);
+    const { target, userId } = routeOf(method, url.pathname);
     const entry: LoggedRequest = {
       method,
       target,
@@ -238,16 +288,22 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
       status: 0,
     };
     state.requests.push(entry);
-    const body = method === 'POST' ? await readBody(req) : '';
+    const body = method === 'POST' || method === 'PATCH' ? await readBody(req) : '';
+    // The token request's form carries the client secret: only Graph bodies are logged.
+    if (target !== 'token' && body !== '') entry.body = parseJson(body);
+    if (state.latencyMs > 0) await sleep(state.latencyMs);
+    /** `payload` undefined: no body (204). */
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
       res.writeHead(status, {
-        'content-type': target === 'token' ? 'application/json; charset=utf-8' : JSON_TYPE,
+        ...(payload === undefined
+          ? {}
+          : { 'content-type': target === 'token' ? 'application/json; charset=utf-8' : JSON_TYPE }),
         'request-id': randomUUID(),
         'client-request-id': clientRequestId(req),
         ...headers,
       });
-      res.end(JSON.stringify(payload));
+      res.end(payload === undefined ? undefined : JSON.stringify(payload));
     };
     const graphError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
       send(status, odataError(code, message, req), headers);
@@ -288,6 +344,13 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
 
     if (target === 'users') return listUsers(url, send, graphError);
     if (target === 'roleAssignments') return listRoleAssignments(url, send, graphError);
+    if (userId !== null) {
+      const graphBody = entry.body;
+      if (target === 'user') return getUser(userId, url, send, graphError);
+      if (target === 'updateUser') return updateUser(userId, graphBody, send, graphError);
+      if (target === 'revokeSignInSessions') return revokeSignInSessions(userId, send, graphError);
+      if (target === 'assignLicense') return assignLicense(userId, graphBody, send, graphError);
+    }
     const segment = url.pathname.split('/').filter(Boolean).slice(1).join('/');
     return graphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`);
   };
@@ -365,28 +428,34 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
     });
   };
 
+  const hasAny = (...permissions: GraphPermission[]) =>
+    permissions.some((permission) => state.permissions.has(permission));
+  const canReadUsers = () => hasAny('User.Read.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All');
+  const denied = (graphError: GraphErrorSend) =>
+    graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+  const findUser = (idOrUpn: string) =>
+    state.users.find((user) => user.id === idOrUpn || user.userPrincipalName.toLowerCase() === idOrUpn.toLowerCase());
+  const notFound = (idOrUpn: string, graphError: GraphErrorSend) =>
+    graphError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${idOrUpn}' does not exist or one of its queried reference-property objects are not present.`,
+    );
+  /**
+   * Disabling, enabling and invalidating the refresh tokens of a user who holds a directory role are sensitive
+   * actions: an app-only caller needs a privileged role itself, whatever its Graph permissions.
+   */
+  const mayTouchSensitive = (user: FakeGraphUser) =>
+    !state.roleAssignments.some((assignment) => assignment.principalId === user.id) ||
+    state.appRoles.has('Privileged Authentication Administrator') ||
+    state.appRoles.has('Global Administrator');
+
   const listUsers = (url: URL, send: Send, graphError: GraphErrorSend) => {
-    if (!state.permissions.has('User.Read.All')) {
-      return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
-    }
+    if (!canReadUsers()) return denied(graphError);
     const selectParam = url.searchParams.get('$select');
-    let selected: UserProperty[];
-    if (selectParam === null) {
-      selected = [...DEFAULT_USER_PROPERTIES];
-    } else {
-      selected = ['id'];
-      for (const name of selectParam.split(',').map((part) => part.trim())) {
-        const property = USER_PROPERTIES.find((known) => known.toLowerCase() === name.toLowerCase());
-        if (!property) {
-          return graphError(
-            400,
-            'Request_BadRequest',
-            `Could not find a property named '${name}' on type 'Microsoft.DirectoryServices.User'.`,
-          );
-        }
-        if (!selected.includes(property)) selected.push(property);
-      }
-    }
+    const parsed = parseSelect(selectParam);
+    if ('error' in parsed) return graphError(400, 'Request_BadRequest', parsed.error);
+    const selected = parsed.selected;
     const withSignInActivity = selected.includes('signInActivity');
     if (withSignInActivity && !state.permissions.has('AuditLog.Read.All')) {
       return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
@@ -408,15 +477,130 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
     });
   };
 
+  const getUser = (idOrUpn: string, url: URL, send: Send, graphError: GraphErrorSend) => {
+    if (!canReadUsers()) return denied(graphError);
+    const selectParam = url.searchParams.get('$select');
+    const parsed = parseSelect(selectParam);
+    if ('error' in parsed) return graphError(400, 'Request_BadRequest', parsed.error);
+    if (parsed.selected.includes('signInActivity') && !state.permissions.has('AuditLog.Read.All')) {
+      return denied(graphError);
+    }
+    const user = findUser(idOrUpn);
+    if (!user) return notFound(idOrUpn, graphError);
+    send(200, {
+      '@odata.context': `${origin}/v1.0/$metadata#users${selectParam === null ? '' : `(${parsed.selected.join(',')})`}/$entity`,
+      ...projectUser(user, parsed.selected),
+    });
+  };
+
+  const updateUser = (idOrUpn: string, body: unknown, send: Send, graphError: GraphErrorSend) => {
+    // User.EnableDisableAccount.All covers accountEnabled only, and Graph documents it together with User.Read.All.
+    const mayEnableDisable =
+      hasAny('User.ReadWrite.All', 'Directory.ReadWrite.All') ||
+      (hasAny('User.EnableDisableAccount.All') && canReadUsers());
+    if (!mayEnableDisable) return denied(graphError);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return graphError(400, 'BadRequest', 'Empty Payload. JSON content expected.');
+    }
+    const unsupported = Object.keys(body).filter((name) => name !== 'accountEnabled');
+    if (unsupported.length > 0) {
+      return graphError(
+        400,
+        'Request_BadRequest',
+        `The fake updates only accountEnabled (got ${unsupported.join(', ')}).`,
+      );
+    }
+    const accountEnabled = (body as { accountEnabled?: unknown }).accountEnabled;
+    if (typeof accountEnabled !== 'boolean') {
+      return graphError(
+        400,
+        'Request_BadRequest',
+        "Invalid value specified for property 'accountEnabled' of resource 'User'.",
+      );
+    }
+    const user = findUser(idOrUpn);
+    if (!user) return notFound(idOrUpn, graphError);
+    if (!mayTouchSensitive(user)) return denied(graphError);
+    user.accountEnabled = accountEnabled;
+    send(204, undefined);
+  };
+
+  const revokeSignInSessions = (idOrUpn: string, send: Send, graphError: GraphErrorSend) => {
+    if (!hasAny('User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All')) return denied(graphError);
+    const user = findUser(idOrUpn);
+    if (!user) return notFound(idOrUpn, graphError);
+    if (!mayTouchSensitive(user)) return denied(graphError);
+    user.signInSessionsValidFromDateTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    // Graph's documented quirk: 200 with a Boolean that is always true (not 204).
+    send(200, { '@odata.context': `${origin}/v1.0/$metadata#Edm.Boolean`, value: true });
+  };
+
+  const assignLicense = (idOrUpn: string, body: unknown, send: Send, graphError: GraphErrorSend) => {
+    if (!hasAny('LicenseAssignment.ReadWrite.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All')) {
+      return denied(graphError);
+    }
+    const request = (typeof body === 'object' && body !== null ? body : {}) as {
+      addLicenses?: unknown;
+      removeLicenses?: unknown;
+    };
+    if (!Array.isArray(request.addLicenses) || !Array.isArray(request.removeLicenses)) {
+      return graphError(
+        400,
+        'Request_BadRequest',
+        "Invalid value specified for property 'addLicenses' or 'removeLicenses': both are required collections.",
+      );
+    }
+    const user = findUser(idOrUpn);
+    if (!user) return notFound(idOrUpn, graphError);
+    const inherited = new Set((user.groupLicenses ?? []).map((license) => license.skuId));
+    const removals = request.removeLicenses.map(String);
+    // All or nothing, like Graph: one bad skuId fails the whole request.
+    for (const skuId of removals) {
+      if (inherited.has(skuId)) {
+        return graphError(
+          400,
+          'Request_BadRequest',
+          'User license is inherited from a group membership and it cannot be removed directly from the user.',
+        );
+      }
+      if (!user.assignedLicenses.some((license) => license.skuId === skuId)) {
+        return graphError(400, 'Request_BadRequest', 'User does not have a corresponding license.');
+      }
+    }
+    const additions = (request.addLicenses as { skuId?: unknown; disabledPlans?: unknown }[]).map((license) => ({
+      skuId: String(license.skuId),
+      disabledPlans: Array.isArray(license.disabledPlans) ? license.disabledPlans.map(String) : [],
+    }));
+    user.assignedLicenses = [
+      ...user.assignedLicenses.filter(
+        (license) => !removals.includes(license.skuId) && !additions.some((added) => added.skuId === license.skuId),
+      ),
+      ...additions,
+    ];
+    send(200, {
+      '@odata.context': `${origin}/v1.0/$metadata#users/$entity`,
+      ...projectUser(user, [...DEFAULT_USER_PROPERTIES, 'accountEnabled', 'assignedLicenses']),
+    });
+  };
+
   const listRoleAssignments = (url: URL, send: Send, graphError: GraphErrorSend) => {
     if (!state.permissions.has('RoleManagement.Read.Directory')) {
       return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
     }
     const selectParam = url.searchParams.get('$select');
     const selected = selectParam === null ? [...ROLE_ASSIGNMENT_PROPERTIES] : ['id', ...selectParam.split(',')];
-    const page = pageOf(url, state.roleAssignments.length, state.pageCaps.roleAssignments);
+    const filterParam = url.searchParams.get('$filter');
+    let assignments = state.roleAssignments;
+    if (filterParam !== null) {
+      const principal = /^principalId eq '([^']+)'$/.exec(filterParam.trim())?.[1];
+      if (principal === undefined) {
+        return graphError(400, 'Request_UnsupportedQuery', `The fake supports only $filter=principalId eq '{id}'.`);
+      }
+      assignments = assignments.filter((assignment) => assignment.principalId === principal);
+    }
+    const page = pageOf(url, assignments.length, state.pageCaps.roleAssignments);
     if ('error' in page) return graphError(400, 'Request_BadRequest', page.error);
-    const value = state.roleAssignments
+    const value = assignments
       .slice(page.offset, page.offset + page.size)
       .map((assignment) =>
         Object.fromEntries(
@@ -491,20 +675,77 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
   };
 }
 
-function targetOf(method: string, path: string): FailureTarget | 'other' {
-  if (method === 'POST' && /^\/login\/[^/]+\/oauth2\/v2\.0\/token$/.test(path)) return 'token';
-  if (method === 'GET' && path === '/v1.0/users') return 'users';
-  if (method === 'GET' && path === '/v1.0/roleManagement/directory/roleAssignments') return 'roleAssignments';
-  return 'other';
+function routeOf(method: string, path: string): { target: FailureTarget | 'other'; userId: string | null } {
+  const route = (target: FailureTarget | 'other', userId: string | null = null) => ({ target, userId });
+  if (method === 'POST' && /^\/login\/[^/]+\/oauth2\/v2\.0\/token$/.test(path)) return route('token');
+  if (method === 'GET' && path === '/v1.0/users') return route('users');
+  if (method === 'GET' && path === '/v1.0/roleManagement/directory/roleAssignments') return route('roleAssignments');
+  const single = /^\/v1\.0\/users\/([^/]+)(?:\/(?:microsoft\.graph\.)?(revokeSignInSessions|assignLicense))?$/.exec(
+    path,
+  );
+  if (single) {
+    const userId = decodeURIComponent(single[1]!);
+    if (single[2] === undefined && method === 'GET') return route('user', userId);
+    if (single[2] === undefined && method === 'PATCH') return route('updateUser', userId);
+    if (single[2] === 'revokeSignInSessions' && method === 'POST') return route('revokeSignInSessions', userId);
+    if (single[2] === 'assignLicense' && method === 'POST') return route('assignLicense', userId);
+  }
+  return route('other');
 }
 
 function isGraph(target: FailureTarget | 'other'): boolean {
-  return target === 'users' || target === 'roleAssignments' || target === 'graph';
+  return target !== 'token' && target !== 'other';
 }
 
-function projectUser(user: FakeGraphUser, selected: readonly UserProperty[]): Record<string, unknown> {
+/** $select for users: the default set when absent; id always; an unknown property is Graph's 400. */
+function parseSelect(selectParam: string | null): { selected: SelectableProperty[] } | { error: string } {
+  if (selectParam === null) return { selected: [...DEFAULT_USER_PROPERTIES] };
+  const selected: SelectableProperty[] = ['id'];
+  for (const name of selectParam.split(',').map((part) => part.trim())) {
+    const selectable: readonly SelectableProperty[] = [...USER_PROPERTIES, LICENSE_ASSIGNMENT_STATES];
+    const property = selectable.find((known) => known.toLowerCase() === name.toLowerCase());
+    if (!property)
+      return { error: `Could not find a property named '${name}' on type 'Microsoft.DirectoryServices.User'.` };
+    if (!selected.includes(property)) selected.push(property);
+  }
+  return { selected };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** Graph's licenseAssignmentStates: one entry per assignment path (direct: assignedByGroup null). */
+function licenseAssignmentStates(user: FakeGraphUser) {
+  const inherited = user.groupLicenses ?? [];
+  const inheritedSkus = new Set(inherited.map((license) => license.skuId));
+  const state = (skuId: string, assignedByGroup: string | null, disabledPlans: string[]) => ({
+    assignedByGroup,
+    disabledPlans,
+    error: 'None',
+    lastUpdatedDateTime: '2024-03-01T10:00:00Z',
+    skuId,
+    state: 'Active',
+  });
+  return [
+    ...user.assignedLicenses
+      .filter((license) => !inheritedSkus.has(license.skuId))
+      .map((license) => state(license.skuId, null, license.disabledPlans)),
+    ...inherited.map((license) => state(license.skuId, license.groupId, [])),
+  ];
+}
+
+function projectUser(user: FakeGraphUser, selected: readonly SelectableProperty[]): Record<string, unknown> {
   const projected: Record<string, unknown> = {};
   for (const property of selected) {
+    if (property === LICENSE_ASSIGNMENT_STATES) {
+      projected[property] = licenseAssignmentStates(user);
+      continue;
+    }
     const value = user[property];
     if (property === 'signInActivity') {
       // Never signed in: the property is simply not there.
