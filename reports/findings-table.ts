@@ -5,7 +5,7 @@ import { colors, paintSeverity, shortDate, table } from './terminal.js';
 export function renderFindingsTable(findings: readonly Finding[], options: { color: boolean; width: number }): string {
   const c = colors(options.color);
   if (findings.length === 0) return 'No findings match.\n';
-  const fixed = [7, 10, 24, 10, 30, 10, 12];
+  const fixed = [6, 10, 25, 10, 34, 8, 12];
   const why = Math.max(30, options.width - fixed.reduce((a, b) => a + b, 0) - 2);
   const view = table(['ID', 'SEVERITY', 'RULE', 'SOURCE', 'ACCOUNT', 'OWNER', 'FIRST SEEN', 'WHY'], [...fixed, why]);
   for (const finding of findings) {

@@ -50,7 +50,7 @@ export class CliContext {
   }
 
   get width(): number {
-    return this.io.stdout.columns ?? 140;
+    return this.io.stdout.columns ?? (Number(this.io.env.COLUMNS) || 160);
   }
 
   configPath(): string {

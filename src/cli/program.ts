@@ -6,7 +6,12 @@ import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { findingsCommand, suppressCommand, unsuppressCommand } from './commands/findings.js';
 import { initCommand } from './commands/init.js';
-import { reportFindingsCommand, type FindingsFormat } from './commands/report.js';
+import {
+  reportAuditCommand,
+  reportFindingsCommand,
+  reportTerminationCommand,
+  type FindingsFormat,
+} from './commands/report.js';
 import { runsCommand } from './commands/runs.js';
 import { scanCommand, type ScanCommandOptions } from './commands/scan.js';
 
@@ -140,18 +145,52 @@ Examples:
 
   const report = program.command('report').description('write reports');
   filterOptions(report.command('findings'), 'open')
-    .description('findings as CSV (spreadsheet-safe) or JSON')
-    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .description('findings as CSV (spreadsheet-safe), JSON, or OCSF Detection Findings (JSON array) for SIEMs')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'ocsf']).default('csv'))
     .option('--out <dir>', 'write into this folder instead of stdout')
     .addHelpText(
       'after',
       `
 Examples:
   $ zombiescan report findings --format csv --out reports/
-  $ zombiescan report findings --format json --status all > findings.json`,
+  $ zombiescan report findings --format json --status all > findings.json
+  $ zombiescan report findings --format ocsf --status all > findings.ocsf.json`,
     )
     .action(
       run((options: FindingFilter & { format: FindingsFormat; out?: string }) => reportFindingsCommand(ctx(), options)),
+    );
+
+  report
+    .command('audit')
+    .description('audit report (self-contained, printable HTML): coverage, findings, departures, remediation, trend')
+    .option('--out <dir>', 'folder to write audit-report-DATE.html into ("-" for stdout)', '.')
+    .option('--since <date>', 'audit period start (YYYY-MM-DD in the config timezone, or an ISO date-time)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ zombiescan report audit --out reports/
+  $ zombiescan report audit --since 2026-01-01 --out reports/`,
+    )
+    .action(run((options: { out?: string; since?: string }) => reportAuditCommand(ctx(), options)));
+
+  report
+    .command('termination')
+    .description("one person's offboarding evidence: every account, before/after, actions, verification, gaps")
+    .requiredOption('--person <id>', 'employee id or email')
+    .addOption(new Option('--format <format>', 'output format').choices(['html', 'json']).default('html'))
+    .option('--out <dir>', 'folder to write termination-ID.html into ("-" for stdout)', '.')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ zombiescan report termination --person E1042 --out reports/
+  $ zombiescan report termination --person bob@acme.com --format json --out -`,
+    )
+    .action(
+      run((options: { person: string; out?: string; format: 'html' | 'json' }) =>
+        reportTerminationCommand(ctx(), options),
+      ),
     );
 
   return { program, close: () => context?.close(), redact: (text) => context?.redact(text) ?? text };

@@ -149,4 +149,49 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  /* 2: the remediation journal and termination reports */ `
+  -- Append-only, hash-chained: hash = sha256(prev_hash + canonical JSON of the row). Rows are never updated or
+  -- deleted (the triggers below); the head (last id + hash) lives in meta so a truncated tail is detected too.
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('intent', 'result', 'decision')),
+    intent_id INTEGER,
+    actor TEXT NOT NULL,
+    finding_id INTEGER,
+    person_id TEXT,
+    source TEXT,
+    account_id TEXT,
+    action TEXT,
+    status TEXT,
+    reason TEXT,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX audit_log_intent ON audit_log (intent_id);
+  CREATE INDEX audit_log_finding ON audit_log (finding_id);
+
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: rows cannot be changed'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: rows cannot be deleted'); END;
+
+  -- The journal head only moves forward and is never removed.
+  CREATE TRIGGER audit_log_head_no_delete BEFORE DELETE ON meta WHEN OLD.key = 'audit_log_head'
+  BEGIN SELECT RAISE(ABORT, 'the audit_log head cannot be deleted'); END;
+  CREATE TRIGGER audit_log_head_forward BEFORE UPDATE ON meta WHEN OLD.key = 'audit_log_head' AND (
+    NEW.key != OLD.key OR
+    CAST(json_extract(NEW.value, '$.id') AS INTEGER) <= CAST(json_extract(OLD.value, '$.id') AS INTEGER))
+  BEGIN SELECT RAISE(ABORT, 'the audit_log head only moves forward'); END;
+
+  -- One row per offboarding run: the termination report exactly as printed (report termination renders it).
+  CREATE TABLE termination_reports (
+    id INTEGER PRIMARY KEY,
+    person_id TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    json TEXT NOT NULL
+  );
+  CREATE INDEX termination_reports_person ON termination_reports (person_id);
+  `,
 ];

@@ -1,27 +1,139 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TZDate } from '@date-fns/tz';
+import type { Config } from '../../config.js';
+import { UsageError } from '../../errors.js';
 import { listFindings, type FindingFilter } from '../../findings.js';
+import { gatherAuditData, renderAuditHtml } from '../../../reports/audit.js';
 import { renderFindingsCsv } from '../../../reports/findings-csv.js';
 import { renderFindingsJson } from '../../../reports/findings-json.js';
+import { formatDay } from '../../../reports/html.js';
+import { gatherOcsfFindings, renderFindingsOcsf } from '../../../reports/ocsf.js';
+import { gatherTerminationData, renderTerminationHtml, renderTerminationJson } from '../../../reports/termination.js';
 import type { CliContext } from '../context.js';
 
-export type FindingsFormat = 'csv' | 'json';
+export type FindingsFormat = 'csv' | 'json' | 'ocsf';
 
 /** Renders, then delivers: to stdout, or to a file in --out (written whole, then renamed: never half a report). */
 export function reportFindingsCommand(
   ctx: CliContext,
   options: FindingFilter & { format: FindingsFormat; out?: string },
 ): number {
-  const findings = listFindings(ctx.db(), options);
-  const text = options.format === 'csv' ? renderFindingsCsv(findings) : renderFindingsJson(findings);
+  let text: string;
+  let count: number;
+  if (options.format === 'ocsf') {
+    const findings = gatherOcsfFindings(ctx.db(), options);
+    text = renderFindingsOcsf(findings, { version: zombiescanVersion() });
+    count = findings.length;
+  } else {
+    const findings = listFindings(ctx.db(), options);
+    text = options.format === 'csv' ? renderFindingsCsv(findings) : renderFindingsJson(findings);
+    count = findings.length;
+  }
   if (!options.out) {
     ctx.out(text);
     return 0;
   }
-  const file = writeReport(options.out, `findings.${options.format}`, text);
-  ctx.log.info(`wrote ${findings.length} findings to ${file}`);
-  if (ctx.json) ctx.outJson({ file, findings: findings.length });
+  const name = options.format === 'ocsf' ? 'findings.ocsf.json' : `findings.${options.format}`;
+  const file = writeReport(options.out, name, text);
+  ctx.log.info(`wrote ${count} findings to ${file}`);
+  if (ctx.json) ctx.outJson({ file, findings: count });
   return 0;
+}
+
+/** `report audit`: one self-contained HTML file, written into --out (default: the current folder; `-`: stdout). */
+export function reportAuditCommand(ctx: CliContext, options: { out?: string; since?: string }): number {
+  const config = optionalConfig(ctx);
+  const timezone = config?.timezone ?? 'UTC';
+  const now = ctx.io.now();
+  const data = gatherAuditData(ctx.db(), {
+    now,
+    timezone,
+    configFile: config?.file ?? null,
+    since: options.since ? parseSince(options.since, timezone) : null,
+    licensePrices: config?.licenses.prices ?? {},
+    currency: config?.licenses.currency ?? 'USD',
+    configuredSources: (config?.sources ?? []).map((source) => ({
+      name: source.name,
+      type: source.type,
+      role: source.role,
+    })),
+  });
+  return deliver(
+    ctx,
+    options.out,
+    `audit-report-${formatDay(now.toISOString(), timezone)}.html`,
+    renderAuditHtml(data),
+  );
+}
+
+/** `report termination --person ID`: the offboarding evidence for one person, HTML or JSON. */
+export function reportTerminationCommand(
+  ctx: CliContext,
+  options: { person: string; out?: string; format: 'html' | 'json' },
+): number {
+  const config = optionalConfig(ctx);
+  const data = gatherTerminationData(ctx.db(), {
+    person: options.person,
+    now: ctx.io.now(),
+    timezone: config?.timezone ?? 'UTC',
+  });
+  const text = options.format === 'json' ? renderTerminationJson(data) : renderTerminationHtml(data);
+  const name = `termination-${data.person.employeeId.replace(/[^A-Za-z0-9._-]/g, '_')}.${options.format}`;
+  return deliver(ctx, options.out, name, text);
+}
+
+function deliver(ctx: CliContext, out: string | undefined, name: string, content: string): number {
+  if (out === '-') {
+    ctx.out(content);
+    return 0;
+  }
+  const file = writeReport(out ?? '.', name, content);
+  ctx.log.info(`wrote ${file}`);
+  if (ctx.json) ctx.outJson({ file });
+  return 0;
+}
+
+/** Reports read the database; the config (timezone, licence prices) is used when there is one. */
+function optionalConfig(ctx: CliContext): Config | null {
+  return existsSync(ctx.configPath()) ? ctx.config() : null;
+}
+
+/** A date is the start of that day in the config timezone; a date-time is taken as given. */
+export function parseSince(text: string, timezone: string): Date {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (day) {
+    const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
+    const check = new Date(Date.UTC(year, month - 1, date));
+    if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== date) {
+      throw new UsageError(`--since ${text}: not a real date`);
+    }
+    return new Date(new TZDate(year, month - 1, date, 0, 0, 0, 0, timezone).getTime());
+  }
+  const instant = Date.parse(text);
+  if (Number.isNaN(instant) || !/^\d{4}-\d{2}-\d{2}T/.test(text)) {
+    throw new UsageError(`--since ${text}: expected a date (YYYY-MM-DD) or an ISO 8601 date-time`);
+  }
+  return new Date(instant);
+}
+
+let cachedVersion: string | undefined;
+
+/** The package version, for report metadata: read from the package.json above this file (src or dist). */
+function zombiescanVersion(): string {
+  if (cachedVersion) return cachedVersion;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      cachedVersion = String((JSON.parse(readFileSync(candidate, 'utf8')) as { version?: string }).version ?? '0.0.0');
+      return cachedVersion;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return (cachedVersion = '0.0.0');
+    dir = parent;
+  }
 }
 
 export function writeReport(dir: string, name: string, content: string): string {

@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../store/database.js';
+
+/**
+ * The remediation journal: an append-only, hash-chained table (`audit_log`). Every row's hash is
+ * sha256(previous hash + canonical JSON of the row), triggers refuse UPDATE and DELETE, and the head (last id and
+ * hash) is kept in `meta` in the same transaction as each append, so an altered, removed or truncated row is found by
+ * `verifyJournal`. Actions write an `intent` before calling an API and a `result` after it; review decisions (Slack)
+ * are `decision` rows.
+ */
+
+export const JOURNAL_KINDS = ['intent', 'result', 'decision'] as const;
+export type JournalKind = (typeof JOURNAL_KINDS)[number];
+
+/** The hash the first row chains to. */
+export const GENESIS_HASH = '0'.repeat(64);
+const HEAD_KEY = 'audit_log_head';
+
+export interface JournalEntry {
+  at: Date | string;
+  kind: JournalKind;
+  /** For a result: the id of the intent it closes. */
+  intentId?: number | null;
+  /** Who acted: the CLI user, `serve`, or a Slack user id. */
+  actor: string;
+  findingId?: number | null;
+  personId?: string | null;
+  source?: string | null;
+  accountId?: string | null;
+  action?: string | null;
+  status?: string | null;
+  reason?: string | null;
+  /** Facts worth keeping (before-state, ticket key…); never a secret. */
+  detail?: Record<string, unknown>;
+}
+
+export interface JournalRow {
+  id: number;
+  at: string;
+  kind: JournalKind;
+  intentId: number | null;
+  actor: string;
+  findingId: number | null;
+  personId: string | null;
+  source: string | null;
+  accountId: string | null;
+  action: string | null;
+  status: string | null;
+  reason: string | null;
+  detail: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** A row as stored. */
+interface AuditLogRow {
+  id: number;
+  at: string;
+  kind: string;
+  intent_id: number | null;
+  actor: string;
+  finding_id: number | null;
+  person_id: string | null;
+  source: string | null;
+  account_id: string | null;
+  action: string | null;
+  status: string | null;
+  reason: string | null;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface JournalVerification {
+  ok: boolean;
+  /** Rows in the table. */
+  rows: number;
+  /** The first row that was altered or is missing. */
+  firstBadId?: number;
+  problem?: string;
+}
+
+/** Appends one row and moves the head, in one (immediate) transaction; returns the row as stored. */
+export function appendEntry(db: Db, entry: JournalEntry): JournalRow {
+  return db
+    .transaction(() => {
+      const head = readHead(db) ?? lastRowHead(db) ?? { id: 0, hash: GENESIS_HASH };
+      const row: Omit<AuditLogRow, 'hash'> = {
+        id: head.id + 1,
+        at: typeof entry.at === 'string' ? entry.at : entry.at.toISOString(),
+        kind: entry.kind,
+        intent_id: entry.intentId ?? null,
+        actor: entry.actor,
+        finding_id: entry.findingId ?? null,
+        person_id: entry.personId ?? null,
+        source: entry.source ?? null,
+        account_id: entry.accountId ?? null,
+        action: entry.action ?? null,
+        status: entry.status ?? null,
+        reason: entry.reason ?? null,
+        detail: canonicalJson(entry.detail ?? {}),
+        prev_hash: head.hash,
+      };
+      const stored: AuditLogRow = { ...row, hash: rowHash(row) };
+      db.prepare(
+        `INSERT INTO audit_log (id, at, kind, intent_id, actor, finding_id, person_id, source, account_id, action, status,
+         reason, detail, prev_hash, hash)
+       VALUES (@id, @at, @kind, @intent_id, @actor, @finding_id, @person_id, @source, @account_id, @action, @status,
+         @reason, @detail, @prev_hash, @hash)`,
+      ).run(stored);
+      db.prepare(
+        `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      ).run(HEAD_KEY, JSON.stringify({ id: stored.id, hash: stored.hash }));
+      return toJournalRow(stored);
+    })
+    .immediate();
+}
+
+/** Walks the whole chain; stops at the first problem. */
+export function verifyJournal(db: Db): JournalVerification {
+  const rows = (db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
+  const fail = (firstBadId: number, problem: string): JournalVerification => ({ ok: false, rows, firstBadId, problem });
+  let previous: AuditLogRow | null = null;
+  for (const row of db.prepare<[], AuditLogRow>('SELECT * FROM audit_log ORDER BY id').iterate()) {
+    const expectedId: number = previous ? previous.id + 1 : 1;
+    if (row.id !== expectedId) {
+      const missing = row.id - 1 === expectedId ? `row ${expectedId} is` : `rows ${expectedId}-${row.id - 1} are`;
+      return fail(expectedId, `${missing} missing (deleted)`);
+    }
+    const { hash, ...content } = row;
+    if (rowHash(content) !== hash)
+      return fail(row.id, `row ${row.id} was altered: its hash does not match its content`);
+    const expectedPrev = previous ? previous.hash : GENESIS_HASH;
+    if (row.prev_hash !== expectedPrev) {
+      // This row is self-consistent but chains to another hash: the row before it was rewritten, hash and all.
+      return previous
+        ? fail(previous.id, `row ${previous.id} was rewritten: row ${row.id} chains to a different hash`)
+        : fail(row.id, `row ${row.id} does not chain to the start of the journal`);
+    }
+    previous = row;
+  }
+  const head = readHead(db);
+  if (!head) {
+    return previous ? fail(previous.id, 'the journal head is missing from meta') : { ok: true, rows };
+  }
+  const lastId = previous?.id ?? 0;
+  if (head.id > lastId) {
+    const missing = head.id === lastId + 1 ? `row ${head.id} is` : `rows ${lastId + 1}-${head.id} are`;
+    return fail(lastId + 1, `${missing} missing: the journal head records row ${head.id}`);
+  }
+  if (head.id < lastId) {
+    return fail(head.id + 1, `row ${head.id + 1} was added outside the journal (the head records row ${head.id})`);
+  }
+  if (previous && head.hash !== previous.hash) {
+    return fail(previous.id, `row ${previous.id} was rewritten: the journal head records another hash`);
+  }
+  return { ok: true, rows };
+}
+
+/** Intents with no result: actions a killed process may or may not have performed. Oldest first. */
+export function pendingIntents(db: Db): JournalRow[] {
+  return db
+    .prepare<[], AuditLogRow>(
+      `SELECT intent.* FROM audit_log AS intent
+       WHERE intent.kind = 'intent'
+         AND NOT EXISTS (SELECT 1 FROM audit_log AS result WHERE result.kind = 'result' AND result.intent_id = intent.id)
+       ORDER BY intent.id`,
+    )
+    .all()
+    .map(toJournalRow);
+}
+
+/** The latest applied ticket result carrying this label (tickets opened outside a finding: offboarding). */
+export function journaledTicket(db: Db, label: string): string | null {
+  const row = db
+    .prepare<[string], { key: string | null }>(
+      `SELECT json_extract(detail, '$.ticketKey') AS key FROM audit_log
+       WHERE kind = 'result' AND action = 'ticket' AND status IN ('applied', 'already-done')
+         AND json_extract(detail, '$.label') = ? AND json_extract(detail, '$.ticketKey') IS NOT NULL
+       ORDER BY id DESC LIMIT 1`,
+    )
+    .get(label);
+  return row?.key ?? null;
+}
+
+export function readJournal(db: Db, options: { afterId?: number; limit?: number } = {}): JournalRow[] {
+  return db
+    .prepare<[number, number], AuditLogRow>('SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?')
+    .all(options.afterId ?? 0, options.limit ?? -1)
+    .map(toJournalRow);
+}
+
+/** JSON with object keys sorted at every level and no whitespace: the same value always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+function rowHash(row: Omit<AuditLogRow, 'hash'>): string {
+  const { prev_hash: prevHash, ...content } = row;
+  return createHash('sha256')
+    .update(prevHash + canonicalJson(content))
+    .digest('hex');
+}
+
+function readHead(db: Db): { id: number; hash: string } | null {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(HEAD_KEY) as { value: string } | undefined;
+  if (!row) return null;
+  const head = JSON.parse(row.value) as { id: number; hash: string };
+  return { id: Number(head.id), hash: String(head.hash) };
+}
+
+function lastRowHead(db: Db): { id: number; hash: string } | null {
+  const row = db.prepare('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as
+    { id: number; hash: string } | undefined;
+  return row ?? null;
+}
+
+function toJournalRow(row: AuditLogRow): JournalRow {
+  return {
+    id: row.id,
+    at: row.at,
+    kind: row.kind as JournalKind,
+    intentId: row.intent_id,
+    actor: row.actor,
+    findingId: row.finding_id,
+    personId: row.person_id,
+    source: row.source,
+    accountId: row.account_id,
+    action: row.action,
+    status: row.status,
+    reason: row.reason,
+    detail: JSON.parse(row.detail) as Record<string, unknown>,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
