@@ -14,6 +14,7 @@ import {
 } from './commands/report.js';
 import { runsCommand } from './commands/runs.js';
 import { scanCommand, type ScanCommandOptions } from './commands/scan.js';
+import { registerRemediationCommands } from './commands/remediate.js';
 
 /**
  * The command tree. Each action resolves to an exit code; errors propagate to the single handler in main.ts.
@@ -192,6 +193,8 @@ Examples:
         reportTerminationCommand(ctx(), options),
       ),
     );
+
+  registerRemediationCommands(program, ctx, run);
 
   return { program, close: () => context?.close(), redact: (text) => context?.redact(text) ?? text };
 }

@@ -1,0 +1,51 @@
+import type { ScimSourceConfig } from '../../src/config.js';
+import { SourceError } from '../../src/errors.js';
+import type { RemediatorFactory, SourceRemediator } from '../../src/remediation/contract.js';
+import { ScimClient } from './client.js';
+import { toAccount } from './transform.js';
+
+/**
+ * SCIM 2.0 remediation: `disable` is `PATCH /Users/{id}` replacing `active` with false (RFC 7644 §3.5.2), the one
+ * change every SCIM service provider understands. SCIM has no sessions, licences or separate deactivate, so those
+ * fall back to a ticket. The token needs write access to Users (the app's SCIM provisioning token).
+ */
+
+const UNSUPPORTED: Readonly<Record<string, string>> = {
+  'revoke-sessions': 'SCIM has no way to end sessions: the app must sign the user out',
+  deactivate: 'SCIM has no separate deactivate: disable (active=false) is what it offers',
+  'remove-licenses': 'SCIM carries no licence assignments',
+};
+
+export const createScimRemediator: RemediatorFactory<ScimSourceConfig> = (config, deps = {}): SourceRemediator => {
+  const client = new ScimClient({
+    source: config.name,
+    baseUrl: config.baseUrl,
+    token: config.token,
+    retryPolicy: deps.retryPolicy,
+  });
+  return {
+    unsupportedReason: (action) => UNSUPPORTED[action] ?? null,
+
+    async read(account, signal) {
+      const user = await client.getUser(account.id, signal);
+      if (user === null) return { found: false, enabled: false, rawStatus: null };
+      const current = toAccount(config.name, { ...user, id: user.id ?? account.id });
+      return { found: true, enabled: current.enabled, rawStatus: current.rawStatus };
+    },
+
+    alreadyDone: (action, state) => action === 'disable' && (!state.found || !state.enabled),
+
+    async perform(action, account, _state, signal) {
+      if (action !== 'disable') throw new SourceError(config.name, `${action}: ${UNSUPPORTED[action]}`, 'config');
+      const updated = await client.setActive(account.id, false, signal);
+      // A server that answers 200 with the user still active ignored the change (some accept `active` read-only).
+      if (updated !== null && toAccount(config.name, { ...updated, id: updated.id ?? account.id }).enabled) {
+        return {
+          status: 'failed',
+          reason: `PATCH /Users/${account.id} active=false was accepted, but the user is still active`,
+        };
+      }
+      return { status: 'applied', reason: `PATCH /Users/${account.id} replaced active with false` };
+    },
+  };
+};

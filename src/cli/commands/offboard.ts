@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { runOffboard, type OffboardResult, type TerminationReport } from '../../remediation/offboard.js';
+import { colors, table, type Colors } from '../../../reports/terminal.js';
+import type { CliContext } from '../context.js';
+import { writeReport } from './report.js';
+import { engineDeps, type RemediationWiring, type RunAction } from './remediate.js';
+
+export interface OffboardCommandOptions {
+  apply?: boolean;
+  reason?: string;
+  out?: string;
+}
+
+export function registerOffboardCommand(
+  program: Command,
+  ctx: () => CliContext,
+  run: RunAction,
+  wiring: RemediationWiring = {},
+): void {
+  program
+    .command('offboard <person>')
+    .description('emergency kill-all: disable every account of one person (employee id or email), then verify')
+    .option('--apply', 'do it (without it: a dry run that still re-reads every account)')
+    .option('--reason <text>', 'why: journaled, and put on any ticket opened')
+    .option('--out <dir>', 'also write the termination report JSON into this folder')
+    .addHelpText(
+      'after',
+      `
+Identity providers (role: idp) are locked first, then every other source at once; a source that cannot disable gets a
+ticket. Naming the person is the confirmation: privileged accounts are included and no per-run limit applies.
+With --apply, exit 1 unless every account was verified disabled; a dry run exits 1 when an account cannot be read.
+
+Examples:
+  $ zombiescan offboard E1042
+  $ zombiescan offboard bob@acme.com --apply --reason "INC-7781 compromised laptop" --out reports/
+  $ zombiescan offboard E1042 --apply --json > termination.json`,
+    )
+    .action(run((person: string, options: OffboardCommandOptions) => offboardCommand(ctx(), person, options, wiring)));
+}
+
+export async function offboardCommand(
+  ctx: CliContext,
+  person: string,
+  options: OffboardCommandOptions,
+  wiring: RemediationWiring = {},
+): Promise<number> {
+  const result = await runOffboard(
+    ctx.db(),
+    ctx.config(),
+    { person, apply: Boolean(options.apply), reason: options.reason },
+    engineDeps(ctx, wiring),
+  );
+  if (options.out) {
+    const file = writeReport(options.out, reportFileName(result.report), JSON.stringify(result.report, null, 2) + '\n');
+    ctx.log.info(`termination report written to ${file}`);
+  }
+  if (ctx.json) ctx.outJson(result.report);
+  else ctx.out(renderOffboard(result, Boolean(options.apply), colors(ctx.color)));
+  return result.exitCode;
+}
+
+/** termination-<employeeId>-<yyyyMMddTHHmmssZ>.json */
+export function reportFileName(report: TerminationReport): string {
+  const stamp = report.startedAt.replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+  return `termination-${report.person.employeeId.replace(/[^A-Za-z0-9_.-]/g, '_')}-${stamp}.json`;
+}
+
+export function renderOffboard(result: OffboardResult, applied: boolean, c: Colors): string {
+  const { report } = result;
+  const person = report.person;
+  const lines = [
+    `${applied ? 'Offboarding' : 'Dry run: offboarding'} ${person.name ? `${person.name} ` : ''}${person.email} ` +
+      `(${person.employeeId}, HR status ${person.status})`,
+  ];
+  if (report.accounts.length === 0) lines.push('No account of this person in any source.');
+  else {
+    const view = table(['SOURCE', 'ACCOUNT', 'BEFORE', 'ACTIONS', 'AFTER', 'VERIFIED'], [12, 30, 10, 60, 10, 10]);
+    for (const account of report.accounts) {
+      view.push([
+        account.source,
+        account.login ?? account.accountId,
+        state(account.before.enabled),
+        account.actions.map((action) => `${action.action}: ${action.status} (${action.reason})`).join('\n'),
+        state(account.after.enabled),
+        account.verified ? c.green('yes') : c.red('no'),
+      ]);
+    }
+    lines.push(view.toString());
+  }
+  for (const owned of result.ownedServiceAccounts) {
+    lines.push(
+      c.yellow(`Left alone: ${owned.source} service account ${owned.login ?? owned.accountId} (needs a new owner).`),
+    );
+  }
+  const unverified = report.accounts.filter((account) => !account.verified).length;
+  if (!applied) {
+    lines.push('Nothing was changed. Run with --apply to disable these accounts.');
+  } else if (report.complete) {
+    lines.push(c.green(`Complete: every account verified disabled.`));
+  } else {
+    lines.push(c.red(`INCOMPLETE: ${unverified} account(s) not verified disabled.`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function state(enabled: boolean | null): string {
+  return enabled === null ? 'unknown' : enabled ? 'enabled' : 'disabled';
+}

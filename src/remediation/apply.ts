@@ -1,0 +1,763 @@
+import type { Config } from '../config.js';
+import { SourceError, UsageError, ZombiescanError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Finding } from '../model.js';
+import type { Db } from '../store/database.js';
+import type { AccountRef, ActionName, LiveState, SourceRemediator, SystemAction } from './contract.js';
+import { appendEntry, pendingIntents, type JournalRow } from './journal.js';
+import { chooseRecipient, ownerMessage, type OwnerNotifier } from './notify-owner.js';
+import {
+  actionKey,
+  currentAccount,
+  planRecords,
+  planRemediation,
+  type ActionRecord,
+  type ActionStatus,
+  type PlannedFinding,
+  type RemediationPlan,
+} from './plan.js';
+import { isSystemAction } from './policy.js';
+import { ticketForFinding, type TicketClient, type TicketRequest } from './tickets.js';
+
+/**
+ * Carrying a plan out, one journaled action at a time: the account is re-read from its source before each system
+ * action (already done -> recorded, not repeated), an `intent` row is appended before every call and a `result` row
+ * after it, and a finding whose system actions all ended applied or already done, and whose account reads back
+ * disabled, becomes `remediated`. Intents left without a result by a killed process are reconciled first, by
+ * re-reading what they were about to change.
+ */
+
+export interface EngineDeps {
+  now: () => Date;
+  log: Logger;
+  /** Who acts: on every journal row and finding event (the CLI user, `serve`, a Slack user id). */
+  actor: string;
+  /** The remediator of a configured source; null when the source is not configured. */
+  remediatorFor(source: string): SourceRemediator | null;
+  /** Null when no `tickets` section is configured. */
+  tickets: TicketClient | null;
+  /** Null when no `slack` section is configured. */
+  notifier: OwnerNotifier | null;
+  /** Aborts the run (SIGTERM); intents already written are reconciled by the next run. */
+  signal?: AbortSignal;
+  /** Removes secrets from reasons before they are journaled or printed. */
+  redact?: (text: string) => string;
+  /** Accounts worked on at once (the findings of one account always one after the other). */
+  concurrency?: number;
+}
+
+export const RECONCILED_APPLIED = 'reconciled after interruption: confirmed by re-reading the account';
+export const RECONCILED_NOT_APPLIED = 'interrupted before the call completed; not applied';
+
+const DEFAULT_CONCURRENCY = 4;
+/** Tickets and Slack messages have no source timeout of their own. */
+const SIDE_SYSTEM_TIMEOUT_SECONDS = 120;
+
+export interface RemediateRequest {
+  apply: boolean;
+  findingIds?: readonly number[];
+  max?: number;
+  includePrivileged?: boolean;
+}
+
+export interface RemediationRun {
+  apply: boolean;
+  records: ActionRecord[];
+  plan: RemediationPlan;
+  /** Result rows appended while reconciling interrupted intents. */
+  reconciled: JournalRow[];
+  /** Why an --apply did nothing at all (the limit), else null. */
+  refusedToStart: string | null;
+  /** 0 done; 1 an action was refused or failed; 2 over the limit, nothing applied. */
+  exitCode: 0 | 1 | 2;
+}
+
+/** `remediate --plan|--apply`: reconcile interrupted actions, plan, check the limit, apply. */
+export async function runRemediation(
+  db: Db,
+  config: Config,
+  request: RemediateRequest,
+  deps: EngineDeps,
+): Promise<RemediationRun> {
+  if (request.apply) {
+    const release = acquireRemediationLock(db, deps.now());
+    try {
+      return await remediate(db, config, request, deps);
+    } finally {
+      release();
+    }
+  }
+  return remediate(db, config, request, deps);
+}
+
+async function remediate(db: Db, config: Config, request: RemediateRequest, deps: EngineDeps): Promise<RemediationRun> {
+  let reconciled: JournalRow[] = [];
+  const interrupted = new Map<string, { reason: string; refuse: boolean }>();
+  if (request.apply) {
+    const outcome = await reconcileInterrupted(db, config, deps);
+    reconciled = outcome.reconciled;
+    for (const [key, reason] of outcome.unconfirmed) interrupted.set(key, { reason, refuse: true });
+  } else {
+    // A dry run writes nothing: interrupted intents are only pointed out; --apply reconciles them first.
+    for (const intent of pendingIntents(db)) {
+      if (!intent.source || !intent.accountId || !intent.action) continue;
+      interrupted.set(actionKey(intent.source, intent.accountId, intent.action), {
+        reason: `an earlier attempt was interrupted (journal #${intent.id}); --apply re-reads the account before acting`,
+        refuse: false,
+      });
+    }
+  }
+  const plan = planRemediation(db, config, {
+    findingIds: request.findingIds,
+    max: request.max,
+    includePrivileged: request.includePrivileged,
+    now: deps.now(),
+    remediatorFor: deps.remediatorFor,
+    interrupted,
+  });
+  if (!request.apply) {
+    return {
+      apply: false,
+      records: planRecords(plan, deps.now()),
+      plan,
+      reconciled,
+      refusedToStart: null,
+      exitCode: 0,
+    };
+  }
+  if (plan.overLimit) {
+    return {
+      apply: true,
+      records: planRecords(plan, deps.now()),
+      plan,
+      reconciled,
+      refusedToStart: limitMessage(plan),
+      exitCode: 2,
+    };
+  }
+  const records = await applyPlan(db, config, plan, deps);
+  const exitCode = records.some((record) => record.status === 'refused' || record.status === 'failed') ? 1 : 0;
+  return { apply: true, records, plan, reconciled, refusedToStart: null, exitCode };
+}
+
+export function limitMessage(plan: RemediationPlan): string {
+  return (
+    `${plan.actionCount} actions exceed the limit of ${plan.limit} per run (remediation.maxActionsPerRun): ` +
+    'nothing was applied; narrow it with --finding ID, or allow more with --max N'
+  );
+}
+
+/** Applies every finding of the plan; the findings of one account one after the other, accounts concurrently. */
+export async function applyPlan(
+  db: Db,
+  config: Config,
+  plan: RemediationPlan,
+  deps: EngineDeps,
+): Promise<ActionRecord[]> {
+  const journal = new ActionJournal(db, deps, 'remediate');
+  const groups = new Map<string, PlannedFinding[]>();
+  for (const entry of plan.findings) {
+    const key = `${entry.finding.source}\u0000${entry.finding.accountId}`;
+    groups.set(key, [...(groups.get(key) ?? []), entry]);
+  }
+  const byFinding = new Map<number, ActionRecord[]>();
+  await mapPool([...groups.values()], deps.concurrency ?? DEFAULT_CONCURRENCY, async (entries) => {
+    for (const entry of entries) byFinding.set(entry.finding.id, await applyFinding(db, config, entry, deps, journal));
+  });
+  // Printed in plan order, however the work interleaved.
+  return plan.findings.flatMap((entry) => byFinding.get(entry.finding.id) ?? []);
+}
+
+async function applyFinding(
+  db: Db,
+  config: Config,
+  planned: PlannedFinding,
+  deps: EngineDeps,
+  journal: ActionJournal,
+): Promise<ActionRecord[]> {
+  const { finding, account } = planned;
+  const records: ActionRecord[] = [];
+  const systemStatuses: ActionStatus[] = [];
+  let remediator: SourceRemediator | null = null;
+  for (const step of planned.steps) {
+    const context: ActionContext = {
+      findingId: finding.id,
+      personId: finding.personId,
+      account,
+      action: step.action,
+      rule: finding.rule,
+    };
+    let outcome: StepOutcome;
+    if (step.refusal !== null) {
+      outcome = journal.result(context, null, 'refused', step.refusal);
+    } else if (isSystemAction(step.action)) {
+      remediator ??= deps.remediatorFor(finding.source);
+      outcome = remediator
+        ? await readThenAct(config, journal, remediator, { ...context, action: step.action }, deps)
+        : journal.result(context, null, 'refused', `source ${finding.source} is no longer in the config`);
+    } else if (step.action === 'ticket') {
+      outcome = await findingTicket(db, journal, finding, context, step.fallbackFor, deps);
+    } else {
+      outcome = await notifyOwner(db, journal, finding, context, deps);
+    }
+    if (isSystemAction(step.action)) systemStatuses.push(outcome.status);
+    records.push(toRecord(finding, step.action, outcome));
+  }
+  const allDone =
+    systemStatuses.length > 0 && systemStatuses.every((status) => status === 'applied' || status === 'already-done');
+  if (allDone && remediator) await verifyAndClose(db, config, finding, account, remediator, deps);
+  return records;
+}
+
+/** Re-read, then act unless the source already shows the action done. */
+async function readThenAct(
+  config: Config,
+  journal: ActionJournal,
+  remediator: SourceRemediator,
+  context: ActionContext & { action: SystemAction },
+  deps: EngineDeps,
+): Promise<StepOutcome> {
+  let state: LiveState;
+  try {
+    state = await withDeadline(config, context.account.source, deps.signal, (signal) =>
+      remediator.read(context.account, signal),
+    );
+  } catch (error) {
+    rethrowIfAborted(error, deps.signal);
+    return journal.result(context, null, 'failed', `could not re-read the account before acting: ${describe(error)}`);
+  }
+  return runSystemAction(config, journal, remediator, context, state, deps);
+}
+
+/**
+ * One system action given the account's live state: already done -> recorded without a call; otherwise an intent,
+ * the call, and its result. Shared with offboarding.
+ */
+export async function runSystemAction(
+  config: Config,
+  journal: ActionJournal,
+  remediator: SourceRemediator,
+  context: ActionContext & { action: SystemAction },
+  state: LiveState,
+  deps: Pick<EngineDeps, 'signal'>,
+): Promise<StepOutcome> {
+  const source = context.account.source;
+  if (!state.found) {
+    return journal.result(
+      context,
+      null,
+      'already-done',
+      `${source} no longer has the account: nothing to ${context.action}`,
+    );
+  }
+  if (remediator.alreadyDone(context.action, state)) {
+    return journal.result(
+      context,
+      null,
+      'already-done',
+      `${source} already shows it done${state.rawStatus ? ` (status ${state.rawStatus})` : ''}: not repeated`,
+      { before: state },
+    );
+  }
+  const intentId = journal.intent(context, { before: state });
+  try {
+    const outcome = await withDeadline(config, source, deps.signal, (signal) =>
+      remediator.perform(context.action, context.account, state, signal),
+    );
+    return journal.result(context, intentId, outcome.status, outcome.reason);
+  } catch (error) {
+    // Aborted mid-call: the intent stays open and the next run reconciles it by re-reading the account.
+    rethrowIfAborted(error, deps.signal);
+    const unknown =
+      error instanceof SourceError && error.kind === 'timeout'
+        ? '; whether it took effect is unknown: the next run re-reads the account before acting'
+        : '';
+    return journal.result(context, intentId, 'failed', `${describe(error)}${unknown}`);
+  }
+}
+
+async function findingTicket(
+  db: Db,
+  journal: ActionJournal,
+  finding: Finding,
+  context: ActionContext,
+  fallbacks: PlannedFinding['steps'][number]['fallbackFor'],
+  deps: EngineDeps,
+): Promise<StepOutcome> {
+  const existing = ticketKeyOf(db, finding.id);
+  if (existing) {
+    return journal.result(context, null, 'already-done', `ticket ${existing} is already open for this finding`, {
+      ticketKey: existing,
+    });
+  }
+  if (!deps.tickets) return journal.result(context, null, 'refused', 'no `tickets` configured');
+  return openTicket(db, journal, deps.tickets, context, ticketForFinding(finding, fallbacks), deps, (key) => {
+    db.prepare('UPDATE findings SET ticket_key = ? WHERE id = ? AND ticket_key IS NULL').run(key, finding.id);
+  });
+}
+
+/** Intent, create, result; `onOpened` runs in the result's transaction (the finding's ticket_key). */
+export async function openTicket(
+  db: Db,
+  journal: ActionJournal,
+  tickets: TicketClient,
+  context: ActionContext,
+  request: TicketRequest,
+  deps: Pick<EngineDeps, 'signal'>,
+  onOpened?: (key: string) => void,
+): Promise<StepOutcome> {
+  const ticketDetail = { label: request.label, idempotencyKey: request.idempotencyKey, system: tickets.kind };
+  const intentId = journal.intent(context, ticketDetail);
+  try {
+    const opened = await withTimeout(SIDE_SYSTEM_TIMEOUT_SECONDS, tickets.kind, deps.signal, (signal) =>
+      tickets.open(request, signal),
+    );
+    return db.transaction(() => {
+      onOpened?.(opened.key);
+      return journal.result(context, intentId, 'applied', `opened ${tickets.kind} ticket ${opened.key}`, {
+        ...ticketDetail,
+        ticketKey: opened.key,
+        url: opened.url,
+      });
+    })();
+  } catch (error) {
+    rethrowIfAborted(error, deps.signal);
+    return journal.result(context, intentId, 'failed', describe(error), ticketDetail);
+  }
+}
+
+async function notifyOwner(
+  db: Db,
+  journal: ActionJournal,
+  finding: Finding,
+  context: ActionContext,
+  deps: EngineDeps,
+): Promise<StepOutcome> {
+  if (!deps.notifier) return journal.result(context, null, 'refused', 'no `slack` configured');
+  const recipient = chooseRecipient(db, finding);
+  if ('refusal' in recipient) return journal.result(context, null, 'refused', recipient.refusal);
+  const message = ownerMessage(finding, recipient);
+  const detail = { recipient: message.email, role: recipient.role };
+  const intentId = journal.intent(context, detail);
+  try {
+    const notifier = deps.notifier;
+    const delivered = await withTimeout(SIDE_SYSTEM_TIMEOUT_SECONDS, 'slack', deps.signal, (signal) =>
+      notifier.send(message, signal),
+    );
+    const who = recipient.role === 'owner' ? 'the owner' : "the owner's manager";
+    return journal.result(context, intentId, 'applied', `asked ${who} ${message.email} in a Slack message`, {
+      ...detail,
+      slackUserId: delivered.userId,
+      ts: delivered.ts,
+    });
+  } catch (error) {
+    rethrowIfAborted(error, deps.signal);
+    return journal.result(context, intentId, 'failed', describe(error), detail);
+  }
+}
+
+/** The finding is remediated only when the source itself says the account can no longer be used. */
+async function verifyAndClose(
+  db: Db,
+  config: Config,
+  finding: Finding,
+  account: AccountRef,
+  remediator: SourceRemediator,
+  deps: EngineDeps,
+): Promise<void> {
+  let state: LiveState;
+  try {
+    state = await withDeadline(config, account.source, deps.signal, (signal) => remediator.read(account, signal));
+  } catch (error) {
+    rethrowIfAborted(error, deps.signal);
+    deps.log.warn(`finding ${finding.id}: could not verify ${account.source} ${account.id}: ${describe(error)}`);
+    return;
+  }
+  if (state.found && state.enabled) {
+    deps.log.info(`finding ${finding.id}: ${account.source} still shows the account enabled; the finding stays open`);
+    return;
+  }
+  const reason = state.found
+    ? `verified disabled by re-reading ${account.source}${state.rawStatus ? ` (status ${state.rawStatus})` : ''}`
+    : `verified: ${account.source} no longer has the account`;
+  markRemediated(db, finding.id, deps.actor, deps.now(), reason);
+}
+
+/** open/acknowledged -> remediated, with a finding event; false when the finding was in another state. */
+export function markRemediated(db: Db, findingId: number, actor: string, at: Date, reason: string): boolean {
+  return db.transaction(() => {
+    const row = db.prepare('SELECT status FROM findings WHERE id = ?').get(findingId) as { status: string } | undefined;
+    if (!row || (row.status !== 'open' && row.status !== 'acknowledged')) return false;
+    const iso = at.toISOString();
+    db.prepare(`UPDATE findings SET status = 'remediated', status_changed_at = ? WHERE id = ?`).run(iso, findingId);
+    db.prepare(
+      `INSERT INTO finding_events (finding_id, run_id, at, from_status, to_status, actor, reason)
+       VALUES (?, NULL, ?, ?, 'remediated', ?, ?)`,
+    ).run(findingId, iso, row.status, actor, reason);
+    return true;
+  })();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One applying process at a time
+
+const LOCK_KEY = 'remediation_lock';
+/** Applies in flight in this process, per database (serve approves several findings at once). */
+const locksHeld = new WeakMap<Db, number>();
+
+/**
+ * Two processes applying at once would both read an account as enabled and both act on it. The lock is a meta row
+ * naming the holder's pid; a row left by a process that died is taken over. Calls within one process share it.
+ */
+export function acquireRemediationLock(db: Db, now: Date): () => void {
+  db.transaction(() => {
+    const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(LOCK_KEY) as { value: string } | undefined;
+    const holder = row ? (JSON.parse(row.value) as { pid: number; since: string }) : null;
+    if (holder && holder.pid !== process.pid && isAlive(holder.pid)) {
+      throw new UsageError(
+        `another remediation is being applied (pid ${holder.pid}, since ${holder.since}); try again when it has finished`,
+      );
+    }
+    if (!holder || holder.pid !== process.pid) {
+      db.prepare(
+        `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      ).run(LOCK_KEY, JSON.stringify({ pid: process.pid, since: now.toISOString() }));
+    }
+  }).immediate();
+  locksHeld.set(db, (locksHeld.get(db) ?? 0) + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (locksHeld.get(db) ?? 1) - 1;
+    locksHeld.set(db, left);
+    if (left === 0) {
+      db.prepare(`DELETE FROM meta WHERE key = ? AND json_extract(value, '$.pid') = ?`).run(LOCK_KEY, process.pid);
+    }
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Crash reconciliation
+
+export interface ReconcileOutcome {
+  /** Result rows appended for interrupted intents. */
+  reconciled: JournalRow[];
+  /** Per actionKey: interrupted actions whose outcome could not be confirmed (must not be attempted again yet). */
+  unconfirmed: Map<string, string>;
+}
+
+/**
+ * For every intent without a result (the process died between the two), re-read what it was about to change: the
+ * effect is there -> result `applied`; not there -> result `failed`, and planning includes it again. An intent that
+ * cannot be checked now (source unreachable) stays open and blocks that action for this run, so nothing is applied
+ * twice.
+ */
+export async function reconcileInterrupted(db: Db, config: Config, deps: EngineDeps): Promise<ReconcileOutcome> {
+  const reconciled: JournalRow[] = [];
+  const unconfirmed = new Map<string, string>();
+  for (const intent of pendingIntents(db)) {
+    const action = intent.action ?? '';
+    const key = actionKey(intent.source ?? '', intent.accountId ?? '', action);
+    const account = intentAccount(db, intent);
+    const context: ActionContext = {
+      findingId: intent.findingId,
+      personId: intent.personId,
+      account,
+      action: action as ActionName,
+      rule: typeof intent.detail.rule === 'string' ? intent.detail.rule : null,
+      mode: typeof intent.detail.mode === 'string' ? intent.detail.mode : undefined,
+    };
+    const unconfirmedBecause = (why: string) =>
+      unconfirmed.set(
+        key,
+        `an interrupted earlier ${action} (journal #${intent.id}) could not be confirmed (${why}): ` +
+          'not attempted again until it can be',
+      );
+    const close = (status: 'applied' | 'failed', reason: string, detail: Record<string, unknown> = {}) =>
+      reconciled.push(closeIntent(db, deps, intent, context, status, reason, detail));
+
+    if (isSystemAction(action)) {
+      const remediator = deps.remediatorFor(account.source);
+      if (!remediator) {
+        unconfirmedBecause(`source ${account.source} is no longer in the config`);
+        continue;
+      }
+      let state: LiveState;
+      try {
+        state = await withDeadline(config, account.source, deps.signal, (signal) => remediator.read(account, signal));
+      } catch (error) {
+        rethrowIfAborted(error, deps.signal);
+        unconfirmedBecause(describe(error));
+        continue;
+      }
+      const done = !state.found || remediator.alreadyDone(action, state);
+      close(done ? 'applied' : 'failed', done ? RECONCILED_APPLIED : RECONCILED_NOT_APPLIED, { after: state });
+    } else if (action === 'ticket') {
+      const label = typeof intent.detail.label === 'string' ? intent.detail.label : null;
+      const tickets = deps.tickets;
+      if (!tickets || !label) {
+        unconfirmedBecause('no `tickets` configured to search');
+        continue;
+      }
+      if (!tickets.searchable) {
+        close(
+          'failed',
+          `${RECONCILED_NOT_APPLIED} as far as can be told: the webhook is sent again with the same ` +
+            'Idempotency-Key, so its receiver can drop a duplicate',
+        );
+        continue;
+      }
+      try {
+        const found = await withTimeout(SIDE_SYSTEM_TIMEOUT_SECONDS, tickets.kind, deps.signal, (signal) =>
+          tickets.find(label, signal),
+        );
+        if (!found) {
+          close('failed', RECONCILED_NOT_APPLIED, { label });
+          continue;
+        }
+        db.transaction(() => {
+          if (intent.findingId !== null) {
+            db.prepare('UPDATE findings SET ticket_key = ? WHERE id = ? AND ticket_key IS NULL').run(
+              found.key,
+              intent.findingId,
+            );
+          }
+          close('applied', `reconciled after interruption: ticket ${found.key} found by its label ${label}`, {
+            label,
+            ticketKey: found.key,
+            url: found.url,
+          });
+        })();
+      } catch (error) {
+        rethrowIfAborted(error, deps.signal);
+        unconfirmedBecause(describe(error));
+      }
+    } else {
+      // A Slack message cannot be looked up afterwards; asking twice is harmless, so it may be sent again.
+      close('failed', `${RECONCILED_NOT_APPLIED} as far as can be told (a message cannot be checked afterwards)`);
+    }
+  }
+  if (reconciled.length > 0 || unconfirmed.size > 0) {
+    deps.log.warn(
+      `reconciled ${reconciled.length} action(s) interrupted in an earlier run` +
+        (unconfirmed.size > 0 ? `; ${unconfirmed.size} could not be confirmed yet` : ''),
+    );
+  }
+  return { reconciled, unconfirmed };
+}
+
+function closeIntent(
+  db: Db,
+  deps: EngineDeps,
+  intent: JournalRow,
+  context: ActionContext,
+  status: 'applied' | 'failed',
+  reason: string,
+  detail: Record<string, unknown>,
+): JournalRow {
+  return appendEntry(db, {
+    at: deps.now(),
+    kind: 'result',
+    intentId: intent.id,
+    actor: deps.actor,
+    findingId: context.findingId,
+    personId: context.personId,
+    source: context.account.source,
+    accountId: context.account.id,
+    action: context.action,
+    status,
+    reason,
+    detail: { ...detail, reconciled: true },
+  });
+}
+
+/** The account as the intent recorded it (the snapshot may have moved on since). */
+function intentAccount(db: Db, intent: JournalRow): AccountRef {
+  const recorded = intent.detail.account as AccountRef | undefined;
+  if (recorded && typeof recorded.id === 'string' && typeof recorded.source === 'string') return recorded;
+  const source = intent.source ?? '';
+  const accountId = intent.accountId ?? '';
+  return (
+    currentAccount(db, source, accountId)?.ref ?? {
+      source,
+      id: accountId,
+      login: null,
+      email: null,
+      displayName: null,
+      attributes: {},
+    }
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Journal plumbing shared with offboarding
+
+export interface ActionContext {
+  findingId: number | null;
+  personId: string | null;
+  account: AccountRef;
+  action: ActionName;
+  rule?: string | null;
+  /** What started the action: `remediate` or `offboard`. */
+  mode?: string | undefined;
+}
+
+export interface StepOutcome {
+  status: 'applied' | 'already-done' | 'failed' | 'refused';
+  reason: string;
+  at: string;
+  ticketKey?: string | null;
+}
+
+/** Writes intents and results for one run; reasons are redacted before they are stored. */
+export class ActionJournal {
+  constructor(
+    private readonly db: Db,
+    private readonly deps: Pick<EngineDeps, 'actor' | 'now' | 'redact'>,
+    private readonly mode: 'remediate' | 'offboard',
+  ) {}
+
+  intent(context: ActionContext, detail: Record<string, unknown> = {}): number {
+    return appendEntry(this.db, {
+      ...this.base(context),
+      kind: 'intent',
+      detail: { ...detail, account: context.account, rule: context.rule ?? null, mode: context.mode ?? this.mode },
+    }).id;
+  }
+
+  result(
+    context: ActionContext,
+    intentId: number | null,
+    status: StepOutcome['status'],
+    reason: string,
+    detail: Record<string, unknown> = {},
+  ): StepOutcome {
+    const clean = this.deps.redact ? this.deps.redact(reason) : reason;
+    const row = appendEntry(this.db, {
+      ...this.base(context),
+      kind: 'result',
+      intentId,
+      status,
+      reason: clean,
+      detail: { ...detail, mode: context.mode ?? this.mode },
+    });
+    const ticketKey = typeof detail.ticketKey === 'string' ? detail.ticketKey : null;
+    return { status, reason: clean, at: row.at, ...(context.action === 'ticket' ? { ticketKey } : {}) };
+  }
+
+  private base(context: ActionContext) {
+    return {
+      at: this.deps.now(),
+      actor: this.deps.actor,
+      findingId: context.findingId,
+      personId: context.personId,
+      source: context.account.source,
+      accountId: context.account.id,
+      action: context.action,
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small helpers
+
+function toRecord(finding: Finding, action: ActionName, outcome: StepOutcome): ActionRecord {
+  const record: ActionRecord = {
+    findingId: finding.id,
+    rule: finding.rule,
+    source: finding.source,
+    accountId: finding.accountId,
+    action,
+    status: outcome.status,
+    reason: outcome.reason,
+    at: outcome.at,
+  };
+  if (action === 'ticket') record.ticketKey = outcome.ticketKey ?? null;
+  return record;
+}
+
+function ticketKeyOf(db: Db, findingId: number): string | null {
+  const row = db.prepare('SELECT ticket_key FROM findings WHERE id = ?').get(findingId) as
+    { ticket_key: string | null } | undefined;
+  return row?.ticket_key ?? null;
+}
+
+/** A source call bounded by the source's timeoutSeconds (and the run's own signal). */
+export function withDeadline<T>(
+  config: Config,
+  source: string,
+  outer: AbortSignal | undefined,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const seconds = config.sources.find((entry) => entry.name === source)?.timeoutSeconds ?? 300;
+  return withTimeout(seconds, source, outer, call);
+}
+
+/**
+ * Races the call against its deadline, so a client that ignores the signal cannot hang the run; the deadline
+ * becomes a SourceError naming the source.
+ */
+export async function withTimeout<T>(
+  seconds: number,
+  source: string,
+  outer: AbortSignal | undefined,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const timeout = AbortSignal.timeout(seconds * 1000);
+  const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () =>
+      reject(
+        outer?.aborted
+          ? outer.reason
+          : new SourceError(source, `no answer within ${seconds}s (timeoutSeconds)`, 'timeout'),
+      );
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([call(signal), aborted]);
+  } catch (error) {
+    if (timeout.aborted && !outer?.aborted && !(error instanceof SourceError)) {
+      throw new SourceError(source, `no answer within ${seconds}s (timeoutSeconds)`, 'timeout');
+    }
+    throw error;
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+    aborted.catch(() => {});
+  }
+}
+
+export function rethrowIfAborted(error: unknown, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw error;
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof ZombiescanError) return error.message;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/** Runs `task` over `items`, at most `limit` at a time. */
+export async function mapPool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

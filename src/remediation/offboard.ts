@@ -1,0 +1,426 @@
+import type { Config } from '../config.js';
+import { NotFoundError } from '../errors.js';
+import { normaliseEmail } from '../matching.js';
+import type { Person } from '../model.js';
+import type { Db } from '../store/database.js';
+import { rowToAccount, rowToMatch, rowToPerson, type AccountRow, type PersonRow } from '../store/rows.js';
+import {
+  ActionJournal,
+  describe,
+  markRemediated,
+  openTicket,
+  reconcileInterrupted,
+  rethrowIfAborted,
+  runSystemAction,
+  withDeadline,
+  type ActionContext,
+  type EngineDeps,
+  type StepOutcome,
+} from './apply.js';
+import type { AccountRef, ActionName, LiveState, SourceRemediator } from './contract.js';
+import { appendEntry, journaledTicket } from './journal.js';
+import { actionKey, type ActionStatus } from './plan.js';
+import { isSystemAction, resolveActions, type ResolvedAction } from './policy.js';
+import { ticketForOffboarding } from './tickets.js';
+
+/**
+ * `offboard PERSON`: the emergency kill-all for one person. Every account of theirs in every source's current
+ * snapshot is re-read (concurrently), the identity providers are locked first (disable, then revoke sessions, so a
+ * revoked session cannot simply sign in again), then every other system at once; a system that cannot disable gets a
+ * ticket; finally every account is read back, and the termination report says which ones are verified disabled.
+ * Naming the person is the confirmation: privileged accounts are included and no per-run limit applies. A source
+ * whose latest scan failed is still acted on (an emergency uses whatever answers); one that does not answer is
+ * reported unverified.
+ */
+
+export interface OffboardRequest {
+  /** Employee id or email (normalised like matching). */
+  person: string;
+  apply: boolean;
+  /** Why: journaled with the decision and put on tickets. */
+  reason?: string;
+}
+
+/** The termination report (SPEC shape). */
+export interface TerminationReport {
+  person: { employeeId: string; email: string; name: string | null; status: string };
+  startedAt: string;
+  finishedAt: string;
+  complete: boolean;
+  accounts: TerminationAccount[];
+}
+
+export interface TerminationAccount {
+  source: string;
+  accountId: string;
+  login: string | null;
+  /** null when the source could not be read. */
+  before: { enabled: boolean | null };
+  actions: TerminationAction[];
+  after: { enabled: boolean | null };
+  verified: boolean;
+}
+
+export interface TerminationAction {
+  action: ActionName;
+  status: ActionStatus;
+  at: string;
+  reason: string;
+}
+
+export interface OffboardResult {
+  report: TerminationReport;
+  /** Row id in termination_reports (applied runs only). */
+  reportId: number | null;
+  /** Service accounts the person owns: left alone (others depend on them) and named so someone reassigns them. */
+  ownedServiceAccounts: { source: string; accountId: string; login: string | null }[];
+  exitCode: 0 | 1;
+}
+
+/** Disable first so nobody signs in again, then end the sessions already open. */
+const OFFBOARD_ACTIONS: readonly ActionName[] = ['disable', 'revoke-sessions'];
+
+interface Target {
+  account: AccountRef;
+  idp: boolean;
+  remediator: SourceRemediator | null;
+  /** Why the source cannot be used at all (not configured). */
+  unusable: string | null;
+  steps: ResolvedAction[];
+  before: LiveState | null;
+  readError: string | null;
+  actions: TerminationAction[];
+  after: LiveState | null;
+}
+
+export async function runOffboard(
+  db: Db,
+  config: Config,
+  request: OffboardRequest,
+  deps: EngineDeps,
+): Promise<OffboardResult> {
+  const { person, records } = resolvePerson(db, config, request.person);
+  const startedAt = deps.now().toISOString();
+  const { accounts, ownedServiceAccounts } = personAccounts(db, config, records);
+  for (const owned of ownedServiceAccounts) {
+    deps.log.warn(
+      `${owned.source} service account ${owned.login ?? owned.accountId} is owned by ${person.employeeId}: ` +
+        'left enabled (others may depend on it); give it a new owner',
+    );
+  }
+  if (accounts.length === 0) deps.log.warn(`no account of ${person.employeeId} in any source's current snapshot`);
+
+  const targets = accounts.map((account) => target(config, account, deps));
+  const journal = new ActionJournal(db, deps, 'offboard');
+  let unconfirmed = new Map<string, string>();
+  if (request.apply) {
+    unconfirmed = (await reconcileInterrupted(db, config, deps)).unconfirmed;
+    appendEntry(db, {
+      at: deps.now(),
+      kind: 'decision',
+      actor: deps.actor,
+      personId: person.employeeId,
+      action: 'offboard',
+      status: 'approved',
+      reason: request.reason ?? null,
+      detail: { named: request.person, accounts: targets.map((t) => ({ source: t.account.source, id: t.account.id })) },
+    });
+  }
+
+  await Promise.all(targets.map((entry) => readBefore(config, entry, deps)));
+
+  if (request.apply) {
+    const act = (entry: Target) => lockAccount(db, config, journal, person, entry, unconfirmed, request, deps);
+    await Promise.all(targets.filter((entry) => entry.idp).map(act));
+    await Promise.all(targets.filter((entry) => !entry.idp).map(act));
+    await Promise.all(targets.map((entry) => readAfter(config, entry, deps)));
+    for (const entry of targets) {
+      if (verified(entry.after)) closeFindings(db, entry.account, person, deps);
+    }
+  } else {
+    for (const entry of targets) {
+      entry.actions = dryRunActions(db, config, person, entry, deps.now().toISOString());
+      entry.after = entry.before;
+    }
+  }
+
+  const report: TerminationReport = {
+    person: { employeeId: person.employeeId, email: person.email, name: person.name, status: person.status },
+    startedAt,
+    finishedAt: deps.now().toISOString(),
+    complete: targets.every((entry) => verified(entry.after)),
+    accounts: targets.map((entry) => ({
+      source: entry.account.source,
+      accountId: entry.account.id,
+      login: entry.account.login,
+      before: { enabled: enabledOf(entry.before) },
+      actions: entry.actions,
+      after: { enabled: enabledOf(entry.after) },
+      verified: verified(entry.after),
+    })),
+  };
+  let reportId: number | null = null;
+  if (request.apply) {
+    reportId = Number(
+      db
+        .prepare('INSERT INTO termination_reports (person_id, started_at, json) VALUES (?, ?, ?)')
+        .run(person.employeeId, startedAt, JSON.stringify(report)).lastInsertRowid,
+    );
+  }
+  const exitCode = request.apply
+    ? report.complete
+      ? 0
+      : 1
+    : targets.some((entry) => entry.readError !== null || entry.unusable !== null)
+      ? 1
+      : 0;
+  return { report, reportId, ownedServiceAccounts, exitCode };
+}
+
+/**
+ * PERSON as an employee id, else as an email (normalised like matching, aliases included). A rehired person can have
+ * two roster records: all of them are offboarded; the report names the one given (or the non-terminated one).
+ */
+export function resolvePerson(db: Db, config: Config, query: string): { person: Person; records: Person[] } {
+  const people = db.prepare<[], PersonRow>('SELECT * FROM people ORDER BY employee_id').all().map(rowToPerson);
+  const wanted = query.trim();
+  const byId =
+    people.find((entry) => entry.employeeId === wanted) ??
+    people.find((entry) => entry.employeeId.toLowerCase() === wanted.toLowerCase());
+  const emailsOf = (entry: Person) =>
+    [entry.email, ...entry.aliases].map((email) => normaliseEmail(email, config.identity)).filter(isString);
+  let records: Person[];
+  if (byId) {
+    const emails = new Set(emailsOf(byId));
+    records = [byId, ...people.filter((entry) => entry !== byId && emailsOf(entry).some((email) => emails.has(email)))];
+  } else {
+    const email = normaliseEmail(wanted, config.identity);
+    records = email ? people.filter((entry) => emailsOf(entry).includes(email)) : [];
+  }
+  if (records.length === 0) {
+    throw new NotFoundError(`"${query}" is neither an employee id nor an email on the HR roster (as of the last scan)`);
+  }
+  const person = byId ?? records.find((entry) => entry.status !== 'terminated') ?? records[0]!;
+  return { person, records };
+}
+
+function personAccounts(
+  db: Db,
+  config: Config,
+  records: readonly Person[],
+): { accounts: AccountRef[]; ownedServiceAccounts: OffboardResult['ownedServiceAccounts'] } {
+  const ids = new Set(records.map((entry) => entry.employeeId));
+  const emails = new Set(
+    records
+      .flatMap((entry) => [entry.email, ...entry.aliases])
+      .map((email) => normaliseEmail(email, config.identity))
+      .filter(isString),
+  );
+  const accounts: AccountRef[] = [];
+  const ownedServiceAccounts: OffboardResult['ownedServiceAccounts'] = [];
+  const rows = db
+    .prepare<[], AccountRow>('SELECT * FROM current_accounts WHERE built_in = 0 ORDER BY source, id')
+    .iterate();
+  for (const row of rows) {
+    const account = rowToAccount(row);
+    const match = rowToMatch(row);
+    const ownedById = match.personId !== null && ids.has(match.personId);
+    if (match.method === 'service-account') {
+      if (ownedById) ownedServiceAccounts.push({ source: account.source, accountId: account.id, login: account.login });
+      continue;
+    }
+    // An employee id tying the account to someone else outranks a shared email (matching uses the same order).
+    if (match.method === 'employee-id' && !ownedById) continue;
+    const byEmail = [account.email, ...account.emails, account.login].some((value) => {
+      const email = normaliseEmail(value, config.identity);
+      return email !== null && emails.has(email);
+    });
+    if (!ownedById && !byEmail) continue;
+    accounts.push({
+      source: account.source,
+      id: account.id,
+      login: account.login,
+      email: account.email,
+      displayName: account.displayName,
+      attributes: account.attributes,
+    });
+  }
+  return { accounts, ownedServiceAccounts };
+}
+
+function target(config: Config, account: AccountRef, deps: EngineDeps): Target {
+  const source = config.sources.find((entry) => entry.name === account.source);
+  let remediator: SourceRemediator | null = null;
+  let unusable: string | null = null;
+  if (!source) unusable = `source ${account.source} is no longer in the config`;
+  else {
+    try {
+      remediator = deps.remediatorFor(account.source);
+      if (!remediator) unusable = `source ${account.source} is no longer in the config`;
+    } catch (error) {
+      unusable = `cannot act on ${account.source}: ${describe(error)}`;
+    }
+  }
+  const steps = resolveActions(OFFBOARD_ACTIONS, (action) => remediator?.unsupportedReason(action) ?? null);
+  return {
+    account,
+    idp: source?.role === 'idp',
+    remediator,
+    unusable,
+    steps,
+    before: null,
+    readError: null,
+    actions: [],
+    after: null,
+  };
+}
+
+async function readBefore(config: Config, entry: Target, deps: EngineDeps): Promise<void> {
+  const remediator = entry.remediator;
+  if (!remediator) {
+    entry.readError = entry.unusable;
+    return;
+  }
+  try {
+    entry.before = await withDeadline(config, entry.account.source, deps.signal, (signal) =>
+      remediator.read(entry.account, signal),
+    );
+  } catch (error) {
+    rethrowIfAborted(error, deps.signal);
+    entry.readError = describe(error);
+  }
+}
+
+async function readAfter(config: Config, entry: Target, deps: EngineDeps): Promise<void> {
+  const remediator = entry.remediator;
+  if (!remediator) return;
+  try {
+    entry.after = await withDeadline(config, entry.account.source, deps.signal, (signal) =>
+      remediator.read(entry.account, signal),
+    );
+  } catch (error) {
+    rethrowIfAborted(error, deps.signal);
+    deps.log.warn(`${entry.account.source} ${entry.account.id}: could not verify: ${describe(error)}`);
+  }
+}
+
+async function lockAccount(
+  db: Db,
+  config: Config,
+  journal: ActionJournal,
+  person: Person,
+  entry: Target,
+  unconfirmed: ReadonlyMap<string, string>,
+  request: OffboardRequest,
+  deps: EngineDeps,
+): Promise<void> {
+  for (const step of entry.steps) {
+    const context: ActionContext = {
+      findingId: null,
+      personId: person.employeeId,
+      account: entry.account,
+      action: step.action,
+    };
+    let outcome: StepOutcome;
+    const blocked = unconfirmed.get(actionKey(entry.account.source, entry.account.id, step.action));
+    if (entry.unusable !== null) {
+      outcome = journal.result(context, null, 'failed', entry.unusable);
+    } else if (blocked) {
+      outcome = journal.result(context, null, 'refused', blocked);
+    } else if (isSystemAction(step.action)) {
+      outcome =
+        entry.remediator && entry.before
+          ? await runSystemAction(
+              config,
+              journal,
+              entry.remediator,
+              { ...context, action: step.action },
+              entry.before,
+              deps,
+            )
+          : journal.result(context, null, 'failed', `could not read the account before acting: ${entry.readError}`);
+    } else {
+      outcome = await offboardTicket(db, journal, person, entry, step, context, request, deps);
+    }
+    entry.actions.push({ action: step.action, status: outcome.status, at: outcome.at, reason: outcome.reason });
+  }
+}
+
+async function offboardTicket(
+  db: Db,
+  journal: ActionJournal,
+  person: Person,
+  entry: Target,
+  step: ResolvedAction,
+  context: ActionContext,
+  request: OffboardRequest,
+  deps: EngineDeps,
+): Promise<StepOutcome> {
+  const ticket = ticketForOffboarding(person, entry.account, step.fallbackFor, request.reason ?? null);
+  const existing = journaledTicket(db, ticket.label);
+  if (existing) {
+    return journal.result(context, null, 'already-done', `ticket ${existing} is already open for this account`, {
+      label: ticket.label,
+      ticketKey: existing,
+    });
+  }
+  if (!deps.tickets) {
+    return journal.result(
+      context,
+      null,
+      'refused',
+      `no \`tickets\` configured to ask for it by hand (${step.fallbackFor.map((f) => f.reason).join('; ')})`,
+    );
+  }
+  return openTicket(db, journal, deps.tickets, context, ticket, deps);
+}
+
+function dryRunActions(db: Db, config: Config, person: Person, entry: Target, at: string): TerminationAction[] {
+  return entry.steps.map((step): TerminationAction => {
+    const action = step.action;
+    if (entry.unusable !== null) return { action, status: 'refused', at, reason: entry.unusable };
+    if (isSystemAction(action)) {
+      if (!entry.before) {
+        return {
+          action,
+          status: 'planned',
+          at,
+          reason: `would be tried; the account could not be read: ${entry.readError}`,
+        };
+      }
+      if (!entry.before.found) return { action, status: 'already-done', at, reason: 'the source no longer has it' };
+      if (entry.remediator?.alreadyDone(action, entry.before)) {
+        return { action, status: 'already-done', at, reason: 'the source already shows it done' };
+      }
+      return { action, status: 'planned', at, reason: `offboarding ${person.employeeId}` };
+    }
+    const fallback = step.fallbackFor.map((f) => `instead of ${f.action}: ${f.reason}`).join('; ');
+    const ticket = ticketForOffboarding(person, entry.account, step.fallbackFor, null);
+    const existing = journaledTicket(db, ticket.label);
+    if (existing) return { action, status: 'already-done', at, reason: `ticket ${existing} is already open` };
+    if (!config.tickets) return { action, status: 'refused', at, reason: `no \`tickets\` configured (${fallback})` };
+    return { action, status: 'planned', at, reason: fallback };
+  });
+}
+
+function closeFindings(db: Db, account: AccountRef, person: Person, deps: EngineDeps): void {
+  const open = db
+    .prepare(`SELECT id FROM findings WHERE source = ? AND account_id = ? AND status IN ('open', 'acknowledged')`)
+    .all(account.source, account.id) as { id: number }[];
+  for (const { id } of open) {
+    markRemediated(db, id, deps.actor, deps.now(), `offboarding ${person.employeeId}: account verified disabled`);
+  }
+}
+
+function verified(state: LiveState | null): boolean {
+  return state !== null && (!state.found || !state.enabled);
+}
+
+function enabledOf(state: LiveState | null): boolean | null {
+  if (state === null) return null;
+  return state.found ? state.enabled : false;
+}
+
+function isString(value: string | null): value is string {
+  return value !== null;
+}

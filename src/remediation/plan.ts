@@ -1,0 +1,266 @@
+import type { Config } from '../config.js';
+import { NotFoundError } from '../errors.js';
+import { listFindings } from '../findings.js';
+import { globToRegExp } from '../matching.js';
+import type { Finding } from '../model.js';
+import type { Db } from '../store/database.js';
+import { endOfLocalDay } from '../time.js';
+import type { AccountRef, ActionName, SourceRemediator } from './contract.js';
+import { chooseRecipient } from './notify-owner.js';
+import { actionsForRule, resolveActions, type Fallback } from './policy.js';
+
+/**
+ * From findings to a plan: which actions each finding gets (the policy, with unsupported system actions folded into
+ * one ticket), and which are refused before anything is called: findings that are not open or acknowledged, sources
+ * whose latest collection failed, excepted accounts, privileged accounts without --include-privileged, tickets
+ * without a `tickets` config, owner messages without a `slack` config. Reads the database only.
+ */
+
+export type ActionStatus = 'planned' | 'applied' | 'already-done' | 'refused' | 'failed';
+
+/** One element of `remediate --json`. */
+export interface ActionRecord {
+  findingId: number;
+  rule: string;
+  source: string;
+  accountId: string;
+  action: ActionName;
+  status: ActionStatus;
+  reason: string;
+  at: string;
+  /** Ticket actions only: the ticket opened (or already open), else null. */
+  ticketKey?: string | null;
+}
+
+export interface PlannedStep {
+  action: ActionName;
+  /** For a ticket: the system actions it stands in for. */
+  fallbackFor: Fallback[];
+  /** Why this step will not be attempted; null when it will be. */
+  refusal: string | null;
+  /** The finding's ticket is already open: nothing to call. */
+  ticketKey: string | null;
+  /** Why the step is in the plan. */
+  reason: string;
+}
+
+export interface PlannedFinding {
+  finding: Finding;
+  account: AccountRef;
+  steps: PlannedStep[];
+}
+
+export interface RemediationPlan {
+  findings: PlannedFinding[];
+  /** Steps that would call a system (the ones the limit counts). */
+  actionCount: number;
+  limit: number;
+  overLimit: boolean;
+}
+
+export interface PlanOptions {
+  /** Only these findings (any status: a finding that is not actionable is listed as refused). */
+  findingIds?: readonly number[];
+  /** Overrides remediation.maxActionsPerRun for this run. */
+  max?: number;
+  includePrivileged?: boolean;
+  now: Date;
+  /** The remediator of a configured source, or null when the source is not configured. */
+  remediatorFor(source: string): SourceRemediator | null;
+  /**
+   * Per `actionKey`, a note for an action whose earlier attempt was interrupted: refused when `refuse` is set
+   * (its outcome could not be confirmed, so doing it again could repeat it), else only noted.
+   */
+  interrupted?: ReadonlyMap<string, { reason: string; refuse: boolean }>;
+}
+
+const ACTIONABLE = new Set(['open', 'acknowledged']);
+
+/** Identifies one action on one account across runs (crash reconciliation). */
+export function actionKey(source: string, accountId: string, action: string): string {
+  return `${source}\u0000${accountId}\u0000${action}`;
+}
+
+export function planRemediation(db: Db, config: Config, options: PlanOptions): RemediationPlan {
+  const findings = selectFindings(db, options.findingIds);
+  const sourceStatus = new Map(
+    (
+      db.prepare('SELECT name, last_status, last_error FROM sources').all() as {
+        name: string;
+        last_status: string | null;
+        last_error: string | null;
+      }[]
+    ).map((row) => [row.name, row]),
+  );
+  const configured = new Set(config.sources.map((source) => source.name));
+  const exceptions = config.exceptions
+    .filter((entry) => endOfLocalDay(entry.expires, config.timezone).getTime() > options.now.getTime())
+    .map((entry) => ({ ...entry, regex: globToRegExp(entry.login) }));
+
+  const planned: PlannedFinding[] = [];
+  for (const finding of findings) {
+    const current = currentAccount(db, finding.source, finding.accountId);
+    const account: AccountRef = current?.ref ?? {
+      source: finding.source,
+      id: finding.accountId,
+      login: finding.login,
+      email: finding.email,
+      displayName: finding.displayName,
+      attributes: {},
+    };
+    let remediator: SourceRemediator | null = null;
+    let findingRefusal: string | null = null;
+    const status = sourceStatus.get(finding.source);
+    const exception = exceptions.find(
+      (entry) =>
+        entry.source === finding.source &&
+        (!entry.rules || entry.rules.includes(finding.rule)) &&
+        [account.login, account.email].some((value) => value !== null && entry.regex.test(value)),
+    );
+    const privileged = finding.evidence.privileged === true || current?.privileged === true;
+    if (!ACTIONABLE.has(finding.status)) {
+      findingRefusal = describeInactive(finding);
+    } else if (!configured.has(finding.source)) {
+      findingRefusal = `source ${finding.source} is no longer in the config`;
+    } else if (status?.last_status === 'failed') {
+      findingRefusal =
+        `the latest collection of ${finding.source} failed${status.last_error ? ` (${status.last_error})` : ''}: ` +
+        'no action until a scan completes it';
+    } else if (exception) {
+      findingRefusal = `excepted (${exception.login}): ${exception.reason}, owner ${exception.owner}, until ${exception.expires}`;
+    } else if (privileged && !options.includePrivileged) {
+      findingRefusal = 'privileged account: re-run with --include-privileged to act on it';
+    } else {
+      try {
+        remediator = options.remediatorFor(finding.source);
+        if (!remediator) findingRefusal = `source ${finding.source} is no longer in the config`;
+      } catch (error) {
+        findingRefusal = `cannot act on ${finding.source}: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+
+    const resolved = resolveActions(actionsForRule(finding.rule, config.remediation.policy), (action) =>
+      remediator ? remediator.unsupportedReason(action) : null,
+    );
+    const steps = resolved.map(({ action, fallbackFor }): PlannedStep => {
+      const step: PlannedStep = {
+        action,
+        fallbackFor,
+        refusal: findingRefusal,
+        ticketKey: null,
+        reason: stepReason(finding, fallbackFor),
+      };
+      if (step.refusal !== null) return step;
+      const interrupted = options.interrupted?.get(actionKey(finding.source, finding.accountId, action));
+      if (interrupted?.refuse) return { ...step, refusal: interrupted.reason };
+      if (interrupted) step.reason = `${step.reason}; ${interrupted.reason}`;
+      if (action === 'ticket') {
+        if (finding.ticketKey) return { ...step, ticketKey: finding.ticketKey };
+        if (!config.tickets) {
+          return { ...step, refusal: 'no `tickets` configured: add a tickets section (jira or webhook) to the config' };
+        }
+      }
+      if (action === 'notify-owner') {
+        if (!config.slack) return { ...step, refusal: 'no `slack` configured: notify-owner sends a Slack message' };
+        const recipient = chooseRecipient(db, finding);
+        if ('refusal' in recipient) return { ...step, refusal: recipient.refusal };
+        step.reason =
+          recipient.role === 'owner'
+            ? `ask the owner ${recipient.person.email} whether the account is still needed`
+            : `the owner has left: ask their manager ${recipient.person.email} whether the account is still needed`;
+      }
+      return step;
+    });
+    planned.push({ finding, account, steps });
+  }
+
+  const actionCount = planned
+    .flatMap((entry) => entry.steps)
+    .filter((step) => step.refusal === null && step.ticketKey === null).length;
+  const limit = options.max ?? config.remediation.maxActionsPerRun;
+  return { findings: planned, actionCount, limit, overLimit: actionCount > limit };
+}
+
+/** The plan as `remediate --plan` prints it: every step planned, refused, or (ticket already open) already done. */
+export function planRecords(plan: RemediationPlan, at: Date): ActionRecord[] {
+  return plan.findings.flatMap(({ finding, steps }) =>
+    steps.map((step) => {
+      const record: ActionRecord = {
+        findingId: finding.id,
+        rule: finding.rule,
+        source: finding.source,
+        accountId: finding.accountId,
+        action: step.action,
+        status: step.refusal !== null ? 'refused' : step.ticketKey !== null ? 'already-done' : 'planned',
+        reason:
+          step.refusal ??
+          (step.ticketKey !== null ? `ticket ${step.ticketKey} is already open for this finding` : step.reason),
+        at: at.toISOString(),
+      };
+      if (step.action === 'ticket') record.ticketKey = step.ticketKey;
+      return record;
+    }),
+  );
+}
+
+function selectFindings(db: Db, ids: readonly number[] | undefined): Finding[] {
+  if (!ids || ids.length === 0) {
+    // One list, so the most severe findings come first whichever of the two statuses they have.
+    return listFindings(db, { status: 'all' }).filter((finding) => ACTIONABLE.has(finding.status));
+  }
+  const found = listFindings(db, { status: 'all', ids: [...ids] });
+  const missing = ids.filter((id) => !found.some((finding) => finding.id === id));
+  if (missing.length > 0) {
+    throw new NotFoundError(`no finding with id ${missing.join(', ')} (see \`zombiescan findings --status all\`)`);
+  }
+  return found;
+}
+
+function describeInactive(finding: Finding): string {
+  if (finding.status === 'suppressed') {
+    const by = finding.suppressedBy ? ` by ${finding.suppressedBy}` : '';
+    const until = finding.suppressedUntil ? ` until ${finding.suppressedUntil}` : '';
+    return `finding is suppressed${by}${until}${finding.suppressReason ? `: ${finding.suppressReason}` : ''}`;
+  }
+  return `finding is ${finding.status}: only open or acknowledged findings are remediated`;
+}
+
+function stepReason(finding: Finding, fallbacks: readonly Fallback[]): string {
+  if (fallbacks.length === 0) return `policy for ${finding.rule}`;
+  return fallbacks.map((fallback) => `instead of ${fallback.action}: ${fallback.reason}`).join('; ');
+}
+
+interface CurrentAccount {
+  ref: AccountRef;
+  privileged: boolean;
+}
+
+export function currentAccount(db: Db, source: string, accountId: string): CurrentAccount | null {
+  const row = db
+    .prepare(
+      'SELECT source, id, login, email, display_name, attributes, privileged FROM current_accounts WHERE source = ? AND id = ?',
+    )
+    .get(source, accountId) as
+    | {
+        source: string;
+        id: string;
+        login: string | null;
+        email: string | null;
+        display_name: string | null;
+        attributes: string;
+        privileged: number;
+      }
+    | undefined;
+  if (!row) return null;
+  return {
+    ref: {
+      source: row.source,
+      id: row.id,
+      login: row.login,
+      email: row.email,
+      displayName: row.display_name,
+      attributes: JSON.parse(row.attributes) as Record<string, unknown>,
+    },
+    privileged: row.privileged === 1,
+  };
+}

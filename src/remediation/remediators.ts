@@ -1,0 +1,45 @@
+import type { CollectorDeps } from '../collector.js';
+import type { Config, SourceConfig } from '../config.js';
+import type { SourceRemediator } from './contract.js';
+import { createCsvRemediator } from '../../collectors/csv/actions.js';
+import { createEntraRemediator } from '../../collectors/entra/actions.js';
+import { createOktaRemediator } from '../../collectors/okta/actions.js';
+import { createScimRemediator } from '../../collectors/scim/actions.js';
+import { createSlackRemediator } from '../../collectors/slack/actions.js';
+
+/** Every source type, listed explicitly: a config `type:` maps to exactly one remediator. */
+export function createRemediator(source: SourceConfig, deps?: CollectorDeps): SourceRemediator {
+  switch (source.type) {
+    case 'csv':
+      return createCsvRemediator(source, deps);
+    case 'okta':
+      return createOktaRemediator(source, deps);
+    case 'entra':
+      return createEntraRemediator(source, deps);
+    case 'slack':
+      return createSlackRemediator(source, deps);
+    case 'scim':
+      return createScimRemediator(source, deps);
+  }
+}
+
+/**
+ * One remediator per configured source for a run (made on first use), null for a name the config does not have.
+ * `create` is the seam tests use to put in-memory remediators in place of real systems.
+ */
+export function remediatorLookup(
+  config: Config,
+  create: (source: SourceConfig, deps?: CollectorDeps) => SourceRemediator = createRemediator,
+  deps?: CollectorDeps,
+): (name: string) => SourceRemediator | null {
+  const made = new Map<string, SourceRemediator>();
+  return (name) => {
+    const existing = made.get(name);
+    if (existing) return existing;
+    const source = config.sources.find((entry) => entry.name === name);
+    if (!source) return null;
+    const remediator = create(source, deps);
+    made.set(name, remediator);
+    return remediator;
+  };
+}
