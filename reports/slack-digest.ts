@@ -18,8 +18,6 @@ export type DigestActionId = (typeof DIGEST_ACTIONS)[keyof typeof DIGEST_ACTIONS
 export const SLACK_LIMITS = {
   blocksPerMessage: 50,
   sectionText: 3000,
-  headerText: 150,
-  buttonText: 75,
   confirmText: 300,
   /**
    * Not documented as a number: Slack answers `msg_blocks_too_long` once the blocks' text passes roughly 13,000
@@ -254,7 +252,9 @@ function renderFinding(finding: DigestFinding): Block[] {
           value,
           confirm: {
             title: plain('Suppress for 30 days?'),
-            text: plain(truncate(`Hide the ${what} for 30 days. It reopens then if still true.`, 300)),
+            text: plain(
+              truncate(`Hide the ${what} for 30 days. It reopens then if still true.`, SLACK_LIMITS.confirmText),
+            ),
             confirm: plain('Suppress'),
             deny: plain('Cancel'),
           },
@@ -270,7 +270,7 @@ function renderFinding(finding: DigestFinding): Block[] {
             text: plain(
               truncate(
                 `Apply the remediation policy to the ${what}, with the same safety checks as \`zombiescan remediate --apply\`.`,
-                300,
+                SLACK_LIMITS.confirmText,
               ),
             ),
             confirm: plain('Approve'),

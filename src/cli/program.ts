@@ -15,6 +15,7 @@ import {
 import { runsCommand } from './commands/runs.js';
 import { scanCommand, type ScanCommandOptions } from './commands/scan.js';
 import { registerRemediationCommands } from './commands/remediate.js';
+import { registerServeCommands } from './commands/serve.js';
 
 /**
  * The command tree. Each action resolves to an exit code; errors propagate to the single handler in main.ts.
@@ -195,6 +196,7 @@ Examples:
     );
 
   registerRemediationCommands(program, ctx, run);
+  registerServeCommands(program, ctx, run);
 
   return { program, close: () => context?.close(), redact: (text) => context?.redact(text) ?? text };
 }

@@ -33,6 +33,11 @@ export interface ScimFakeOptions {
   echoAuthorizationInErrors?: boolean;
   /** Delay before every answer. */
   latencyMs?: number;
+  /**
+   * Writes (PATCH, DELETE) take effect at once but their answer is held this long: the window in which a client can
+   * die after the change happened and before it heard so.
+   */
+  holdWriteAnswersMs?: number;
   /** Called before each /Users listing page is cut, to change the directory mid-listing. */
   onList?: (state: ScimFakeState, startIndex: number) => void;
 }
@@ -150,8 +155,20 @@ export async function startScimFake(options: ScimFakeOptions = {}): Promise<Scim
         status,
         at: Date.now(),
       });
-      res.writeHead(status, { 'Content-Type': MEDIA_TYPE, ...headers });
-      res.end(payload === undefined ? undefined : JSON.stringify(payload));
+      const reply = () => {
+        if (res.destroyed) return;
+        res.writeHead(status, { 'Content-Type': MEDIA_TYPE, ...headers });
+        res.end(payload === undefined ? undefined : JSON.stringify(payload));
+      };
+      if (options.holdWriteAnswersMs && (method === 'PATCH' || method === 'DELETE')) {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          reply();
+        }, options.holdWriteAnswersMs);
+        timers.add(timer);
+      } else {
+        reply();
+      }
     };
     const error = (status: number, detail: string, scimType?: string, headers: Record<string, string> = {}) =>
       send(status, { schemas: [ERROR], status: String(status), ...(scimType ? { scimType } : {}), detail }, headers);

@@ -1,0 +1,189 @@
+import { SlackApi } from '../collectors/slack/client.js';
+import {
+  escapeMrkdwn,
+  renderSlackDigest,
+  truncate,
+  type DigestData,
+  type DigestFinding,
+  type SlackMessage,
+} from '../reports/slack-digest.js';
+import type { Config } from './config.js';
+import { ConfigError, UsageError } from './errors.js';
+import { listFindings } from './findings.js';
+import type { Logger } from './logger.js';
+import type { Severity } from './model.js';
+import { openBySeverity } from './scan.js';
+import type { Db } from './store/database.js';
+
+/**
+ * `zombiescan notify`: the findings digest of the last finished scan, posted to `slack.channel`. Gathering the data
+ * (here) is separate from rendering it (reports/slack-digest.ts) and from the Slack client (collectors/slack).
+ */
+
+export type SlackNotifyConfig = NonNullable<Config['slack']>;
+
+/** The part of SlackApi the digest and the review buttons use, so tests and callers can pass their own. */
+export interface SlackChat {
+  call(method: string, args?: Record<string, unknown>, options?: { retryTransient?: boolean }): Promise<object>;
+}
+
+/** Needs chat:write; the source name only prefixes error messages ("slack-notify: chat.postMessage: …"). */
+export function createSlackChat(slack: SlackNotifyConfig, log: Logger, signal?: AbortSignal): SlackChat {
+  return new SlackApi({
+    source: 'slack-notify',
+    token: slack.token,
+    apiUrl: slack.apiUrl,
+    signal: signal ?? new AbortController().signal,
+    log,
+  });
+}
+
+export function requireSlack(config: Config): SlackNotifyConfig {
+  if (!config.slack) {
+    throw new ConfigError(
+      `${config.file}: no \`slack:\` section: add slack.token ("\${SLACK_BOT_TOKEN}") and slack.channel to post the digest`,
+    );
+  }
+  return config.slack;
+}
+
+interface RunRow {
+  id: number;
+  status: string;
+  started_at: string;
+  finished_at: string | null;
+}
+
+/**
+ * The digest of the last finished (complete or partial) scan. "New" = findings that run opened or reopened and
+ * that are still open: a finding whose suppression lapsed counts as new, since it needs a decision again.
+ */
+export function collectDigest(db: Db, config: Config): DigestData {
+  const run = db
+    .prepare<[], RunRow>(
+      `SELECT id, status, started_at, finished_at FROM runs WHERE status IN ('complete', 'partial')
+       ORDER BY id DESC LIMIT 1`,
+    )
+    .get();
+  if (!run) throw new UsageError('no finished scan in the database yet: run `zombiescan scan` first');
+
+  const failedSources = db
+    .prepare<[number], { name: string; error: string | null }>(
+      `SELECT source AS name, error FROM run_sources WHERE run_id = ? AND status = 'failed' ORDER BY source`,
+    )
+    .all(run.id);
+  const newIds = new Set(
+    db
+      .prepare<[number], { id: number }>(
+        `SELECT DISTINCT findings.id AS id FROM findings
+         JOIN finding_events ON finding_events.finding_id = findings.id
+         WHERE finding_events.run_id = ? AND finding_events.to_status = 'open' AND findings.status = 'open'`,
+      )
+      .all(run.id)
+      .map((row) => row.id),
+  );
+  const resolvedInRun = db
+    .prepare<[number], { n: number }>(
+      `SELECT count(DISTINCT finding_id) AS n FROM finding_events WHERE run_id = ? AND to_status = 'resolved'`,
+    )
+    .get(run.id)!.n;
+
+  const owners = db.prepare<[string], { name: string | null; email: string }>(
+    'SELECT name, email FROM people WHERE employee_id = ?',
+  );
+  const newBySeverity: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };
+  const urgent: DigestFinding[] = [];
+  for (const finding of listFindings(db, { status: 'open' })) {
+    const isNew = newIds.has(finding.id);
+    if (isNew) newBySeverity[finding.severity]++;
+    if (finding.severity !== 'critical' && finding.severity !== 'high') continue;
+    const owner = finding.personId ? owners.get(finding.personId) : undefined;
+    urgent.push({
+      id: finding.id,
+      severity: finding.severity,
+      rule: finding.rule,
+      source: finding.source,
+      accountId: finding.accountId,
+      login: finding.login,
+      email: finding.email,
+      displayName: finding.displayName,
+      owner: finding.personId
+        ? { employeeId: finding.personId, name: owner?.name ?? null, email: owner?.email ?? null }
+        : null,
+      message: finding.message,
+      firstSeen: finding.firstSeen,
+      isNew,
+    });
+  }
+  // listFindings is most severe first, then oldest: within a severity, show what is new first.
+  const rank = (finding: DigestFinding) => (finding.severity === 'critical' ? 0 : 2) + (finding.isNew ? 0 : 1);
+  urgent.sort((a, b) => rank(a) - rank(b));
+
+  return {
+    run: { id: run.id, status: run.status, startedAt: run.started_at, finishedAt: run.finished_at },
+    failedSources,
+    newBySeverity,
+    openBySeverity: openBySeverity(db),
+    resolvedInRun,
+    urgent,
+    reportsUrl: config.serve.reportsUrl ?? null,
+  };
+}
+
+export interface NotifyResult {
+  channel: string;
+  ts: string;
+  runId: number;
+  /** Open critical/high findings at the time of the digest (the message may show fewer: Block Kit limits). */
+  urgent: number;
+  failedSources: string[];
+}
+
+export async function postDigest(
+  db: Db,
+  config: Config,
+  deps: { chat: SlackChat; log: Logger },
+): Promise<NotifyResult> {
+  const slack = requireSlack(config);
+  const data = collectDigest(db, config);
+  const message: SlackMessage = renderSlackDigest(data);
+  // Never retried on a 5xx or a cut connection: Slack may have posted it, and a duplicate digest invites two
+  // reviewers to decide the same finding.
+  const posted: { channel?: unknown; ts?: unknown } = await deps.chat.call(
+    'chat.postMessage',
+    { channel: slack.channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false },
+    { retryTransient: false },
+  );
+  const result: NotifyResult = {
+    channel: typeof posted.channel === 'string' ? posted.channel : slack.channel,
+    ts: typeof posted.ts === 'string' ? posted.ts : '',
+    runId: data.run.id,
+    urgent: data.urgent.length,
+    failedSources: data.failedSources.map((source) => source.name),
+  };
+  deps.log.info('digest posted to Slack', {
+    channel: result.channel,
+    ts: result.ts,
+    runId: result.runId,
+    urgentFindings: result.urgent,
+    failedSources: result.failedSources,
+  });
+  return result;
+}
+
+/**
+ * A scheduled scan that did not run at all (roster guard, unreadable roster): said in the channel, because a digest
+ * that silently does not come reads as "nothing new".
+ */
+export async function postScanFailure(
+  config: Config,
+  deps: { chat: SlackChat; log: Logger },
+  reason: string,
+): Promise<void> {
+  const slack = requireSlack(config);
+  const text =
+    `:rotating_light: zombiescan: the scheduled scan did not run, findings were not updated: ` +
+    escapeMrkdwn(truncate(reason, 2000));
+  await deps.chat.call('chat.postMessage', { channel: slack.channel, text }, { retryTransient: false });
+  deps.log.info('scan failure posted to Slack', { channel: slack.channel });
+}

@@ -1,0 +1,167 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from './logger.js';
+import type { SchedulerStatus } from './schedule.js';
+import { parseActionRequest, verifySlackRequest, type SlackActionHandler } from './slack-actions.js';
+import type { Db } from './store/database.js';
+
+/**
+ * The HTTP side of `zombiescan serve`: GET /healthz for monitors, POST /slack/actions for the digest's buttons.
+ * Nothing else is served: findings never leave over this port except as Slack messages.
+ */
+
+/** Slack's interactivity payloads carry the whole message (≤ 50 blocks): far below this. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ServerDeps {
+  host: string;
+  port: number;
+  db: Db;
+  log: Logger;
+  now: () => Date;
+  scheduler: { status(): SchedulerStatus };
+  /** Absent when `slack.signingSecret` is not configured: the endpoint then answers 404. */
+  slack?: { signingSecret: string; actions: SlackActionHandler };
+}
+
+export interface RunningServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface Health {
+  status: 'ok' | 'degraded';
+  lastRun: { id: number; status: string; startedAt: string; finishedAt: string | null } | null;
+  running: boolean;
+  nextRun: string | null;
+  lastJob: { status: string; startedAt: string; finishedAt: string; error: string | null } | null;
+}
+
+/**
+ * `degraded` when the last finished scan was partial or interrupted, or the last job of this process failed
+ * (roster guard, digest not posted…): the service is up, but its data or its duties are not in order.
+ */
+export function health(db: Db, scheduler: SchedulerStatus): Health {
+  const run = db
+    .prepare<[], { id: number; status: string; started_at: string; finished_at: string | null }>(
+      `SELECT id, status, started_at, finished_at FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1`,
+    )
+    .get();
+  const lastJob = scheduler.lastJob;
+  const degraded =
+    (run !== undefined && run.status !== 'complete') ||
+    (lastJob !== null && lastJob.status !== 'complete' && lastJob.status !== 'partial');
+  return {
+    status: degraded ? 'degraded' : 'ok',
+    lastRun: run ? { id: run.id, status: run.status, startedAt: run.started_at, finishedAt: run.finished_at } : null,
+    running: scheduler.running,
+    nextRun: scheduler.nextRun?.toISOString() ?? null,
+    lastJob: lastJob
+      ? { status: lastJob.status, startedAt: lastJob.startedAt, finishedAt: lastJob.finishedAt, error: lastJob.error }
+      : null,
+  };
+}
+
+export async function startServer(deps: ServerDeps): Promise<RunningServer> {
+  const { log } = deps;
+  const server = createServer((request, response) => {
+    route(deps, request, response).catch((error: unknown) => {
+      log.error('http handler failed', {
+        path: request.url,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      if (!response.headersSent) send(response, 500, { error: 'internal error' });
+      else response.destroy();
+    });
+  });
+  // Slack's requests are short; a client that holds a connection open must not keep shutdown waiting.
+  server.keepAliveTimeout = 5000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(deps.port, deps.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  log.info('http server listening', { host: deps.host, port, slackActions: Boolean(deps.slack) });
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+async function route(deps: ServerDeps, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  if (path === '/healthz') {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, { error: 'use GET' });
+    return send(response, 200, health(deps.db, deps.scheduler.status()));
+  }
+  if (path === '/slack/actions') {
+    if (request.method !== 'POST') return send(response, 405, { error: 'use POST' });
+    if (!deps.slack) return send(response, 404, { error: 'Slack interactivity is off: set slack.signingSecret' });
+    return slackActions(deps, deps.slack, request, response);
+  }
+  return send(response, 404, { error: 'not found' });
+}
+
+async function slackActions(
+  deps: ServerDeps,
+  slack: NonNullable<ServerDeps['slack']>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const body = await readBody(request, MAX_BODY_BYTES);
+  if (body === null) return send(response, 413, { error: 'request body too large' });
+  const refusal = verifySlackRequest({
+    signingSecret: slack.signingSecret,
+    timestamp: header(request, 'x-slack-request-timestamp'),
+    signature: header(request, 'x-slack-signature'),
+    rawBody: body,
+    now: deps.now(),
+  });
+  if (refusal !== null) {
+    deps.log.warn('slack request refused', { reason: refusal, remote: request.socket.remoteAddress });
+    return send(response, 401, { error: 'invalid Slack signature' });
+  }
+  let parsed: ReturnType<typeof parseActionRequest>;
+  try {
+    parsed = parseActionRequest(body.toString('utf8'));
+  } catch (error) {
+    deps.log.warn('slack request not understood', { reason: error instanceof Error ? error.message : String(error) });
+    return send(response, 400, { error: 'malformed payload' });
+  }
+  // Answer first (Slack gives up after 3 s); the decision and the message edit follow.
+  response.writeHead(200).end();
+  if (parsed) slack.actions.dispatch(parsed);
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The raw bytes (the signature covers them exactly), or null past `limit`. An oversized body is still read to its
+ * end (and dropped) so the client gets the 413 instead of a reset connection; `requestTimeout` bounds a slow one.
+ */
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size <= limit) chunks.push(chunk as Buffer);
+  }
+  return size > limit ? null : Buffer.concat(chunks);
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  response.end(text);
+}
