@@ -2,7 +2,7 @@ import type { Db } from '../src/store/database.js';
 import { SEVERITIES, type Severity } from '../src/model.js';
 import { RULES } from '../rules/index.js';
 import { endOfLocalDay } from '../src/time.js';
-import { verifyJournal } from '../src/remediation/journal.js';
+import { readJournal, verifyJournal } from '../src/remediation/journal.js';
 import {
   formatDay,
   formatInstant,
@@ -182,9 +182,7 @@ export interface AuditData {
   terminations: TerminationRow[];
   suppressions: SuppressionRow[];
   exceptions: ExceptionRow[];
-  remediation:
-    | { available: false }
-    | { available: true; results: RemediationRow[]; unfinishedIntents: number; journal: JournalCheck };
+  remediation: { results: RemediationRow[]; unfinishedIntents: number; journal: JournalCheck };
   licenses: { rows: LicenseRow[]; seats: number; monthlyTotal: number; unpricedSkus: number; currency: string };
   trend: TrendPoint[];
 }
@@ -197,10 +195,6 @@ function emptyCounts(): Record<Severity, number> {
 
 function isSeverity(value: string): value is Severity {
   return (SEVERITIES as readonly string[]).includes(value);
-}
-
-export function tableExists(db: Db, name: string): boolean {
-  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
 }
 
 export function gatherAuditData(db: Db, options: AuditOptions): AuditData {
@@ -562,33 +556,14 @@ function gatherExceptions(db: Db, now: Date, timezone: string): ExceptionRow[] {
 }
 
 function gatherRemediation(db: Db, sinceIso: string | null): AuditData['remediation'] {
-  if (!tableExists(db, 'audit_log')) return { available: false };
-  const results = (
-    db
-      .prepare(
-        `SELECT id, at, actor, finding_id, person_id, source, account_id, action, status, reason FROM audit_log
-         WHERE kind = 'result' AND (@since IS NULL OR at >= @since) ORDER BY id`,
-      )
-      .all({ since: sinceIso }) as {
-      id: number;
-      at: string;
-      actor: string | null;
-      finding_id: number | null;
-      person_id: string | null;
-      source: string | null;
-      account_id: string | null;
-      action: string | null;
-      status: string | null;
-      reason: string | null;
-    }[]
-  ).map((row) => ({
+  const results = readJournal(db, { kind: 'result', since: sinceIso }).map((row) => ({
     id: row.id,
     at: row.at,
     actor: row.actor,
-    findingId: row.finding_id,
-    personId: row.person_id,
+    findingId: row.findingId,
+    personId: row.personId,
     source: row.source,
-    accountId: row.account_id,
+    accountId: row.accountId,
     action: row.action,
     status: row.status,
     reason: row.reason,
@@ -605,7 +580,7 @@ function gatherRemediation(db: Db, sinceIso: string | null): AuditData['remediat
   const journal: JournalCheck = check.ok
     ? { ok: true, rows: check.rows }
     : { ok: false, rows: check.rows, firstBadId: check.firstBadId ?? 0, reason: check.problem ?? 'chain broken' };
-  return { available: true, results, unfinishedIntents: unfinished.n, journal };
+  return { results, unfinishedIntents: unfinished.n, journal };
 }
 
 function gatherLicenses(db: Db, prices: Record<string, number>, currency: string): AuditData['licenses'] {
@@ -1129,13 +1104,6 @@ function renderSuppressions(data: AuditData, when: (iso: string | null) => strin
 
 function renderRemediation(data: AuditData, when: (iso: string | null) => string): SafeHtml {
   const remediation = data.remediation;
-  if (!remediation.available) {
-    return section(
-      'remediation',
-      'Remediation history',
-      html`<p class="empty">This database has no remediation journal yet (no remediation has been run).</p>`,
-    );
-  }
   const journal = remediation.journal;
   const chain = journal.ok
     ? html`<div class="callout ok">

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { InputError, NotFoundError } from '../src/errors.js';
 import type { Db } from '../src/store/database.js';
-import { tableExists } from './audit.js';
 import {
   formatInstant,
   formatLag,
@@ -172,7 +171,6 @@ function latestOffboarding(
   complete: boolean;
   accounts: OffboardAccount[];
 } | null {
-  if (!tableExists(db, 'termination_reports')) return null;
   const row = db
     .prepare('SELECT id, json FROM termination_reports WHERE person_id = ? ORDER BY started_at DESC, id DESC LIMIT 1')
     .get(employeeId) as { id: number; json: string } | undefined;

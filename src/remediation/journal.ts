@@ -183,10 +183,21 @@ export function journaledTicket(db: Db, label: string): string | null {
   return row?.key ?? null;
 }
 
-export function readJournal(db: Db, options: { afterId?: number; limit?: number } = {}): JournalRow[] {
+export function readJournal(
+  db: Db,
+  options: { afterId?: number; limit?: number; kind?: JournalKind; since?: string | null } = {},
+): JournalRow[] {
   return db
-    .prepare<[number, number], AuditLogRow>('SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?')
-    .all(options.afterId ?? 0, options.limit ?? -1)
+    .prepare<Record<string, unknown>, AuditLogRow>(
+      `SELECT * FROM audit_log WHERE id > @afterId AND (@kind IS NULL OR kind = @kind)
+       AND (@since IS NULL OR at >= @since) ORDER BY id LIMIT @limit`,
+    )
+    .all({
+      afterId: options.afterId ?? 0,
+      limit: options.limit ?? -1,
+      kind: options.kind ?? null,
+      since: options.since ?? null,
+    })
     .map(toJournalRow);
 }
 

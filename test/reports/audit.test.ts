@@ -140,7 +140,6 @@ describe('audit report data', () => {
 
   it('shows remediation results from the journal and verifies its hash chain', () => {
     expect(data.remediation).toMatchObject({
-      available: true,
       unfinishedIntents: 0,
       journal: { ok: true, rows: 2 },
       results: [{ action: 'ticket', status: 'applied', source: 'slack', accountId: 's2', actor: 'alice' }],
@@ -176,7 +175,7 @@ describe('audit report data', () => {
     expect(period.trend.map((point) => point.runId)).toEqual([3, 4]);
     expect(period.terminations).toEqual([]);
     const late = gatherAuditData(h.db, options({ since: new Date('2026-11-21T00:00:00Z') }));
-    expect(late.remediation).toMatchObject({ available: true, results: [] });
+    expect(late.remediation).toMatchObject({ results: [] });
   });
 });
 
@@ -199,18 +198,9 @@ describe('audit report journal checks', () => {
     tampered.db.exec('DROP TRIGGER audit_log_no_update');
     tampered.db.prepare(`UPDATE audit_log SET reason = 'nothing to see' WHERE id = 2`).run();
     const report = gatherAuditData(tampered.db, { ...options(), now: tampered.now });
-    expect(report.remediation).toMatchObject({ available: true, journal: { ok: false, firstBadId: 2 } });
+    expect(report.remediation).toMatchObject({ journal: { ok: false, firstBadId: 2 } });
     expect(renderAuditHtml(report).replace(/\s+/g, ' ')).toContain('Journal hash chain BROKEN</strong> at entry #2');
     tampered.db.close();
-  });
-
-  it('says so when the database has no journal at all', async () => {
-    const old = await buildCompany();
-    old.db.exec('DROP TABLE audit_log');
-    const report = gatherAuditData(old.db, { ...options(), now: old.now });
-    expect(report.remediation).toEqual({ available: false });
-    expect(renderAuditHtml(report)).toContain('no remediation journal yet');
-    old.db.close();
   });
 });
 
