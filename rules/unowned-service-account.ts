@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountLabel, isServiceLike, personLabel, terminationInEffect } from '../src/people.js';
+import { accountLabel, endDatePassed, isServiceLike, personLabel, terminationInEffect } from '../src/people.js';
 import { defineRule } from '../src/rule.js';
 
 export const rule = defineRule({
@@ -45,10 +45,15 @@ export const rule = defineRule({
         severity: 'high',
       };
     }
-    if (!terminationInEffect(owner, now)) return null;
+    // "Left" includes a contractor still active in HR whose end date has passed: nobody answers for the account.
+    const terminated = terminationInEffect(owner, now);
+    if (!terminated && !endDatePassed(owner, now)) return null;
     const when = owner.terminationDate === null ? '' : ` on ${owner.terminationDate}`;
+    const left = terminated
+      ? `who was terminated${when}`
+      : `whose end date ${owner.terminationDate} has passed (still ${owner.status} in HR)`;
     return {
-      message: `${what} is owned by ${personLabel(owner)}, who was terminated${when}.`,
+      message: `${what} is owned by ${personLabel(owner)}, ${left}.`,
       evidence: {
         ...evidence,
         ...declaredOwner,

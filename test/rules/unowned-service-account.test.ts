@@ -59,6 +59,21 @@ const cases: RuleCase[] = [
     fires: false,
   },
   {
+    name: 'declared owner still active in HR but past their contract end date',
+    subject: makeSubject({
+      owner: makePerson({
+        employeeId: 'E1001',
+        workerType: 'contractor',
+        terminationDate: '2026-06-01',
+        terminationEffectiveAt: '2026-06-02T00:00:00.000Z',
+      }),
+      account: svc,
+      match: declared('E1001'),
+    }),
+    fires: true,
+    severity: 'high',
+  },
+  {
     name: 'declared owner terminated in the future',
     subject: makeSubject({
       owner: terminatedPerson(-5, { employeeId: 'E1001' }),
