@@ -27,7 +27,8 @@ import { ticketForOffboarding } from './tickets.js';
  * `offboard PERSON`: the emergency kill-all for one person. Every account of theirs in every source's current
  * snapshot is re-read (concurrently), the identity providers are locked first (disable, then revoke sessions, so a
  * revoked session cannot simply sign in again), then every other system at once; a system that cannot disable gets a
- * ticket; finally every account is read back, and the termination report says which ones are verified disabled.
+ * ticket; every account is read back once its actions are done, and the termination report says which ones are
+ * verified disabled.
  * Naming the person is the confirmation: privileged accounts are included and no per-run limit applies. A source
  * whose latest scan failed is still acted on (an emergency uses whatever answers); one that does not answer is
  * reported unverified.
@@ -127,17 +128,32 @@ export async function runOffboard(
     });
   }
 
-  await Promise.all(targets.map((entry) => readBefore(config, entry, deps)));
+  const reads = new Map(targets.map((entry) => [entry, readBefore(config, entry, deps)]));
 
   if (request.apply) {
     const act = (entry: Target) => lockAccount(db, config, journal, person, entry, unconfirmed, request, deps);
-    await Promise.all(targets.filter((entry) => entry.idp).map(act));
-    await Promise.all(targets.filter((entry) => !entry.idp).map(act));
-    await Promise.all(targets.map((entry) => readAfter(config, entry, deps)));
+    // Each account moves on as soon as what it depends on is done, not when the slowest source is: an IdP is locked
+    // once its own account is re-read (another system's slower read, say an Entra token first, must not hold up the
+    // lockout); every other system acts once its account is re-read and every IdP is locked; each account is read
+    // back as soon as its own actions are done (an IdP's once every IdP is locked).
+    const idpsLocked = Promise.all(
+      targets.filter((entry) => entry.idp).map((entry) => reads.get(entry)!.then(() => act(entry))),
+    );
+    await Promise.all(
+      targets.map(async (entry) => {
+        if (entry.idp) await idpsLocked;
+        else {
+          await Promise.all([reads.get(entry), idpsLocked]);
+          await act(entry);
+        }
+        await readAfter(config, entry, deps);
+      }),
+    );
     for (const entry of targets) {
       if (verified(entry.after)) closeFindings(db, entry.account, person, deps);
     }
   } else {
+    await Promise.all(reads.values());
     for (const entry of targets) {
       entry.actions = dryRunActions(db, config, person, entry, deps.now().toISOString());
       entry.after = entry.before;

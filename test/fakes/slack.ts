@@ -14,6 +14,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * Beside the Web API, Slack's SCIM v2 API (`{scimUrl}Users/{id}`, GET and DELETE = deactivate): REST verbs, SCIM
  * error documents whose `detail` is Slack's error code, Business+ / Enterprise only, an admin-scoped user token,
  * and no way to deactivate an owner or a bot.
+ *
+ * `latencyMs` holds every answer (SCIM and injected failures included) that long after the request arrived, like a
+ * distant API: for benchmarks of concurrent remediation.
  */
 
 export const FAKE_BOT_TOKEN = 'xoxb-fake-bot-token-0000';
@@ -114,6 +117,8 @@ export interface SlackFakeOptions {
    * Off by default; `windowMs` shrinks the minute for tests.
    */
   throttle?: { windowMs?: number; perWindow?: Partial<Record<RateTier, number>> };
+  /** Every answer is sent this many milliseconds after the request arrived (default 0). */
+  latencyMs?: number;
 }
 
 export interface SlackFakeState {
@@ -126,6 +131,8 @@ export interface SlackFakeState {
   /** User ids whose sessions admin.users.session.reset ended, in call order. */
   sessionResets: string[];
   injected: Array<{ method: string; failure: InjectedFailure; remaining: number }>;
+  /** Delay before every answer, in milliseconds; may be changed while the fake runs. */
+  latencyMs: number;
 }
 
 export interface SlackFake {
@@ -306,6 +313,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     messages: [],
     sessionResets: [],
     injected: [],
+    latencyMs: options.latencyMs ?? 0,
   };
   const maxPageSize = options.maxPageSize ?? 1000;
   const throttleWindowMs = options.throttle?.windowMs ?? 60_000;
@@ -331,8 +339,12 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     return injected.failure;
   };
 
-  const handleScim = async (request: IncomingMessage, response: ServerResponse, route: string): Promise<void> => {
-    const at = Date.now();
+  const handleScim = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    route: string,
+    at: number,
+  ): Promise<void> => {
     await readBody(request);
     const httpMethod = request.method ?? '';
     const [resource = '', rawId, ...rest] = route.split('/');
@@ -408,10 +420,11 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     return send(204, null);
   };
 
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const at = Date.now();
+  const handle = async (request: IncomingMessage, response: ServerResponse, at: number): Promise<void> => {
     const pathname = new URL(request.url ?? '/', 'http://fake').pathname;
-    if (pathname.startsWith(SCIM_PREFIX)) return handleScim(request, response, pathname.slice(SCIM_PREFIX.length));
+    if (pathname.startsWith(SCIM_PREFIX)) {
+      return handleScim(request, response, pathname.slice(SCIM_PREFIX.length), at);
+    }
     const method = decodeURIComponent(pathname.replace(/^\/api\//, ''));
     const contentType = request.headers['content-type'] ?? null;
     const body = await readBody(request);
@@ -513,13 +526,23 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     }
   };
 
+  const pendingAnswers = new Set<NodeJS.Timeout>();
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) {
-        response.writeHead(500, { 'content-type': 'text/plain' });
-        response.end(`fake failure: ${String(error)}`);
-      }
-    });
+    const arrivedAt = Date.now();
+    const answer = () => {
+      handle(request, response, arrivedAt).catch((error: unknown) => {
+        if (!response.headersSent) {
+          response.writeHead(500, { 'content-type': 'text/plain' });
+          response.end(`fake failure: ${String(error)}`);
+        }
+      });
+    };
+    if (state.latencyMs <= 0) return answer();
+    const timer = setTimeout(() => {
+      pendingAnswers.delete(timer);
+      answer();
+    }, state.latencyMs);
+    pendingAnswers.add(timer);
   });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -535,6 +558,8 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     calls: (method) => state.requests.filter((request) => request.method === method),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const timer of pendingAnswers) clearTimeout(timer);
+        pendingAnswers.clear();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
