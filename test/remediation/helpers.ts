@@ -42,7 +42,6 @@ export class MemorySystem implements SourceRemediator {
   readFailure: Error | null = null;
   /** Per action: perform throws this. */
   performFailures: Partial<Record<SystemAction, Error>> = {};
-  private readonly born = Date.now();
 
   constructor(
     readonly name: string,
@@ -105,12 +104,13 @@ export class MemorySystem implements SourceRemediator {
     signal: AbortSignal,
     body: () => T,
   ): Promise<T> {
-    const startedMs = Date.now() - this.born;
+    // Wall-clock times, so calls of different systems can be ordered against each other.
+    const startedMs = Date.now();
     if (this.latencyMs > 0) await sleep(this.latencyMs, undefined, { signal });
     try {
       return body();
     } finally {
-      this.calls.push({ kind, action, accountId, startedMs, endedMs: Date.now() - this.born });
+      this.calls.push({ kind, action, accountId, startedMs, endedMs: Date.now() });
     }
   }
 }

@@ -242,6 +242,28 @@ describe('offboard', () => {
     expect(elapsed).toBeLessThan(3000);
   });
 
+  it('locks a fast IdP without waiting for a slow app to be read, and apps only after every IdP is locked', async () => {
+    const h = await bobsCompany();
+    const systems = systemsFor(20);
+    systems.zoom.unsupported = {};
+    systems.github.latencyMs = 300;
+    await runOffboard(h.db, h.config, { person: 'E2', apply: true }, engineDeps(systems));
+    const firstOktaAction = systems.okta.calls.find((call) => call.kind === 'perform')!;
+    const githubRead = systems.github.calls.find((call) => call.kind === 'read')!;
+    expect(firstOktaAction.startedMs).toBeLessThan(githubRead.endedMs);
+    const idpLocked = Math.max(
+      ...[systems.okta, systems.entra].flatMap((s) =>
+        s.calls.filter((c) => c.kind === 'perform').map((c) => c.endedMs),
+      ),
+    );
+    const firstAppAction = Math.min(
+      ...[systems.slack, systems.zoom, systems.github, systems.box].flatMap((s) =>
+        s.calls.filter((c) => c.kind === 'perform').map((c) => c.startedMs),
+      ),
+    );
+    expect(firstAppAction).toBeGreaterThanOrEqual(idpLocked);
+  });
+
   it('refuses a person who is not on the roster', async () => {
     const h = await bobsCompany();
     await expect(
