@@ -1,48 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { IdentityIndex, normaliseEmail } from '../../src/matching.js';
-import type { Account, Person } from '../../src/model.js';
+import type { Account } from '../../src/model.js';
+import { account as makeAccount, person } from './helpers.js';
 
 const options = { domainAliases: { 'acme.co.uk': 'acme.com' }, stripPlusTags: true };
 
-function person(employeeId: string, email: string, extra: Partial<Person> = {}): Person {
-  return {
-    employeeId,
-    email,
-    name: null,
-    status: 'active',
-    workerType: 'employee',
-    hireDate: null,
-    terminationDate: null,
-    terminationEffectiveAt: null,
-    managerId: null,
-    department: null,
-    aliases: [],
-    ...extra,
-  };
-}
-
-function account(extra: Partial<Account>): Account {
-  return {
-    source: 'slack',
-    id: 'U1',
-    login: null,
-    email: null,
-    emails: [],
-    employeeId: null,
-    displayName: null,
-    enabled: true,
-    rawStatus: null,
-    type: 'human',
-    createdAt: null,
-    lastActivityAt: null,
-    activityKnown: true,
-    privileged: false,
-    licenses: [],
-    builtIn: false,
-    attributes: {},
-    ...extra,
-  };
-}
+const account = (extra: Partial<Account>) => makeAccount('slack', 'U1', extra);
 
 describe('normaliseEmail', () => {
   it.each([
