@@ -3,7 +3,7 @@ import type { FindingDraft } from './findings.js';
 import { globToRegExp, type IdentityIndex } from './matching.js';
 import { bumpSeverity, type Account } from './model.js';
 import type { Rule, RuleSubject } from './rule.js';
-import { rowToAccount, rowToMatch, type AccountRow } from './store/rows.js';
+import { ACCOUNT_COLUMNS, accountFromValues, matchFromValues } from './store/rows.js';
 
 /** The rules in force and their resolved options. */
 export interface RuleSet {
@@ -22,17 +22,23 @@ export interface ExceptionRule {
   rules?: string[] | undefined;
 }
 
+/** A source whose snapshot of this run is evaluated (it was collected completely). */
+export interface EvaluatedSource {
+  name: string;
+  role: 'idp' | 'app';
+}
+
 /**
- * Runs every rule over one source's snapshot. Everything rules share lives here, not in the rules: only enabled,
- * non-built-in accounts are evaluated; privileged accounts are bumped one severity level; an unexpired exception
- * turns a hit into a suppressed finding (kept for the audit trail), an expired one lets it open again.
+ * Runs every rule over the accounts this run collected from `sources`. Everything rules share lives here, not in the
+ * rules: only enabled, non-built-in accounts are evaluated; privileged accounts are bumped one severity level; an
+ * unexpired exception turns a hit into a suppressed finding (kept for the audit trail), an expired one lets it open
+ * again. Drafts come out in storage order; between two drafts no statement is open, so the caller may write them.
  */
-export function* evaluateSource(
+export function* evaluateRun(
   db: Db,
   input: {
-    source: string;
-    role: 'idp' | 'app';
     runId: number;
+    sources: readonly EvaluatedSource[];
     identity: IdentityIndex;
     ownerIdp: ReadonlyMap<string, { total: number; enabled: number }>;
     rules: RuleSet;
@@ -40,33 +46,38 @@ export function* evaluateSource(
     now: Date;
   },
 ): Generator<FindingDraft> {
-  const exceptions = input.exceptions
-    .filter((entry) => entry.source === input.source && entry.expiresAt.getTime() > input.now.getTime())
-    .map((entry) => ({ ...entry, regex: globToRegExp(entry.login) }));
-  // Streamed: a source may hold hundreds of thousands of accounts.
-  const rows = db
-    .prepare<[string, number], AccountRow>(
-      'SELECT * FROM accounts WHERE source = ? AND run_id = ? AND enabled = 1 AND built_in = 0',
-    )
-    .iterate(input.source, input.runId);
-  for (const row of rows) {
-    const account = rowToAccount(row);
-    const match = rowToMatch(row);
+  const sources = new Map(
+    input.sources.map((source) => [
+      source.name,
+      {
+        role: source.role,
+        exceptions: input.exceptions
+          .filter((entry) => entry.source === source.name && entry.expiresAt.getTime() > input.now.getTime())
+          .map((entry) => ({ ...entry, regex: globToRegExp(entry.login) })),
+      },
+    ]),
+  );
+  const ruleOptions = input.rules.rules.map(
+    (rule) => (input.rules.options.get(rule.id) ?? {}) as Record<string, unknown>,
+  );
+  for (const values of runAccounts(db, input.runId)) {
+    const source = sources.get(values[0] as string);
+    // Rows of a source that failed in this run are never evaluated.
+    if (!source) continue;
+    const account = accountFromValues(values);
+    const match = matchFromValues(values);
     const subject: RuleSubject = {
       account,
-      sourceRole: input.role,
+      sourceRole: source.role,
       match,
       owner: input.identity.person(match.personId),
       ownerIdpAccounts: match.personId ? (input.ownerIdp.get(match.personId) ?? { total: 0, enabled: 0 }) : null,
     };
-    for (const rule of input.rules.rules) {
-      const hit = rule.evaluate(subject, {
-        now: input.now,
-        options: (input.rules.options.get(rule.id) ?? {}) as Record<string, unknown>,
-      });
+    for (const [index, rule] of input.rules.rules.entries()) {
+      const hit = rule.evaluate(subject, { now: input.now, options: ruleOptions[index]! });
       if (!hit) continue;
       const base = hit.severity ?? rule.severity;
-      const exception = exceptions.find(
+      const exception = source.exceptions.find(
         (entry) => covers(entry.regex, account) && (!entry.rules || entry.rules.includes(rule.id)),
       );
       yield {
@@ -89,6 +100,30 @@ export function* evaluateSource(
           : null,
       };
     }
+  }
+}
+
+/** Rows read per statement: bounded memory, and no statement open while the caller writes what it yields. */
+const READ_CHUNK = 2_000;
+
+/**
+ * The run's enabled, non-built-in accounts (ACCOUNT_COLUMNS values), in one sequential pass in the order they were
+ * stored, a chunk per statement (a run holds a million rows or more). NOT INDEXED: through the key index the rows
+ * would come in id order, one random page read each.
+ */
+function* runAccounts(db: Db, runId: number): Generator<unknown[]> {
+  const next = db
+    .prepare<[number, number, number], unknown[]>(
+      `SELECT ${ACCOUNT_COLUMNS.join(', ')}, rowid FROM accounts NOT INDEXED
+       WHERE rowid > ? AND run_id = ? AND enabled = 1 AND built_in = 0 ORDER BY rowid LIMIT ?`,
+    )
+    .raw(true);
+  let after = 0;
+  for (;;) {
+    const chunk = next.all(after, runId, READ_CHUNK);
+    if (chunk.length === 0) return;
+    after = chunk[chunk.length - 1]![ACCOUNT_COLUMNS.length] as number;
+    yield* chunk;
   }
 }
 

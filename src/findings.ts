@@ -31,30 +31,120 @@ export interface ReconcileResult {
   resolved: number;
 }
 
-const ACTIVE_STATUSES: readonly FindingStatus[] = ['open', 'acknowledged', 'suppressed'];
+/** What a scan saw completely: only findings of these sources and rules are opened, updated or resolved. */
+export interface ReconcileScope {
+  sources: readonly string[];
+  rules: readonly string[];
+}
 
-export function reconcileFindings(
+const ACTIVE_STATUSES: readonly FindingStatus[] = ['open', 'acknowledged', 'suppressed'];
+/** Staged drafts read back per statement: bounded memory, and no statement left open while findings are written. */
+const RECONCILE_CHUNK = 1_000;
+
+/**
+ * Stages a scan's drafts in a temporary table as rule evaluation produces them, so a scan never holds them in memory
+ * however many accounts fire (a messy organisation can have hundreds of thousands). `order` numbers each draft's
+ * source and rule: findings are numbered in (source, account id, rule) order, whatever order they were found in.
+ * The temp database is the connection's own: staging takes no lock on the scan database.
+ */
+export function stageDrafts(
   db: Db,
-  input: {
-    runId: number;
-    now: Date;
-    drafts: Iterable<FindingDraft>;
-    /** (rule, source) pairs this scan saw completely. */
-    inScope(rule: string, source: string): boolean;
-    /** Sources reconciled in this scan (to load existing findings). */
-    sources: readonly string[];
-  },
-): ReconcileResult {
+  drafts: Iterable<FindingDraft>,
+  order: { source: ReadonlyMap<string, number>; rule: ReadonlyMap<string, number> },
+): number {
+  dropStagedDrafts(db);
+  db.exec(`
+    CREATE TEMP TABLE finding_drafts (
+      source_order INTEGER NOT NULL,
+      rule_order INTEGER NOT NULL,
+      rule TEXT NOT NULL,
+      source TEXT NOT NULL,
+      account_id TEXT NOT NULL,
+      severity TEXT NOT NULL,
+      person_id TEXT,
+      login TEXT,
+      email TEXT,
+      display_name TEXT,
+      message TEXT NOT NULL,
+      evidence TEXT NOT NULL,
+      exception_reason TEXT,
+      exception_owner TEXT,
+      exception_expires TEXT,
+      UNIQUE (rule, source, account_id)
+    );
+    CREATE INDEX temp.finding_drafts_order ON finding_drafts (source_order, account_id, rule_order);`);
+  const insert = db.prepare(`
+    INSERT OR REPLACE INTO temp.finding_drafts (source_order, rule_order, rule, source, account_id, severity, person_id,
+      login, email, display_name, message, evidence, exception_reason, exception_owner, exception_expires)
+    VALUES (@sourceOrder, @ruleOrder, @rule, @source, @accountId, @severity, @personId, @login, @email, @displayName,
+      @message, @evidence, @exceptionReason, @exceptionOwner, @exceptionExpires)`);
+  return db.transaction(() => {
+    let count = 0;
+    for (const draft of drafts) {
+      insert.run({
+        ...draft,
+        sourceOrder: order.source.get(draft.source) ?? 0,
+        ruleOrder: order.rule.get(draft.rule) ?? 0,
+        evidence: JSON.stringify(draft.evidence),
+        exceptionReason: draft.exception?.reason ?? null,
+        exceptionOwner: draft.exception?.owner ?? null,
+        exceptionExpires: draft.exception?.expires ?? null,
+      });
+      count++;
+    }
+    return count;
+  })();
+}
+
+export function dropStagedDrafts(db: Db): void {
+  db.exec('DROP TABLE IF EXISTS temp.finding_drafts');
+}
+
+/** A staged draft with the finding it continues, if any. */
+interface StagedDraftRow {
+  source_order: number;
+  rule_order: number;
+  rule: string;
+  source: string;
+  account_id: string;
+  severity: string;
+  person_id: string | null;
+  login: string | null;
+  email: string | null;
+  display_name: string | null;
+  message: string;
+  evidence: string;
+  exception_reason: string | null;
+  exception_owner: string | null;
+  exception_expires: string | null;
+  previous_id: number | null;
+  previous_status: FindingStatus | null;
+  previous_origin: 'manual' | 'exception' | null;
+  previous_until: string | null;
+  previous_reason: string | null;
+  previous_by: string | null;
+}
+
+/**
+ * Applies the staged drafts (stageDrafts) to the findings: new ones open (or start suppressed under a standing
+ * exception), known ones are updated and change status where they must, and the findings in scope that were not
+ * found again are resolved. Drafts out of scope (a rule that reads idp accounts while an idp source failed) change
+ * nothing: a finding is neither opened nor resolved from partial data. Runs inside the scan's commit transaction.
+ */
+export function reconcileFindings(db: Db, input: { runId: number; now: Date; scope: ReconcileScope }): ReconcileResult {
   const nowIso = input.now.toISOString();
   const result: ReconcileResult = { opened: 0, reopened: 0, resolved: 0 };
-  const existing = new Map<string, FindingRow>();
-  const select = db.prepare<[string], FindingRow>('SELECT * FROM findings WHERE source = ?');
-  for (const source of input.sources) {
-    for (const row of select.iterate(source)) {
-      if (input.inScope(row.rule, row.source)) existing.set(keyOf(row.rule, row.source, row.account_id), row);
-    }
-  }
+  const sources = new Set(input.scope.sources);
+  const rules = new Set(input.scope.rules);
 
+  const nextChunk = db.prepare<[number, string, number, number], StagedDraftRow>(`
+    SELECT d.*, f.id AS previous_id, f.status AS previous_status, f.suppression_origin AS previous_origin,
+      f.suppressed_until AS previous_until, f.suppress_reason AS previous_reason, f.suppressed_by AS previous_by
+    FROM temp.finding_drafts d
+    LEFT JOIN findings f ON f.rule = d.rule AND f.source = d.source AND f.account_id = d.account_id
+    WHERE (d.source_order, d.account_id, d.rule_order) > (?, ?, ?)
+    ORDER BY d.source_order, d.account_id, d.rule_order
+    LIMIT ?`);
   const insert = db.prepare(`
     INSERT INTO findings (rule, source, account_id, severity, status, person_id, login, email, display_name, message,
       evidence, first_seen, last_seen, last_run_id, status_changed_at, suppressed_until, suppress_reason,
@@ -68,54 +158,98 @@ export function reconcileFindings(
       suppressed_until = @suppressedUntil, suppress_reason = @suppressReason, suppressed_by = @suppressedBy,
       suppression_origin = @suppressionOrigin
     WHERE id = @id`);
-  const resolve = db.prepare(
-    `UPDATE findings SET status = 'resolved', status_changed_at = @now, suppressed_until = NULL,
-       suppress_reason = NULL, suppressed_by = NULL, suppression_origin = NULL WHERE id = @id`,
-  );
   const event = db.prepare(
     `INSERT INTO finding_events (finding_id, run_id, at, from_status, to_status, actor, reason)
      VALUES (?, ?, ?, ?, ?, 'scan', ?)`,
   );
 
-  for (const draft of input.drafts) {
-    const key = keyOf(draft.rule, draft.source, draft.accountId);
-    const previous = existing.get(key);
-    existing.delete(key);
-    const next = nextState(previous, draft, input.now);
-    const values = {
-      ...draft,
-      evidence: JSON.stringify(draft.evidence),
-      now: nowIso,
-      runId: input.runId,
-      status: next.status,
-      suppressedUntil: next.suppression?.until ?? null,
-      suppressReason: next.suppression?.reason ?? null,
-      suppressedBy: next.suppression?.by ?? null,
-      suppressionOrigin: next.suppression?.origin ?? null,
-    };
-    if (!previous) {
-      const id = Number(insert.run(values).lastInsertRowid);
-      event.run(id, input.runId, nowIso, null, next.status, next.why);
-      result.opened++;
-    } else {
-      update.run({ ...values, id: previous.id });
-      if (previous.status !== next.status) {
-        event.run(previous.id, input.runId, nowIso, previous.status, next.status, next.why);
-        if (next.status === 'open' && (previous.status === 'resolved' || previous.status === 'remediated')) {
-          result.reopened++;
+  let after: [number, string, number] = [-1, '', -1];
+  for (;;) {
+    const chunk = nextChunk.all(...after, RECONCILE_CHUNK);
+    if (chunk.length === 0) break;
+    const last = chunk[chunk.length - 1]!;
+    after = [last.source_order, last.account_id, last.rule_order];
+    for (const draft of chunk) {
+      if (!sources.has(draft.source) || !rules.has(draft.rule)) continue;
+      const previous: PreviousFinding | null =
+        draft.previous_id === null
+          ? null
+          : {
+              status: draft.previous_status!,
+              origin: draft.previous_origin,
+              until: draft.previous_until,
+              reason: draft.previous_reason,
+              by: draft.previous_by,
+            };
+      const exception =
+        draft.exception_reason === null
+          ? null
+          : { reason: draft.exception_reason, owner: draft.exception_owner!, expires: draft.exception_expires! };
+      const next = nextState(previous, exception, input.now);
+      const values = {
+        rule: draft.rule,
+        source: draft.source,
+        accountId: draft.account_id,
+        severity: draft.severity,
+        personId: draft.person_id,
+        login: draft.login,
+        email: draft.email,
+        displayName: draft.display_name,
+        message: draft.message,
+        evidence: draft.evidence,
+        now: nowIso,
+        runId: input.runId,
+        status: next.status,
+        suppressedUntil: next.suppression?.until ?? null,
+        suppressReason: next.suppression?.reason ?? null,
+        suppressedBy: next.suppression?.by ?? null,
+        suppressionOrigin: next.suppression?.origin ?? null,
+      };
+      if (draft.previous_id === null) {
+        const id = Number(insert.run(values).lastInsertRowid);
+        event.run(id, input.runId, nowIso, null, next.status, next.why);
+        result.opened++;
+      } else {
+        update.run({ ...values, id: draft.previous_id });
+        if (previous!.status !== next.status) {
+          event.run(draft.previous_id, input.runId, nowIso, previous!.status, next.status, next.why);
+          if (next.status === 'open' && (previous!.status === 'resolved' || previous!.status === 'remediated')) {
+            result.reopened++;
+          }
         }
       }
     }
   }
 
-  // Whatever is left was in scope and not found again: no longer true.
-  for (const row of existing.values()) {
-    if (!ACTIVE_STATUSES.includes(row.status as FindingStatus)) continue;
-    resolve.run({ id: row.id, now: nowIso });
-    event.run(row.id, input.runId, nowIso, row.status, 'resolved', 'no longer true in a complete scan');
-    result.resolved++;
-  }
+  // In scope, still active, and not found again: no longer true.
+  const notFoundAgain = `
+    FROM findings f
+    WHERE f.status IN (${ACTIVE_STATUSES.map((status) => `'${status}'`).join(', ')})
+      AND f.source IN (SELECT value FROM json_each(@sources)) AND f.rule IN (SELECT value FROM json_each(@rules))
+      AND NOT EXISTS (SELECT 1 FROM temp.finding_drafts d
+        WHERE d.rule = f.rule AND d.source = f.source AND d.account_id = f.account_id)`;
+  const scope = { sources: JSON.stringify(input.scope.sources), rules: JSON.stringify(input.scope.rules) };
+  db.prepare(
+    `INSERT INTO finding_events (finding_id, run_id, at, from_status, to_status, actor, reason)
+     SELECT f.id, @runId, @now, f.status, 'resolved', 'scan', 'no longer true in a complete scan' ${notFoundAgain}
+     ORDER BY (SELECT key FROM json_each(@sources) WHERE value = f.source), f.id`,
+  ).run({ ...scope, runId: input.runId, now: nowIso });
+  result.resolved = db
+    .prepare(
+      `UPDATE findings SET status = 'resolved', status_changed_at = @now, suppressed_until = NULL,
+         suppress_reason = NULL, suppressed_by = NULL, suppression_origin = NULL
+       WHERE id IN (SELECT f.id ${notFoundAgain})`,
+    )
+    .run({ ...scope, now: nowIso }).changes;
   return result;
+}
+
+interface PreviousFinding {
+  status: FindingStatus;
+  origin: 'manual' | 'exception' | null;
+  until: string | null;
+  reason: string | null;
+  by: string | null;
 }
 
 interface Suppression {
@@ -126,51 +260,42 @@ interface Suppression {
 }
 
 function nextState(
-  previous: FindingRow | undefined,
-  draft: FindingDraft,
+  previous: PreviousFinding | null,
+  standing: { reason: string; owner: string; expires: string } | null,
   now: Date,
 ): { status: FindingStatus; suppression: Suppression | null; why: string } {
-  const exception: Suppression | null = draft.exception
-    ? { until: draft.exception.expires, reason: draft.exception.reason, by: draft.exception.owner, origin: 'exception' }
+  const exception: Suppression | null = standing
+    ? { until: standing.expires, reason: standing.reason, by: standing.owner, origin: 'exception' }
     : null;
   if (!previous) {
     return exception
       ? { status: 'suppressed', suppression: exception, why: 'found; covered by a standing exception' }
       : { status: 'open', suppression: null, why: 'found' };
   }
-  const status = previous.status as FindingStatus;
+  const status = previous.status;
   if (status === 'resolved' || status === 'remediated') {
     return exception
       ? { status: 'suppressed', suppression: exception, why: `true again after ${status}; covered by an exception` }
       : { status: 'open', suppression: null, why: `true again after ${status}` };
   }
-  if (status === 'suppressed' && previous.suppression_origin === 'manual') {
-    const expired = previous.suppressed_until !== null && Date.parse(previous.suppressed_until) <= now.getTime();
+  if (status === 'suppressed' && previous.origin === 'manual') {
+    const expired = previous.until !== null && Date.parse(previous.until) <= now.getTime();
     if (!expired) {
       return {
         status: 'suppressed',
-        suppression: {
-          until: previous.suppressed_until,
-          reason: previous.suppress_reason ?? '',
-          by: previous.suppressed_by ?? '',
-          origin: 'manual',
-        },
+        suppression: { until: previous.until, reason: previous.reason ?? '', by: previous.by ?? '', origin: 'manual' },
         why: '',
       };
     }
     return exception
       ? { status: 'suppressed', suppression: exception, why: 'suppression expired; covered by an exception' }
-      : { status: 'open', suppression: null, why: `suppression expired on ${previous.suppressed_until}` };
+      : { status: 'open', suppression: null, why: `suppression expired on ${previous.until}` };
   }
   if (exception) return { status: 'suppressed', suppression: exception, why: 'covered by a standing exception' };
   if (status === 'suppressed') {
     return { status: 'open', suppression: null, why: 'exception expired or removed' };
   }
   return { status, suppression: null, why: '' };
-}
-
-function keyOf(rule: string, source: string, accountId: string): string {
-  return `${rule}\u0000${source}\u0000${accountId}`;
 }
 
 export interface FindingFilter {

@@ -77,7 +77,12 @@ export class IdentityIndex {
   }
 
   person(employeeId: string | null | undefined): Person | null {
-    return employeeId ? (this.byEmployeeId.get(employeeKey(employeeId)) ?? null) : null;
+    return employeeId ? (this.byEmployee(employeeId) ?? null) : null;
+  }
+
+  /** Most ids arrive already in key form (they came from the roster): look them up before normalising a copy. */
+  private byEmployee(employeeId: string): Person | undefined {
+    return this.byEmployeeId.get(employeeId) ?? this.byEmployeeId.get(employeeKey(employeeId));
   }
 
   match(account: Account): Match {
@@ -92,7 +97,7 @@ export class IdentityIndex {
     }
 
     if (account.employeeId) {
-      const person = this.byEmployeeId.get(employeeKey(account.employeeId));
+      const person = this.byEmployee(account.employeeId);
       if (person) {
         return { method: 'employee-id', personId: person.employeeId, candidates: [], matchedOn: account.employeeId };
       }
@@ -100,7 +105,11 @@ export class IdentityIndex {
 
     const candidates = new Map<string, Person>();
     let matchedOn: string | null = null;
+    const seen: (string | null)[] = [];
     for (const raw of [account.email, ...account.emails, account.login]) {
+      // The primary email is usually repeated in emails, and often is the login too: normalise each value once.
+      if (seen.includes(raw)) continue;
+      seen.push(raw);
       const email = normaliseEmail(raw, this.options);
       if (!email) continue;
       for (const person of this.byEmail.get(email) ?? []) {

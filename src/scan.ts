@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import type { CollectorDeps, SourceCollector } from './collector.js';
 import type { Config, SourceConfig } from './config.js';
 import { RosterGuardError, UsageError, ZombiescanError } from './errors.js';
-import { evaluateSource, type ExceptionRule, type RuleSet } from './evaluate.js';
-import { reconcileFindings, type FindingDraft, type ReconcileResult } from './findings.js';
+import { evaluateRun, type ExceptionRule, type RuleSet } from './evaluate.js';
+import { dropStagedDrafts, reconcileFindings, stageDrafts, type ReconcileResult } from './findings.js';
 import type { Logger } from './logger.js';
 import { Redactor } from './logger.js';
 import { IdentityIndex } from './matching.js';
 import type { Person, Severity } from './model.js';
 import type { Db } from './store/database.js';
-import { accountToRow, personToRow } from './store/rows.js';
+import { ACCOUNT_COLUMNS, accountRowValues, personToRow } from './store/rows.js';
 import { processAlive } from './runs.js';
 import { endOfLocalDay } from './time.js';
 
@@ -61,14 +61,51 @@ export interface ScanOptions {
   collectorDeps?: CollectorDeps;
   loadRoster(config: Config): Promise<Person[]>;
   rules: RuleSet;
+  /**
+   * Called as each phase ends with its wall time and the rows it handled (for `npm run bench`): roster,
+   * collect:<source>, collection (all sources, concurrently), matching (CPU time spent matching accounts to people,
+   * inside collection), rules, findings (the commit), prune.
+   */
+  onPhase?(phase: string, ms: number, rows: number): void;
 }
 
-const ACCOUNT_PAGE_INSERT = `INSERT OR REPLACE INTO accounts (source, run_id, id, login, email, emails, employee_id,
-  display_name, enabled, raw_status, type, created_at, last_activity_at, activity_known, privileged, licenses, built_in,
-  attributes, person_id, match_method, matched_on, match_candidates)
-  VALUES (@source, @run_id, @id, @login, @email, @emails, @employee_id, @display_name, @enabled, @raw_status, @type,
-  @created_at, @last_activity_at, @activity_known, @privileged, @licenses, @built_in, @attributes, @person_id,
-  @match_method, @matched_on, @match_candidates)`;
+/** Account rows written per transaction, across every source being collected. */
+const ACCOUNT_WRITE_BATCH = 25_000;
+
+/**
+ * Buffers the account rows of every source being collected and writes them ACCOUNT_WRITE_BATCH at a time, one
+ * transaction each. Sources page by 100 to 1,000 accounts: a commit per page (thousands per scan) cost more than the
+ * inserts themselves. A batch is some tens of MB and holds the write lock for a fraction of a second; no transaction
+ * stays open while a source is being waited for.
+ */
+class AccountWriter {
+  private pending: unknown[][] = [];
+  private readonly writeBatch: (rows: readonly unknown[][]) => void;
+
+  constructor(db: Db) {
+    // OR REPLACE: an account a source lists twice is stored once, as last listed.
+    const insert = db.prepare(
+      `INSERT OR REPLACE INTO accounts (${ACCOUNT_COLUMNS.join(', ')})
+       VALUES (${ACCOUNT_COLUMNS.map(() => '?').join(', ')})`,
+    );
+    this.writeBatch = db.transaction((rows: readonly unknown[][]) => {
+      for (const row of rows) insert.run(row);
+    });
+  }
+
+  add(rows: readonly unknown[][]): void {
+    for (const row of rows) this.pending.push(row);
+    if (this.pending.length >= ACCOUNT_WRITE_BATCH) this.flush();
+  }
+
+  /** Writes what is buffered; call before reading the rows back. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.writeBatch(rows);
+  }
+}
 
 export async function runScan(db: Db, config: Config, options: ScanOptions): Promise<ScanResult> {
   const now = options.now ?? (() => new Date());
@@ -77,9 +114,11 @@ export async function runScan(db: Db, config: Config, options: ScanOptions): Pro
 
   // Roster first: bad input or a suspicious shrink stops everything before a single row is written.
   options.progress?.phase('reading HR roster');
+  const rosterStarted = performance.now();
   const people = await options.loadRoster(config);
   guardRoster(db, people.length, config.scan.maxRosterShrink, options.acceptRosterChange ?? false);
   const rosterSha = createHash('sha256').update(readFileSync(config.roster.path)).digest('hex');
+  options.onPhase?.('roster', performance.now() - rosterStarted, people.length);
 
   const runId = beginRun(db, now(), config.roster.path, people.length, rosterSha, options.acceptRosterChange ?? false);
   try {
@@ -101,14 +140,26 @@ async function scanRun(
   now: () => Date,
 ): Promise<ScanResult> {
   const startedAt = now();
+  const phase = options.onPhase ?? (() => {});
+  const collectionStarted = performance.now();
   const identity = new IdentityIndex(people, config.serviceAccounts, config.identity);
+  const matching = { ms: performance.now() - collectionStarted, accounts: 0 };
 
+  const writer = new AccountWriter(db);
   const outcomes = await Promise.all(
-    selected.map((source) => collectSource(db, runId, source, identity, redactor, options, now)),
+    selected.map((source) => collectSource(db, runId, source, identity, redactor, options, now, { writer, matching })),
   );
   options.signal?.throwIfAborted();
+  writer.flush();
+  phase(
+    'collection',
+    performance.now() - collectionStarted,
+    outcomes.reduce((sum, outcome) => sum + outcome.accounts, 0),
+  );
+  phase('matching', matching.ms, matching.accounts);
 
   options.progress?.phase('evaluating rules');
+  const rulesStarted = performance.now();
   const complete = new Set(outcomes.filter((o) => o.status === 'complete').map((o) => o.name));
   const failedIdp = outcomes.some((o) => o.status === 'failed' && o.role === 'idp');
   const snapshotRuns = currentSnapshotRuns(db, runId, complete);
@@ -118,76 +169,87 @@ async function scanRun(
   const ownerIdp = ownerIdpSummary(db, idpSnapshots);
   const exceptions = compileExceptions(config);
   const evaluationTime = now();
-  const drafts: FindingDraft[] = [];
-  for (const source of selected) {
-    if (!complete.has(source.name)) continue;
-    for (const draft of evaluateSource(db, {
-      source: source.name,
-      role: source.role,
-      runId,
-      identity,
-      ownerIdp,
-      rules: options.rules,
-      exceptions,
-      now: evaluationTime,
-    })) {
-      drafts.push(draft);
-    }
-  }
+  const evaluated = selected.filter((source) => complete.has(source.name));
   const rulesUsingIdp = new Set(options.rules.rules.filter((rule) => rule.usesIdpAccounts).map((rule) => rule.id));
-  const inScope = (rule: string, source: string) =>
-    complete.has(source) && !(failedIdp && rulesUsingIdp.has(rule)) && options.rules.byId.has(rule);
-
-  options.progress?.phase('saving');
-  options.signal?.throwIfAborted();
-  const finishedAt = now();
-  const reconciled = db.transaction(() => {
-    replacePeople(db, people, runId);
-    const result = reconcileFindings(db, {
-      runId,
-      now: evaluationTime,
-      drafts,
-      inScope,
-      sources: [...complete],
-    });
-    const setSource = db.prepare(`
-      INSERT INTO sources (name, type, role, snapshot_run_id, last_run_id, last_status, last_error)
-      VALUES (@name, @type, @role, @snapshot, @runId, @status, @error)
-      ON CONFLICT (name) DO UPDATE SET type = excluded.type, role = excluded.role,
-        snapshot_run_id = COALESCE(excluded.snapshot_run_id, sources.snapshot_run_id),
-        last_run_id = excluded.last_run_id, last_status = excluded.last_status, last_error = excluded.last_error`);
-    for (const outcome of outcomes) {
-      setSource.run({
-        name: outcome.name,
-        type: outcome.type,
-        role: outcome.role,
-        snapshot: outcome.status === 'complete' ? runId : null,
+  const scope = {
+    sources: [...complete],
+    rules: options.rules.rules.map((rule) => rule.id).filter((rule) => !(failedIdp && rulesUsingIdp.has(rule))),
+  };
+  let drafts: number;
+  let finishedAt: Date;
+  let reconciled: ReconcileResult;
+  let savingStarted: number;
+  try {
+    drafts = stageDrafts(
+      db,
+      evaluateRun(db, {
         runId,
-        status: outcome.status,
-        error: outcome.error,
-      });
-    }
-    syncExceptions(db, config);
-    const openCount = (db.prepare(`SELECT count(*) AS n FROM findings WHERE status = 'open'`).get() as { n: number }).n;
-    db.prepare(
-      `UPDATE runs SET finished_at = ?, status = ?, findings_opened = ?, findings_resolved = ?, findings_open = ?
-       WHERE id = ?`,
-    ).run(
-      finishedAt.toISOString(),
-      complete.size === selected.length ? 'complete' : 'partial',
-      result.opened + result.reopened,
-      result.resolved,
-      openCount,
-      runId,
+        sources: evaluated,
+        identity,
+        ownerIdp,
+        rules: options.rules,
+        exceptions,
+        now: evaluationTime,
+      }),
+      {
+        source: new Map(evaluated.map((source, index) => [source.name, index])),
+        rule: new Map(options.rules.rules.map((rule, index) => [rule.id, index])),
+      },
     );
-    db.prepare(
-      `INSERT INTO meta (key, value) VALUES ('roster_people', ?)
-      ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-    ).run(String(people.length));
-    return result;
-  })();
+    phase('rules', performance.now() - rulesStarted, drafts);
 
-  pruneSnapshots(db, runId);
+    options.progress?.phase('saving');
+    options.signal?.throwIfAborted();
+    savingStarted = performance.now();
+    finishedAt = now();
+    reconciled = db.transaction(() => {
+      replacePeople(db, people, runId);
+      const result = reconcileFindings(db, { runId, now: evaluationTime, scope });
+      const setSource = db.prepare(`
+        INSERT INTO sources (name, type, role, snapshot_run_id, last_run_id, last_status, last_error)
+        VALUES (@name, @type, @role, @snapshot, @runId, @status, @error)
+        ON CONFLICT (name) DO UPDATE SET type = excluded.type, role = excluded.role,
+          snapshot_run_id = COALESCE(excluded.snapshot_run_id, sources.snapshot_run_id),
+          last_run_id = excluded.last_run_id, last_status = excluded.last_status, last_error = excluded.last_error`);
+      for (const outcome of outcomes) {
+        setSource.run({
+          name: outcome.name,
+          type: outcome.type,
+          role: outcome.role,
+          snapshot: outcome.status === 'complete' ? runId : null,
+          runId,
+          status: outcome.status,
+          error: outcome.error,
+        });
+      }
+      syncExceptions(db, config);
+      const openCount = (db.prepare(`SELECT count(*) AS n FROM findings WHERE status = 'open'`).get() as { n: number })
+        .n;
+      db.prepare(
+        `UPDATE runs SET finished_at = ?, status = ?, findings_opened = ?, findings_resolved = ?, findings_open = ?
+         WHERE id = ?`,
+      ).run(
+        finishedAt.toISOString(),
+        complete.size === selected.length ? 'complete' : 'partial',
+        result.opened + result.reopened,
+        result.resolved,
+        openCount,
+        runId,
+      );
+      db.prepare(
+        `INSERT INTO meta (key, value) VALUES ('roster_people', ?)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      ).run(String(people.length));
+      return result;
+    })();
+  } finally {
+    dropStagedDrafts(db);
+  }
+  phase('findings', performance.now() - savingStarted, drafts);
+
+  const pruneStarted = performance.now();
+  const pruned = pruneSnapshots(db, runId);
+  phase('prune', performance.now() - pruneStarted, pruned);
 
   return {
     runId,
@@ -301,16 +363,13 @@ async function collectSource(
   redactor: Redactor,
   options: ScanOptions,
   now: () => Date,
+  { writer, matching }: { writer: AccountWriter; matching: { ms: number; accounts: number } },
 ): Promise<SourceOutcome> {
   const started = Date.now();
   const notices: string[] = [];
   db.prepare(
     `INSERT INTO run_sources (run_id, source, type, role, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)`,
   ).run(runId, source.name, source.type, source.role, now().toISOString());
-  const insert = db.prepare(ACCOUNT_PAGE_INSERT);
-  const insertPage = db.transaction((rows: ReturnType<typeof accountToRow>[]) => {
-    for (const row of rows) insert.run(row);
-  });
   const timeout = AbortSignal.timeout(source.timeoutSeconds * 1000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let accounts = 0;
@@ -332,16 +391,23 @@ async function collectSource(
     };
     for await (const page of collector.collect(context)) {
       signal.throwIfAborted();
-      const rows = page.map((account) => {
-        if (account.source !== source.name) account = { ...account, source: source.name };
+      const accountsOfPage = page.map((account) =>
+        account.source === source.name ? account : { ...account, source: source.name },
+      );
+      const matchStarted = performance.now();
+      const matches = accountsOfPage.map((account) => identity.match(account));
+      matching.ms += performance.now() - matchStarted;
+      matching.accounts += page.length;
+      const rows = accountsOfPage.map((account, index) => {
         activityKnown = (activityKnown ?? true) && account.activityKnown;
-        return accountToRow(account, identity.match(account), runId);
+        return accountRowValues(account, matches[index]!, runId);
       });
-      insertPage(rows);
+      writer.add(rows);
       accounts += rows.length;
       options.progress?.source(source.name, accounts);
     }
     // INSERT OR REPLACE collapses an account a source listed twice: count what is stored.
+    writer.flush();
     accounts = (
       db.prepare('SELECT count(*) AS n FROM accounts WHERE source = ? AND run_id = ?').get(source.name, runId) as {
         n: number;
@@ -366,6 +432,7 @@ async function collectSource(
     runId,
     source.name,
   );
+  options.onPhase?.(`collect:${source.name}`, Date.now() - started, accounts);
   return {
     name: source.name,
     type: source.type,
@@ -458,15 +525,20 @@ function replacePeople(db: Db, people: readonly Person[], runId: number): void {
 }
 
 /** Snapshots no source points at any more are garbage; removed after the commit so the scan stays atomic. */
-function pruneSnapshots(db: Db, runId: number): void {
-  db.prepare(
-    `DELETE FROM accounts WHERE run_id < ? AND NOT EXISTS (
+function pruneSnapshots(db: Db, runId: number): number {
+  const stale = db
+    .prepare(
+      `DELETE FROM accounts WHERE run_id < ? AND NOT EXISTS (
        SELECT 1 FROM sources WHERE sources.name = accounts.source AND sources.snapshot_run_id = accounts.run_id)`,
-  ).run(runId);
-  db.prepare(
-    `DELETE FROM accounts WHERE run_id = ? AND source IN (
+    )
+    .run(runId).changes;
+  const failed = db
+    .prepare(
+      `DELETE FROM accounts WHERE run_id = ? AND source IN (
       SELECT source FROM run_sources WHERE run_id = ? AND status = 'failed')`,
-  ).run(runId, runId);
+    )
+    .run(runId, runId).changes;
+  return stale + failed;
 }
 
 export function openBySeverity(db: Db): Record<Severity, number> {

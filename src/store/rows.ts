@@ -27,30 +27,96 @@ export interface AccountRow {
   match_candidates: string;
 }
 
-export function accountToRow(account: Account, match: Match, runId: number): AccountRow {
+/** The `accounts` columns in the order `accountRowValues` fills them. */
+export const ACCOUNT_COLUMNS = [
+  'source',
+  'run_id',
+  'id',
+  'login',
+  'email',
+  'emails',
+  'employee_id',
+  'display_name',
+  'enabled',
+  'raw_status',
+  'type',
+  'created_at',
+  'last_activity_at',
+  'activity_known',
+  'privileged',
+  'licenses',
+  'built_in',
+  'attributes',
+  'person_id',
+  'match_method',
+  'matched_on',
+  'match_candidates',
+] as const satisfies readonly (keyof AccountRow)[];
+
+/** Position of each column in ACCOUNT_COLUMNS. */
+const AT = Object.fromEntries(ACCOUNT_COLUMNS.map((column, index) => [column, index])) as Record<
+  (typeof ACCOUNT_COLUMNS)[number],
+  number
+>;
+
+/** An account row as positional values (ACCOUNT_COLUMNS order): what bulk inserts bind, without a keyed object. */
+export function accountRowValues(account: Account, match: Match, runId: number): unknown[] {
+  return [
+    account.source,
+    runId,
+    account.id,
+    account.login,
+    account.email,
+    JSON.stringify(account.emails),
+    account.employeeId,
+    account.displayName,
+    account.enabled ? 1 : 0,
+    account.rawStatus,
+    account.type,
+    account.createdAt,
+    account.lastActivityAt,
+    account.activityKnown ? 1 : 0,
+    account.privileged ? 1 : 0,
+    JSON.stringify(account.licenses),
+    account.builtIn ? 1 : 0,
+    JSON.stringify(account.attributes),
+    match.personId,
+    match.method,
+    match.matchedOn,
+    JSON.stringify(match.candidates),
+  ];
+}
+
+/** An account read as positional values in ACCOUNT_COLUMNS order (a `.raw()` statement), without a keyed row. */
+export function accountFromValues(values: readonly unknown[]): Account {
   return {
-    source: account.source,
-    run_id: runId,
-    id: account.id,
-    login: account.login,
-    email: account.email,
-    emails: JSON.stringify(account.emails),
-    employee_id: account.employeeId,
-    display_name: account.displayName,
-    enabled: account.enabled ? 1 : 0,
-    raw_status: account.rawStatus,
-    type: account.type,
-    created_at: account.createdAt,
-    last_activity_at: account.lastActivityAt,
-    activity_known: account.activityKnown ? 1 : 0,
-    privileged: account.privileged ? 1 : 0,
-    licenses: JSON.stringify(account.licenses),
-    built_in: account.builtIn ? 1 : 0,
-    attributes: JSON.stringify(account.attributes),
-    person_id: match.personId,
-    match_method: match.method,
-    matched_on: match.matchedOn,
-    match_candidates: JSON.stringify(match.candidates),
+    source: values[AT.source] as string,
+    id: values[AT.id] as string,
+    login: values[AT.login] as string | null,
+    email: values[AT.email] as string | null,
+    emails: JSON.parse(values[AT.emails] as string) as string[],
+    employeeId: values[AT.employee_id] as string | null,
+    displayName: values[AT.display_name] as string | null,
+    enabled: values[AT.enabled] === 1,
+    rawStatus: values[AT.raw_status] as string | null,
+    type: values[AT.type] as AccountType,
+    createdAt: values[AT.created_at] as string | null,
+    lastActivityAt: values[AT.last_activity_at] as string | null,
+    activityKnown: values[AT.activity_known] === 1,
+    privileged: values[AT.privileged] === 1,
+    licenses: JSON.parse(values[AT.licenses] as string) as string[],
+    builtIn: values[AT.built_in] === 1,
+    attributes: JSON.parse(values[AT.attributes] as string) as Record<string, unknown>,
+  };
+}
+
+/** The match stored with an account read as positional values (see accountFromValues). */
+export function matchFromValues(values: readonly unknown[]): Match {
+  return {
+    personId: values[AT.person_id] as string | null,
+    method: values[AT.match_method] as MatchMethod,
+    matchedOn: values[AT.matched_on] as string | null,
+    candidates: JSON.parse(values[AT.match_candidates] as string) as string[],
   };
 }
 

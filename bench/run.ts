@@ -1,0 +1,325 @@
+import { fork } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import type { ScanChildInput, FloorChildInput, ScanChildOutput, FloorChildOutput } from './child.js';
+import type { BenchFakes } from './fakes.js';
+import { CSV_APPS, generateOrganisation, type GeneratedOrganisation, type PlantedCounts } from './generate.js';
+import {
+  evaluateTargets,
+  renderReport,
+  type BenchResult,
+  type RateLimitResult,
+  type ScanRun,
+  type Scenario,
+} from './report.js';
+
+/**
+ * `npm run bench [-- --people N]`: builds a synthetic organisation, serves it from the loopback fakes (in this
+ * process) and CSV files, and scans it with the real scanner in a child process (so its peak RSS is the scanner's
+ * alone): a first scan, the insert floor for the same rows, a second scan of the unchanged organisation (the nightly
+ * case), a first scan of an organisation twice the size, and an Okta collection against a rate-limited fake. Prints
+ * a table per run and the targets met or missed, and writes everything to bench/results/<time>-<people>.json.
+ */
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** dist/bench -> the repository. */
+const ROOT = path.resolve(HERE, '../..');
+const ANCHOR = new Date('2026-11-26T12:00:00.000Z');
+const DAY_MS = 86_400_000;
+
+interface Options {
+  people: number;
+  seed: number;
+  double: boolean;
+  rateLimit: boolean;
+  rateLimitUsers: number;
+  out: string;
+  keep: boolean;
+  nodeFlags: string | undefined;
+}
+
+async function main(): Promise<void> {
+  const program = new Command('bench')
+    .description('Scan a synthetic organisation and measure time, throughput and memory per phase')
+    .option('--people <n>', 'people in the organisation (about 10 accounts each)', positiveInteger, 100_000)
+    .option('--seed <n>', 'seed of the organisation generator', positiveInteger, 20_261_126)
+    .option('--no-double', 'skip the run at twice the size')
+    .option('--no-rate-limit', 'skip the Okta collection against a rate-limited fake')
+    .option('--rate-limit-users <n>', 'people in the rate-limited Okta organisation', positiveInteger, 60_000)
+    .option('--out <dir>', 'where the JSON result goes', path.join(ROOT, 'bench', 'results'))
+    .option('--keep', 'keep the generated organisation and databases (printed at the end)', false)
+    .option(
+      '--node-flags <flags>',
+      'extra Node flags for every scan child, e.g. "--cpu-prof --cpu-prof-dir prof" (profile before you optimise)',
+    )
+    .parse();
+  const options = program.opts<Options>();
+
+  // The Graph fake reads its test certificate next to its compiled module.
+  const certs = path.join(ROOT, 'dist', 'test', 'fakes', 'certs');
+  if (!existsSync(certs)) cpSync(path.join(ROOT, 'test', 'fakes', 'certs'), certs, { recursive: true });
+  const { startFakes, startRateLimitedOkta, oktaSourceYaml, OKTA_FAKE_TOKEN } = await import('./fakes.js');
+
+  const started = Date.now();
+  const fakes = await startFakes();
+  const workDirs: string[] = [];
+  try {
+    const scenarios: Scenario[] = [];
+    scenarios.push(await scenario(fakes, options, options.people, 2, workDirs));
+    if (options.double) scenarios.push(await scenario(fakes, options, options.people * 2, 1, workDirs));
+
+    let rateLimit: RateLimitResult | null = null;
+    if (options.rateLimit) {
+      rateLimit = await rateLimitedOkta(options, workDirs, startRateLimitedOkta, oktaSourceYaml, OKTA_FAKE_TOKEN);
+    }
+
+    const result: BenchResult = {
+      startedAt: new Date(started).toISOString(),
+      durationSeconds: Math.round((Date.now() - started) / 1000),
+      command: `npm run bench -- --people ${options.people}`,
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+        loadAverage: os.loadavg().map((load) => Math.round(load * 100) / 100),
+      },
+      options: { people: options.people, seed: options.seed, rateLimitUsers: options.rateLimitUsers },
+      scenarios,
+      rateLimit,
+      targets: [],
+    };
+    result.targets = evaluateTargets(result);
+    process.stdout.write(renderReport(result));
+    mkdirSync(options.out, { recursive: true });
+    const file = path.join(options.out, `${result.startedAt.replace(/[:.]/g, '-')}-${options.people}.json`);
+    writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+    process.stdout.write(`\nResults: ${path.relative(process.cwd(), file)}\n`);
+    if (options.keep) process.stdout.write(`Kept: ${workDirs.join(' ')}\n`);
+    if (result.scenarios.some((s) => s.runs.some((run) => !run.findingsMatch))) process.exitCode = 1;
+  } finally {
+    await fakes.close();
+    if (!options.keep) for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One organisation: generate, serve, scan `runs` times (a day apart), and measure the floor after the first. */
+async function scenario(
+  fakes: BenchFakes,
+  options: Options,
+  people: number,
+  runs: number,
+  workDirs: string[],
+): Promise<Scenario> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'zombiescan-bench-'));
+  workDirs.push(dir);
+  process.stderr.write(`bench: generating ${people} people in ${dir}\n`);
+  const generationStarted = performance.now();
+  const org = await generateOrganisation({
+    people,
+    seed: options.seed,
+    dir,
+    anchor: ANCHOR,
+    oktaOrgUrl: fakes.okta.orgUrl,
+  });
+  const generationMs = Math.round(performance.now() - generationStarted);
+  fakes.load(org);
+  const configFile = writeConfig(dir, org, fakes.sourcesYaml());
+  const env = fakes.env;
+  const accounts = Object.values(org.accounts).reduce((sum, n) => sum + n, 0);
+
+  const scans: ScanRun[] = [];
+  let floor: FloorChildOutput | null = null;
+  for (let run = 0; run < runs; run++) {
+    const label = run === 0 ? 'first scan' : 'second scan (unchanged, a day later)';
+    process.stderr.write(`bench: ${people} people, ${label}\n`);
+    const parentCpu = process.cpuUsage();
+    const output = await child<ScanChildOutput>(
+      {
+        mode: 'scan',
+        configFile,
+        now: new Date(ANCHOR.getTime() + run * DAY_MS).toISOString(),
+        caCertificateFile: path.join(ROOT, 'test', 'fakes', 'certs', 'localhost-cert.pem'),
+        reportDir: dir,
+      },
+      env,
+      options.nodeFlags,
+    );
+    const fakesCpu = process.cpuUsage(parentCpu);
+    scans.push({
+      label,
+      ...output,
+      fakesCpuMs: Math.round((fakesCpu.user + fakesCpu.system) / 1000),
+      ...compareFindings(org.planted, output.findings),
+    });
+    if (run === 0) {
+      process.stderr.write(`bench: ${people} people, insert floor\n`);
+      floor = await child<FloorChildOutput>(
+        {
+          mode: 'floor',
+          databaseFile: path.join(dir, 'zombiescan.db'),
+          runId: output.runId,
+          floorFile: path.join(dir, 'floor.db'),
+        },
+        env,
+      );
+      rmSync(path.join(dir, 'floor.db'), { force: true });
+    }
+  }
+  fakes.clear();
+  return {
+    people,
+    rosterRows: org.rosterRows,
+    accounts,
+    accountsBySource: org.accounts,
+    generationMs,
+    planted: org.planted,
+    floor: floor!,
+    runs: scans,
+  };
+}
+
+/** Okta alone against a fake allowing `requests` per `windowSeconds` on /api/v1/users. */
+async function rateLimitedOkta(
+  options: Options,
+  workDirs: string[],
+  start: typeof import('./fakes.js').startRateLimitedOkta,
+  sourceYaml: (orgUrl: string) => string,
+  token: string,
+): Promise<RateLimitResult> {
+  const limit = { requests: 100, windowSeconds: 10 };
+  const okta = await start(limit);
+  try {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'zombiescan-bench-okta-'));
+    workDirs.push(dir);
+    const org = await generateOrganisation({
+      people: options.rateLimitUsers,
+      seed: options.seed,
+      dir,
+      anchor: ANCHOR,
+      oktaOrgUrl: okta.orgUrl,
+    });
+    okta.state.users = org.okta.users;
+    okta.state.adminIds = new Set(org.okta.adminIds);
+    const configFile = path.join(dir, 'zombiescan.yaml');
+    writeFileSync(
+      configFile,
+      `database: ${JSON.stringify(path.join(dir, 'zombiescan.db'))}\nroster: { path: ${JSON.stringify(org.rosterFile)} }\nsources:\n${sourceYaml(okta.orgUrl)}\n`,
+    );
+    process.stderr.write(
+      `bench: Okta collection of ${org.okta.users.length} users at ${limit.requests} requests per ${limit.windowSeconds} s\n`,
+    );
+    const output = await child<ScanChildOutput>(
+      {
+        mode: 'scan',
+        configFile,
+        now: ANCHOR.toISOString(),
+        caCertificateFile: path.join(ROOT, 'test', 'fakes', 'certs', 'localhost-cert.pem'),
+        reportDir: dir,
+      },
+      { OKTA_API_TOKEN: token },
+      options.nodeFlags,
+    );
+    const listing = okta.state.requests.filter((request) => request.path === '/api/v1/users');
+    const failed = okta.state.requests.filter((request) => request.status !== 200);
+    const source = output.sources.find((candidate) => candidate.name === 'okta')!;
+    return {
+      limit,
+      pageSize: 200,
+      users: source.accounts,
+      status: source.status,
+      error: source.error,
+      requests: listing.length,
+      failedRequests: failed.length,
+      failedStatuses: [...new Set(failed.map((request) => request.status))],
+      collectMs: source.durationMs,
+      firstRequestAt: listing[0]?.at ?? 0,
+      lastRequestAt: listing[listing.length - 1]?.at ?? 0,
+      requestTimes: listing.map((request) => request.at),
+    };
+  } finally {
+    await okta.close();
+  }
+}
+
+function writeConfig(dir: string, org: GeneratedOrganisation, apiSources: string): string {
+  const file = path.join(dir, 'zombiescan.yaml');
+  const csvSources = CSV_APPS.map(
+    (app) => `  - { name: ${app.name}, type: csv, path: ${JSON.stringify(org.csvFiles[app.name])} }`,
+  ).join('\n');
+  const yaml = `database: ${JSON.stringify(path.join(dir, 'zombiescan.db'))}
+timezone: UTC
+roster: { path: ${JSON.stringify(org.rosterFile)} }
+identity:
+  domainAliases: ${JSON.stringify(org.domainAliases)}
+  stripPlusTags: true
+sources:
+${apiSources}
+${csvSources}
+serviceAccounts:
+${org.serviceAccounts.map((entry) => `  - ${JSON.stringify(entry)}`).join('\n')}
+exceptions:
+${org.exceptions.map((entry) => `  - ${JSON.stringify(entry)}`).join('\n')}
+`;
+  writeFileSync(file, yaml);
+  return file;
+}
+
+/** Every finding in the database must be a planted one, with the planted status. */
+function compareFindings(
+  planted: PlantedCounts,
+  actual: Record<string, Record<string, number>>,
+): { findingsMatch: boolean; findingsTotal: number; plantedTotal: number; mismatches: string[] } {
+  const mismatches: string[] = [];
+  let findingsTotal = 0;
+  let plantedTotal = 0;
+  const rules = new Set([...Object.keys(planted), ...Object.keys(actual)]);
+  for (const rule of rules) {
+    const expected = planted[rule as keyof PlantedCounts] ?? { open: 0, suppressed: 0 };
+    const found = actual[rule] ?? {};
+    plantedTotal += expected.open + expected.suppressed;
+    for (const count of Object.values(found)) findingsTotal += count;
+    for (const status of new Set(['open', 'suppressed', ...Object.keys(found)])) {
+      const want = status === 'open' ? expected.open : status === 'suppressed' ? expected.suppressed : 0;
+      const got = found[status] ?? 0;
+      if (want !== got) mismatches.push(`${rule} ${status}: planted ${want}, found ${got}`);
+    }
+  }
+  return { findingsMatch: mismatches.length === 0, findingsTotal, plantedTotal, mismatches };
+}
+
+function child<T>(
+  input: ScanChildInput | FloorChildInput,
+  env: Record<string, string>,
+  nodeFlags?: string,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const worker = fork(path.join(HERE, 'child.js'), [JSON.stringify(input)], {
+      env: { ...process.env, ...env },
+      execArgv: nodeFlags && input.mode === 'scan' ? nodeFlags.split(/\s+/).filter(Boolean) : [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let output: T | undefined;
+    worker.on('message', (message) => (output = message as T));
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (code === 0 && output !== undefined) resolve(output);
+      else reject(new Error(`bench child (${input.mode}) exited with code ${code}`));
+    });
+  });
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value.replace(/_/g, ''));
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return parsed;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
