@@ -130,6 +130,13 @@ describe('scan and the findings lifecycle', () => {
     await h.scan();
     // slack completed and carol's account is now disabled: but the idp rule's scope was incomplete
     expect(h.findings(`rule = 'idp-disabled-app-active'`)[0]!.status).toBe('open');
+
+    // The rule still fires from the idp's last complete snapshot: the scan completes and changes nothing of it.
+    h.accounts.set('slack', [account('slack', 's3', { email: 'carol@acme.com' })]);
+    const before = h.findings(`rule = 'idp-disabled-app-active'`);
+    const result = await h.scan();
+    expect(result.status).toBe('partial');
+    expect(h.findings(`rule = 'idp-disabled-app-active'`)).toEqual(before);
   });
 
   it('standing exceptions suppress until they expire, then the finding reopens', async () => {

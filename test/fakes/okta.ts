@@ -147,6 +147,16 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
   const faults: Required<OktaFakeFault>[] = [];
   const windows = new Map<string, { resetAt: number; used: number }>();
   let orgUrl = '';
+  // Sorted once per users array, not per page: sorting the whole org for every page made listing N users O(N²)
+  // (npm run bench: 200,000 users cost the fake minutes of CPU). Ids never change; a new array or length re-sorts.
+  let sortedUsers: { of: OktaFakeUser[]; length: number; sorted: OktaFakeUser[] } | null = null;
+  const usersById = (): OktaFakeUser[] => {
+    if (sortedUsers?.of !== state.users || sortedUsers.length !== state.users.length) {
+      const sorted = [...state.users].sort((a, b) => compareIds(a.id, b.id));
+      sortedUsers = { of: state.users, length: state.users.length, sorted };
+    }
+    return sortedUsers.sorted;
+  };
 
   const state: OktaFakeState = {
     users: [],
@@ -331,12 +341,12 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
     }
     const limit = pageLimit(url.searchParams.get('limit'), USERS_MAX_LIMIT, USERS_MAX_LIMIT);
     const after = url.searchParams.get('after');
-    const sorted = [...state.users].sort((a, b) => compareIds(a.id, b.id));
+    const sorted = usersById();
     const page: OktaFakeUser[] = [];
-    for (const user of sorted) {
+    const afterId = after === null ? null : decodeCursor(after);
+    for (let index = afterId === null ? 0 : firstAfter(sorted, afterId); index < sorted.length; index++) {
       if (page.length === limit) break;
-      if (after !== null && compareIds(user.id, decodeCursor(after)) <= 0) continue;
-      if (matches(user)) page.push(user);
+      if (matches(sorted[index]!)) page.push(sorted[index]!);
     }
     const links = [`<${orgUrl}${USERS_PATH}${url.search}>; rel="self"`];
     if (page.length === limit) {
@@ -401,6 +411,18 @@ export function parseStatusExpression(expression: string): string[] | null {
 function pageLimit(raw: string | null, fallback: number, maximum: number): number {
   const parsed = raw === null ? fallback : Number.parseInt(raw, 10);
   return Number.isFinite(parsed) && parsed > 0 ? Math.min(parsed, maximum) : fallback;
+}
+
+/** Index of the first user whose id sorts after `id` (binary search). */
+function firstAfter(sorted: readonly OktaFakeUser[], id: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareIds(sorted[middle]!.id, id) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 function compareIds(a: string, b: string): number {

@@ -215,7 +215,7 @@ const METHODS: Record<string, FakeMethod> = {
       // collection is too large you may experience limit_required or HTTP 500 errors."
       if (limit <= 0 && state.users.length > maxPageSize) throw new SlackMethodError('limit_required');
       const pageSize = limit <= 0 ? state.users.length : Math.min(limit, maxPageSize);
-      const start = startOfCursor(params.cursor, (id) => state.users.findIndex((member) => member.id === id), 'user');
+      const start = startOfCursor(params.cursor, (id) => indexOfMember(state.users, id), 'user');
       const page = state.users.slice(start, start + pageSize);
       const next = state.users[start + pageSize];
       const canReadEmail = token.scopes.includes('users:read.email');
@@ -234,9 +234,7 @@ const METHODS: Record<string, FakeMethod> = {
     handle: ({ params, state }) => {
       if (state.plan === 'free') throw new SlackMethodError('paid_only');
       const before = optionalInteger(params.before);
-      const rows = state.accessLogs
-        .filter((row) => before === undefined || row.date_first <= before)
-        .sort((a, b) => b.date_last - a.date_last);
+      const rows = accessLogsNewestFirst(state.accessLogs, before);
       const limit = optionalInteger(params.limit);
       // "If [limit is] specified, result is returned using a cursor-based approach instead of a classic one."
       if (limit !== undefined && limit > 0) {
@@ -599,6 +597,35 @@ function toScimUser(member: SlackMember): Record<string, unknown> {
 function withoutEmail(member: SlackMember): SlackMember {
   const { email: _email, ...profile } = member.profile;
   return { ...member, profile };
+}
+
+// Paging indexes, built once per array rather than per page (a findIndex or a sort per page made listing N members
+// O(N²); npm run bench pages through 200,000). Members keep their index when deactivated; a new array or length
+// rebuilds them.
+const memberIndexes = new WeakMap<SlackMember[], { length: number; byId: Map<string, number> }>();
+function indexOfMember(users: SlackMember[], id: string): number {
+  let index = memberIndexes.get(users);
+  if (index?.length !== users.length) {
+    index = { length: users.length, byId: new Map(users.map((member, position) => [member.id, position])) };
+    memberIndexes.set(users, index);
+  }
+  return index.byId.get(id) ?? -1;
+}
+
+const sortedAccessLogs = new WeakMap<
+  SlackAccessLogRow[],
+  { length: number; before: number | undefined; rows: SlackAccessLogRow[] }
+>();
+function accessLogsNewestFirst(logs: SlackAccessLogRow[], before: number | undefined): SlackAccessLogRow[] {
+  let sorted = sortedAccessLogs.get(logs);
+  if (sorted?.length !== logs.length || sorted.before !== before) {
+    const rows = logs
+      .filter((row) => before === undefined || row.date_first <= before)
+      .sort((a, b) => b.date_last - a.date_last);
+    sorted = { length: logs.length, before, rows };
+    sortedAccessLogs.set(logs, sorted);
+  }
+  return sorted.rows;
 }
 
 function optionalInteger(value: unknown): number | undefined {
