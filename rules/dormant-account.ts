@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { daysBetween } from '../src/time.js';
 import { isServiceLike, olderThanDays, ownedAccountPhrase, personLabel } from '../src/people.js';
-import { defineRule } from '../src/rule.js';
+import { daysOption, defineRule } from '../src/rule.js';
 
 export const rule = defineRule({
   id: 'dormant-account',
@@ -15,12 +15,7 @@ export const rule = defineRule({
     'Confirm with the owner or their manager that the access is no longer needed, then disable the account and ' +
     'release its licences. If access is needed only occasionally, document an exception with an expiry.',
   options: z.object({
-    days: z
-      .number({ error: 'expected a positive number' })
-      .int({ error: 'expected a whole number of days' })
-      .positive({ error: 'expected a positive number' })
-      .default(90)
-      .describe('Days without a sign-in after which the account of an active employee counts as dormant.'),
+    days: daysOption(90, 'Days without a sign-in after which the account of an active employee counts as dormant.'),
   }),
   evaluate(subject, { now, options }) {
     const { account, owner, match } = subject;

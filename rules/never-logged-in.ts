@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { daysBetween } from '../src/time.js';
 import { isServiceLike, olderThanDays, ownedAccountPhrase, personLabel } from '../src/people.js';
-import { defineRule } from '../src/rule.js';
+import { daysOption, defineRule } from '../src/rule.js';
 
 export const rule = defineRule({
   id: 'never-logged-in',
@@ -15,12 +15,7 @@ export const rule = defineRule({
     'Ask the owner whether they need the account; if not, disable it and release its licences, and remove the system ' +
     'from the default onboarding bundle for that role if nobody in it uses it.',
   options: z.object({
-    days: z
-      .number({ error: 'expected a positive number' })
-      .int({ error: 'expected a whole number of days' })
-      .positive({ error: 'expected a positive number' })
-      .default(30)
-      .describe('Days after creation by which an unused account of an active employee is reported.'),
+    days: daysOption(30, 'Days after creation by which an unused account of an active employee is reported.'),
   }),
   evaluate(subject, { now, options }) {
     const { account, owner, match } = subject;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { daysBetween } from '../src/time.js';
 import { accountLabel, olderThanDays } from '../src/people.js';
-import { defineRule } from '../src/rule.js';
+import { daysOption, defineRule } from '../src/rule.js';
 
 export const rule = defineRule({
   id: 'stale-guest',
@@ -15,12 +15,10 @@ export const rule = defineRule({
     'Confirm with the internal sponsor that the collaboration is over, then remove the guest. Set up periodic guest ' +
     'access reviews or expiring invitations so guests do not outlive their project.',
   options: z.object({
-    days: z
-      .number({ error: 'expected a positive number' })
-      .int({ error: 'expected a whole number of days' })
-      .positive({ error: 'expected a positive number' })
-      .default(60)
-      .describe('Days without a sign-in (or since the invitation, if never used) after which a guest is stale.'),
+    days: daysOption(
+      60,
+      'Days without a sign-in (or since the invitation, if never used) after which a guest is stale.',
+    ),
   }),
   evaluate({ account, match }, { now, options }) {
     if (account.type !== 'guest' || !account.activityKnown) return null;

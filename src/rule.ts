@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Account, Match, Person, Severity } from './model.js';
 
 /**
@@ -61,4 +61,14 @@ export interface Rule<Schema extends z.ZodObject = z.ZodObject> extends RuleMeta
 /** Typed factory so a rule's options are checked by the compiler. */
 export function defineRule<Schema extends z.ZodObject>(rule: Rule<Schema>): Rule<Schema> {
   return rule;
+}
+
+/** A threshold in whole days, with a default and what it means (the inactivity rules' `days` option). */
+export function daysOption(defaultDays: number, description: string) {
+  return z
+    .number({ error: 'expected a positive number' })
+    .int({ error: 'expected a whole number of days' })
+    .positive({ error: 'expected a positive number' })
+    .default(defaultDays)
+    .describe(description);
 }
