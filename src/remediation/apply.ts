@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { SourceError, UsageError, ZombiescanError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Finding } from '../model.js';
+import { processAlive } from '../runs.js';
 import type { Db } from '../store/database.js';
 import type { AccountRef, ActionName, LiveState, SourceRemediator, SystemAction } from './contract.js';
 import { appendEntry, pendingIntents, type JournalRow } from './journal.js';
@@ -413,7 +414,7 @@ export function acquireRemediationLock(db: Db, now: Date): () => void {
   db.transaction(() => {
     const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(LOCK_KEY) as { value: string } | undefined;
     const holder = row ? (JSON.parse(row.value) as { pid: number; since: string }) : null;
-    if (holder && holder.pid !== process.pid && isAlive(holder.pid)) {
+    if (holder && holder.pid !== process.pid && processAlive(holder.pid)) {
       throw new UsageError(
         `another remediation is being applied (pid ${holder.pid}, since ${holder.since}); try again when it has finished`,
       );
@@ -435,15 +436,6 @@ export function acquireRemediationLock(db: Db, now: Date): () => void {
       db.prepare(`DELETE FROM meta WHERE key = ? AND json_extract(value, '$.pid') = ?`).run(LOCK_KEY, process.pid);
     }
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
