@@ -5,10 +5,10 @@ import { loadRoster } from '../collectors/hr-roster/index.js';
 import { renderFindingsCsv } from '../reports/findings-csv.js';
 import { renderScanSummary } from '../reports/scan-summary.js';
 import { RULES, resolveRuleOptions } from '../rules/index.js';
-import { loadConfig } from '../src/config.js';
-import { listFindings } from '../src/findings.js';
-import type { Logger } from '../src/logger.js';
-import { runScan } from '../src/scan.js';
+import { loadConfig } from '../src/config/config.js';
+import { listFindings } from '../src/scan/findings.js';
+import type { Logger } from '../src/common/logger.js';
+import { runScan } from '../src/scan/scan.js';
 import { openDatabase } from '../src/store/database.js';
 import { measureInsertFloor, type FloorResult } from './floor.js';
 

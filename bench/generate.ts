@@ -4,7 +4,7 @@ import type { FakeGraphUser, FakeRoleAssignment } from '../test/fakes/graph.js';
 import type { OktaFakeUser } from '../test/fakes/okta.js';
 import type { ScimFakeUser } from '../test/fakes/scim.js';
 import type { SlackAccessLogRow, SlackMember } from '../test/fakes/slack.js';
-import type { AccountType } from '../src/model.js';
+import type { AccountType } from '../src/contract/model.js';
 import { hex, Random, scramble } from './random.js';
 
 /**

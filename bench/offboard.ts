@@ -205,11 +205,11 @@ async function main(): Promise<void> {
 async function loadEngine() {
   const [offboard, config, database, remediators, journal, logger] = await Promise.all([
     import('../src/remediation/offboard.js'),
-    import('../src/config.js'),
+    import('../src/config/config.js'),
     import('../src/store/database.js'),
-    import('../src/remediation/remediators.js'),
+    import('../collectors/remediators.js'),
     import('../src/remediation/journal.js'),
-    import('../src/logger.js'),
+    import('../src/common/logger.js'),
   ]);
   return {
     runOffboard: offboard.runOffboard,

@@ -1,5 +1,5 @@
-import type { CollectorDeps, SourceCollector } from '../src/collector.js';
-import type { SourceConfig } from '../src/config.js';
+import type { CollectorDeps, SourceCollector } from '../src/contract/collector.js';
+import type { SourceConfig } from '../src/config/config.js';
 import { createCsvCollector } from './csv/index.js';
 import { createEntraCollector } from './entra/index.js';
 import { createOktaCollector } from './okta/index.js';

@@ -1,7 +1,7 @@
 import type { Db } from '../src/store/database.js';
-import { SEVERITIES, type Severity } from '../src/model.js';
+import { SEVERITIES, type Severity } from '../src/contract/model.js';
 import { RULES } from '../rules/index.js';
-import { endOfLocalDay } from '../src/time.js';
+import { endOfLocalDay } from '../src/common/time.js';
 import { readJournal, verifyJournal } from '../src/remediation/journal.js';
 import {
   formatDay,

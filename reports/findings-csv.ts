@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Finding } from '../src/model.js';
+import type { Finding } from '../src/contract/model.js';
 
 /**
  * Findings as CSV for spreadsheets. Account names come from the sources, so anyone who can set a display name

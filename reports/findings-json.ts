@@ -1,4 +1,4 @@
-import type { Finding } from '../src/model.js';
+import type { Finding } from '../src/contract/model.js';
 
 /** The documented JSON shape of a finding (SPEC "findings --json"): stable field names, ISO 8601 UTC times. */
 export interface FindingJson {

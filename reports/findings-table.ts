@@ -1,4 +1,4 @@
-import type { Finding } from '../src/model.js';
+import type { Finding } from '../src/contract/model.js';
 import { colors, paintSeverity, shortDate, table } from './terminal.js';
 
 /** `zombiescan findings`: one row per finding, most severe first, the why in the last column. */

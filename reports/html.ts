@@ -1,4 +1,4 @@
-import type { Severity } from '../src/model.js';
+import type { Severity } from '../src/contract/model.js';
 
 /**
  * Shared pieces of the HTML reports. Every value in a report comes from an identity source, the HR export or the

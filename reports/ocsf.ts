@@ -1,5 +1,5 @@
-import { listFindings, type FindingFilter } from '../src/findings.js';
-import type { Finding, FindingStatus, Severity } from '../src/model.js';
+import { listFindings, type FindingFilter } from '../src/scan/findings.js';
+import type { Finding, FindingStatus, Severity } from '../src/contract/model.js';
 import type { Db } from '../src/store/database.js';
 import { ruleById } from '../rules/index.js';
 

@@ -1,5 +1,5 @@
-import type { Finding, Severity } from '../src/model.js';
-import type { ScanResult } from '../src/scan.js';
+import type { Finding, Severity } from '../src/contract/model.js';
+import type { ScanResult } from '../src/scan/scan.js';
 import { colors, formatDuration, paintSeverity } from './terminal.js';
 
 /**

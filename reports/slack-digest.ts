@@ -1,4 +1,4 @@
-import type { Severity } from '../src/model.js';
+import type { Severity } from '../src/contract/model.js';
 
 /**
  * The Slack findings digest as Block Kit, and the edit that records a reviewer's decision on it. Pure: data in,

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import type { Severity } from '../src/model.js';
+import type { Severity } from '../src/contract/model.js';
 
 /** Shared bits of the terminal views: colours only when asked for, tables sized to the terminal. */
 export type Colors = ReturnType<typeof pc.createColors>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InputError, NotFoundError } from '../src/errors.js';
+import { InputError, NotFoundError } from '../src/contract/errors.js';
 import type { Db } from '../src/store/database.js';
 import {
   formatInstant,

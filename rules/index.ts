@@ -1,6 +1,6 @@
-import { formatConfigPath, setRuleOptionsValidator } from '../src/config.js';
-import { ConfigError } from '../src/errors.js';
-import type { Rule } from '../src/rule.js';
+import { formatConfigPath, setRuleOptionsValidator } from '../src/config/config.js';
+import { ConfigError } from '../src/contract/errors.js';
+import type { Rule } from '../src/contract/rule.js';
 import { rule as ambiguousOwner } from './ambiguous-owner.js';
 import { rule as dormantAccount } from './dormant-account.js';
 import { rule as idpDisabledAppActive } from './idp-disabled-app-active.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { daysBetween } from '../src/time.js';
-import { isServiceLike, olderThanDays, ownedAccountPhrase, personLabel } from '../src/people.js';
-import { daysOption, defineRule } from '../src/rule.js';
+import { daysBetween } from '../src/common/time.js';
+import { isServiceLike, olderThanDays, ownedAccountPhrase, personLabel } from '../src/contract/people.js';
+import { daysOption, defineRule } from '../src/contract/rule.js';
 
 export const rule = defineRule({
   id: 'never-logged-in',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { accountLabel } from '../src/people.js';
-import { defineRule } from '../src/rule.js';
+import { accountLabel } from '../src/contract/people.js';
+import { defineRule } from '../src/contract/rule.js';
 
 export const rule = defineRule({
   id: 'orphan-account',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { daysBetween } from '../src/time.js';
-import { endDatePassed, isServiceLike, ownedAccountPhrase } from '../src/people.js';
-import { defineRule } from '../src/rule.js';
+import { daysBetween } from '../src/common/time.js';
+import { endDatePassed, isServiceLike, ownedAccountPhrase } from '../src/contract/people.js';
+import { defineRule } from '../src/contract/rule.js';
 
 export const rule = defineRule({
   id: 'past-end-date',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isServiceLike, ownedAccountPhrase, personLabel, terminationInEffect } from '../src/people.js';
-import { defineRule } from '../src/rule.js';
+import { isServiceLike, ownedAccountPhrase, personLabel, terminationInEffect } from '../src/contract/people.js';
+import { defineRule } from '../src/contract/rule.js';
 
 export const rule = defineRule({
   id: 'terminated-still-active',

@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import { accountLabel, endDatePassed, isServiceLike, personLabel, terminationInEffect } from '../src/people.js';
-import { defineRule } from '../src/rule.js';
+import {
+  accountLabel,
+  endDatePassed,
+  isServiceLike,
+  personLabel,
+  terminationInEffect,
+} from '../src/contract/people.js';
+import { defineRule } from '../src/contract/rule.js';
 
 export const rule = defineRule({
   id: 'unowned-service-account',

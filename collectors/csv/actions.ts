@@ -1,7 +1,7 @@
-import type { CsvSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import { silentLogger } from '../../src/logger.js';
-import type { LiveState, RemediatorFactory, SourceRemediator } from '../../src/remediation/contract.js';
+import type { CsvSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import { silentLogger } from '../../src/common/logger.js';
+import type { LiveState, RemediatorFactory, SourceRemediator } from '../../src/contract/action.js';
 import { createCsvCollector } from './index.js';
 
 /**

@@ -1,8 +1,8 @@
-import type { CollectContext, CollectorFactory, DoctorCheck, SourceCollector } from '../../src/collector.js';
-import type { CsvSourceConfig } from '../../src/config.js';
-import { openCsv, type CsvFile } from '../../src/csv-input.js';
-import { InputError, SourceError } from '../../src/errors.js';
-import type { Account } from '../../src/model.js';
+import type { CollectContext, CollectorFactory, DoctorCheck, SourceCollector } from '../../src/contract/collector.js';
+import type { CsvSourceConfig } from '../../src/config/config.js';
+import { openCsv, type CsvFile } from '../../src/common/csv-input.js';
+import { InputError, SourceError } from '../../src/contract/errors.js';
+import type { Account } from '../../src/contract/model.js';
 import { ACTIVITY_COLUMN, CSV_COLUMNS, toAccount } from './transform.js';
 
 /**

@@ -1,6 +1,6 @@
-import { parseIsoDate, splitList } from '../../src/csv-input.js';
-import { SourceError } from '../../src/errors.js';
-import { ACCOUNT_TYPES, type Account, type AccountType } from '../../src/model.js';
+import { parseIsoDate, splitList } from '../../src/common/csv-input.js';
+import { SourceError } from '../../src/contract/errors.js';
+import { ACCOUNT_TYPES, type Account, type AccountType } from '../../src/contract/model.js';
 
 /**
  * The generic CSV account export, one row per account. Columns (header names are case-insensitive; others are

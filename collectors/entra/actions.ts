@@ -1,7 +1,7 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import type { EntraSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import { silentLogger } from '../../src/logger.js';
+import type { EntraSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import { silentLogger } from '../../src/common/logger.js';
 import type {
   AccountRef,
   ActionOutcome,
@@ -9,8 +9,8 @@ import type {
   RemediatorFactory,
   SourceRemediator,
   SystemAction,
-} from '../../src/remediation/contract.js';
-import type { CollectorDeps } from '../../src/collector.js';
+} from '../../src/contract/action.js';
+import type { CollectorDeps } from '../../src/contract/collector.js';
 import { describeGraphFailure, isGraphError, openGraphSession, type GraphSession } from './graph.js';
 import { redact } from './http.js';
 

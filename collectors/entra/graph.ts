@@ -5,11 +5,11 @@ import {
   type FetchOptions,
   type GraphRequest,
 } from '@microsoft/microsoft-graph-client';
-import type { CollectorDeps } from '../../src/collector.js';
-import type { EntraSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import type { Logger } from '../../src/logger.js';
-import { DEFAULT_RETRY_POLICY, retryAfterMs, withRetry, type RetryPolicy } from '../../src/retry.js';
+import type { CollectorDeps } from '../../src/contract/collector.js';
+import type { EntraSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import type { Logger } from '../../src/common/logger.js';
+import { DEFAULT_RETRY_POLICY, retryAfterMs, withRetry, type RetryPolicy } from '../../src/common/retry.js';
 import { httpOptionsFor, networkReason, redact, type HttpOptions } from './http.js';
 import { ClientCredentialsTokenProvider } from './token.js';
 

@@ -1,5 +1,5 @@
 import { rootCertificates } from 'node:tls';
-import { SourceError } from '../../src/errors.js';
+import { SourceError } from '../../src/contract/errors.js';
 
 /**
  * Extra fetch options shared by the token request and the Graph SDK (which calls the global fetch). Production uses

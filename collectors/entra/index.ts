@@ -4,10 +4,10 @@ import type {
   CollectorFactory,
   DoctorCheck,
   SourceCollector,
-} from '../../src/collector.js';
-import type { EntraSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import type { Account } from '../../src/model.js';
+} from '../../src/contract/collector.js';
+import type { EntraSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import type { Account } from '../../src/contract/model.js';
 import { describeGraphFailure, GraphSession, isGraphError, openGraphSession, type GraphPage } from './graph.js';
 import { SIGN_IN_ACTIVITY, toAccount, USER_PROPERTIES, type GraphUser } from './transform.js';
 

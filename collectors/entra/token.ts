@@ -1,6 +1,12 @@
-import { SourceError } from '../../src/errors.js';
-import type { Logger } from '../../src/logger.js';
-import { DEFAULT_RETRY_POLICY, retryAfterMs, withRetry, type FailureClass, type RetryPolicy } from '../../src/retry.js';
+import { SourceError } from '../../src/contract/errors.js';
+import type { Logger } from '../../src/common/logger.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  retryAfterMs,
+  withRetry,
+  type FailureClass,
+  type RetryPolicy,
+} from '../../src/common/retry.js';
 import { networkReason, redact, type HttpOptions } from './http.js';
 
 /**

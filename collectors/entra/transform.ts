@@ -1,4 +1,4 @@
-import type { Account } from '../../src/model.js';
+import type { Account } from '../../src/contract/model.js';
 
 /**
  * Microsoft Graph user -> Account, as a pure function. Only the properties listed in USER_PROPERTIES exist on the

@@ -1,7 +1,7 @@
 import { tz, TZDate } from '@date-fns/tz';
 import { format, isValid, parse } from 'date-fns';
-import { parseIsoDate, type DateCell } from '../../src/csv-input.js';
-import type { HrStatus } from '../../src/model.js';
+import { parseIsoDate, type DateCell } from '../../src/common/csv-input.js';
+import type { HrStatus } from '../../src/contract/model.js';
 
 /**
  * How roster cells are read: HR status words and dates. Kept apart from the loader so the accepted vocabulary is

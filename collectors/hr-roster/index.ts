@@ -1,11 +1,11 @@
 import { tz } from '@date-fns/tz';
 import { format } from 'date-fns';
-import type { Config, RosterField } from '../../src/config.js';
-import { ROSTER_FIELDS } from '../../src/config.js';
-import { columnKey, openCsv, splitList, type CsvFile, type CsvRow, type DateCell } from '../../src/csv-input.js';
-import { InputError } from '../../src/errors.js';
-import type { Person } from '../../src/model.js';
-import { endOfLocalDay, toIso } from '../../src/time.js';
+import type { Config, RosterField } from '../../src/config/config.js';
+import { ROSTER_FIELDS } from '../../src/config/config.js';
+import { columnKey, openCsv, splitList, type CsvFile, type CsvRow, type DateCell } from '../../src/common/csv-input.js';
+import { InputError } from '../../src/contract/errors.js';
+import type { Person } from '../../src/contract/model.js';
+import { endOfLocalDay, toIso } from '../../src/common/time.js';
 import { describeStatusWords, parseRosterDate, parseStatus } from './fields.js';
 
 /**

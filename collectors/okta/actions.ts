@@ -1,8 +1,8 @@
 import type { Client } from '@okta/okta-sdk-nodejs';
-import type { OktaSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import { silentLogger } from '../../src/logger.js';
-import type { ActionOutcome, LiveState, RemediatorFactory, SystemAction } from '../../src/remediation/contract.js';
+import type { OktaSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import { silentLogger } from '../../src/common/logger.js';
+import type { ActionOutcome, LiveState, RemediatorFactory, SystemAction } from '../../src/contract/action.js';
 import {
   createOktaClient,
   describeError,

@@ -1,8 +1,8 @@
 import { Client } from '@okta/okta-sdk-nodejs';
-import type { CollectorDeps } from '../../src/collector.js';
-import type { OktaSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import type { Logger } from '../../src/logger.js';
+import type { CollectorDeps } from '../../src/contract/collector.js';
+import type { OktaSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import type { Logger } from '../../src/common/logger.js';
 import { describeOktaError, OktaCallFailure, OktaRequestExecutor, type RateLimitGovernor } from './http.js';
 
 /**

@@ -1,7 +1,7 @@
 import { RequestExecutor } from '@okta/okta-sdk-nodejs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../../src/logger.js';
-import { DEFAULT_RETRY_POLICY, withRetry, type FailureClass, type RetryPolicy } from '../../src/retry.js';
+import type { Logger } from '../../src/common/logger.js';
+import { DEFAULT_RETRY_POLICY, withRetry, type FailureClass, type RetryPolicy } from '../../src/common/retry.js';
 
 /**
  * Every HTTP call the Okta SDK makes goes through `OktaRequestExecutor` (the SDK's `requestExecutor` hook, which

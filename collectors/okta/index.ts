@@ -1,8 +1,8 @@
 import type { Client, Collection, User } from '@okta/okta-sdk-nodejs';
-import type { CollectContext, CollectorDeps, CollectorFactory, DoctorCheck } from '../../src/collector.js';
-import type { OktaSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import type { Account } from '../../src/model.js';
+import type { CollectContext, CollectorDeps, CollectorFactory, DoctorCheck } from '../../src/contract/collector.js';
+import type { OktaSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import type { Account } from '../../src/contract/model.js';
 import {
   createOktaClient,
   describeError,

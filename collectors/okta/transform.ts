@@ -1,4 +1,4 @@
-import type { Account, AccountType } from '../../src/model.js';
+import type { Account, AccountType } from '../../src/contract/model.js';
 
 /**
  * Okta user -> Account, pure. The input is the SDK's deserialised `User` (timestamps as Date) or the raw API JSON

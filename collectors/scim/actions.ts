@@ -1,6 +1,6 @@
-import type { ScimSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import type { RemediatorFactory, SourceRemediator } from '../../src/remediation/contract.js';
+import type { ScimSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import type { RemediatorFactory, SourceRemediator } from '../../src/contract/action.js';
 import { ScimClient } from './client.js';
 import { toAccount } from './transform.js';
 

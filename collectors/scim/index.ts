@@ -1,6 +1,6 @@
-import type { CollectContext, CollectorDeps, CollectorFactory, DoctorCheck } from '../../src/collector.js';
-import type { ScimSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
+import type { CollectContext, CollectorDeps, CollectorFactory, DoctorCheck } from '../../src/contract/collector.js';
+import type { ScimSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
 import { ScimClient, ScimRequestError } from './client.js';
 import { scimUserPages } from './paging.js';
 import { scimUserId, toAccount } from './transform.js';

@@ -1,5 +1,5 @@
-import { SourceError } from '../../src/errors.js';
-import type { Logger } from '../../src/logger.js';
+import { SourceError } from '../../src/contract/errors.js';
+import type { Logger } from '../../src/common/logger.js';
 import type { ScimClient } from './client.js';
 import { scimUserId } from './transform.js';
 import type { ScimUser } from './types.js';

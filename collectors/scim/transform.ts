@@ -1,4 +1,4 @@
-import type { Account } from '../../src/model.js';
+import type { Account } from '../../src/contract/model.js';
 import { SCIM_SCHEMAS, type ScimMultiValue, type ScimUser } from './types.js';
 
 /**

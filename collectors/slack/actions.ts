@@ -1,12 +1,12 @@
-import type { SlackSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
+import type { SlackSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
 import type {
   AccountRef,
   ActionOutcome,
   LiveState,
   RemediatorFactory,
   SystemAction,
-} from '../../src/remediation/contract.js';
+} from '../../src/contract/action.js';
 import { ScimClient, ScimRequestError } from '../scim/client.js';
 import { SlackApi, SlackCallError, sourceDeadline } from './client.js';
 import { type SlackMember, slackMemberToAccount } from './transform.js';

@@ -9,9 +9,9 @@ import {
   type WebAPIRateLimitedError,
   type WebAPIRequestError,
 } from '@slack/web-api';
-import { SourceError } from '../../src/errors.js';
-import type { Logger } from '../../src/logger.js';
-import { DEFAULT_RETRY_POLICY, type FailureClass, type RetryPolicy, withRetry } from '../../src/retry.js';
+import { SourceError } from '../../src/contract/errors.js';
+import type { Logger } from '../../src/common/logger.js';
+import { DEFAULT_RETRY_POLICY, type FailureClass, type RetryPolicy, withRetry } from '../../src/common/retry.js';
 
 /**
  * The one way zombiescan talks to the Slack Web API: the official SDK for the wire (form-encoded POST, Bearer

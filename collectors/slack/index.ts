@@ -1,5 +1,5 @@
-import type { CollectContext, CollectorFactory, DoctorCheck } from '../../src/collector.js';
-import type { SlackSourceConfig } from '../../src/config.js';
+import type { CollectContext, CollectorFactory, DoctorCheck } from '../../src/contract/collector.js';
+import type { SlackSourceConfig } from '../../src/config/config.js';
 import { SlackApi, SlackCallError, sourceDeadline, type SourceDeadline } from './client.js';
 import {
   foldLatestAccess,

@@ -1,4 +1,4 @@
-import type { Account, AccountType } from '../../src/model.js';
+import type { Account, AccountType } from '../../src/contract/model.js';
 
 /**
  * Pure mapping from Slack's users.list members and team.accessLogs rows onto zombiescan's account shape.

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, resolveConfigPath, type Config } from '../config.js';
-import { ConfigError } from '../errors.js';
-import { createLogger, Redactor, type Logger } from '../logger.js';
+import { loadConfig, resolveConfigPath, type Config } from '../config/config.js';
+import { ConfigError } from '../contract/errors.js';
+import { createLogger, Redactor, type Logger } from '../common/logger.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { resolveRuleOptions, RULES } from '../../rules/index.js';
-import type { RuleSet } from '../evaluate.js';
+import type { RuleSet } from '../scan/evaluate.js';
 
 export interface GlobalOptions {
   config?: string;

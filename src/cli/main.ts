@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { ZombiescanError } from '../errors.js';
+import { ZombiescanError } from '../contract/errors.js';
 import { buildProgram } from './program.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ScanProgress } from '../scan.js';
+import type { ScanProgress } from '../scan/scan.js';
 
 /**
  * One self-rewriting status line on a terminal ("collecting okta 12,400 · slack 3,000"); silent when stderr is not a

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AccountType, HrStatus, Severity } from '../model.js';
-import { bumpSeverity } from '../model.js';
+import type { AccountType, HrStatus, Severity } from '../contract/model.js';
+import { bumpSeverity } from '../contract/model.js';
 import {
   DEMO_ANCHOR_FILE,
   DEMO_DATA_FILES,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { Severity } from '../model.js';
+import type { Severity } from '../contract/model.js';
 
 /**
  * The bundled demo organisation (Northwind Labs). Its files describe one day, the anchor; `prepareDemo` copies them

@@ -1,10 +1,10 @@
-import type { Config } from '../config.js';
-import { SourceError, UsageError, ZombiescanError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { Finding } from '../model.js';
-import { processAlive } from '../runs.js';
+import type { Config } from '../config/config.js';
+import { SourceError, UsageError, ZombiescanError } from '../contract/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { Finding } from '../contract/model.js';
+import { processAlive } from '../store/runs.js';
 import type { Db } from '../store/database.js';
-import type { AccountRef, ActionName, LiveState, SourceRemediator, SystemAction } from './contract.js';
+import type { AccountRef, ActionName, LiveState, SourceRemediator, SystemAction } from '../contract/action.js';
 import { appendEntry, pendingIntents, type JournalRow } from './journal.js';
 import { chooseRecipient, ownerMessage, type OwnerNotifier } from './notify-owner.js';
 import {

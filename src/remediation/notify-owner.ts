@@ -1,9 +1,9 @@
 import type { WebAPICallResult } from '@slack/web-api';
-import type { Config } from '../config.js';
-import { SourceError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { Finding, Person } from '../model.js';
-import type { RetryPolicy } from '../retry.js';
+import type { Config } from '../config/config.js';
+import { SourceError } from '../contract/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { Finding, Person } from '../contract/model.js';
+import type { RetryPolicy } from '../common/retry.js';
 import type { Db } from '../store/database.js';
 import { rowToPerson, type PersonRow } from '../store/rows.js';
 import { SlackApi, SlackCallError } from '../../collectors/slack/client.js';

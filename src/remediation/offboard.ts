@@ -1,7 +1,7 @@
-import type { Config } from '../config.js';
-import { NotFoundError } from '../errors.js';
-import { normaliseEmail } from '../matching.js';
-import type { Person } from '../model.js';
+import type { Config } from '../config/config.js';
+import { NotFoundError } from '../contract/errors.js';
+import { normaliseEmail } from '../scan/matching.js';
+import type { Person } from '../contract/model.js';
 import type { Db } from '../store/database.js';
 import { rowToAccount, rowToMatch, rowToPerson, type AccountRow, type PersonRow } from '../store/rows.js';
 import {
@@ -17,7 +17,7 @@ import {
   type EngineDeps,
   type StepOutcome,
 } from './apply.js';
-import type { AccountRef, ActionName, LiveState, SourceRemediator } from './contract.js';
+import type { AccountRef, ActionName, LiveState, SourceRemediator } from '../contract/action.js';
 import { appendEntry, journaledTicket } from './journal.js';
 import { actionKey, type ActionStatus } from './plan.js';
 import { isSystemAction, resolveActions, type ResolvedAction } from './policy.js';

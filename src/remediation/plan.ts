@@ -1,11 +1,11 @@
-import type { Config } from '../config.js';
-import { NotFoundError } from '../errors.js';
-import { listFindings } from '../findings.js';
-import { globToRegExp } from '../matching.js';
-import type { Finding } from '../model.js';
+import type { Config } from '../config/config.js';
+import { NotFoundError } from '../contract/errors.js';
+import { listFindings } from '../scan/findings.js';
+import { globToRegExp } from '../scan/matching.js';
+import type { Finding } from '../contract/model.js';
 import type { Db } from '../store/database.js';
-import { endOfLocalDay } from '../time.js';
-import type { AccountRef, ActionName, SourceRemediator } from './contract.js';
+import { endOfLocalDay } from '../common/time.js';
+import type { AccountRef, ActionName, SourceRemediator } from '../contract/action.js';
 import { chooseRecipient } from './notify-owner.js';
 import { actionsForRule, resolveActions, type Fallback } from './policy.js';
 

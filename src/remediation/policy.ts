@@ -1,4 +1,4 @@
-import type { ActionName, SystemAction } from './contract.js';
+import type { ActionName, SystemAction } from '../contract/action.js';
 
 /**
  * Which actions answer which rule. `remediation.policy` in the config wins per rule; rules it leaves out use these

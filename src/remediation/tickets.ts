@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Config } from '../config.js';
-import { SourceError } from '../errors.js';
-import { Redactor, type Logger } from '../logger.js';
-import type { Finding, Person } from '../model.js';
-import { DEFAULT_RETRY_POLICY, retryAfterMs, withRetry, type FailureClass, type RetryPolicy } from '../retry.js';
+import type { Config } from '../config/config.js';
+import { SourceError } from '../contract/errors.js';
+import { Redactor, type Logger } from '../common/logger.js';
+import type { Finding, Person } from '../contract/model.js';
+import { DEFAULT_RETRY_POLICY, retryAfterMs, withRetry, type FailureClass, type RetryPolicy } from '../common/retry.js';
 import { findingToJson } from '../../reports/findings-json.js';
 import type { Fallback } from './policy.js';
 

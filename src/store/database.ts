@@ -1,7 +1,7 @@
 import { closeSync, chmodSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../contract/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;

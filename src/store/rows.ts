@@ -1,4 +1,13 @@
-import type { Account, AccountType, Finding, FindingStatus, Match, MatchMethod, Person, Severity } from '../model.js';
+import type {
+  Account,
+  AccountType,
+  Finding,
+  FindingStatus,
+  Match,
+  MatchMethod,
+  Person,
+  Severity,
+} from '../contract/model.js';
 
 /** Mapping between the shared shapes and SQLite rows (booleans as 0/1, arrays and objects as JSON). */
 

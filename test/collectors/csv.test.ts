@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCsvCollector, CSV_PAGE_SIZE } from '../../collectors/csv/index.js';
 import { toAccount } from '../../collectors/csv/transform.js';
-import type { CollectContext } from '../../src/collector.js';
-import type { CsvSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import { silentLogger } from '../../src/logger.js';
-import type { Account } from '../../src/model.js';
+import type { CollectContext } from '../../src/contract/collector.js';
+import type { CsvSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import { silentLogger } from '../../src/common/logger.js';
+import type { Account } from '../../src/contract/model.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/csv');
 const dir = mkdtempSync(path.join(tmpdir(), 'zombiescan-csv-source-'));

@@ -9,16 +9,16 @@ import {
   liveStateOf,
   REVOKE_SESSIONS_APPLIED,
 } from '../../collectors/entra/actions.js';
-import type { CollectorDeps } from '../../src/collector.js';
-import type { EntraSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
+import type { CollectorDeps } from '../../src/contract/collector.js';
+import type { EntraSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
 import type {
   AccountRef,
   ActionOutcome,
   LiveState,
   SourceRemediator,
   SystemAction,
-} from '../../src/remediation/contract.js';
+} from '../../src/contract/action.js';
 import {
   fakeUser,
   startGraphFake,

@@ -7,11 +7,11 @@ import {
 } from '../../collectors/entra/index.js';
 import { httpOptionsFor } from '../../collectors/entra/http.js';
 import { collectEmails, latestSignIn, toIsoInstant, USER_PROPERTIES } from '../../collectors/entra/transform.js';
-import type { CollectContext, CollectorDeps } from '../../src/collector.js';
-import type { EntraSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import { silentLogger } from '../../src/logger.js';
-import type { Account } from '../../src/model.js';
+import type { CollectContext, CollectorDeps } from '../../src/contract/collector.js';
+import type { EntraSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import { silentLogger } from '../../src/common/logger.js';
+import type { Account } from '../../src/contract/model.js';
 import { fakeUser, fakeUsers, startGraphFake, type GraphFake, type GraphFakeOptions } from '../fakes/graph.js';
 
 const FAST_RETRIES: CollectorDeps['retryPolicy'] = { baseDelayMs: 1, maxDelayMs: 20 };

@@ -7,10 +7,10 @@ import {
   oktaUnsupportedReason,
 } from '../../collectors/okta/actions.js';
 import { rateLimitBucket } from '../../collectors/okta/http.js';
-import type { OktaSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import type { AccountRef, ActionOutcome, LiveState, SourceRemediator } from '../../src/remediation/contract.js';
-import type { RetryPolicy } from '../../src/retry.js';
+import type { OktaSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import type { AccountRef, ActionOutcome, LiveState, SourceRemediator } from '../../src/contract/action.js';
+import type { RetryPolicy } from '../../src/common/retry.js';
 import {
   endpointTemplate,
   makeOktaUser,

@@ -7,11 +7,11 @@ import {
   OKTA_STATUSES,
   oktaUserToAccount,
 } from '../../collectors/okta/transform.js';
-import type { CollectContext, SourceCollector } from '../../src/collector.js';
-import type { OktaSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import type { Account } from '../../src/model.js';
-import type { RetryPolicy } from '../../src/retry.js';
+import type { CollectContext, SourceCollector } from '../../src/contract/collector.js';
+import type { OktaSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import type { Account } from '../../src/contract/model.js';
+import type { RetryPolicy } from '../../src/common/retry.js';
 import {
   makeOktaUser,
   OKTA_FAKE_TOKEN,

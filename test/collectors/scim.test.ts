@@ -2,12 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ScimClient, ScimRequestError } from '../../collectors/scim/client.js';
 import { createScimCollector, NO_ACTIVITY_NOTICE } from '../../collectors/scim/index.js';
 import { toAccount } from '../../collectors/scim/transform.js';
-import type { CollectContext } from '../../src/collector.js';
-import { scimSourceSchema, type ScimSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import { silentLogger, type Logger } from '../../src/logger.js';
-import type { Account } from '../../src/model.js';
-import type { RetryPolicy } from '../../src/retry.js';
+import type { CollectContext } from '../../src/contract/collector.js';
+import { scimSourceSchema, type ScimSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import { silentLogger, type Logger } from '../../src/common/logger.js';
+import type { Account } from '../../src/contract/model.js';
+import type { RetryPolicy } from '../../src/common/retry.js';
 import { makeScimUser, makeScimUsers, startScimFake, type ScimFake, type ScimFakeOptions } from '../fakes/scim.js';
 
 const TOKEN = 'scim-test-token-5f2c9a7e';

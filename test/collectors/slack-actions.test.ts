@@ -6,11 +6,11 @@ import {
   SLACK_SESSION_RESET_ACCESS_REASON,
 } from '../../collectors/slack/actions.js';
 import { createSlackCollector } from '../../collectors/slack/index.js';
-import { slackSourceSchema, type SlackSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import { silentLogger } from '../../src/logger.js';
-import type { Account } from '../../src/model.js';
-import type { AccountRef, LiveState, SystemAction } from '../../src/remediation/contract.js';
+import { slackSourceSchema, type SlackSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import { silentLogger } from '../../src/common/logger.js';
+import type { Account } from '../../src/contract/model.js';
+import type { AccountRef, LiveState, SystemAction } from '../../src/contract/action.js';
 import {
   FAKE_ADMIN_TOKEN,
   FAKE_BOT_TOKEN,

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSlackCollector } from '../../collectors/slack/index.js';
-import type { CollectContext } from '../../src/collector.js';
-import { slackSourceSchema, type SlackSourceConfig } from '../../src/config.js';
-import { SourceError } from '../../src/errors.js';
-import type { Logger } from '../../src/logger.js';
-import type { Account } from '../../src/model.js';
+import type { CollectContext } from '../../src/contract/collector.js';
+import { slackSourceSchema, type SlackSourceConfig } from '../../src/config/config.js';
+import { SourceError } from '../../src/contract/errors.js';
+import type { Logger } from '../../src/common/logger.js';
+import type { Account } from '../../src/contract/model.js';
 import {
   accessLogRow,
   FAKE_ADMIN_TOKEN,

@@ -5,9 +5,9 @@ import { parse } from 'csv-parse/sync';
 import * as prettier from 'prettier';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { parseConfig, type Config } from '../../src/config.js';
-import { bumpSeverity, type Severity } from '../../src/model.js';
-import { endOfLocalDay } from '../../src/time.js';
+import { parseConfig, type Config } from '../../src/config/config.js';
+import { bumpSeverity, type Severity } from '../../src/contract/model.js';
+import { endOfLocalDay } from '../../src/common/time.js';
 import { DEFAULT_DEMO_ANCHOR, generateDemo } from '../../src/demo/generate.js';
 import {
   DEMO_DATA_FILES,

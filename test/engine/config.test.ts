@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import '../../rules/index.js';
-import { parseConfig } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
+import { parseConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/contract/errors.js';
 
 const FILE = '/etc/zombiescan/zombiescan.yaml';
 

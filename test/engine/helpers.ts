@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RULES, resolveRuleOptions } from '../../rules/index.js';
-import type { SourceCollector } from '../../src/collector.js';
-import { parseConfig, type Config } from '../../src/config.js';
-import type { RuleSet } from '../../src/evaluate.js';
-import { silentLogger } from '../../src/logger.js';
-import type { Account, Person } from '../../src/model.js';
-import { runScan, type ScanOptions } from '../../src/scan.js';
+import type { SourceCollector } from '../../src/contract/collector.js';
+import { parseConfig, type Config } from '../../src/config/config.js';
+import type { RuleSet } from '../../src/scan/evaluate.js';
+import { silentLogger } from '../../src/common/logger.js';
+import type { Account, Person } from '../../src/contract/model.js';
+import { runScan, type ScanOptions } from '../../src/scan/scan.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 
 export function tempDir(prefix = 'zombiescan-'): string {

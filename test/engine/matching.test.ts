@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IdentityIndex, normaliseEmail } from '../../src/matching.js';
-import type { Account } from '../../src/model.js';
+import { IdentityIndex, normaliseEmail } from '../../src/scan/matching.js';
+import type { Account } from '../../src/contract/model.js';
 import { account as makeAccount, person } from './helpers.js';
 
 const options = { domainAliases: { 'acme.co.uk': 'acme.com' }, stripPlusTags: true };

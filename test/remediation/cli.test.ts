@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerRemediationCommands, type RemediationWiring } from '../../src/cli/commands/remediate.js';
 import { CliContext, type GlobalOptions, type Io } from '../../src/cli/context.js';
-import { ZombiescanError } from '../../src/errors.js';
+import { ZombiescanError } from '../../src/contract/errors.js';
 import type { Harness } from '../engine/helpers.js';
 import { BASE_CONFIG, company, companySystems, findingId } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SourceError } from '../../src/errors.js';
-import { silentLogger, type Logger } from '../../src/logger.js';
+import { SourceError } from '../../src/contract/errors.js';
+import { silentLogger, type Logger } from '../../src/common/logger.js';
 import type { EngineDeps } from '../../src/remediation/apply.js';
 import type {
   AccountRef,
@@ -8,7 +8,7 @@ import type {
   LiveState,
   SourceRemediator,
   SystemAction,
-} from '../../src/remediation/contract.js';
+} from '../../src/contract/action.js';
 import type { TicketClient } from '../../src/remediation/tickets.js';
 import type { OwnerNotifier, OwnerMessage } from '../../src/remediation/notify-owner.js';
 import { account, Harness, person } from '../engine/helpers.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SourceError } from '../../src/errors.js';
+import { SourceError } from '../../src/contract/errors.js';
 import { runOffboard } from '../../src/remediation/offboard.js';
 import { verifyJournal } from '../../src/remediation/journal.js';
 import { createTicketClient } from '../../src/remediation/tickets.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SourceError } from '../../src/errors.js';
+import { SourceError } from '../../src/contract/errors.js';
 import { RECONCILED_APPLIED, RECONCILED_NOT_APPLIED, runRemediation } from '../../src/remediation/apply.js';
 import { appendEntry, pendingIntents, verifyJournal } from '../../src/remediation/journal.js';
 import { currentAccount } from '../../src/remediation/plan.js';

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import { appendEntry } from '../../src/remediation/journal.js';
-import { suppressFinding } from '../../src/findings.js';
-import { endOfLocalDay } from '../../src/time.js';
-import type { Account } from '../../src/model.js';
+import { suppressFinding } from '../../src/scan/findings.js';
+import { endOfLocalDay } from '../../src/common/time.js';
+import type { Account } from '../../src/contract/model.js';
 import { account, Harness, person } from '../engine/helpers.js';
 
 export type { Harness };

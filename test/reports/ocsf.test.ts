@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FindingStatus, Severity } from '../../src/model.js';
+import type { FindingStatus, Severity } from '../../src/contract/model.js';
 import { findingToOcsf, gatherOcsfFindings, type OcsfSourceFinding } from '../../reports/ocsf.js';
 import { buildCompany, runCli, writeConfig, XSS, type Harness } from './fixture.js';
 

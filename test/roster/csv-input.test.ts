@@ -2,8 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openCsv, parseIsoDate, splitList, type CsvOptions, type CsvRow } from '../../src/csv-input.js';
-import { InputError } from '../../src/errors.js';
+import { openCsv, parseIsoDate, splitList, type CsvOptions, type CsvRow } from '../../src/common/csv-input.js';
+import { InputError } from '../../src/contract/errors.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'zombiescan-csv-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRoster, type RosterOptions } from '../../collectors/hr-roster/index.js';
 import { parseStatus, STATUS_WORDS } from '../../collectors/hr-roster/fields.js';
-import { InputError } from '../../src/errors.js';
-import type { Person } from '../../src/model.js';
+import { InputError } from '../../src/contract/errors.js';
+import type { Person } from '../../src/contract/model.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/roster');
 const dir = mkdtempSync(path.join(tmpdir(), 'zombiescan-roster-'));

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import type { Account, Match, Person } from '../../src/model.js';
-import type { Rule, RuleHit, RuleSubject } from '../../src/rule.js';
+import type { Account, Match, Person } from '../../src/contract/model.js';
+import type { Rule, RuleHit, RuleSubject } from '../../src/contract/rule.js';
 
 /** The scan clock every rule test uses unless a case says otherwise. */
 export const NOW = new Date('2026-06-15T12:00:00.000Z');

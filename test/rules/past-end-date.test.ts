@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import rule from '../../rules/past-end-date.js';
-import { endOfLocalDay } from '../../src/time.js';
+import { endOfLocalDay } from '../../src/common/time.js';
 import { evaluate, expectCase, makePerson, makeSubject, daysAgo, terminatedPerson, type RuleCase } from './fixtures.js';
 
 const laEndsAt = endOfLocalDay('2026-03-10', 'America/Los_Angeles');

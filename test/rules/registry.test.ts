@@ -4,10 +4,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RULES, resolveRuleOptions, ruleById } from '../../rules/index.js';
-import { parseConfig } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
-import type { Severity } from '../../src/model.js';
-import { defineRule, type Rule } from '../../src/rule.js';
+import { parseConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/contract/errors.js';
+import type { Severity } from '../../src/contract/model.js';
+import { defineRule, type Rule } from '../../src/contract/rule.js';
 
 const RULES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../rules');
 

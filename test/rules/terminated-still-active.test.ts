@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import rule from '../../rules/terminated-still-active.js';
-import { endOfLocalDay } from '../../src/time.js';
+import { endOfLocalDay } from '../../src/common/time.js';
 import { NOW, expectCase, evaluate, makePerson, makeSubject, terminatedPerson, type RuleCase } from './fixtures.js';
 
 // A date-only termination in Los Angeles takes effect at the end of that day there (07:00 UTC the next day, PDT).

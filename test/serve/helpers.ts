@@ -2,9 +2,9 @@ import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { CliContext, type GlobalOptions, type Io } from '../../src/cli/context.js';
 import { registerServeCommands, type ServeWiring } from '../../src/cli/commands/serve.js';
-import { ZombiescanError } from '../../src/errors.js';
-import type { Logger } from '../../src/logger.js';
-import { slackSignature } from '../../src/slack-actions.js';
+import { ZombiescanError } from '../../src/contract/errors.js';
+import type { Logger } from '../../src/common/logger.js';
+import { slackSignature } from '../../src/slack/interactivity.js';
 import { account, person, type Harness } from '../engine/helpers.js';
 import { FAKE_BOT_TOKEN } from '../fakes/slack.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logger.js';
-import { collectDigest, createSlackChat, postDigest } from '../../src/notify.js';
+import { silentLogger } from '../../src/common/logger.js';
+import { collectDigest, createSlackChat, postDigest } from '../../src/slack/notify.js';
 import { Harness } from '../engine/helpers.js';
 import { startSlackChatFake, type SlackChatFake } from '../fakes/slack-chat.js';
 import { FAKE_BOT_TOKEN } from '../fakes/slack.js';

@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logger.js';
-import { createSlackChat, postDigest } from '../../src/notify.js';
+import { silentLogger } from '../../src/common/logger.js';
+import { createSlackChat, postDigest } from '../../src/slack/notify.js';
 import { verifyJournal } from '../../src/remediation/journal.js';
-import { startServer, type RunningServer } from '../../src/serve.js';
+import { startServer, type RunningServer } from '../../src/serve/server.js';
 import {
   SlackActionHandler,
   slackSignature,
   verifySlackRequest,
   type RemediationOutcome,
-} from '../../src/slack-actions.js';
+} from '../../src/slack/interactivity.js';
 import { Harness } from '../engine/helpers.js';
 import { startSlackChatFake, type SlackChatFake } from '../fakes/slack-chat.js';
 import {

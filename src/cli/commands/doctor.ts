@@ -1,7 +1,7 @@
 import { createCollector } from '../../../collectors/index.js';
 import { loadRoster } from '../../../collectors/hr-roster/index.js';
-import { BLOCKING_CHECKS, type DoctorCheck } from '../../collector.js';
-import { ZombiescanError } from '../../errors.js';
+import { BLOCKING_CHECKS, type DoctorCheck } from '../../contract/collector.js';
+import { ZombiescanError } from '../../contract/errors.js';
 import { colors, table } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';
 

@@ -1,9 +1,15 @@
 import { userInfo } from 'node:os';
-import { getFinding, listFindings, suppressFinding, unsuppressFinding, type FindingFilter } from '../../findings.js';
-import { UsageError } from '../../errors.js';
+import {
+  getFinding,
+  listFindings,
+  suppressFinding,
+  unsuppressFinding,
+  type FindingFilter,
+} from '../../scan/findings.js';
+import { UsageError } from '../../contract/errors.js';
 import { findingToJson } from '../../../reports/findings-json.js';
 import { renderFindingsTable } from '../../../reports/findings-table.js';
-import { endOfLocalDay } from '../../time.js';
+import { endOfLocalDay } from '../../common/time.js';
 import type { CliContext } from '../context.js';
 import { existsSync } from 'node:fs';
 

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../contract/errors.js';
 import type { CliContext } from '../context.js';
-import { STARTER_CONFIG } from '../init-template.js';
+import { STARTER_CONFIG } from '../../config/init-template.js';
 
 export function initCommand(ctx: CliContext, options: { force?: boolean }): number {
   const file = ctx.configPath();

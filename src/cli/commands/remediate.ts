@@ -1,10 +1,10 @@
 import { userInfo } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../contract/errors.js';
 import { runRemediation, type EngineDeps, type RemediationRun } from '../../remediation/apply.js';
 import { createSlackOwnerNotifier } from '../../remediation/notify-owner.js';
 import type { ActionRecord } from '../../remediation/plan.js';
-import { remediatorLookup } from '../../remediation/remediators.js';
+import { remediatorLookup } from '../../../collectors/remediators.js';
 import { createTicketClient } from '../../remediation/tickets.js';
 import { colors, table, type Colors } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TZDate } from '@date-fns/tz';
-import type { Config } from '../../config.js';
-import { UsageError } from '../../errors.js';
-import { listFindings, type FindingFilter } from '../../findings.js';
+import type { Config } from '../../config/config.js';
+import { UsageError } from '../../contract/errors.js';
+import { listFindings, type FindingFilter } from '../../scan/findings.js';
 import { gatherAuditData, renderAuditHtml } from '../../../reports/audit.js';
 import { renderFindingsCsv } from '../../../reports/findings-csv.js';
 import { renderFindingsJson } from '../../../reports/findings-json.js';

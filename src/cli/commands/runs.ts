@@ -1,4 +1,4 @@
-import { listRuns } from '../../runs.js';
+import { listRuns } from '../../store/runs.js';
 import { renderRunsTable } from '../../../reports/runs-table.js';
 import type { CliContext } from '../context.js';
 

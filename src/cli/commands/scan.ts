@@ -1,9 +1,9 @@
 import { createCollector } from '../../../collectors/index.js';
 import { loadRoster } from '../../../collectors/hr-roster/index.js';
-import type { CollectorDeps } from '../../collector.js';
-import { listFindings } from '../../findings.js';
-import { SEVERITIES, severityRank, type Severity } from '../../model.js';
-import { runScan, type ScanResult } from '../../scan.js';
+import type { CollectorDeps } from '../../contract/collector.js';
+import { listFindings } from '../../scan/findings.js';
+import { SEVERITIES, severityRank, type Severity } from '../../contract/model.js';
+import { runScan, type ScanResult } from '../../scan/scan.js';
 import { renderScanSummary } from '../../../reports/scan-summary.js';
 import type { CliContext } from '../context.js';
 import { createProgress } from '../progress.js';

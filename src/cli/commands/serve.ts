@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { createCollector } from '../../../collectors/index.js';
 import { loadRoster } from '../../../collectors/hr-roster/index.js';
-import type { CollectorDeps } from '../../collector.js';
-import { UsageError } from '../../errors.js';
-import { createSlackChat, postDigest, postScanFailure, requireSlack } from '../../notify.js';
-import { createNightlyJob, Scheduler } from '../../schedule.js';
-import { runScan, type ScanResult } from '../../scan.js';
-import { startServer } from '../../serve.js';
-import { SlackActionHandler } from '../../slack-actions.js';
+import type { CollectorDeps } from '../../contract/collector.js';
+import { UsageError } from '../../contract/errors.js';
+import { createSlackChat, postDigest, postScanFailure, requireSlack } from '../../slack/notify.js';
+import { createNightlyJob, Scheduler } from '../../serve/schedule.js';
+import { runScan, type ScanResult } from '../../scan/scan.js';
+import { startServer } from '../../serve/server.js';
+import { SlackActionHandler } from '../../slack/interactivity.js';
 import type { CliContext } from '../context.js';
 import { autoRemediation, remediationApprover, type RemediationWiring, type RunAction } from './remediate.js';
 

@@ -1,7 +1,7 @@
-import type { Db } from './store/database.js';
-import { rowToFinding, type FindingRow } from './store/rows.js';
-import { NotFoundError, UsageError } from './errors.js';
-import type { Finding, FindingStatus, Severity } from './model.js';
+import type { Db } from '../store/database.js';
+import { rowToFinding, type FindingRow } from '../store/rows.js';
+import { NotFoundError, UsageError } from '../contract/errors.js';
+import type { Finding, FindingStatus, Severity } from '../contract/model.js';
 
 /**
  * The findings lifecycle. A finding is keyed by (rule, source, account id) and keeps its id, firstSeen and history

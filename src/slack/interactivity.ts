@@ -1,12 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DIGEST_ACTIONS, escapeMrkdwn, markDecision, type DigestActionId } from '../reports/slack-digest.js';
-import { UsageError, ZombiescanError } from './errors.js';
-import { getFinding, suppressFinding } from './findings.js';
-import type { Logger } from './logger.js';
-import type { Finding } from './model.js';
+import { DIGEST_ACTIONS, escapeMrkdwn, markDecision, type DigestActionId } from '../../reports/slack-digest.js';
+import { UsageError, ZombiescanError } from '../contract/errors.js';
+import { getFinding, suppressFinding } from '../scan/findings.js';
+import type { Logger } from '../common/logger.js';
+import type { Finding } from '../contract/model.js';
 import type { SlackChat } from './notify.js';
-import { appendEntry } from './remediation/journal.js';
-import type { Db } from './store/database.js';
+import { appendEntry } from '../remediation/journal.js';
+import type { Db } from '../store/database.js';
 
 /**
  * The review buttons of the Slack digest (POST /slack/actions): Slack's request signature, the block_actions

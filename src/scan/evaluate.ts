@@ -1,9 +1,9 @@
-import type { Db } from './store/database.js';
+import type { Db } from '../store/database.js';
 import type { FindingDraft } from './findings.js';
 import { globToRegExp, type IdentityIndex } from './matching.js';
-import { bumpSeverity, type Account } from './model.js';
-import type { Rule, RuleSubject } from './rule.js';
-import { ACCOUNT_COLUMNS, accountFromValues, matchFromValues } from './store/rows.js';
+import { bumpSeverity, type Account } from '../contract/model.js';
+import type { Rule, RuleSubject } from '../contract/rule.js';
+import { ACCOUNT_COLUMNS, accountFromValues, matchFromValues } from '../store/rows.js';
 
 /** The rules in force and their resolved options. */
 export interface RuleSet {

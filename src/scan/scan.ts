@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { CollectorDeps, SourceCollector } from './collector.js';
-import type { Config, SourceConfig } from './config.js';
-import { RosterGuardError, UsageError, ZombiescanError } from './errors.js';
+import type { CollectorDeps, SourceCollector } from '../contract/collector.js';
+import type { Config, SourceConfig } from '../config/config.js';
+import { RosterGuardError, UsageError, ZombiescanError } from '../contract/errors.js';
 import { evaluateRun, type ExceptionRule, type RuleSet } from './evaluate.js';
 import { dropStagedDrafts, reconcileFindings, stageDrafts, type ReconcileResult } from './findings.js';
-import type { Logger } from './logger.js';
-import { Redactor } from './logger.js';
+import type { Logger } from '../common/logger.js';
+import { Redactor } from '../common/logger.js';
 import { IdentityIndex } from './matching.js';
-import type { Person, Severity } from './model.js';
-import type { Db } from './store/database.js';
-import { ACCOUNT_COLUMNS, accountRowValues, personToRow } from './store/rows.js';
-import { processAlive } from './runs.js';
-import { endOfLocalDay } from './time.js';
+import type { Person, Severity } from '../contract/model.js';
+import type { Db } from '../store/database.js';
+import { ACCOUNT_COLUMNS, accountRowValues, personToRow } from '../store/rows.js';
+import { processAlive } from '../store/runs.js';
+import { endOfLocalDay } from '../common/time.js';
 
 /**
  * One scan = one run: load and guard the roster, collect every selected source concurrently (each streaming pages

@@ -1,5 +1,5 @@
-import type { CollectorDeps } from '../collector.js';
-import type { SourceConfig } from '../config.js';
+import type { CollectorDeps } from './collector.js';
+import type { SourceConfig } from '../config/config.js';
 
 /**
  * Action names are the same for every system; each collector folder maps them onto its API (collectors/<system>/

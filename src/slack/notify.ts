@@ -1,4 +1,4 @@
-import { SlackApi } from '../collectors/slack/client.js';
+import { SlackApi } from '../../collectors/slack/client.js';
 import {
   escapeMrkdwn,
   renderSlackDigest,
@@ -6,14 +6,14 @@ import {
   type DigestData,
   type DigestFinding,
   type SlackMessage,
-} from '../reports/slack-digest.js';
-import type { Config } from './config.js';
-import { ConfigError, UsageError } from './errors.js';
-import { listFindings } from './findings.js';
-import type { Logger } from './logger.js';
-import type { Severity } from './model.js';
-import { openBySeverity } from './scan.js';
-import type { Db } from './store/database.js';
+} from '../../reports/slack-digest.js';
+import type { Config } from '../config/config.js';
+import { ConfigError, UsageError } from '../contract/errors.js';
+import { listFindings } from '../scan/findings.js';
+import type { Logger } from '../common/logger.js';
+import type { Severity } from '../contract/model.js';
+import { openBySeverity } from '../scan/scan.js';
+import type { Db } from '../store/database.js';
 
 /**
  * `zombiescan notify`: the findings digest of the last finished scan, posted to `slack.channel`. Gathering the data

@@ -1,4 +1,4 @@
-import type { Db } from './store/database.js';
+import type { Db } from './database.js';
 
 /** `runs --json`: SPEC shape plus the finding counts. */
 export interface RunSummary {

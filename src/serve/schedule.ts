@@ -1,8 +1,8 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import { ConfigError, ZombiescanError } from './errors.js';
-import type { Logger } from './logger.js';
-import type { ScanResult } from './scan.js';
-import type { RemediationOutcome } from './slack-actions.js';
+import { ConfigError, ZombiescanError } from '../contract/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { ScanResult } from '../scan/scan.js';
+import type { RemediationOutcome } from '../slack/interactivity.js';
 
 /**
  * The nightly job of `zombiescan serve` and the scheduler that runs it: scan, then the Slack digest, then

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { access, constants, stat } from 'node:fs/promises';
 import { TZDate } from '@date-fns/tz';
 import { CsvError, parse } from 'csv-parse';
-import { InputError } from './errors.js';
+import { InputError } from '../contract/errors.js';
 
 /**
  * Reading the CSV files users hand us (HR roster, app exports), streamed so a large export never sits in memory.

@@ -1,7 +1,7 @@
-import type { SourceConfig } from './config.js';
-import type { Logger } from './logger.js';
+import type { SourceConfig } from '../config/config.js';
+import type { Logger } from '../common/logger.js';
 import type { Account } from './model.js';
-import type { RetryPolicy } from './retry.js';
+import type { RetryPolicy } from '../common/retry.js';
 
 /**
  * A collector is a streaming fetch plus a pure transform. `collect` yields accounts page by page so memory stays

@@ -2,9 +2,9 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, type Node } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
-import { SEVERITIES } from './model.js';
-import { isValidTimeZone } from './time.js';
+import { ConfigError } from '../contract/errors.js';
+import { SEVERITIES } from '../contract/model.js';
+import { isValidTimeZone } from '../common/time.js';
 
 /**
  * The YAML config: parsed with line numbers so every error names file, line and field; `${VAR}` replaced from the

@@ -1,5 +1,5 @@
-import type { Config } from './config.js';
-import type { Account, Match, Person } from './model.js';
+import type { Config } from '../config/config.js';
+import type { Account, Match, Person } from '../contract/model.js';
 
 /**
  * Ties accounts to people, in SPEC order, first hit wins: (1) a configured service account (owner from config),

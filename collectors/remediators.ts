@@ -1,11 +1,11 @@
-import type { CollectorDeps } from '../collector.js';
-import type { Config, SourceConfig } from '../config.js';
-import type { SourceRemediator } from './contract.js';
-import { createCsvRemediator } from '../../collectors/csv/actions.js';
-import { createEntraRemediator } from '../../collectors/entra/actions.js';
-import { createOktaRemediator } from '../../collectors/okta/actions.js';
-import { createScimRemediator } from '../../collectors/scim/actions.js';
-import { createSlackRemediator } from '../../collectors/slack/actions.js';
+import type { CollectorDeps } from '../src/contract/collector.js';
+import type { Config, SourceConfig } from '../src/config/config.js';
+import type { SourceRemediator } from '../src/contract/action.js';
+import { createCsvRemediator } from './csv/actions.js';
+import { createEntraRemediator } from './entra/actions.js';
+import { createOktaRemediator } from './okta/actions.js';
+import { createScimRemediator } from './scim/actions.js';
+import { createSlackRemediator } from './slack/actions.js';
 
 /** Every source type, listed explicitly: a config `type:` maps to exactly one remediator. */
 export function createRemediator(source: SourceConfig, deps?: CollectorDeps): SourceRemediator {

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from './logger.js';
+import type { Logger } from '../common/logger.js';
 import type { SchedulerStatus } from './schedule.js';
-import { parseActionRequest, verifySlackRequest, type SlackActionHandler } from './slack-actions.js';
-import type { Db } from './store/database.js';
+import { parseActionRequest, verifySlackRequest, type SlackActionHandler } from '../slack/interactivity.js';
+import type { Db } from '../store/database.js';
 
 /**
  * The HTTP side of `zombiescan serve`: GET /healthz for monitors, POST /slack/actions for the digest's buttons.
