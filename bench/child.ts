@@ -6,7 +6,7 @@ import { renderFindingsCsv } from '../reports/findings-csv.js';
 import { renderScanSummary } from '../reports/scan-summary.js';
 import { RULES, resolveRuleOptions } from '../rules/index.js';
 import { loadConfig } from '../src/config/config.js';
-import { listFindings } from '../src/scan/findings.js';
+import { listFindings } from '../src/store/findings.js';
 import type { Logger } from '../src/common/logger.js';
 import { runScan } from '../src/scan/scan.js';
 import { openDatabase } from '../src/store/database.js';

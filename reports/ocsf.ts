@@ -1,4 +1,4 @@
-import { listFindings, type FindingFilter } from '../src/scan/findings.js';
+import { listFindings, type FindingFilter } from '../src/store/findings.js';
 import type { Finding, FindingStatus, Severity } from '../src/contract/model.js';
 import type { Db } from '../src/store/database.js';
 import { ruleById } from '../rules/index.js';

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { FINDING_STATUSES, SEVERITIES } from '../contract/model.js';
-import type { FindingFilter } from '../scan/findings.js';
+import type { FindingFilter } from '../store/findings.js';
 import { CliContext, type GlobalOptions, type Io } from './context.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';

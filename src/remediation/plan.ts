@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import { NotFoundError } from '../contract/errors.js';
-import { listFindings } from '../scan/findings.js';
+import { listFindings } from '../store/findings.js';
 import { globToRegExp } from '../scan/matching.js';
 import type { Finding } from '../contract/model.js';
 import type { Db } from '../store/database.js';

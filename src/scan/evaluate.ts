@@ -1,9 +1,9 @@
+import { evaluableRunAccounts } from '../store/accounts.js';
 import type { Db } from '../store/database.js';
-import type { FindingDraft } from './findings.js';
+import type { FindingDraft } from '../store/findings.js';
 import { globToRegExp, type IdentityIndex } from './matching.js';
 import { bumpSeverity, type Account } from '../contract/model.js';
 import type { Rule, RuleSubject } from '../contract/rule.js';
-import { ACCOUNT_COLUMNS, accountFromValues, matchFromValues } from '../store/rows.js';
 
 /** The rules in force and their resolved options. */
 export interface RuleSet {
@@ -60,12 +60,10 @@ export function* evaluateRun(
   const ruleOptions = input.rules.rules.map(
     (rule) => (input.rules.options.get(rule.id) ?? {}) as Record<string, unknown>,
   );
-  for (const values of runAccounts(db, input.runId)) {
-    const source = sources.get(values[0] as string);
+  for (const { account, match } of evaluableRunAccounts(db, input.runId)) {
+    const source = sources.get(account.source);
     // Rows of a source that failed in this run are never evaluated.
     if (!source) continue;
-    const account = accountFromValues(values);
-    const match = matchFromValues(values);
     const subject: RuleSubject = {
       account,
       sourceRole: source.role,
@@ -100,30 +98,6 @@ export function* evaluateRun(
           : null,
       };
     }
-  }
-}
-
-/** Rows read per statement: bounded memory, and no statement open while the caller writes what it yields. */
-const READ_CHUNK = 2_000;
-
-/**
- * The run's enabled, non-built-in accounts (ACCOUNT_COLUMNS values), in one sequential pass in the order they were
- * stored, a chunk per statement (a run holds a million rows or more). NOT INDEXED: through the key index the rows
- * would come in id order, one random page read each.
- */
-function* runAccounts(db: Db, runId: number): Generator<unknown[]> {
-  const next = db
-    .prepare<[number, number, number], unknown[]>(
-      `SELECT ${ACCOUNT_COLUMNS.join(', ')}, rowid FROM accounts NOT INDEXED
-       WHERE rowid > ? AND run_id = ? AND enabled = 1 AND built_in = 0 ORDER BY rowid LIMIT ?`,
-    )
-    .raw(true);
-  let after = 0;
-  for (;;) {
-    const chunk = next.all(after, runId, READ_CHUNK);
-    if (chunk.length === 0) return;
-    after = chunk[chunk.length - 1]![ACCOUNT_COLUMNS.length] as number;
-    yield* chunk;
   }
 }
 

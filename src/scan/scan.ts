@@ -4,14 +4,17 @@ import type { CollectorDeps, SourceCollector } from '../contract/collector.js';
 import type { Config, SourceConfig } from '../config/config.js';
 import { RosterGuardError, UsageError, ZombiescanError } from '../contract/errors.js';
 import { evaluateRun, type ExceptionRule, type RuleSet } from './evaluate.js';
-import { dropStagedDrafts, reconcileFindings, stageDrafts, type ReconcileResult } from './findings.js';
+import { AccountWriter, countRunAccounts, ownerAccountSummary, pruneSnapshots } from '../store/accounts.js';
+import { dropStagedDrafts, openBySeverity, stageDrafts, type ReconcileResult } from '../store/findings.js';
+import { acceptedRosterSize } from '../store/people.js';
+import { abandonRun, beginRun, beginSourceCollection, finishSourceCollection } from '../store/runs.js';
+import { commitScan } from '../store/scan-commit.js';
+import { snapshotRuns } from '../store/sources.js';
 import type { Logger } from '../common/logger.js';
 import { Redactor } from '../common/logger.js';
 import { IdentityIndex } from './matching.js';
 import type { Person, Severity } from '../contract/model.js';
 import type { Db } from '../store/database.js';
-import { ACCOUNT_COLUMNS, accountRowValues, personToRow } from '../store/rows.js';
-import { processAlive } from '../store/runs.js';
 import { endOfLocalDay } from '../common/time.js';
 
 /**
@@ -69,44 +72,6 @@ export interface ScanOptions {
   onPhase?(phase: string, ms: number, rows: number): void;
 }
 
-/** Account rows written per transaction, across every source being collected. */
-const ACCOUNT_WRITE_BATCH = 25_000;
-
-/**
- * Buffers the account rows of every source being collected and writes them ACCOUNT_WRITE_BATCH at a time, one
- * transaction each. Sources page by 100 to 1,000 accounts: a commit per page (thousands per scan) cost more than the
- * inserts themselves. A batch is some tens of MB and holds the write lock for a fraction of a second; no transaction
- * stays open while a source is being waited for.
- */
-class AccountWriter {
-  private pending: unknown[][] = [];
-  private readonly writeBatch: (rows: readonly unknown[][]) => void;
-
-  constructor(db: Db) {
-    // OR REPLACE: an account a source lists twice is stored once, as last listed.
-    const insert = db.prepare(
-      `INSERT OR REPLACE INTO accounts (${ACCOUNT_COLUMNS.join(', ')})
-       VALUES (${ACCOUNT_COLUMNS.map(() => '?').join(', ')})`,
-    );
-    this.writeBatch = db.transaction((rows: readonly unknown[][]) => {
-      for (const row of rows) insert.run(row);
-    });
-  }
-
-  add(rows: readonly unknown[][]): void {
-    for (const row of rows) this.pending.push(row);
-    if (this.pending.length >= ACCOUNT_WRITE_BATCH) this.flush();
-  }
-
-  /** Writes what is buffered; call before reading the rows back. */
-  flush(): void {
-    if (this.pending.length === 0) return;
-    const rows = this.pending;
-    this.pending = [];
-    this.writeBatch(rows);
-  }
-}
-
 export async function runScan(db: Db, config: Config, options: ScanOptions): Promise<ScanResult> {
   const now = options.now ?? (() => new Date());
   const redactor = new Redactor(config.secrets);
@@ -120,7 +85,13 @@ export async function runScan(db: Db, config: Config, options: ScanOptions): Pro
   const rosterSha = createHash('sha256').update(readFileSync(config.roster.path)).digest('hex');
   options.onPhase?.('roster', performance.now() - rosterStarted, people.length);
 
-  const runId = beginRun(db, now(), config.roster.path, people.length, rosterSha, options.acceptRosterChange ?? false);
+  const runId = beginRun(db, {
+    at: now(),
+    rosterFile: config.roster.path,
+    people: people.length,
+    rosterSha256: rosterSha,
+    rosterChangeAccepted: options.acceptRosterChange ?? false,
+  });
   try {
     return await scanRun(db, config, options, runId, people, selected, redactor, now);
   } catch (error) {
@@ -145,7 +116,7 @@ async function scanRun(
   const identity = new IdentityIndex(people, config.serviceAccounts, config.identity);
   const matching = { ms: performance.now() - collectionStarted, accounts: 0 };
 
-  const writer = new AccountWriter(db);
+  const writer = new AccountWriter(db, runId);
   const outcomes = await Promise.all(
     selected.map((source) => collectSource(db, runId, source, identity, redactor, options, now, { writer, matching })),
   );
@@ -166,7 +137,7 @@ async function scanRun(
   const idpSnapshots = config.sources
     .filter((source) => source.role === 'idp' && snapshotRuns.has(source.name))
     .map((source) => ({ source: source.name, runId: snapshotRuns.get(source.name)! }));
-  const ownerIdp = ownerIdpSummary(db, idpSnapshots);
+  const ownerIdp = ownerAccountSummary(db, idpSnapshots);
   const exceptions = compileExceptions(config);
   const evaluationTime = now();
   const evaluated = selected.filter((source) => complete.has(source.name));
@@ -202,46 +173,16 @@ async function scanRun(
     options.signal?.throwIfAborted();
     savingStarted = performance.now();
     finishedAt = now();
-    reconciled = db.transaction(() => {
-      replacePeople(db, people, runId);
-      const result = reconcileFindings(db, { runId, now: evaluationTime, scope });
-      const setSource = db.prepare(`
-        INSERT INTO sources (name, type, role, snapshot_run_id, last_run_id, last_status, last_error)
-        VALUES (@name, @type, @role, @snapshot, @runId, @status, @error)
-        ON CONFLICT (name) DO UPDATE SET type = excluded.type, role = excluded.role,
-          snapshot_run_id = COALESCE(excluded.snapshot_run_id, sources.snapshot_run_id),
-          last_run_id = excluded.last_run_id, last_status = excluded.last_status, last_error = excluded.last_error`);
-      for (const outcome of outcomes) {
-        setSource.run({
-          name: outcome.name,
-          type: outcome.type,
-          role: outcome.role,
-          snapshot: outcome.status === 'complete' ? runId : null,
-          runId,
-          status: outcome.status,
-          error: outcome.error,
-        });
-      }
-      syncExceptions(db, config);
-      const openCount = (db.prepare(`SELECT count(*) AS n FROM findings WHERE status = 'open'`).get() as { n: number })
-        .n;
-      db.prepare(
-        `UPDATE runs SET finished_at = ?, status = ?, findings_opened = ?, findings_resolved = ?, findings_open = ?
-         WHERE id = ?`,
-      ).run(
-        finishedAt.toISOString(),
-        complete.size === selected.length ? 'complete' : 'partial',
-        result.opened + result.reopened,
-        result.resolved,
-        openCount,
-        runId,
-      );
-      db.prepare(
-        `INSERT INTO meta (key, value) VALUES ('roster_people', ?)
-        ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      ).run(String(people.length));
-      return result;
-    })();
+    reconciled = commitScan(db, {
+      runId,
+      people,
+      evaluatedAt: evaluationTime,
+      finishedAt,
+      scope,
+      sources: outcomes,
+      exceptions: config.exceptions,
+      status: complete.size === selected.length ? 'complete' : 'partial',
+    });
   } finally {
     dropStagedDrafts(db);
   }
@@ -288,8 +229,7 @@ function guardRoster(db: Db, people: number, maxShrink: number, accepted: boolea
         'If this is really intended, re-run with --accept-roster-change',
     );
   }
-  const row = db.prepare(`SELECT value FROM meta WHERE key = 'roster_people'`).get() as { value: string } | undefined;
-  const previous = row ? Number(row.value) : 0;
+  const previous = acceptedRosterSize(db);
   if (previous > 0 && people < previous * (1 - maxShrink)) {
     const shrink = Math.round((1 - people / previous) * 100);
     throw new RosterGuardError(
@@ -297,61 +237,6 @@ function guardRoster(db: Db, people: number, maxShrink: number, accepted: boolea
         maxShrink * 100,
       )}% allowed: refusing to scan. Check the HR export; if the change is real, re-run with --accept-roster-change`,
     );
-  }
-}
-
-function beginRun(
-  db: Db,
-  at: Date,
-  rosterFile: string,
-  people: number,
-  rosterSha: string,
-  changeAccepted: boolean,
-): number {
-  return db.transaction(() => {
-    const running = db.prepare(`SELECT id, pid FROM runs WHERE status = 'running'`).all() as {
-      id: number;
-      pid: number | null;
-    }[];
-    for (const run of running) {
-      if (run.pid !== null && run.pid !== process.pid && processAlive(run.pid)) {
-        throw new UsageError(`another scan is running (run ${run.id}, pid ${run.pid}); try again when it has finished`);
-      }
-    }
-    markInterrupted(db);
-    return Number(
-      db
-        .prepare(
-          `INSERT INTO runs (started_at, status, pid, roster_file, roster_people, roster_sha256, roster_change_accepted)
-           VALUES (?, 'running', ?, ?, ?, ?, ?)`,
-        )
-        .run(at.toISOString(), process.pid, rosterFile, people, rosterSha, changeAccepted ? 1 : 0).lastInsertRowid,
-    );
-  })();
-}
-
-/** Nothing of an abandoned run (aborted, or failed while saving) is kept but its row saying so. */
-function abandonRun(db: Db, runId: number): void {
-  db.transaction(() => {
-    db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id = ? AND status = 'running'`).run(
-      new Date().toISOString(),
-      runId,
-    );
-    db.prepare(`UPDATE run_sources SET status = 'interrupted' WHERE run_id = ? AND status = 'running'`).run(runId);
-    // A run that never committed is no source's snapshot: its rows are garbage.
-    db.prepare('DELETE FROM accounts WHERE run_id = ?').run(runId);
-  })();
-}
-
-/** A run left 'running' by a process that is gone was interrupted: say so, and drop its invisible rows. */
-export function markInterrupted(db: Db): void {
-  const stale = db
-    .prepare(`SELECT id FROM runs WHERE status = 'running' AND (pid IS NULL OR pid != ?)`)
-    .all(process.pid) as { id: number }[];
-  for (const { id } of stale) {
-    db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ?`).run(id);
-    db.prepare(`UPDATE run_sources SET status = 'interrupted' WHERE run_id = ? AND status = 'running'`).run(id);
-    db.prepare('DELETE FROM accounts WHERE run_id = ?').run(id);
   }
 }
 
@@ -367,9 +252,7 @@ async function collectSource(
 ): Promise<SourceOutcome> {
   const started = Date.now();
   const notices: string[] = [];
-  db.prepare(
-    `INSERT INTO run_sources (run_id, source, type, role, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)`,
-  ).run(runId, source.name, source.type, source.role, now().toISOString());
+  beginSourceCollection(db, runId, source, now());
   const timeout = AbortSignal.timeout(source.timeoutSeconds * 1000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let accounts = 0;
@@ -398,40 +281,30 @@ async function collectSource(
       const matches = accountsOfPage.map((account) => identity.match(account));
       matching.ms += performance.now() - matchStarted;
       matching.accounts += page.length;
-      const rows = accountsOfPage.map((account, index) => {
+      accountsOfPage.forEach((account, index) => {
         activityKnown = (activityKnown ?? true) && account.activityKnown;
-        return accountRowValues(account, matches[index]!, runId);
+        writer.add(account, matches[index]!);
       });
-      writer.add(rows);
-      accounts += rows.length;
+      accounts += accountsOfPage.length;
       options.progress?.source(source.name, accounts);
     }
     // INSERT OR REPLACE collapses an account a source listed twice: count what is stored.
     writer.flush();
-    accounts = (
-      db.prepare('SELECT count(*) AS n FROM accounts WHERE source = ? AND run_id = ?').get(source.name, runId) as {
-        n: number;
-      }
-    ).n;
+    accounts = countRunAccounts(db, source.name, runId);
   } catch (caught) {
     if (options.signal?.aborted) throw caught;
     error = redactor.redact(describeFailure(caught, timeout.aborted, source));
     options.log.error(`${source.name}: collection failed: ${error}`);
   }
   const status = error === null ? 'complete' : 'failed';
-  db.prepare(
-    `UPDATE run_sources SET status = ?, accounts = ?, activity_known = ?, error = ?, notices = ?, finished_at = ?
-     WHERE run_id = ? AND source = ?`,
-  ).run(
+  finishSourceCollection(db, runId, source.name, {
     status,
     accounts,
-    activityKnown === null ? null : activityKnown ? 1 : 0,
+    activityKnown,
     error,
-    JSON.stringify(notices),
-    now().toISOString(),
-    runId,
-    source.name,
-  );
+    notices,
+    finishedAt: now(),
+  });
   options.onPhase?.(`collect:${source.name}`, Date.now() - started, accounts);
   return {
     name: source.name,
@@ -455,40 +328,9 @@ function describeFailure(error: unknown, timedOut: boolean, source: SourceConfig
 
 /** Which run's rows are each source's snapshot for this evaluation: this run where it completed, else the last. */
 function currentSnapshotRuns(db: Db, runId: number, complete: ReadonlySet<string>): Map<string, number> {
-  const result = new Map<string, number>();
-  const rows = db.prepare('SELECT name, snapshot_run_id FROM sources WHERE snapshot_run_id IS NOT NULL').all() as {
-    name: string;
-    snapshot_run_id: number;
-  }[];
-  for (const row of rows) result.set(row.name, row.snapshot_run_id);
+  const result = snapshotRuns(db);
   for (const name of complete) result.set(name, runId);
   return result;
-}
-
-/** Per person: how many accounts they have in idp sources, and how many of those are enabled. */
-function ownerIdpSummary(
-  db: Db,
-  snapshots: { source: string; runId: number }[],
-): Map<string, { total: number; enabled: number }> {
-  const summary = new Map<string, { total: number; enabled: number }>();
-  const query = db.prepare(
-    `SELECT person_id, count(*) AS total, sum(enabled) AS enabled FROM accounts
-     WHERE source = ? AND run_id = ? AND person_id IS NOT NULL AND match_method != 'service-account'
-     GROUP BY person_id`,
-  );
-  for (const snapshot of snapshots) {
-    for (const row of query.iterate(snapshot.source, snapshot.runId) as Iterable<{
-      person_id: string;
-      total: number;
-      enabled: number;
-    }>) {
-      const entry = summary.get(row.person_id) ?? { total: 0, enabled: 0 };
-      entry.total += row.total;
-      entry.enabled += row.enabled;
-      summary.set(row.person_id, entry);
-    }
-  }
-  return summary;
 }
 
 function compileExceptions(config: Config): ExceptionRule[] {
@@ -496,59 +338,4 @@ function compileExceptions(config: Config): ExceptionRule[] {
     ...entry,
     expiresAt: endOfLocalDay(entry.expires, config.timezone),
   }));
-}
-
-function syncExceptions(db: Db, config: Config): void {
-  db.prepare('DELETE FROM exceptions').run();
-  const insert = db.prepare(
-    'INSERT INTO exceptions (source, login, reason, owner, expires, rules) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  for (const entry of config.exceptions) {
-    insert.run(
-      entry.source,
-      entry.login,
-      entry.reason,
-      entry.owner,
-      entry.expires,
-      JSON.stringify(entry.rules ?? null),
-    );
-  }
-}
-
-function replacePeople(db: Db, people: readonly Person[], runId: number): void {
-  db.prepare('DELETE FROM people').run();
-  const insert = db.prepare(`INSERT INTO people (employee_id, email, name, status, worker_type, hire_date,
-    termination_date, termination_effective_at, manager_id, department, aliases, run_id)
-    VALUES (@employee_id, @email, @name, @status, @worker_type, @hire_date, @termination_date,
-    @termination_effective_at, @manager_id, @department, @aliases, @run_id)`);
-  for (const person of people) insert.run(personToRow(person, runId));
-}
-
-/** Snapshots no source points at any more are garbage; removed after the commit so the scan stays atomic. */
-function pruneSnapshots(db: Db, runId: number): number {
-  const stale = db
-    .prepare(
-      `DELETE FROM accounts WHERE run_id < ? AND NOT EXISTS (
-       SELECT 1 FROM sources WHERE sources.name = accounts.source AND sources.snapshot_run_id = accounts.run_id)`,
-    )
-    .run(runId).changes;
-  const failed = db
-    .prepare(
-      `DELETE FROM accounts WHERE run_id = ? AND source IN (
-      SELECT source FROM run_sources WHERE run_id = ? AND status = 'failed')`,
-    )
-    .run(runId, runId).changes;
-  return stale + failed;
-}
-
-export function openBySeverity(db: Db): Record<Severity, number> {
-  const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };
-  const rows = db
-    .prepare(`SELECT severity, count(*) AS n FROM findings WHERE status = 'open' GROUP BY severity`)
-    .all() as {
-    severity: Severity;
-    n: number;
-  }[];
-  for (const row of rows) counts[row.severity] = row.n;
-  return counts;
 }

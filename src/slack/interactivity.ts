@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DIGEST_ACTIONS, escapeMrkdwn, markDecision, type DigestActionId } from '../../reports/slack-digest.js';
 import { UsageError, ZombiescanError } from '../contract/errors.js';
-import { getFinding, suppressFinding } from '../scan/findings.js';
+import { getFinding, suppressFinding } from '../store/findings.js';
 import type { Logger } from '../common/logger.js';
 import type { Finding } from '../contract/model.js';
 import type { SlackChat } from './notify.js';

@@ -9,10 +9,10 @@ import {
 } from '../../reports/slack-digest.js';
 import type { Config } from '../config/config.js';
 import { ConfigError, UsageError } from '../contract/errors.js';
-import { listFindings } from '../scan/findings.js';
+import { listFindings } from '../store/findings.js';
 import type { Logger } from '../common/logger.js';
 import type { Severity } from '../contract/model.js';
-import { openBySeverity } from '../scan/scan.js';
+import { openBySeverity } from '../store/findings.js';
 import type { Db } from '../store/database.js';
 
 /**

@@ -1,3 +1,4 @@
+import { UsageError } from '../contract/errors.js';
 import type { Db } from './database.js';
 
 /** `runs --json`: SPEC shape plus the finding counts. */
@@ -65,4 +66,109 @@ export function processAlive(pid: number | null): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** What a scan records when it starts: the roster it read and whether a shrink was accepted. */
+export interface RunStart {
+  at: Date;
+  rosterFile: string;
+  people: number;
+  rosterSha256: string;
+  rosterChangeAccepted: boolean;
+}
+
+/**
+ * Opens a run, refusing while another live process is scanning. A run left 'running' by a process that is gone was
+ * interrupted: it is marked so first.
+ */
+export function beginRun(db: Db, start: RunStart): number {
+  return db.transaction(() => {
+    const running = db.prepare(`SELECT id, pid FROM runs WHERE status = 'running'`).all() as {
+      id: number;
+      pid: number | null;
+    }[];
+    for (const run of running) {
+      if (run.pid !== null && run.pid !== process.pid && processAlive(run.pid)) {
+        throw new UsageError(`another scan is running (run ${run.id}, pid ${run.pid}); try again when it has finished`);
+      }
+    }
+    markInterrupted(db);
+    return Number(
+      db
+        .prepare(
+          `INSERT INTO runs (started_at, status, pid, roster_file, roster_people, roster_sha256, roster_change_accepted)
+           VALUES (?, 'running', ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          start.at.toISOString(),
+          process.pid,
+          start.rosterFile,
+          start.people,
+          start.rosterSha256,
+          start.rosterChangeAccepted ? 1 : 0,
+        ).lastInsertRowid,
+    );
+  })();
+}
+
+/** Nothing of an abandoned run (aborted, or failed while saving) is kept but its row saying so. */
+export function abandonRun(db: Db, runId: number): void {
+  db.transaction(() => {
+    db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id = ? AND status = 'running'`).run(
+      new Date().toISOString(),
+      runId,
+    );
+    db.prepare(`UPDATE run_sources SET status = 'interrupted' WHERE run_id = ? AND status = 'running'`).run(runId);
+    // A run that never committed is no source's snapshot: its rows are garbage.
+    db.prepare('DELETE FROM accounts WHERE run_id = ?').run(runId);
+  })();
+}
+
+/** A run left 'running' by a process that is gone was interrupted: say so, and drop its invisible rows. */
+export function markInterrupted(db: Db): void {
+  const stale = db
+    .prepare(`SELECT id FROM runs WHERE status = 'running' AND (pid IS NULL OR pid != ?)`)
+    .all(process.pid) as { id: number }[];
+  for (const { id } of stale) {
+    db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ?`).run(id);
+    db.prepare(`UPDATE run_sources SET status = 'interrupted' WHERE run_id = ? AND status = 'running'`).run(id);
+    db.prepare('DELETE FROM accounts WHERE run_id = ?').run(id);
+  }
+}
+
+export function beginSourceCollection(
+  db: Db,
+  runId: number,
+  source: { name: string; type: string; role: string },
+  at: Date,
+): void {
+  db.prepare(
+    `INSERT INTO run_sources (run_id, source, type, role, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)`,
+  ).run(runId, source.name, source.type, source.role, at.toISOString());
+}
+
+/** How one source's collection ended in a run. */
+export interface SourceCollectionResult {
+  status: 'complete' | 'failed';
+  accounts: number;
+  activityKnown: boolean | null;
+  error: string | null;
+  notices: readonly string[];
+  finishedAt: Date;
+}
+
+export function finishSourceCollection(db: Db, runId: number, source: string, result: SourceCollectionResult): void {
+  db.prepare(
+    `UPDATE run_sources SET status = ?, accounts = ?, activity_known = ?, error = ?, notices = ?, finished_at = ?
+     WHERE run_id = ? AND source = ?`,
+  ).run(
+    result.status,
+    result.accounts,
+    result.activityKnown === null ? null : result.activityKnown ? 1 : 0,
+    result.error,
+    JSON.stringify(result.notices),
+    result.finishedAt.toISOString(),
+    runId,
+    source,
+  );
 }

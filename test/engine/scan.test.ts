@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RosterGuardError } from '../../src/contract/errors.js';
-import { suppressFinding } from '../../src/scan/findings.js';
+import { suppressFinding } from '../../src/store/findings.js';
 import { account, Harness, person } from './helpers.js';
 
 const CONFIG = `

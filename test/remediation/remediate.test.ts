@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/contract/errors.js';
-import { suppressFinding } from '../../src/scan/findings.js';
+import { suppressFinding } from '../../src/store/findings.js';
 import { runRemediation } from '../../src/remediation/apply.js';
 import { verifyJournal } from '../../src/remediation/journal.js';
 import { createTicketClient } from '../../src/remediation/tickets.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import { appendEntry } from '../../src/remediation/journal.js';
-import { suppressFinding } from '../../src/scan/findings.js';
+import { suppressFinding } from '../../src/store/findings.js';
 import { endOfLocalDay } from '../../src/common/time.js';
 import type { Account } from '../../src/contract/model.js';
 import { account, Harness, person } from '../engine/helpers.js';

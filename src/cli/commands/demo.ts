@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../config/config.js';
-import { listFindings } from '../../scan/findings.js';
+import { listFindings } from '../../store/findings.js';
 import { prepareDemo } from '../../demo/prepare.js';
 import { renderFindingsCsv } from '../../../reports/findings-csv.js';
 import type { CliContext } from '../context.js';

@@ -5,7 +5,7 @@ import {
   suppressFinding,
   unsuppressFinding,
   type FindingFilter,
-} from '../../scan/findings.js';
+} from '../../store/findings.js';
 import { UsageError } from '../../contract/errors.js';
 import { findingToJson } from '../../../reports/findings-json.js';
 import { renderFindingsTable } from '../../../reports/findings-table.js';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { TZDate } from '@date-fns/tz';
 import type { Config } from '../../config/config.js';
 import { UsageError } from '../../contract/errors.js';
-import { listFindings, type FindingFilter } from '../../scan/findings.js';
+import { listFindings, type FindingFilter } from '../../store/findings.js';
 import { gatherAuditData, renderAuditHtml } from '../../../reports/audit.js';
 import { renderFindingsCsv } from '../../../reports/findings-csv.js';
 import { renderFindingsJson } from '../../../reports/findings-json.js';

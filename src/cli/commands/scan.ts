@@ -1,7 +1,7 @@
 import { createCollector } from '../../../collectors/index.js';
 import { loadRoster } from '../../../collectors/hr-roster/index.js';
 import type { CollectorDeps } from '../../contract/collector.js';
-import { listFindings } from '../../scan/findings.js';
+import { listFindings } from '../../store/findings.js';
 import { SEVERITIES, severityRank, type Severity } from '../../contract/model.js';
 import { runScan, type ScanResult } from '../../scan/scan.js';
 import { renderScanSummary } from '../../../reports/scan-summary.js';

@@ -1,5 +1,5 @@
-import type { Db } from '../store/database.js';
-import { rowToFinding, type FindingRow } from '../store/rows.js';
+import type { Db } from './database.js';
+import { rowToFinding, type FindingRow } from './rows.js';
 import { NotFoundError, UsageError } from '../contract/errors.js';
 import type { Finding, FindingStatus, Severity } from '../contract/model.js';
 
@@ -388,4 +388,17 @@ export function unsuppressFinding(db: Db, input: { id: number; by: string; now: 
     ).run(input.id, nowIso, input.by);
   })();
   return getFinding(db, input.id);
+}
+
+export function countOpenFindings(db: Db): number {
+  return (db.prepare(`SELECT count(*) AS n FROM findings WHERE status = 'open'`).get() as { n: number }).n;
+}
+
+export function openBySeverity(db: Db): Record<Severity, number> {
+  const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };
+  const rows = db
+    .prepare(`SELECT severity, count(*) AS n FROM findings WHERE status = 'open' GROUP BY severity`)
+    .all() as { severity: Severity; n: number }[];
+  for (const row of rows) counts[row.severity] = row.n;
+  return counts;
 }

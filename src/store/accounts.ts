@@ -1,0 +1,125 @@
+import type { Account, Match } from '../contract/model.js';
+import type { Db } from './database.js';
+import { ACCOUNT_COLUMNS, accountFromValues, accountRowValues, matchFromValues } from './rows.js';
+
+/**
+ * Account snapshots. A scan writes each source's accounts stamped with its run; a source's snapshot is the run
+ * `sources.snapshot_run_id` points at, so rows written by a scan stay invisible until its commit.
+ */
+
+/** Account rows written per transaction, across every source being collected. */
+const ACCOUNT_WRITE_BATCH = 25_000;
+
+/** Rows read per statement: bounded memory, and no statement open while the caller writes what it yields. */
+const READ_CHUNK = 2_000;
+
+/**
+ * Buffers the account rows of every source being collected and writes them ACCOUNT_WRITE_BATCH at a time, one
+ * transaction each. Sources page by 100 to 1,000 accounts: a commit per page (thousands per scan) cost more than the
+ * inserts themselves. A batch is some tens of MB and holds the write lock for a fraction of a second; no transaction
+ * stays open while a source is being waited for.
+ */
+export class AccountWriter {
+  private pending: unknown[][] = [];
+  private readonly writeBatch: (rows: readonly unknown[][]) => void;
+
+  constructor(
+    db: Db,
+    private readonly runId: number,
+  ) {
+    // OR REPLACE: an account a source lists twice is stored once, as last listed.
+    const insert = db.prepare(
+      `INSERT OR REPLACE INTO accounts (${ACCOUNT_COLUMNS.join(', ')})
+       VALUES (${ACCOUNT_COLUMNS.map(() => '?').join(', ')})`,
+    );
+    this.writeBatch = db.transaction((rows: readonly unknown[][]) => {
+      for (const row of rows) insert.run(row);
+    });
+  }
+
+  add(account: Account, match: Match): void {
+    this.pending.push(accountRowValues(account, match, this.runId));
+    if (this.pending.length >= ACCOUNT_WRITE_BATCH) this.flush();
+  }
+
+  /** Writes what is buffered; call before reading the rows back. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.writeBatch(rows);
+  }
+}
+
+/** How many accounts of a source a run stored (a source listing one account twice stores it once). */
+export function countRunAccounts(db: Db, source: string, runId: number): number {
+  return (
+    db.prepare('SELECT count(*) AS n FROM accounts WHERE source = ? AND run_id = ?').get(source, runId) as {
+      n: number;
+    }
+  ).n;
+}
+
+/**
+ * The run's enabled, non-built-in accounts with their matches, in one sequential pass in the order they were stored,
+ * a chunk per statement (a run holds a million rows or more). NOT INDEXED: through the key index the rows would come
+ * in id order, one random page read each.
+ */
+export function* evaluableRunAccounts(db: Db, runId: number): Generator<{ account: Account; match: Match }> {
+  const next = db
+    .prepare<[number, number, number], unknown[]>(
+      `SELECT ${ACCOUNT_COLUMNS.join(', ')}, rowid FROM accounts NOT INDEXED
+       WHERE rowid > ? AND run_id = ? AND enabled = 1 AND built_in = 0 ORDER BY rowid LIMIT ?`,
+    )
+    .raw(true);
+  let after = 0;
+  for (;;) {
+    const chunk = next.all(after, runId, READ_CHUNK);
+    if (chunk.length === 0) return;
+    after = chunk[chunk.length - 1]![ACCOUNT_COLUMNS.length] as number;
+    for (const values of chunk) yield { account: accountFromValues(values), match: matchFromValues(values) };
+  }
+}
+
+/** Per person: how many accounts they have in the given snapshots, and how many of those are enabled. */
+export function ownerAccountSummary(
+  db: Db,
+  snapshots: readonly { source: string; runId: number }[],
+): Map<string, { total: number; enabled: number }> {
+  const summary = new Map<string, { total: number; enabled: number }>();
+  const query = db.prepare(
+    `SELECT person_id, count(*) AS total, sum(enabled) AS enabled FROM accounts
+     WHERE source = ? AND run_id = ? AND person_id IS NOT NULL AND match_method != 'service-account'
+     GROUP BY person_id`,
+  );
+  for (const snapshot of snapshots) {
+    for (const row of query.iterate(snapshot.source, snapshot.runId) as Iterable<{
+      person_id: string;
+      total: number;
+      enabled: number;
+    }>) {
+      const entry = summary.get(row.person_id) ?? { total: 0, enabled: 0 };
+      entry.total += row.total;
+      entry.enabled += row.enabled;
+      summary.set(row.person_id, entry);
+    }
+  }
+  return summary;
+}
+
+/** Snapshots no source points at any more are garbage; removed after the commit so the scan stays atomic. */
+export function pruneSnapshots(db: Db, runId: number): number {
+  const stale = db
+    .prepare(
+      `DELETE FROM accounts WHERE run_id < ? AND NOT EXISTS (
+       SELECT 1 FROM sources WHERE sources.name = accounts.source AND sources.snapshot_run_id = accounts.run_id)`,
+    )
+    .run(runId).changes;
+  const failed = db
+    .prepare(
+      `DELETE FROM accounts WHERE run_id = ? AND source IN (
+      SELECT source FROM run_sources WHERE run_id = ? AND status = 'failed')`,
+    )
+    .run(runId, runId).changes;
+  return stale + failed;
+}

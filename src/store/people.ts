@@ -1,0 +1,25 @@
+import type { Person } from '../contract/model.js';
+import type { Db } from './database.js';
+import { personToRow } from './rows.js';
+
+/** The HR roster as last accepted by a scan, and its size (the roster guard compares against it). */
+
+/** People in the last accepted roster; 0 before the first scan. */
+export function acceptedRosterSize(db: Db): number {
+  const row = db.prepare(`SELECT value FROM meta WHERE key = 'roster_people'`).get() as { value: string } | undefined;
+  return row ? Number(row.value) : 0;
+}
+
+/** Replaces the roster; runs inside the scan's commit. */
+export function replacePeople(db: Db, people: readonly Person[], runId: number): void {
+  db.prepare('DELETE FROM people').run();
+  const insert = db.prepare(`INSERT INTO people (employee_id, email, name, status, worker_type, hire_date,
+    termination_date, termination_effective_at, manager_id, department, aliases, run_id)
+    VALUES (@employee_id, @email, @name, @status, @worker_type, @hire_date, @termination_date,
+    @termination_effective_at, @manager_id, @department, @aliases, @run_id)`);
+  for (const person of people) insert.run(personToRow(person, runId));
+  db.prepare(
+    `INSERT INTO meta (key, value) VALUES ('roster_people', ?)
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+  ).run(String(people.length));
+}

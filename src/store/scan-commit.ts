@@ -1,0 +1,44 @@
+import type { Person } from '../contract/model.js';
+import type { Db } from './database.js';
+import { replaceExceptions, type StandingException } from './exceptions.js';
+import { countOpenFindings, reconcileFindings, type ReconcileResult, type ReconcileScope } from './findings.js';
+import { replacePeople } from './people.js';
+import { recordSourceOutcomes, type SourceRunOutcome } from './sources.js';
+
+/** Everything a scan makes visible at once. */
+export interface ScanCommit {
+  runId: number;
+  people: readonly Person[];
+  /** When rules were evaluated: findings' lastSeen and status changes. */
+  evaluatedAt: Date;
+  finishedAt: Date;
+  scope: ReconcileScope;
+  sources: readonly SourceRunOutcome[];
+  exceptions: readonly StandingException[];
+  status: 'complete' | 'partial';
+}
+
+/**
+ * One transaction: the roster, the staged findings, each source's snapshot pointer, the standing exceptions and the
+ * run's own row. Killed at any moment, the database holds either the state before the scan or the state after it.
+ */
+export function commitScan(db: Db, commit: ScanCommit): ReconcileResult {
+  return db.transaction(() => {
+    replacePeople(db, commit.people, commit.runId);
+    const result = reconcileFindings(db, { runId: commit.runId, now: commit.evaluatedAt, scope: commit.scope });
+    recordSourceOutcomes(db, commit.runId, commit.sources);
+    replaceExceptions(db, commit.exceptions);
+    db.prepare(
+      `UPDATE runs SET finished_at = ?, status = ?, findings_opened = ?, findings_resolved = ?, findings_open = ?
+       WHERE id = ?`,
+    ).run(
+      commit.finishedAt.toISOString(),
+      commit.status,
+      result.opened + result.reopened,
+      result.resolved,
+      countOpenFindings(db),
+      commit.runId,
+    );
+    return result;
+  })();
+}

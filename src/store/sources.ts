@@ -1,0 +1,41 @@
+import type { Db } from './database.js';
+
+/** Per configured source: the run holding its current snapshot and how its latest collection went. */
+
+/** Source name -> the run whose accounts are its current snapshot (sources that never completed are absent). */
+export function snapshotRuns(db: Db): Map<string, number> {
+  const rows = db.prepare('SELECT name, snapshot_run_id FROM sources WHERE snapshot_run_id IS NOT NULL').all() as {
+    name: string;
+    snapshot_run_id: number;
+  }[];
+  return new Map(rows.map((row) => [row.name, row.snapshot_run_id]));
+}
+
+export interface SourceRunOutcome {
+  name: string;
+  type: string;
+  role: string;
+  status: 'complete' | 'failed';
+  error: string | null;
+}
+
+/** A complete collection becomes the source's snapshot; a failed one keeps the last complete snapshot. */
+export function recordSourceOutcomes(db: Db, runId: number, outcomes: readonly SourceRunOutcome[]): void {
+  const upsert = db.prepare(`
+    INSERT INTO sources (name, type, role, snapshot_run_id, last_run_id, last_status, last_error)
+    VALUES (@name, @type, @role, @snapshot, @runId, @status, @error)
+    ON CONFLICT (name) DO UPDATE SET type = excluded.type, role = excluded.role,
+      snapshot_run_id = COALESCE(excluded.snapshot_run_id, sources.snapshot_run_id),
+      last_run_id = excluded.last_run_id, last_status = excluded.last_status, last_error = excluded.last_error`);
+  for (const outcome of outcomes) {
+    upsert.run({
+      name: outcome.name,
+      type: outcome.type,
+      role: outcome.role,
+      snapshot: outcome.status === 'complete' ? runId : null,
+      runId,
+      status: outcome.status,
+      error: outcome.error,
+    });
+  }
+}
