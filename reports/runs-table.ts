@@ -1,4 +1,4 @@
-import type { RunSummary } from '../src/store/runs.js';
+import type { RunSummary } from '../src/contract/run.js';
 import { colors, formatDuration, table } from './terminal.js';
 
 /** `zombiescan runs`: when, whether every source was complete, and what changed. */

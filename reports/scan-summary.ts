@@ -1,5 +1,5 @@
 import type { Finding, Severity } from '../src/contract/model.js';
-import type { ScanResult } from '../src/scan/scan.js';
+import type { ScanResult } from '../src/contract/run.js';
 import { colors, formatDuration, paintSeverity } from './terminal.js';
 
 /**

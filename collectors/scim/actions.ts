@@ -1,7 +1,7 @@
 import type { ScimSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
 import type { RemediatorFactory, SourceRemediator } from '../../src/contract/action.js';
-import { ScimClient } from './client.js';
+import { ScimClient } from '../../src/common/scim/client.js';
 import { toAccount } from './transform.js';
 
 /**

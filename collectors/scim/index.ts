@@ -1,10 +1,10 @@
 import type { CollectContext, CollectorDeps, CollectorFactory, DoctorCheck } from '../../src/contract/collector.js';
 import type { ScimSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
-import { ScimClient, ScimRequestError } from './client.js';
+import { ScimClient, ScimRequestError } from '../../src/common/scim/client.js';
 import { scimUserPages } from './paging.js';
 import { scimUserId, toAccount } from './transform.js';
-import type { ScimListResponse, ScimServiceProviderConfig, ScimUser } from './types.js';
+import type { ScimListResponse, ScimServiceProviderConfig, ScimUser } from '../../src/common/scim/types.js';
 
 /**
  * Any SaaS app with a SCIM 2.0 service provider (RFC 7643/7644): GET /Users, paged by startIndex. SCIM has no

@@ -1,8 +1,8 @@
 import { SourceError } from '../../src/contract/errors.js';
 import type { Logger } from '../../src/common/logger.js';
-import type { ScimClient } from './client.js';
+import type { ScimClient } from '../../src/common/scim/client.js';
 import { scimUserId } from './transform.js';
-import type { ScimUser } from './types.js';
+import type { ScimUser } from '../../src/common/scim/types.js';
 
 export interface UserPagesOptions {
   source: string;

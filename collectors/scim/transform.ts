@@ -1,5 +1,5 @@
 import type { Account } from '../../src/contract/model.js';
-import { SCIM_SCHEMAS, type ScimMultiValue, type ScimUser } from './types.js';
+import { SCIM_SCHEMAS, type ScimMultiValue, type ScimUser } from '../../src/common/scim/types.js';
 
 /**
  * SCIM User (RFC 7643 §4.1) -> Account. Pure. Decisions where the RFC leaves room:

@@ -7,7 +7,7 @@ import type {
   RemediatorFactory,
   SystemAction,
 } from '../../src/contract/action.js';
-import { ScimClient, ScimRequestError } from '../scim/client.js';
+import { ScimClient, ScimRequestError } from '../../src/common/scim/client.js';
 import { SlackApi, SlackCallError, sourceDeadline } from './client.js';
 import { type SlackMember, slackMemberToAccount } from './transform.js';
 

@@ -1,17 +1,6 @@
-/** The logger every part takes as a parameter; the CLI picks the implementation. */
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+import type { Logger } from '../contract/logger.js';
 
-export const silentLogger: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-};
+export { silentLogger, type Logger } from '../contract/logger.js';
 
 /** Replaces every registered secret in a text: secrets never reach logs, errors, the database or reports. */
 export class Redactor {

@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from './logger.js';
+import type { RetryPolicy } from '../contract/collector.js';
+import type { Logger } from '../contract/logger.js';
+
+export type { RetryPolicy } from '../contract/collector.js';
 
 /**
  * The one retry policy for every source (SPEC "API limits"): rate limits are waited out as the server says
@@ -7,12 +10,6 @@ import type { Logger } from './logger.js';
  * `serverRetries` times with exponential backoff and jitter; auth and other 4xx errors fail at once. The source's
  * overall timeout is the AbortSignal.
  */
-export interface RetryPolicy {
-  rateLimitRetries: number;
-  serverRetries: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   rateLimitRetries: 10,

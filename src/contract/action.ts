@@ -1,5 +1,4 @@
 import type { CollectorDeps } from './collector.js';
-import type { SourceConfig } from '../config/config.js';
 
 /**
  * Action names are the same for every system; each collector folder maps them onto its API (collectors/<system>/
@@ -60,7 +59,4 @@ export interface SourceRemediator {
   perform(action: SystemAction, account: AccountRef, state: LiveState, signal: AbortSignal): Promise<ActionOutcome>;
 }
 
-export type RemediatorFactory<C extends SourceConfig = SourceConfig> = (
-  config: C,
-  deps?: CollectorDeps,
-) => SourceRemediator;
+export type RemediatorFactory<C> = (config: C, deps?: CollectorDeps) => SourceRemediator;

@@ -1,7 +1,5 @@
-import type { SourceConfig } from '../config/config.js';
-import type { Logger } from '../common/logger.js';
+import type { Logger } from './logger.js';
 import type { Account } from './model.js';
-import type { RetryPolicy } from '../common/retry.js';
 
 /**
  * A collector is a streaming fetch plus a pure transform. `collect` yields accounts page by page so memory stays
@@ -55,7 +53,16 @@ export interface CollectorDeps {
   caCertificate?: string;
 }
 
-export type CollectorFactory<C extends SourceConfig = SourceConfig> = (
-  config: C,
-  deps?: CollectorDeps,
-) => SourceCollector;
+export type CollectorFactory<C> = (config: C, deps?: CollectorDeps) => SourceCollector;
+
+/**
+ * The one retry policy for every source (SPEC "API limits"): rate limits are waited out as the server says
+ * (Retry-After / X-Rate-Limit-Reset) up to `rateLimitRetries` times in a row; 5xx and network errors are retried
+ * `serverRetries` times with exponential backoff and jitter; auth and other 4xx errors fail at once.
+ */
+export interface RetryPolicy {
+  rateLimitRetries: number;
+  serverRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}

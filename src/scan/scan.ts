@@ -5,7 +5,8 @@ import type { Config, SourceConfig } from '../config/config.js';
 import { RosterGuardError, UsageError, ZombiescanError } from '../contract/errors.js';
 import { evaluateRun, type ExceptionRule, type RuleSet } from './evaluate.js';
 import { AccountWriter, countRunAccounts, ownerAccountSummary, pruneSnapshots } from '../store/accounts.js';
-import { dropStagedDrafts, openBySeverity, stageDrafts, type ReconcileResult } from '../store/findings.js';
+import type { ReconcileResult, ScanResult, SourceOutcome } from '../contract/run.js';
+import { dropStagedDrafts, openBySeverity, stageDrafts } from '../store/findings.js';
 import { acceptedRosterSize } from '../store/people.js';
 import { abandonRun, beginRun, beginSourceCollection, finishSourceCollection } from '../store/runs.js';
 import { commitScan } from '../store/scan-commit.js';
@@ -13,7 +14,7 @@ import { snapshotRuns } from '../store/sources.js';
 import type { Logger } from '../common/logger.js';
 import { Redactor } from '../common/logger.js';
 import { IdentityIndex } from './matching.js';
-import type { Person, Severity } from '../contract/model.js';
+import type { Person } from '../contract/model.js';
 import type { Db } from '../store/database.js';
 import { endOfLocalDay } from '../common/time.js';
 
@@ -23,28 +24,6 @@ import { endOfLocalDay } from '../common/time.js';
  * snapshots, people and findings in one transaction. Rows written before that commit belong to this run only and
  * are invisible until it: a scan killed at any moment leaves the previous state intact.
  */
-
-export interface SourceOutcome {
-  name: string;
-  type: string;
-  role: 'idp' | 'app';
-  status: 'complete' | 'failed';
-  accounts: number;
-  activityKnown: boolean | null;
-  error: string | null;
-  notices: string[];
-  durationMs: number;
-}
-
-export interface ScanResult {
-  runId: number;
-  status: 'complete' | 'partial';
-  startedAt: string;
-  finishedAt: string;
-  people: number;
-  sources: SourceOutcome[];
-  findings: ReconcileResult & { open: Record<Severity, number>; newThisRun: number };
-}
 
 export interface ScanProgress {
   source(name: string, accounts: number): void;

@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { ConfigError, ZombiescanError } from '../contract/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { ScanResult } from '../scan/scan.js';
+import type { ScanResult } from '../contract/run.js';
 import type { RemediationOutcome } from '../slack/interactivity.js';
 
 /**

@@ -1,3 +1,4 @@
+import type { ReconcileResult } from '../contract/run.js';
 import type { Db } from './database.js';
 import { rowToFinding, type FindingRow } from './rows.js';
 import { NotFoundError, UsageError } from '../contract/errors.js';
@@ -23,12 +24,6 @@ export interface FindingDraft {
   evidence: Record<string, unknown>;
   /** Set when a standing exception (config) covers the account: the finding is kept, suppressed. */
   exception: { reason: string; owner: string; expires: string } | null;
-}
-
-export interface ReconcileResult {
-  opened: number;
-  reopened: number;
-  resolved: number;
 }
 
 /** What a scan saw completely: only findings of these sources and rules are opened, updated or resolved. */

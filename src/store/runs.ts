@@ -1,17 +1,6 @@
+import type { RunSummary } from '../contract/run.js';
 import { UsageError } from '../contract/errors.js';
 import type { Db } from './database.js';
-
-/** `runs --json`: SPEC shape plus the finding counts. */
-export interface RunSummary {
-  id: number;
-  startedAt: string;
-  finishedAt: string | null;
-  status: string;
-  sources: Record<string, { status: string; accounts: number; error: string | null; notices: string[] }>;
-  findingsOpen: number | null;
-  findingsOpened: number | null;
-  findingsResolved: number | null;
-}
 
 export function listRuns(db: Db, limit = 50): RunSummary[] {
   const runs = db

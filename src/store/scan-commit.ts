@@ -1,7 +1,8 @@
 import type { Person } from '../contract/model.js';
 import type { Db } from './database.js';
 import { replaceExceptions, type StandingException } from './exceptions.js';
-import { countOpenFindings, reconcileFindings, type ReconcileResult, type ReconcileScope } from './findings.js';
+import type { ReconcileResult } from '../contract/run.js';
+import { countOpenFindings, reconcileFindings, type ReconcileScope } from './findings.js';
 import { replacePeople } from './people.js';
 import { recordSourceOutcomes, type SourceRunOutcome } from './sources.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ScimClient, ScimRequestError } from '../../collectors/scim/client.js';
+import { ScimClient, ScimRequestError } from '../../src/common/scim/client.js';
 import { createScimCollector, NO_ACTIVITY_NOTICE } from '../../collectors/scim/index.js';
 import { toAccount } from '../../collectors/scim/transform.js';
 import type { CollectContext } from '../../src/contract/collector.js';

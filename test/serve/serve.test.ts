@@ -5,7 +5,7 @@ import type { ServeWiring } from '../../src/cli/commands/serve.js';
 import { silentLogger } from '../../src/common/logger.js';
 import type { Account } from '../../src/contract/model.js';
 import type { SourceRemediator } from '../../src/contract/action.js';
-import type { ScanResult } from '../../src/scan/scan.js';
+import type { ScanResult } from '../../src/contract/run.js';
 import { createNightlyJob, Scheduler, type JobOutcome } from '../../src/serve/schedule.js';
 import { startServer, type Health, type RunningServer } from '../../src/serve/server.js';
 import { openDatabase } from '../../src/store/database.js';

@@ -1,12 +1,6 @@
-import { SourceError } from '../../src/contract/errors.js';
-import { Redactor, type Logger } from '../../src/common/logger.js';
-import {
-  DEFAULT_RETRY_POLICY,
-  retryAfterMs,
-  withRetry,
-  type FailureClass,
-  type RetryPolicy,
-} from '../../src/common/retry.js';
+import { SourceError } from '../../contract/errors.js';
+import { Redactor, type Logger } from '../logger.js';
+import { DEFAULT_RETRY_POLICY, retryAfterMs, withRetry, type FailureClass, type RetryPolicy } from '../retry.js';
 import {
   SCIM_MEDIA_TYPE,
   SCIM_SCHEMAS,
