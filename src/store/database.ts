@@ -4,7 +4,14 @@ import Database from 'better-sqlite3';
 import { ConfigError } from '../contract/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
+/**
+ * The store handle. Only modules under src/store call methods on it; everything else passes it along, so a second
+ * engine needs a second set of store modules and nothing else.
+ */
 export type Db = Database.Database;
+
+/** The schema this build writes: one more with every migration. A database at a higher version is refused. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * Opens (creating if needed) the database: file mode 0600 before SQLite touches it (it holds who left and which
@@ -29,18 +36,24 @@ export function openDatabase(file: string): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
 }
 
 function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
+  if (current > SCHEMA_VERSION) {
     throw new ConfigError(
-      `database schema version ${current} is newer than this zombiescan (${MIGRATIONS.length}): upgrade zombiescan`,
+      `${db.name}: database schema version ${current} is newer than this zombiescan (${SCHEMA_VERSION}): ` +
+        'upgrade zombiescan, or point --db at another database',
     );
   }
-  for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+  for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[version - 1]!);
       db.pragma(`user_version = ${version}`);
