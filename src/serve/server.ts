@@ -4,6 +4,7 @@ import type { Logger } from '../common/logger.js';
 import type { SchedulerStatus } from './schedule.js';
 import { parseActionRequest, verifySlackRequest, type SlackActionHandler } from '../slack/interactivity.js';
 import type { Db } from '../store/database.js';
+import { lastFinishedRun } from '../store/runs.js';
 
 /**
  * The HTTP side of `zombiescan serve`: GET /healthz for monitors, POST /slack/actions for the digest's buttons.
@@ -12,6 +13,8 @@ import type { Db } from '../store/database.js';
 
 /** Slack's interactivity payloads carry the whole message (≤ 50 blocks): far below this. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Slack and monitors open a handful of connections; more is a flood, refused by the kernel's backlog instead. */
+const MAX_CONNECTIONS = 64;
 
 export interface ServerDeps {
   host: string;
@@ -42,18 +45,14 @@ export interface Health {
  * (roster guard, digest not posted…): the service is up, but its data or its duties are not in order.
  */
 export function health(db: Db, scheduler: SchedulerStatus): Health {
-  const run = db
-    .prepare<[], { id: number; status: string; started_at: string; finished_at: string | null }>(
-      `SELECT id, status, started_at, finished_at FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1`,
-    )
-    .get();
+  const run = lastFinishedRun(db);
   const lastJob = scheduler.lastJob;
   const degraded =
-    (run !== undefined && run.status !== 'complete') ||
+    (run !== null && run.status !== 'complete') ||
     (lastJob !== null && lastJob.status !== 'complete' && lastJob.status !== 'partial');
   return {
     status: degraded ? 'degraded' : 'ok',
-    lastRun: run ? { id: run.id, status: run.status, startedAt: run.started_at, finishedAt: run.finished_at } : null,
+    lastRun: run,
     running: scheduler.running,
     nextRun: scheduler.nextRun?.toISOString() ?? null,
     lastJob: lastJob
@@ -77,6 +76,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   // Slack's requests are short; a client that holds a connection open must not keep shutdown waiting.
   server.keepAliveTimeout = 5000;
   server.requestTimeout = 30_000;
+  // A client trickling headers (slowloris) is cut off long before requestTimeout.
+  server.headersTimeout = 10_000;
+  server.maxConnections = MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(deps.port, deps.host, () => {
@@ -100,7 +102,9 @@ async function route(deps: ServerDeps, request: IncomingMessage, response: Serve
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   if (path === '/healthz') {
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, { error: 'use GET' });
-    return send(response, 200, health(deps.db, deps.scheduler.status()));
+    const full = health(deps.db, deps.scheduler.status());
+    // Run ids, times and job errors are for the operator on this host; a remote monitor needs only the status.
+    return send(response, 200, isLoopback(request.socket.remoteAddress) ? full : { status: full.status });
   }
   if (path === '/slack/actions') {
     if (request.method !== 'POST') return send(response, 405, { error: 'use POST' });
@@ -117,7 +121,7 @@ async function slackActions(
   response: ServerResponse,
 ): Promise<void> {
   const body = await readBody(request, MAX_BODY_BYTES);
-  if (body === null) return send(response, 413, { error: 'request body too large' });
+  if (body === null) return refuseTooLarge(request, response);
   const refusal = verifySlackRequest({
     signingSecret: slack.signingSecret,
     timestamp: header(request, 'x-slack-request-timestamp'),
@@ -147,17 +151,31 @@ function header(request: IncomingMessage, name: string): string | undefined {
 }
 
 /**
- * The raw bytes (the signature covers them exactly), or null past `limit`. An oversized body is still read to its
- * end (and dropped) so the client gets the 413 instead of a reset connection; `requestTimeout` bounds a slow one.
+ * The raw bytes (the signature covers them exactly), or null past `limit`: refused from Content-Length before a
+ * byte is read, and otherwise as soon as the stream passes the limit — an oversized body is never buffered.
  */
 async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (!Number.isFinite(declared) || declared > limit) return null;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size <= limit) chunks.push(chunk as Buffer);
+    if (size > limit) return null;
+    chunks.push(chunk as Buffer);
   }
-  return size > limit ? null : Buffer.concat(chunks);
+  return Buffer.concat(chunks);
+}
+
+/** 413, then the connection is closed: the rest of the body is not read. */
+function refuseTooLarge(request: IncomingMessage, response: ServerResponse): void {
+  response.setHeader('connection', 'close');
+  send(response, 413, { error: 'request body too large' });
+  response.once('finish', () => request.destroy());
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  return address === '::1' || address?.startsWith('127.') === true || address?.startsWith('::ffff:127.') === true;
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {

@@ -161,3 +161,15 @@ export function finishSourceCollection(db: Db, runId: number, source: string, re
     source,
   );
 }
+
+/** The latest run that is not running any more (for /healthz), or null before the first scan. */
+export function lastFinishedRun(
+  db: Db,
+): { id: number; status: string; startedAt: string; finishedAt: string | null } | null {
+  const run = db
+    .prepare<[], { id: number; status: string; started_at: string; finished_at: string | null }>(
+      `SELECT id, status, started_at, finished_at FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1`,
+    )
+    .get();
+  return run ? { id: run.id, status: run.status, startedAt: run.started_at, finishedAt: run.finished_at } : null;
+}
