@@ -1,4 +1,5 @@
 import type { Finding } from '../src/contract/model.js';
+import { visible } from '../src/common/terminal-text.js';
 import { colors, paintSeverity, shortDate, table } from './terminal.js';
 
 /** `zombiescan findings`: one row per finding, most severe first, the why in the last column. */
@@ -13,11 +14,11 @@ export function renderFindingsTable(findings: readonly Finding[], options: { col
       String(finding.id),
       paintSeverity(c, finding.severity),
       finding.rule,
-      finding.source,
-      finding.email ?? finding.login ?? finding.accountId,
-      finding.personId ?? c.dim('none'),
+      visible(finding.source),
+      visible(finding.email ?? finding.login ?? finding.accountId),
+      finding.personId === null ? c.dim('none') : visible(finding.personId),
       shortDate(finding.firstSeen),
-      finding.message,
+      visible(finding.message),
     ]);
   }
   return `${view.toString()}\n${findings.length} finding${findings.length === 1 ? '' : 's'}\n`;

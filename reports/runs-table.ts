@@ -1,4 +1,5 @@
 import type { RunSummary } from '../src/contract/run.js';
+import { visible } from '../src/common/terminal-text.js';
 import { colors, formatDuration, table } from './terminal.js';
 
 /** `zombiescan runs`: when, whether every source was complete, and what changed. */
@@ -13,8 +14,8 @@ export function renderRunsTable(runs: readonly RunSummary[], options: { color: b
     const sources = Object.entries(run.sources)
       .map(([name, source]) =>
         source.status === 'complete'
-          ? `${name} ${source.accounts}`
-          : `${name} ${c.red(source.status)}${source.error ? `: ${source.error}` : ''}`,
+          ? `${visible(name)} ${source.accounts}`
+          : `${visible(name)} ${c.red(source.status)}${source.error ? `: ${visible(source.error)}` : ''}`,
       )
       .join('\n');
     view.push([

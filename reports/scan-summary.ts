@@ -1,5 +1,6 @@
 import type { Finding, Severity } from '../src/contract/model.js';
 import type { ScanResult } from '../src/contract/run.js';
+import { visible } from '../src/common/terminal-text.js';
 import { colors, formatDuration, paintSeverity } from './terminal.js';
 
 /**
@@ -30,7 +31,7 @@ export function renderScanSummary(
   for (const source of result.sources) {
     const name = `${source.name}${source.role === 'idp' ? ' (idp)' : ''}`.padEnd(width);
     if (source.status === 'failed') {
-      lines.push(`  ${name}  ${c.red('FAILED')}    ${source.error ?? ''}`);
+      lines.push(`  ${name}  ${c.red('FAILED')}    ${visible(source.error ?? '')}`);
       lines.push(
         `  ${' '.repeat(width)}  ${c.dim('kept its last complete snapshot; its findings were left as they were')}`,
       );
@@ -38,7 +39,7 @@ export function renderScanSummary(
       const activity = source.activityKnown === false ? c.yellow('  activity unknown') : '';
       lines.push(`  ${name}  ${c.green('complete')}  ${String(source.accounts).padStart(7)} accounts${activity}`);
     }
-    for (const notice of source.notices) lines.push(`  ${' '.repeat(width)}  ${c.yellow('note:')} ${notice}`);
+    for (const notice of source.notices) lines.push(`  ${' '.repeat(width)}  ${c.yellow('note:')} ${visible(notice)}`);
   }
   lines.push('');
   const open = result.findings.open;
@@ -56,7 +57,7 @@ export function renderScanSummary(
     lines.push('');
     lines.push(c.bold(title));
     for (const finding of findings.slice(0, limit)) {
-      lines.push(`  #${finding.id} ${c.dim(`[${finding.rule} · ${finding.source}]`)} ${finding.message}`);
+      lines.push(`  #${finding.id} ${c.dim(`[${finding.rule} · ${finding.source}]`)} ${visible(finding.message)}`);
     }
     if (findings.length > limit) lines.push(c.dim(`  … and ${findings.length - limit} more`));
   };

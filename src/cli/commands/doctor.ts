@@ -1,3 +1,4 @@
+import { visible } from '../../common/terminal-text.js';
 import { createCollector } from '../../../collectors/index.js';
 import { loadRoster } from '../../../collectors/hr-roster/index.js';
 import { BLOCKING_CHECKS, type DoctorCheck } from '../../contract/collector.js';
@@ -73,7 +74,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     for (const report of reports) {
       for (const check of report.checks) {
         const mark = check.ok ? c.green('ok') : check.limitation ? c.yellow('limit') : c.red('FAIL');
-        view.push([report.source, check.check, mark, check.detail]);
+        view.push([report.source, check.check, mark, visible(check.detail)]);
       }
     }
     ctx.out(view.toString() + '\n');
