@@ -1,8 +1,19 @@
-import type { RunSummary } from '../src/store/runs.js';
 import { colors, formatDuration, table } from './terminal.js';
 
+/** One scan as the runs table shows it (what `listRuns` in src/store/runs.ts returns). */
+export interface RunsTableRow {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  status: string;
+  sources: Record<string, { status: string; accounts: number; error: string | null }>;
+  findingsOpen: number | null;
+  findingsOpened: number | null;
+  findingsResolved: number | null;
+}
+
 /** `zombiescan runs`: when, whether every source was complete, and what changed. */
-export function renderRunsTable(runs: readonly RunSummary[], options: { color: boolean }): string {
+export function renderRunsTable(runs: readonly RunsTableRow[], options: { color: boolean }): string {
   const c = colors(options.color);
   if (runs.length === 0) return 'No scans yet: run `zombiescan scan`.\n';
   const view = table(['RUN', 'STARTED (UTC)', 'TOOK', 'STATUS', 'SOURCES', 'OPEN', 'NEW', 'RESOLVED']);

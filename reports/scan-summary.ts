@@ -1,13 +1,31 @@
 import type { Finding, Severity } from '../src/contract/model.js';
-import type { ScanResult } from '../src/scan/scan.js';
 import { colors, formatDuration, paintSeverity } from './terminal.js';
+
+/** What the summary shows of a finished scan (the `ScanResult` src/scan/scan.ts returns has these fields). */
+export interface ScanSummaryData {
+  runId: number;
+  status: 'complete' | 'partial';
+  startedAt: string;
+  finishedAt: string;
+  people: number;
+  sources: readonly {
+    name: string;
+    role: 'idp' | 'app';
+    status: 'complete' | 'failed';
+    accounts: number;
+    activityKnown: boolean | null;
+    error: string | null;
+    notices: readonly string[];
+  }[];
+  findings: { open: Record<Severity, number>; newThisRun: number; resolved: number; reopened: number };
+}
 
 /**
  * What a security lead reads after a scan: was the data complete, how many zombies by severity, and the critical
  * ones by name. Everything else is one command away.
  */
 export function renderScanSummary(
-  result: ScanResult,
+  result: ScanSummaryData,
   context: {
     critical: readonly Finding[];
     high: readonly Finding[];
