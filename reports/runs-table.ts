@@ -1,6 +1,6 @@
 import { colors, formatDuration, table } from './terminal.js';
 
-/** One scan as the runs table shows it (what `listRuns` in src/store/runs.ts returns). */
+/** One scan as the runs table shows it (the run summaries `listRuns` returns fit it). */
 export interface RunsTableRow {
   id: number;
   startedAt: string;
