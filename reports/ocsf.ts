@@ -1,6 +1,4 @@
-import { listFindings, type FindingFilter } from '../src/store/findings.js';
 import type { Finding, FindingStatus, Severity } from '../src/contract/model.js';
-import type { Db } from '../src/store/database.js';
 import { ruleById } from '../rules/index.js';
 
 /**
@@ -32,20 +30,12 @@ const STATUS_IDS: Record<FindingStatus, { id: number; caption: string }> = {
   remediated: { id: 4, caption: 'Resolved' },
 };
 
-/** A finding plus the one stored fact the shared Finding shape leaves out: when its status last changed. */
+/**
+ * A finding plus the one stored fact the shared Finding shape leaves out: when its status last changed (gathered by
+ * src/reporting/ocsf.ts).
+ */
 export interface OcsfSourceFinding extends Finding {
   statusChangedAt: string | null;
-}
-
-export function gatherOcsfFindings(db: Db, filter: FindingFilter): OcsfSourceFinding[] {
-  const findings = listFindings(db, filter);
-  const changedAt = db.prepare<[number], { status_changed_at: string }>(
-    'SELECT status_changed_at FROM findings WHERE id = ?',
-  );
-  return findings.map((finding) => ({
-    ...finding,
-    statusChangedAt: changedAt.get(finding.id)?.status_changed_at ?? null,
-  }));
 }
 
 const epochMs = (iso: string | null): number | undefined => {

@@ -14,6 +14,13 @@ import type { Logger } from '../common/logger.js';
 import type { Severity } from '../contract/model.js';
 import { openBySeverity } from '../store/findings.js';
 import type { Db } from '../store/database.js';
+import {
+  countFindingsResolvedByRun,
+  listFailedSourcesOfRun,
+  listFindingsOpenedByRun,
+  rosterContacts,
+} from '../store/digest-queries.js';
+import { latestFinishedRun } from '../store/runs.js';
 
 /**
  * `zombiescan notify`: the findings digest of the last finished scan, posted to `slack.channel`. Gathering the data
@@ -47,57 +54,26 @@ export function requireSlack(config: Config): SlackNotifyConfig {
   return config.slack;
 }
 
-interface RunRow {
-  id: number;
-  status: string;
-  started_at: string;
-  finished_at: string | null;
-}
-
 /**
  * The digest of the last finished (complete or partial) scan. "New" = findings that run opened or reopened and
  * that are still open: a finding whose suppression lapsed counts as new, since it needs a decision again.
  */
 export function collectDigest(db: Db, config: Config): DigestData {
-  const run = db
-    .prepare<[], RunRow>(
-      `SELECT id, status, started_at, finished_at FROM runs WHERE status IN ('complete', 'partial')
-       ORDER BY id DESC LIMIT 1`,
-    )
-    .get();
+  const run = latestFinishedRun(db);
   if (!run) throw new UsageError('no finished scan in the database yet: run `zombiescan scan` first');
 
-  const failedSources = db
-    .prepare<[number], { name: string; error: string | null }>(
-      `SELECT source AS name, error FROM run_sources WHERE run_id = ? AND status = 'failed' ORDER BY source`,
-    )
-    .all(run.id);
-  const newIds = new Set(
-    db
-      .prepare<[number], { id: number }>(
-        `SELECT DISTINCT findings.id AS id FROM findings
-         JOIN finding_events ON finding_events.finding_id = findings.id
-         WHERE finding_events.run_id = ? AND finding_events.to_status = 'open' AND findings.status = 'open'`,
-      )
-      .all(run.id)
-      .map((row) => row.id),
-  );
-  const resolvedInRun = db
-    .prepare<[number], { n: number }>(
-      `SELECT count(DISTINCT finding_id) AS n FROM finding_events WHERE run_id = ? AND to_status = 'resolved'`,
-    )
-    .get(run.id)!.n;
+  const failedSources = listFailedSourcesOfRun(db, run.id);
+  const newIds = new Set(listFindingsOpenedByRun(db, run.id));
+  const resolvedInRun = countFindingsResolvedByRun(db, run.id);
 
-  const owners = db.prepare<[string], { name: string | null; email: string }>(
-    'SELECT name, email FROM people WHERE employee_id = ?',
-  );
+  const owners = rosterContacts(db);
   const newBySeverity: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };
   const urgent: DigestFinding[] = [];
   for (const finding of listFindings(db, { status: 'open' })) {
     const isNew = newIds.has(finding.id);
     if (isNew) newBySeverity[finding.severity]++;
     if (finding.severity !== 'critical' && finding.severity !== 'high') continue;
-    const owner = finding.personId ? owners.get(finding.personId) : undefined;
+    const owner = finding.personId ? owners(finding.personId) : undefined;
     urgent.push({
       id: finding.id,
       severity: finding.severity,
@@ -120,7 +96,7 @@ export function collectDigest(db: Db, config: Config): DigestData {
   urgent.sort((a, b) => rank(a) - rank(b));
 
   return {
-    run: { id: run.id, status: run.status, startedAt: run.started_at, finishedAt: run.finished_at },
+    run: { id: run.id, status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt },
     failedSources,
     newBySeverity,
     openBySeverity: openBySeverity(db),

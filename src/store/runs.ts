@@ -47,6 +47,25 @@ export function listRuns(db: Db, limit = 50): RunSummary[] {
   }));
 }
 
+export interface FinishedRunHead {
+  id: number;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** The last run that finished (complete or partial): what reports and the digest describe. */
+export function latestFinishedRun(db: Db): FinishedRunHead | null {
+  return (
+    db
+      .prepare<[], FinishedRunHead>(
+        `SELECT id, status, started_at AS startedAt, finished_at AS finishedAt FROM runs
+         WHERE status IN ('complete', 'partial') ORDER BY id DESC LIMIT 1`,
+      )
+      .get() ?? null
+  );
+}
+
 export function processAlive(pid: number | null): boolean {
   if (pid === null) return false;
   try {

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gatherAuditData, renderAuditHtml, trendSvg, type AuditData, type AuditOptions } from '../../reports/audit.js';
+import { renderAuditHtml, trendSvg, type AuditData } from '../../reports/audit.js';
+import { gatherAuditData, type AuditOptions } from '../../src/reporting/audit.js';
 import { escapeHtml, formatInstant, formatLag, html } from '../../reports/html.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../engine/helpers.js';

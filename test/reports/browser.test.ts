@@ -4,8 +4,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gatherAuditData, renderAuditHtml } from '../../reports/audit.js';
-import { gatherTerminationData, renderTerminationHtml } from '../../reports/termination.js';
+import { renderAuditHtml } from '../../reports/audit.js';
+import { renderTerminationHtml } from '../../reports/termination.js';
+import { gatherAuditData } from '../../src/reporting/audit.js';
+import { gatherTerminationData } from '../../src/reporting/termination.js';
 import { buildCompany, runCli, TZ, XSS, XSS_SCRIPT, type Harness } from './fixture.js';
 
 /**

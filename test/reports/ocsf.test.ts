@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FindingStatus, Severity } from '../../src/contract/model.js';
-import { findingToOcsf, gatherOcsfFindings, type OcsfSourceFinding } from '../../reports/ocsf.js';
+import { findingToOcsf, type OcsfSourceFinding } from '../../reports/ocsf.js';
+import { gatherOcsfFindings } from '../../src/reporting/ocsf.js';
 import { buildCompany, runCli, writeConfig, XSS, type Harness } from './fixture.js';
 
 /** Events are read as loose JSON, the way a SIEM parses them. */

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError, NotFoundError } from '../../src/contract/errors.js';
 import { escapeHtml } from '../../reports/html.js';
-import { gatherTerminationData, renderTerminationHtml } from '../../reports/termination.js';
+import { renderTerminationHtml } from '../../reports/termination.js';
+import { gatherTerminationData } from '../../src/reporting/termination.js';
 import { bobOffboarding, buildCompany, runCli, TZ, writeConfig, XSS, type Harness } from './fixture.js';
 
 let h: Harness;

@@ -5,12 +5,15 @@ import { TZDate } from '@date-fns/tz';
 import type { Config } from '../../config/config.js';
 import { UsageError } from '../../contract/errors.js';
 import { listFindings, type FindingFilter } from '../../store/findings.js';
-import { gatherAuditData, renderAuditHtml } from '../../../reports/audit.js';
+import { gatherAuditData } from '../../reporting/audit.js';
+import { gatherOcsfFindings } from '../../reporting/ocsf.js';
+import { gatherTerminationData } from '../../reporting/termination.js';
+import { renderAuditHtml } from '../../../reports/audit.js';
 import { renderFindingsCsv } from '../../../reports/findings-csv.js';
 import { renderFindingsJson } from '../../../reports/findings-json.js';
 import { formatDay } from '../../../reports/html.js';
-import { gatherOcsfFindings, renderFindingsOcsf } from '../../../reports/ocsf.js';
-import { gatherTerminationData, renderTerminationHtml, renderTerminationJson } from '../../../reports/termination.js';
+import { renderFindingsOcsf } from '../../../reports/ocsf.js';
+import { renderTerminationHtml, renderTerminationJson } from '../../../reports/termination.js';
 import type { CliContext } from '../context.js';
 
 export type FindingsFormat = 'csv' | 'json' | 'ocsf';
@@ -102,7 +105,7 @@ function optionalConfig(ctx: CliContext): Config | null {
 
 /** A date is the start of that day in the config timezone; a date-time is taken as given. */
 export function parseSince(text: string, timezone: string): Date {
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const day = text.match(/^(\d{4})-(\d{2})-(\d{2})$/);
   if (day) {
     const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
     const check = new Date(Date.UTC(year, month - 1, date));
