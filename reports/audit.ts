@@ -2,7 +2,7 @@ import type { Db } from '../src/store/database.js';
 import { SEVERITIES, type Severity } from '../src/contract/model.js';
 import { RULES } from '../rules/index.js';
 import { endOfLocalDay } from '../src/common/time.js';
-import { readJournal, verifyJournal } from '../src/remediation/journal.js';
+import { readJournal, verifyJournal } from '../src/store/journal.js';
 import {
   formatDay,
   formatInstant,

@@ -8,6 +8,7 @@ import {
   type SlackMessage,
 } from '../../reports/slack-digest.js';
 import type { Config } from '../config/config.js';
+import type { SlackChat } from '../contract/chat.js';
 import { ConfigError, UsageError } from '../contract/errors.js';
 import { listFindings } from '../scan/findings.js';
 import type { Logger } from '../common/logger.js';
@@ -21,11 +22,6 @@ import type { Db } from '../store/database.js';
  */
 
 export type SlackNotifyConfig = NonNullable<Config['slack']>;
-
-/** The part of SlackApi the digest and the review buttons use, so tests and callers can pass their own. */
-export interface SlackChat {
-  call(method: string, args?: Record<string, unknown>, options?: { retryTransient?: boolean }): Promise<object>;
-}
 
 /** Needs chat:write; the source name only prefixes error messages ("slack-notify: chat.postMessage: …"). */
 export function createSlackChat(slack: SlackNotifyConfig, log: Logger, signal?: AbortSignal): SlackChat {

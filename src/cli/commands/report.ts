@@ -102,7 +102,7 @@ function optionalConfig(ctx: CliContext): Config | null {
 
 /** A date is the start of that day in the config timezone; a date-time is taken as given. */
 export function parseSince(text: string, timezone: string): Date {
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const day = text.match(/^(\d{4})-(\d{2})-(\d{2})$/);
   if (day) {
     const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
     const check = new Date(Date.UTC(year, month - 1, date));

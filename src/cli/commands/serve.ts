@@ -9,7 +9,8 @@ import { runScan, type ScanResult } from '../../scan/scan.js';
 import { startServer } from '../../serve/server.js';
 import { SlackActionHandler } from '../../slack/interactivity.js';
 import type { CliContext } from '../context.js';
-import { autoRemediation, remediationApprover, type RemediationWiring, type RunAction } from './remediate.js';
+import { autoRemediation, remediationApprover, type RemediationWiring } from '../remediation-deps.js';
+import type { RunAction } from '../run-action.js';
 
 /**
  * `zombiescan serve` (the nightly scheduler and the Slack interactivity endpoint) and `zombiescan notify` (the
