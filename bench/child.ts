@@ -9,8 +9,8 @@ import { loadConfig } from '../src/config/config.js';
 import { listFindings } from '../src/store/findings.js';
 import type { Logger } from '../src/common/logger.js';
 import { runScan } from '../src/scan/scan.js';
-import { openDatabase } from '../src/store/database.js';
-import { measureInsertFloor, type FloorResult } from './floor.js';
+import { closeDatabase, openDatabase } from '../src/store/database.js';
+import { measureInsertFloor, type FloorResult } from '../src/store/floor.js';
 
 /**
  * The measured side of the benchmark, run as a child process so that its peak RSS is the scanner's alone (the fakes
@@ -151,14 +151,15 @@ async function scan(input: ScanChildInput): Promise<ScanChildOutput> {
   const memoryPeaks = memory.stop();
 
   const findings: Record<string, Record<string, number>> = {};
-  for (const row of db.prepare('SELECT rule, status, count(*) AS n FROM findings GROUP BY rule, status').all() as {
-    rule: string;
-    status: string;
-    n: number;
-  }[]) {
-    (findings[row.rule] ??= {})[row.status] = row.n;
+  // By rule, then status, in code-point order (the order SQLite's GROUP BY gave the report).
+  const everyFinding = listFindings(db, { status: 'all' }).sort(
+    (a, b) => compareText(a.rule, b.rule) || compareText(a.status, b.status),
+  );
+  for (const finding of everyFinding) {
+    const byStatus = (findings[finding.rule] ??= {});
+    byStatus[finding.status] = (byStatus[finding.status] ?? 0) + 1;
   }
-  db.close();
+  closeDatabase(db);
   return {
     mode: 'scan',
     runId: result.runId,
@@ -202,3 +203,7 @@ main().catch((error: unknown) => {
   );
   process.exit(1);
 });
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

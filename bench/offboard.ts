@@ -3,10 +3,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { Command, InvalidArgumentError } from 'commander';
 import { table } from '../reports/terminal.js';
 import type { TerminationReport } from '../src/remediation/offboard.js';
+import { closeDatabase, openDatabaseReadOnly } from '../src/store/database.js';
+import { readJournal } from '../src/store/journal.js';
 import type { ObservedCall, OffboardFakes, OffboardPerson, SourceName } from './offboard-setup.js';
 
 /**
@@ -208,7 +209,7 @@ async function loadEngine() {
     import('../src/config/config.js'),
     import('../src/store/database.js'),
     import('../collectors/remediators.js'),
-    import('../src/remediation/journal.js'),
+    import('../src/store/journal.js'),
     import('../src/common/logger.js'),
   ]);
   return {
@@ -299,7 +300,7 @@ async function offboardInProcess(
       stderr: logged.join('\n'),
     };
   } finally {
-    db.close();
+    closeDatabase(db);
   }
 }
 
@@ -368,11 +369,11 @@ async function probeStartup(env: NodeJS.ProcessEnv): Promise<StartupProbe> {
 
 function journalOf(database: string): JournalRow[] {
   // A separate, read-only connection: the CLI's has closed, the in-process one is still open.
-  const db = new Database(database, { readonly: true });
+  const db = openDatabaseReadOnly(database);
   try {
-    return db.prepare('SELECT id, at, kind, source, action, status FROM audit_log ORDER BY id').all() as JournalRow[];
+    return readJournal(db);
   } finally {
-    db.close();
+    closeDatabase(db);
   }
 }
 
@@ -449,7 +450,7 @@ function checkRun(
     const verification = engine.verifyJournal(db);
     if (!verification.ok) problems.push(`journal chain broken: ${JSON.stringify(verification)}`);
   } finally {
-    db.close();
+    closeDatabase(db);
   }
   return problems;
 }

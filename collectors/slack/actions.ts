@@ -195,7 +195,7 @@ function scimRefusal(error: ScimRequestError, account: AccountRef): string | nul
  * end of its message ("…: HTTP 403, the token is not allowed to do this: plus_teams_only").
  */
 function slackScimErrorCode(error: ScimRequestError): string | null {
-  return /: ([a-z][a-z0-9_]*)$/.exec(error.message)?.[1] ?? null;
+  return error.message.match(/: ([a-z][a-z0-9_]*)$/)?.[1] ?? null;
 }
 
 function isOwner(account: AccountRef): boolean {

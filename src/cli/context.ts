@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadConfig, resolveConfigPath, type Config } from '../config/config.js';
 import { ConfigError } from '../contract/errors.js';
 import { createLogger, Redactor, type Logger } from '../common/logger.js';
-import { openDatabase, type Db } from '../store/database.js';
+import { closeDatabase, openDatabase, type Db } from '../store/database.js';
 import { resolveRuleOptions, RULES } from '../../rules/index.js';
 import type { RuleSet } from '../scan/evaluate.js';
 
@@ -99,7 +99,7 @@ export class CliContext {
   }
 
   close(): void {
-    this.openedDb?.close();
+    if (this.openedDb) closeDatabase(this.openedDb);
     this.openedDb = undefined;
   }
 

@@ -2,6 +2,8 @@ import { Command, Option } from 'commander';
 import { FINDING_STATUSES, SEVERITIES } from '../contract/model.js';
 import type { FindingFilter } from '../store/findings.js';
 import { CliContext, type GlobalOptions, type Io } from './context.js';
+import type { RemediationWiring } from './remediation-deps.js';
+import type { RunAction } from './run-action.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { findingsCommand, suppressCommand, unsuppressCommand } from './commands/findings.js';
@@ -14,7 +16,9 @@ import {
 } from './commands/report.js';
 import { runsCommand } from './commands/runs.js';
 import { scanCommand, type ScanCommandOptions } from './commands/scan.js';
-import { registerRemediationCommands } from './commands/remediate.js';
+import { registerAuditLogCommand } from './commands/audit-log.js';
+import { registerOffboardCommand } from './commands/offboard.js';
+import { registerRemediateCommand } from './commands/remediate.js';
 import { registerServeCommands } from './commands/serve.js';
 
 /**
@@ -199,4 +203,19 @@ Examples:
   registerServeCommands(program, ctx, run);
 
   return { program, close: () => context?.close(), redact: (text) => context?.redact(text) ?? text };
+}
+
+/**
+ * `remediate`, `offboard` and `audit-log`: the commands that change other systems, and the journal that proves what
+ * they did. `wiring` swaps the engine's clients (end-to-end tests pass fakes).
+ */
+export function registerRemediationCommands(
+  program: Command,
+  ctx: () => CliContext,
+  run: RunAction,
+  wiring: RemediationWiring = {},
+): void {
+  registerRemediateCommand(program, ctx, run, wiring);
+  registerOffboardCommand(program, ctx, run, wiring);
+  registerAuditLogCommand(program, ctx, run);
 }

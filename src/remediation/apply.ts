@@ -2,14 +2,15 @@ import type { Config } from '../config/config.js';
 import { SourceError, UsageError, ZombiescanError } from '../contract/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Finding } from '../contract/model.js';
-import { processAlive } from '../store/runs.js';
 import type { Db } from '../store/database.js';
+import { currentAccount } from '../store/accounts.js';
+import { findingTicketKey, markFindingRemediated, recordFindingTicket } from '../store/finding-remediation.js';
+import { appendEntry, pendingIntents, type JournalEntry, type JournalRow } from '../store/journal.js';
+import { claimRemediationLock, releaseRemediationLock } from '../store/remediation-lock.js';
 import type { AccountRef, ActionName, LiveState, SourceRemediator, SystemAction } from '../contract/action.js';
-import { appendEntry, pendingIntents, type JournalRow } from './journal.js';
 import { chooseRecipient, ownerMessage, type OwnerNotifier } from './notify-owner.js';
 import {
   actionKey,
-  currentAccount,
   planRecords,
   planRemediation,
   type ActionRecord,
@@ -285,27 +286,26 @@ async function findingTicket(
   fallbacks: PlannedFinding['steps'][number]['fallbackFor'],
   deps: EngineDeps,
 ): Promise<StepOutcome> {
-  const existing = ticketKeyOf(db, finding.id);
+  const existing = findingTicketKey(db, finding.id);
   if (existing) {
     return journal.result(context, null, 'already-done', `ticket ${existing} is already open for this finding`, {
       ticketKey: existing,
     });
   }
   if (!deps.tickets) return journal.result(context, null, 'refused', 'no `tickets` configured');
-  return openTicket(db, journal, deps.tickets, context, ticketForFinding(finding, fallbacks), deps, (key) => {
-    db.prepare('UPDATE findings SET ticket_key = ? WHERE id = ? AND ticket_key IS NULL').run(key, finding.id);
-  });
+  return openTicket(journal, deps.tickets, context, ticketForFinding(finding, fallbacks), deps);
 }
 
-/** Intent, create, result; `onOpened` runs in the result's transaction (the finding's ticket_key). */
+/**
+ * Intent, create, result. With a finding in the context, the ticket key is stored on the finding in the result's
+ * transaction.
+ */
 export async function openTicket(
-  db: Db,
   journal: ActionJournal,
   tickets: TicketClient,
   context: ActionContext,
   request: TicketRequest,
   deps: Pick<EngineDeps, 'signal'>,
-  onOpened?: (key: string) => void,
 ): Promise<StepOutcome> {
   const ticketDetail = { label: request.label, idempotencyKey: request.idempotencyKey, system: tickets.kind };
   const intentId = journal.intent(context, ticketDetail);
@@ -313,14 +313,11 @@ export async function openTicket(
     const opened = await withTimeout(SIDE_SYSTEM_TIMEOUT_SECONDS, tickets.kind, deps.signal, (signal) =>
       tickets.open(request, signal),
     );
-    return db.transaction(() => {
-      onOpened?.(opened.key);
-      return journal.result(context, intentId, 'applied', `opened ${tickets.kind} ticket ${opened.key}`, {
-        ...ticketDetail,
-        ticketKey: opened.key,
-        url: opened.url,
-      });
-    })();
+    return journal.result(context, intentId, 'applied', `opened ${tickets.kind} ticket ${opened.key}`, {
+      ...ticketDetail,
+      ticketKey: opened.key,
+      url: opened.url,
+    });
   } catch (error) {
     rethrowIfAborted(error, deps.signal);
     return journal.result(context, intentId, 'failed', describe(error), ticketDetail);
@@ -381,28 +378,12 @@ async function verifyAndClose(
   const reason = state.found
     ? `verified disabled by re-reading ${account.source}${state.rawStatus ? ` (status ${state.rawStatus})` : ''}`
     : `verified: ${account.source} no longer has the account`;
-  markRemediated(db, finding.id, deps.actor, deps.now(), reason);
-}
-
-/** open/acknowledged -> remediated, with a finding event; false when the finding was in another state. */
-export function markRemediated(db: Db, findingId: number, actor: string, at: Date, reason: string): boolean {
-  return db.transaction(() => {
-    const row = db.prepare('SELECT status FROM findings WHERE id = ?').get(findingId) as { status: string } | undefined;
-    if (!row || (row.status !== 'open' && row.status !== 'acknowledged')) return false;
-    const iso = at.toISOString();
-    db.prepare(`UPDATE findings SET status = 'remediated', status_changed_at = ? WHERE id = ?`).run(iso, findingId);
-    db.prepare(
-      `INSERT INTO finding_events (finding_id, run_id, at, from_status, to_status, actor, reason)
-       VALUES (?, NULL, ?, ?, 'remediated', ?, ?)`,
-    ).run(findingId, iso, row.status, actor, reason);
-    return true;
-  })();
+  markFindingRemediated(db, { findingId: finding.id, actor: deps.actor, at: deps.now(), reason });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // One applying process at a time
 
-const LOCK_KEY = 'remediation_lock';
 /** Applies in flight in this process, per database (serve approves several findings at once). */
 const locksHeld = new WeakMap<Db, number>();
 
@@ -411,20 +392,12 @@ const locksHeld = new WeakMap<Db, number>();
  * naming the holder's pid; a row left by a process that died is taken over. Calls within one process share it.
  */
 export function acquireRemediationLock(db: Db, now: Date): () => void {
-  db.transaction(() => {
-    const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(LOCK_KEY) as { value: string } | undefined;
-    const holder = row ? (JSON.parse(row.value) as { pid: number; since: string }) : null;
-    if (holder && holder.pid !== process.pid && processAlive(holder.pid)) {
-      throw new UsageError(
-        `another remediation is being applied (pid ${holder.pid}, since ${holder.since}); try again when it has finished`,
-      );
-    }
-    if (!holder || holder.pid !== process.pid) {
-      db.prepare(
-        `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      ).run(LOCK_KEY, JSON.stringify({ pid: process.pid, since: now.toISOString() }));
-    }
-  }).immediate();
+  const holder = claimRemediationLock(db, now);
+  if (holder) {
+    throw new UsageError(
+      `another remediation is being applied (pid ${holder.pid}, since ${holder.since}); try again when it has finished`,
+    );
+  }
   locksHeld.set(db, (locksHeld.get(db) ?? 0) + 1);
   let released = false;
   return () => {
@@ -432,9 +405,7 @@ export function acquireRemediationLock(db: Db, now: Date): () => void {
     released = true;
     const left = (locksHeld.get(db) ?? 1) - 1;
     locksHeld.set(db, left);
-    if (left === 0) {
-      db.prepare(`DELETE FROM meta WHERE key = ? AND json_extract(value, '$.pid') = ?`).run(LOCK_KEY, process.pid);
-    }
+    if (left === 0) releaseRemediationLock(db);
   };
 }
 
@@ -517,19 +488,11 @@ export async function reconcileInterrupted(db: Db, config: Config, deps: EngineD
           close('failed', RECONCILED_NOT_APPLIED, { label });
           continue;
         }
-        db.transaction(() => {
-          if (intent.findingId !== null) {
-            db.prepare('UPDATE findings SET ticket_key = ? WHERE id = ? AND ticket_key IS NULL').run(
-              found.key,
-              intent.findingId,
-            );
-          }
-          close('applied', `reconciled after interruption: ticket ${found.key} found by its label ${label}`, {
-            label,
-            ticketKey: found.key,
-            url: found.url,
-          });
-        })();
+        close('applied', `reconciled after interruption: ticket ${found.key} found by its label ${label}`, {
+          label,
+          ticketKey: found.key,
+          url: found.url,
+        });
       } catch (error) {
         rethrowIfAborted(error, deps.signal);
         unconfirmedBecause(describe(error));
@@ -548,6 +511,7 @@ export async function reconcileInterrupted(db: Db, config: Config, deps: EngineD
   return { reconciled, unconfirmed };
 }
 
+/** The result row of an interrupted intent; a ticket found for a finding is stored on it in the same transaction. */
 function closeIntent(
   db: Db,
   deps: EngineDeps,
@@ -557,7 +521,7 @@ function closeIntent(
   reason: string,
   detail: Record<string, unknown>,
 ): JournalRow {
-  return appendEntry(db, {
+  return appendResult(db, {
     at: deps.now(),
     kind: 'result',
     intentId: intent.id,
@@ -571,6 +535,18 @@ function closeIntent(
     reason,
     detail: { ...detail, reconciled: true },
   });
+}
+
+/**
+ * Appends a result row. An applied ticket result of a finding also stores the ticket key on the finding, in the same
+ * transaction, so the finding and the journal never disagree about which ticket is open.
+ */
+function appendResult(db: Db, entry: JournalEntry): JournalRow {
+  const ticketKey = entry.detail?.ticketKey;
+  if (entry.action === 'ticket' && entry.status === 'applied' && typeof ticketKey === 'string' && entry.findingId) {
+    return recordFindingTicket(db, { findingId: entry.findingId, ticketKey }, entry);
+  }
+  return appendEntry(db, entry);
 }
 
 /** The account as the intent recorded it (the snapshot may have moved on since). */
@@ -635,7 +611,7 @@ export class ActionJournal {
     detail: Record<string, unknown> = {},
   ): StepOutcome {
     const clean = this.deps.redact ? this.deps.redact(reason) : reason;
-    const row = appendEntry(this.db, {
+    const row = appendResult(this.db, {
       ...this.base(context),
       kind: 'result',
       intentId,
@@ -676,12 +652,6 @@ function toRecord(finding: Finding, action: ActionName, outcome: StepOutcome): A
   };
   if (action === 'ticket') record.ticketKey = outcome.ticketKey ?? null;
   return record;
-}
-
-function ticketKeyOf(db: Db, findingId: number): string | null {
-  const row = db.prepare('SELECT ticket_key FROM findings WHERE id = ?').get(findingId) as
-    { ticket_key: string | null } | undefined;
-  return row?.ticket_key ?? null;
 }
 
 /** A source call bounded by the source's timeoutSeconds (and the run's own signal). */

@@ -1,12 +1,8 @@
-import type { WebAPICallResult } from '@slack/web-api';
-import type { Config } from '../config/config.js';
+import { slackErrorCode, type SlackChat } from '../contract/chat.js';
 import { SourceError } from '../contract/errors.js';
-import type { Logger } from '../common/logger.js';
 import type { Finding, Person } from '../contract/model.js';
-import type { RetryPolicy } from '../common/retry.js';
 import type { Db } from '../store/database.js';
-import { rowToPerson, type PersonRow } from '../store/rows.js';
-import { SlackApi, SlackCallError } from '../../collectors/slack/client.js';
+import { personById } from '../store/people.js';
 
 /**
  * `notify-owner`: before anyone disables a dormant account, ask the person who has it whether it is still needed: a
@@ -71,53 +67,36 @@ export function ownerMessage(finding: Finding, recipient: Recipient): OwnerMessa
   };
 }
 
-export interface SlackNotifierDeps {
-  retryPolicy?: Partial<RetryPolicy>;
-  log?: Logger;
-}
-
-/** Slack through the shared client (our retry policy, errors without the token). */
-export function createSlackOwnerNotifier(
-  config: NonNullable<Config['slack']>,
-  deps: SlackNotifierDeps = {},
-): OwnerNotifier {
+/**
+ * Slack through `chatFor` (a client per message, bound to that message's signal): users.lookupByEmail, then
+ * chat.postMessage to the user id found.
+ */
+export function createChatOwnerNotifier(chatFor: (signal: AbortSignal) => SlackChat): OwnerNotifier {
   return {
     async send(message, signal) {
-      const api = new SlackApi({
-        source: 'slack',
-        token: config.token,
-        apiUrl: config.apiUrl,
-        signal,
-        retryPolicy: deps.retryPolicy,
-        log: deps.log,
-      });
+      const chat = chatFor(signal);
       let userId: string;
       try {
-        const found = await api.call<WebAPICallResult & { user?: { id?: string } }>('users.lookupByEmail', {
-          email: message.email,
-        });
+        const found = (await chat.call('users.lookupByEmail', { email: message.email })) as {
+          user?: { id?: unknown };
+        };
         if (typeof found.user?.id !== 'string') {
           throw new SourceError('slack', 'users.lookupByEmail: the answer has no user id', 'data');
         }
         userId = found.user.id;
       } catch (error) {
-        if (error instanceof SlackCallError && error.slackError === 'users_not_found') {
+        if (slackErrorCode(error) === 'users_not_found') {
           throw new SourceError('slack', `no Slack user has the email ${message.email}`, 'data');
         }
         throw error;
       }
       // Not retried on 5xx: the message may have been posted, and a duplicate DM is worse than a failed action.
-      const posted = await api.call<WebAPICallResult & { ts?: string }>(
+      const posted = (await chat.call(
         'chat.postMessage',
         { channel: userId, text: message.text },
         { retryTransient: false },
-      );
+      )) as { ts?: unknown };
       return { userId, ts: typeof posted.ts === 'string' ? posted.ts : null };
     },
   };
-}
-
-function personById(db: Db, employeeId: string): Person | null {
-  const row = db.prepare<[string], PersonRow>('SELECT * FROM people WHERE employee_id = ?').get(employeeId);
-  return row ? rowToPerson(row) : null;
 }

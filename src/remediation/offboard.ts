@@ -3,11 +3,14 @@ import { NotFoundError } from '../contract/errors.js';
 import { normaliseEmail } from '../scan/matching.js';
 import type { Person } from '../contract/model.js';
 import type { Db } from '../store/database.js';
-import { rowToAccount, rowToMatch, rowToPerson, type AccountRow, type PersonRow } from '../store/rows.js';
+import { currentAccountsWithMatches } from '../store/accounts.js';
+import { actionableFindingIds, markFindingRemediated } from '../store/finding-remediation.js';
+import { appendEntry, journaledTicket } from '../store/journal.js';
+import { listPeople } from '../store/people.js';
+import { saveTerminationReport } from '../store/termination-reports.js';
 import {
   ActionJournal,
   describe,
-  markRemediated,
   openTicket,
   reconcileInterrupted,
   rethrowIfAborted,
@@ -18,7 +21,6 @@ import {
   type StepOutcome,
 } from './apply.js';
 import type { AccountRef, ActionName, LiveState, SourceRemediator } from '../contract/action.js';
-import { appendEntry, journaledTicket } from './journal.js';
 import { actionKey, type ActionStatus } from './plan.js';
 import { isSystemAction, resolveActions, type ResolvedAction } from './policy.js';
 import { ticketForOffboarding } from './tickets.js';
@@ -177,11 +179,7 @@ export async function runOffboard(
   };
   let reportId: number | null = null;
   if (request.apply) {
-    reportId = Number(
-      db
-        .prepare('INSERT INTO termination_reports (person_id, started_at, json) VALUES (?, ?, ?)')
-        .run(person.employeeId, startedAt, JSON.stringify(report)).lastInsertRowid,
-    );
+    reportId = saveTerminationReport(db, { personId: person.employeeId, startedAt, report });
   }
   const exitCode = request.apply
     ? report.complete
@@ -198,7 +196,7 @@ export async function runOffboard(
  * two roster records: all of them are offboarded; the report names the one given (or the non-terminated one).
  */
 export function resolvePerson(db: Db, config: Config, query: string): { person: Person; records: Person[] } {
-  const people = db.prepare<[], PersonRow>('SELECT * FROM people ORDER BY employee_id').all().map(rowToPerson);
+  const people = listPeople(db);
   const wanted = query.trim();
   const byId =
     people.find((entry) => entry.employeeId === wanted) ??
@@ -234,12 +232,7 @@ function personAccounts(
   );
   const accounts: AccountRef[] = [];
   const ownedServiceAccounts: OffboardResult['ownedServiceAccounts'] = [];
-  const rows = db
-    .prepare<[], AccountRow>('SELECT * FROM current_accounts WHERE built_in = 0 ORDER BY source, id')
-    .iterate();
-  for (const row of rows) {
-    const account = rowToAccount(row);
-    const match = rowToMatch(row);
+  for (const { account, match } of currentAccountsWithMatches(db)) {
     const ownedById = match.personId !== null && ids.has(match.personId);
     if (match.method === 'service-account') {
       if (ownedById) ownedServiceAccounts.push({ source: account.source, accountId: account.id, login: account.login });
@@ -388,7 +381,7 @@ async function offboardTicket(
       `no \`tickets\` configured to ask for it by hand (${step.fallbackFor.map((f) => f.reason).join('; ')})`,
     );
   }
-  return openTicket(db, journal, deps.tickets, context, ticket, deps);
+  return openTicket(journal, deps.tickets, context, ticket, deps);
 }
 
 function dryRunActions(db: Db, config: Config, person: Person, entry: Target, at: string): TerminationAction[] {
@@ -420,11 +413,13 @@ function dryRunActions(db: Db, config: Config, person: Person, entry: Target, at
 }
 
 function closeFindings(db: Db, account: AccountRef, person: Person, deps: EngineDeps): void {
-  const open = db
-    .prepare(`SELECT id FROM findings WHERE source = ? AND account_id = ? AND status IN ('open', 'acknowledged')`)
-    .all(account.source, account.id) as { id: number }[];
-  for (const { id } of open) {
-    markRemediated(db, id, deps.actor, deps.now(), `offboarding ${person.employeeId}: account verified disabled`);
+  for (const findingId of actionableFindingIds(db, account.source, account.id)) {
+    markFindingRemediated(db, {
+      findingId,
+      actor: deps.actor,
+      at: deps.now(),
+      reason: `offboarding ${person.employeeId}: account verified disabled`,
+    });
   }
 }
 

@@ -4,6 +4,8 @@ import { listFindings } from '../store/findings.js';
 import { globToRegExp } from '../scan/matching.js';
 import type { Finding } from '../contract/model.js';
 import type { Db } from '../store/database.js';
+import { currentAccount } from '../store/accounts.js';
+import { sourceCollectionStatuses } from '../store/sources.js';
 import { endOfLocalDay } from '../common/time.js';
 import type { AccountRef, ActionName, SourceRemediator } from '../contract/action.js';
 import { chooseRecipient } from './notify-owner.js';
@@ -83,15 +85,7 @@ export function actionKey(source: string, accountId: string, action: string): st
 
 export function planRemediation(db: Db, config: Config, options: PlanOptions): RemediationPlan {
   const findings = selectFindings(db, options.findingIds);
-  const sourceStatus = new Map(
-    (
-      db.prepare('SELECT name, last_status, last_error FROM sources').all() as {
-        name: string;
-        last_status: string | null;
-        last_error: string | null;
-      }[]
-    ).map((row) => [row.name, row]),
-  );
+  const sourceStatus = sourceCollectionStatuses(db);
   const configured = new Set(config.sources.map((source) => source.name));
   const exceptions = config.exceptions
     .filter((entry) => endOfLocalDay(entry.expires, config.timezone).getTime() > options.now.getTime())
@@ -122,9 +116,9 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
       findingRefusal = describeInactive(finding);
     } else if (!configured.has(finding.source)) {
       findingRefusal = `source ${finding.source} is no longer in the config`;
-    } else if (status?.last_status === 'failed') {
+    } else if (status?.lastStatus === 'failed') {
       findingRefusal =
-        `the latest collection of ${finding.source} failed${status.last_error ? ` (${status.last_error})` : ''}: ` +
+        `the latest collection of ${finding.source} failed${status.lastError ? ` (${status.lastError})` : ''}: ` +
         'no action until a scan completes it';
     } else if (exception) {
       findingRefusal = `excepted (${exception.login}): ${exception.reason}, owner ${exception.owner}, until ${exception.expires}`;
@@ -228,39 +222,4 @@ function describeInactive(finding: Finding): string {
 function stepReason(finding: Finding, fallbacks: readonly Fallback[]): string {
   if (fallbacks.length === 0) return `policy for ${finding.rule}`;
   return fallbacks.map((fallback) => `instead of ${fallback.action}: ${fallback.reason}`).join('; ');
-}
-
-interface CurrentAccount {
-  ref: AccountRef;
-  privileged: boolean;
-}
-
-export function currentAccount(db: Db, source: string, accountId: string): CurrentAccount | null {
-  const row = db
-    .prepare(
-      'SELECT source, id, login, email, display_name, attributes, privileged FROM current_accounts WHERE source = ? AND id = ?',
-    )
-    .get(source, accountId) as
-    | {
-        source: string;
-        id: string;
-        login: string | null;
-        email: string | null;
-        display_name: string | null;
-        attributes: string;
-        privileged: number;
-      }
-    | undefined;
-  if (!row) return null;
-  return {
-    ref: {
-      source: row.source,
-      id: row.id,
-      login: row.login,
-      email: row.email,
-      displayName: row.display_name,
-      attributes: JSON.parse(row.attributes) as Record<string, unknown>,
-    },
-    privileged: row.privileged === 1,
-  };
 }

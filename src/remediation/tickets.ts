@@ -4,7 +4,7 @@ import { SourceError } from '../contract/errors.js';
 import { Redactor, type Logger } from '../common/logger.js';
 import type { Finding, Person } from '../contract/model.js';
 import { DEFAULT_RETRY_POLICY, retryAfterMs, withRetry, type FailureClass, type RetryPolicy } from '../common/retry.js';
-import { findingToJson } from '../../reports/findings-json.js';
+import { findingToJson } from '../contract/finding-json.js';
 import type { Fallback } from './policy.js';
 
 /**

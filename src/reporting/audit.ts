@@ -1,6 +1,6 @@
 import { SEVERITIES, type Severity } from '../contract/model.js';
 import { endOfLocalDay } from '../common/time.js';
-import { readJournal, verifyJournal } from '../remediation/journal.js';
+import { readJournal, verifyJournal } from '../store/journal.js';
 import type { Db } from '../store/database.js';
 import {
   countRosterPeople,

@@ -4,9 +4,10 @@ import { UsageError, ZombiescanError } from '../contract/errors.js';
 import { getFinding, suppressFinding } from '../store/findings.js';
 import type { Logger } from '../common/logger.js';
 import type { Finding } from '../contract/model.js';
-import type { SlackChat } from './notify.js';
-import { appendEntry } from '../remediation/journal.js';
+import type { SlackChat } from '../contract/chat.js';
 import type { Db } from '../store/database.js';
+import { markFindingAcknowledged } from '../store/finding-remediation.js';
+import { appendEntry, appendEntryWith, type JournalEntry } from '../store/journal.js';
 
 /**
  * The review buttons of the Slack digest (POST /slack/actions): Slack's request signature, the block_actions
@@ -124,14 +125,7 @@ export function acknowledgeFinding(db: Db, input: { id: number; by: string; now:
   if (finding.status !== 'open') {
     throw new UsageError(`finding ${input.id} is ${finding.status}: only an open finding can be acknowledged`);
   }
-  const nowIso = input.now.toISOString();
-  db.transaction(() => {
-    db.prepare(`UPDATE findings SET status = 'acknowledged', status_changed_at = ? WHERE id = ?`).run(nowIso, input.id);
-    db.prepare(
-      `INSERT INTO finding_events (finding_id, run_id, at, from_status, to_status, actor, reason)
-       VALUES (?, NULL, ?, 'open', 'acknowledged', ?, ?)`,
-    ).run(input.id, nowIso, input.by, input.reason);
-  })();
+  markFindingAcknowledged(db, { findingId: input.id, by: input.by, at: input.now, reason: input.reason });
   return getFinding(db, input.id);
 }
 
@@ -226,16 +220,18 @@ export class SlackActionHandler {
   private async acknowledge(request: ActionRequest, key: string, findingId: number): Promise<void> {
     const { db } = this.deps;
     const now = this.deps.now();
-    const finding = db.transaction(() => {
-      const acknowledged = acknowledgeFinding(db, {
-        id: findingId,
-        by: request.user.id,
-        now,
-        reason: `acknowledged in Slack by ${request.user.name}`,
-      });
-      this.journal(acknowledged, request, now, 'acknowledge', 'acknowledged', {});
-      return acknowledged;
-    })();
+    // The decision and its journal row are committed together.
+    const { changed: finding } = appendEntryWith(
+      db,
+      () =>
+        acknowledgeFinding(db, {
+          id: findingId,
+          by: request.user.id,
+          now,
+          reason: `acknowledged in Slack by ${request.user.name}`,
+        }),
+      (acknowledged) => decisionEntry(acknowledged, request, now, 'acknowledge', 'acknowledged', {}),
+    );
     await this.mark(request, key, {
       findingId: finding.id,
       line: `:eyes: Acknowledged by <@${request.user.id}> · ${stamp(now)}`,
@@ -247,17 +243,18 @@ export class SlackActionHandler {
     const { db } = this.deps;
     const now = this.deps.now();
     const until = new Date(now.getTime() + SUPPRESS_DAYS * 86_400_000);
-    const finding = db.transaction(() => {
-      const suppressed = suppressFinding(db, {
-        id: findingId,
-        reason: `suppressed from Slack by ${request.user.name}`,
-        until,
-        by: request.user.id,
-        now,
-      });
-      this.journal(suppressed, request, now, 'suppress', 'suppressed', { until: until.toISOString() });
-      return suppressed;
-    })();
+    const { changed: finding } = appendEntryWith(
+      db,
+      () =>
+        suppressFinding(db, {
+          id: findingId,
+          reason: `suppressed from Slack by ${request.user.name}`,
+          until,
+          by: request.user.id,
+          now,
+        }),
+      (suppressed) => decisionEntry(suppressed, request, now, 'suppress', 'suppressed', { until: until.toISOString() }),
+    );
     await this.mark(request, key, {
       findingId: finding.id,
       line: `:zzz: Suppressed until ${stamp(until)} by <@${request.user.id}> · ${stamp(now)}`,
@@ -276,7 +273,7 @@ export class SlackActionHandler {
       throw new UsageError(`finding ${findingId} is ${finding.status}: there is nothing to remediate`);
     }
     // The approval is journaled before anything runs: the engine's intent rows then follow a recorded decision.
-    this.journal(finding, request, now, 'approve-remediation', 'approved', {});
+    appendEntry(db, decisionEntry(finding, request, now, 'approve-remediation', 'approved', {}));
     this.approving.add(findingId);
     let outcomes: RemediationOutcome[];
     try {
@@ -293,29 +290,6 @@ export class SlackActionHandler {
         escapeMrkdwn(summary),
       // A refused or failed action can be approved again once its cause is fixed.
       keepActions: done ? [] : [DIGEST_ACTIONS.suppress30, DIGEST_ACTIONS.approve],
-    });
-  }
-
-  private journal(
-    finding: Finding,
-    request: ActionRequest,
-    at: Date,
-    action: string,
-    status: string,
-    detail: Record<string, unknown>,
-  ): void {
-    appendEntry(this.deps.db, {
-      at,
-      kind: 'decision',
-      actor: request.user.id,
-      findingId: finding.id,
-      personId: finding.personId,
-      source: finding.source,
-      accountId: finding.accountId,
-      action,
-      status,
-      reason: `decided in Slack by ${request.user.name}`,
-      detail: { via: 'slack', channel: request.channel, messageTs: request.messageTs, ...detail },
     });
   }
 
@@ -351,6 +325,30 @@ export class SlackActionHandler {
       });
     }
   }
+}
+
+/** A reviewer's decision as its journal row: the Slack user id is the actor. */
+function decisionEntry(
+  finding: Finding,
+  request: ActionRequest,
+  at: Date,
+  action: string,
+  status: string,
+  detail: Record<string, unknown>,
+): JournalEntry {
+  return {
+    at,
+    kind: 'decision',
+    actor: request.user.id,
+    findingId: finding.id,
+    personId: finding.personId,
+    source: finding.source,
+    accountId: finding.accountId,
+    action,
+    status,
+    reason: `decided in Slack by ${request.user.name}`,
+    detail: { via: 'slack', channel: request.channel, messageTs: request.messageTs, ...detail },
+  };
 }
 
 function describeOutcome(outcome: RemediationOutcome): string {

@@ -1,4 +1,3 @@
-import { SlackApi } from '../../collectors/slack/client.js';
 import {
   escapeMrkdwn,
   renderSlackDigest,
@@ -8,6 +7,7 @@ import {
   type SlackMessage,
 } from '../../reports/slack-digest.js';
 import type { Config } from '../config/config.js';
+import type { SlackChat } from '../contract/chat.js';
 import { ConfigError, UsageError } from '../contract/errors.js';
 import { listFindings } from '../store/findings.js';
 import type { Logger } from '../common/logger.js';
@@ -24,26 +24,11 @@ import { latestFinishedRun } from '../store/runs.js';
 
 /**
  * `zombiescan notify`: the findings digest of the last finished scan, posted to `slack.channel`. Gathering the data
- * (here) is separate from rendering it (reports/slack-digest.ts) and from the Slack client (collectors/slack).
+ * (here) is separate from rendering it (reports/slack-digest.ts) and from the Slack client (a SlackChat the CLI
+ * passes in: src/cli/slack-chat.ts).
  */
 
 export type SlackNotifyConfig = NonNullable<Config['slack']>;
-
-/** The part of SlackApi the digest and the review buttons use, so tests and callers can pass their own. */
-export interface SlackChat {
-  call(method: string, args?: Record<string, unknown>, options?: { retryTransient?: boolean }): Promise<object>;
-}
-
-/** Needs chat:write; the source name only prefixes error messages ("slack-notify: chat.postMessage: …"). */
-export function createSlackChat(slack: SlackNotifyConfig, log: Logger, signal?: AbortSignal): SlackChat {
-  return new SlackApi({
-    source: 'slack-notify',
-    token: slack.token,
-    apiUrl: slack.apiUrl,
-    signal: signal ?? new AbortController().signal,
-    log,
-  });
-}
 
 export function requireSlack(config: Config): SlackNotifyConfig {
   if (!config.slack) {

@@ -60,3 +60,12 @@ function migrate(db: Db): void {
     })();
   }
 }
+
+export function closeDatabase(db: Db): void {
+  db.close();
+}
+
+/** A read-only connection to an existing database: no migration, never a write (benchmarks reading a run back). */
+export function openDatabaseReadOnly(file: string): Db {
+  return new Database(file, { readonly: true, fileMustExist: true });
+}

@@ -1,6 +1,6 @@
 import type { Person } from '../contract/model.js';
 import type { Db } from './database.js';
-import { personToRow } from './rows.js';
+import { personToRow, rowToPerson, type PersonRow } from './rows.js';
 
 /** The HR roster as last accepted by a scan, and its size (the roster guard compares against it). */
 
@@ -22,4 +22,16 @@ export function replacePeople(db: Db, people: readonly Person[], runId: number):
     `INSERT INTO meta (key, value) VALUES ('roster_people', ?)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
   ).run(String(people.length));
+}
+
+/** The HR roster as of the last scan (`people`). */
+
+export function personById(db: Db, employeeId: string): Person | null {
+  const row = db.prepare<[string], PersonRow>('SELECT * FROM people WHERE employee_id = ?').get(employeeId);
+  return row ? rowToPerson(row) : null;
+}
+
+/** Everyone on the roster, by employee id. */
+export function listPeople(db: Db): Person[] {
+  return db.prepare<[], PersonRow>('SELECT * FROM people ORDER BY employee_id').all().map(rowToPerson);
 }

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CSV_UNSUPPORTED_REASON, createCsvRemediator } from '../../collectors/csv/actions.js';
 import { createScimRemediator } from '../../collectors/scim/actions.js';
 import { csvSourceSchema, scimSourceSchema } from '../../src/config/config.js';
-import { createSlackOwnerNotifier } from '../../src/remediation/notify-owner.js';
+import { createSlackOwnerNotifier } from '../../src/cli/remediation-deps.js';
 import type { AccountRef } from '../../src/contract/action.js';
 import { makeScimUser, startScimFake, type ScimFake } from '../fakes/scim.js';
 import { tempDir } from '../engine/helpers.js';

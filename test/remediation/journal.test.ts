@@ -8,7 +8,7 @@ import {
   readJournal,
   verifyJournal,
   type JournalEntry,
-} from '../../src/remediation/journal.js';
+} from '../../src/store/journal.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 
 function fresh(): Db {

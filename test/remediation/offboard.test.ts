@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/contract/errors.js';
 import { runOffboard } from '../../src/remediation/offboard.js';
-import { verifyJournal } from '../../src/remediation/journal.js';
+import { verifyJournal } from '../../src/store/journal.js';
 import { createTicketClient } from '../../src/remediation/tickets.js';
 import { account, Harness, person } from '../engine/helpers.js';
 import { startJiraFake, type JiraFake } from '../fakes/jira.js';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/contract/errors.js';
 import { RECONCILED_APPLIED, RECONCILED_NOT_APPLIED, runRemediation } from '../../src/remediation/apply.js';
-import { appendEntry, pendingIntents, verifyJournal } from '../../src/remediation/journal.js';
-import { currentAccount } from '../../src/remediation/plan.js';
+import { appendEntry, pendingIntents, verifyJournal } from '../../src/store/journal.js';
+import { currentAccount } from '../../src/store/accounts.js';
 import { createTicketClient, findingLabel } from '../../src/remediation/tickets.js';
 import type { Harness } from '../engine/helpers.js';
 import { startJiraFake, type JiraFake } from '../fakes/jira.js';

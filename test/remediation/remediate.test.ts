@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/contract/errors.js';
 import { suppressFinding } from '../../src/store/findings.js';
 import { runRemediation } from '../../src/remediation/apply.js';
-import { verifyJournal } from '../../src/remediation/journal.js';
+import { verifyJournal } from '../../src/store/journal.js';
 import { createTicketClient } from '../../src/remediation/tickets.js';
 import type { Harness } from '../engine/helpers.js';
 import { startJiraFake, type JiraFake } from '../fakes/jira.js';

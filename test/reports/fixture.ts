@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.js';
-import { appendEntry } from '../../src/remediation/journal.js';
+import { appendEntry } from '../../src/store/journal.js';
 import { suppressFinding } from '../../src/store/findings.js';
 import { endOfLocalDay } from '../../src/common/time.js';
 import type { Account } from '../../src/contract/model.js';

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
-import { collectDigest, createSlackChat, postDigest } from '../../src/slack/notify.js';
+import { collectDigest, postDigest } from '../../src/slack/notify.js';
+import { createSlackChat } from '../../src/cli/slack-chat.js';
 import { Harness } from '../engine/helpers.js';
 import { startSlackChatFake, type SlackChatFake } from '../fakes/slack-chat.js';
 import { FAKE_BOT_TOKEN } from '../fakes/slack.js';

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
-import { createSlackChat, postDigest } from '../../src/slack/notify.js';
-import { verifyJournal } from '../../src/remediation/journal.js';
+import { postDigest } from '../../src/slack/notify.js';
+import { createSlackChat } from '../../src/cli/slack-chat.js';
+import { verifyJournal } from '../../src/store/journal.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
 import {
   SlackActionHandler,

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { verifyJournal } from '../../remediation/journal.js';
+import { verifyJournal } from '../../store/journal.js';
 import { colors } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';
-import type { RunAction } from './remediate.js';
+import type { RunAction } from '../run-action.js';
 
 export function registerAuditLogCommand(program: Command, ctx: () => CliContext, run: RunAction): void {
   const auditLog = program.command('audit-log').description('the remediation journal (append-only, hash-chained)');

@@ -7,7 +7,7 @@ import {
   type FindingFilter,
 } from '../../store/findings.js';
 import { UsageError } from '../../contract/errors.js';
-import { findingToJson } from '../../../reports/findings-json.js';
+import { findingToJson } from '../../contract/finding-json.js';
 import { renderFindingsTable } from '../../../reports/findings-table.js';
 import { endOfLocalDay } from '../../common/time.js';
 import type { CliContext } from '../context.js';

@@ -3,7 +3,8 @@ import { runOffboard, type OffboardResult, type TerminationReport } from '../../
 import { colors, table, type Colors } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';
 import { writeReport } from './report.js';
-import { engineDeps, type RemediationWiring, type RunAction } from './remediate.js';
+import { engineDeps, type RemediationWiring } from '../remediation-deps.js';
+import type { RunAction } from '../run-action.js';
 
 export interface OffboardCommandOptions {
   apply?: boolean;

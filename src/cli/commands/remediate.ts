@@ -1,29 +1,16 @@
-import { userInfo } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../../contract/errors.js';
-import { runRemediation, type EngineDeps, type RemediationRun } from '../../remediation/apply.js';
-import { createSlackOwnerNotifier } from '../../remediation/notify-owner.js';
+import { runRemediation, type RemediationRun } from '../../remediation/apply.js';
 import type { ActionRecord } from '../../remediation/plan.js';
-import { remediatorLookup } from '../../../collectors/remediators.js';
-import { createTicketClient } from '../../remediation/tickets.js';
 import { colors, table, type Colors } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';
-import { registerAuditLogCommand } from './audit-log.js';
-import { registerOffboardCommand } from './offboard.js';
+import { engineDeps, type RemediationWiring } from '../remediation-deps.js';
+import type { RunAction } from '../run-action.js';
 
 /**
- * `remediate`, `offboard` and `audit-log`: the commands that change other systems, and the journal that proves what
- * they did. The engine's clients come through `RemediationWiring`, so end-to-end tests swap in fakes.
+ * `remediate`: the remediation policy applied to open findings. The engine's clients come through
+ * `RemediationWiring`, so end-to-end tests swap in fakes.
  */
-
-export type RunAction = <A extends unknown[]>(
-  action: (...args: A) => number | Promise<number>,
-) => (...args: A) => Promise<void>;
-
-export interface RemediationWiring {
-  /** Overrides for the engine's clients (tests: in-memory remediators, a Jira fake). */
-  engine?(ctx: CliContext): Partial<EngineDeps>;
-}
 
 export interface RemediateCommandOptions {
   plan?: boolean;
@@ -33,7 +20,7 @@ export interface RemediateCommandOptions {
   includePrivileged?: boolean;
 }
 
-export function registerRemediationCommands(
+export function registerRemediateCommand(
   program: Command,
   ctx: () => CliContext,
   run: RunAction,
@@ -60,9 +47,6 @@ Examples:
   $ zombiescan remediate --apply --max 60 --json > remediation.json`,
     )
     .action(run((options: RemediateCommandOptions) => remediateCommand(ctx(), options, wiring)));
-
-  registerOffboardCommand(program, ctx, run, wiring);
-  registerAuditLogCommand(program, ctx, run);
 }
 
 export async function remediateCommand(
@@ -91,64 +75,6 @@ export async function remediateCommand(
     );
   }
   return result.exitCode;
-}
-
-/** The engine's clients for a CLI run: real systems from the config, unless the wiring says otherwise. */
-export function engineDeps(
-  ctx: CliContext,
-  wiring: RemediationWiring = {},
-  overrides: Partial<EngineDeps> = {},
-): EngineDeps {
-  const config = ctx.config();
-  return {
-    now: ctx.io.now,
-    log: ctx.log,
-    actor: cliActor(ctx),
-    remediatorFor: remediatorLookup(config),
-    tickets: config.tickets ? createTicketClient(config.tickets, { log: ctx.log }) : null,
-    notifier: config.slack ? createSlackOwnerNotifier(config.slack, { log: ctx.log }) : null,
-    redact: (text) => ctx.redact(text),
-    ...wiring.engine?.(ctx),
-    ...overrides,
-  };
-}
-
-/** Who ran the command: $ZOMBIESCAN_ACTOR, else the login name. */
-export function cliActor(ctx: CliContext): string {
-  return ctx.io.env.ZOMBIESCAN_ACTOR ?? ctx.io.env.USER ?? userInfo().username;
-}
-
-/**
- * For `serve`: one finding approved in Slack, through the same plan, limits and checks as
- * `remediate --apply --finding ID`, journaled with the Slack user as actor.
- */
-export function remediationApprover(ctx: CliContext, wiring: RemediationWiring = {}) {
-  return async (findingId: number, actor: string, signal: AbortSignal): Promise<ActionRecord[]> => {
-    const result = await runRemediation(
-      ctx.db(),
-      ctx.config(),
-      { apply: true, findingIds: [findingId] },
-      engineDeps(ctx, wiring, { actor, signal }),
-    );
-    if (result.refusedToStart) ctx.log.error(result.refusedToStart);
-    return result.records;
-  };
-}
-
-/** For `serve` with remediation.autoApply: `remediate --apply` over every open finding, actor `serve`. */
-export async function autoRemediation(
-  ctx: CliContext,
-  signal: AbortSignal,
-  wiring: RemediationWiring = {},
-): Promise<ActionRecord[]> {
-  const result = await runRemediation(
-    ctx.db(),
-    ctx.config(),
-    { apply: true },
-    engineDeps(ctx, wiring, { actor: 'serve', signal }),
-  );
-  if (result.refusedToStart) ctx.log.error(result.refusedToStart);
-  return result.records;
 }
 
 export function renderRemediation(result: RemediationRun, c: Colors): string {

@@ -3,14 +3,16 @@ import { createCollector } from '../../../collectors/index.js';
 import { loadRoster } from '../../../collectors/hr-roster/index.js';
 import type { CollectorDeps } from '../../contract/collector.js';
 import { UsageError } from '../../contract/errors.js';
-import { createSlackChat, postDigest, postScanFailure, requireSlack } from '../../slack/notify.js';
+import { postDigest, postScanFailure, requireSlack } from '../../slack/notify.js';
+import { createSlackChat } from '../slack-chat.js';
 import { createNightlyJob, Scheduler } from '../../serve/schedule.js';
 import type { ScanResult } from '../../contract/run.js';
 import { runScan } from '../../scan/scan.js';
 import { startServer } from '../../serve/server.js';
 import { SlackActionHandler } from '../../slack/interactivity.js';
 import type { CliContext } from '../context.js';
-import { autoRemediation, remediationApprover, type RemediationWiring, type RunAction } from './remediate.js';
+import { autoRemediation, remediationApprover, type RemediationWiring } from '../remediation-deps.js';
+import type { RunAction } from '../run-action.js';
 
 /**
  * `zombiescan serve` (the nightly scheduler and the Slack interactivity endpoint) and `zombiescan notify` (the

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
  * the scan's run are copied, byte for byte, into a fresh database whose `accounts` table (and its indexes) is created
  * from the scanned database's own schema, with the same pragmas as the scanner's database, by one prepared INSERT in
  * one transaction, in primary-key order (the friendliest order a B-tree can get). Only the inserts and the commit
- * are timed; reading the rows back is not.
+ * are timed; reading the rows back is not. Used by the benchmark (bench/child.ts), never by zombiescan itself.
  */
 
 export interface FloorResult {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../store/database.js';
+import type { Db } from './database.js';
 
 /**
  * The remediation journal: an append-only, hash-chained table (`audit_log`). Every row's hash is
@@ -82,38 +82,57 @@ export interface JournalVerification {
 
 /** Appends one row and moves the head, in one (immediate) transaction; returns the row as stored. */
 export function appendEntry(db: Db, entry: JournalEntry): JournalRow {
+  return db.transaction(() => insertEntry(db, entry)).immediate();
+}
+
+/**
+ * Runs `change` (store writes: a finding's new status, say) and journals it, in one transaction: the change and the
+ * row that records it are committed together or not at all. `entryFor` gets what `change` returned.
+ */
+export function appendEntryWith<T>(
+  db: Db,
+  change: () => T,
+  entryFor: (changed: T) => JournalEntry,
+): { changed: T; row: JournalRow } {
   return db
     .transaction(() => {
-      const head = readHead(db) ?? lastRowHead(db) ?? { id: 0, hash: GENESIS_HASH };
-      const row: Omit<AuditLogRow, 'hash'> = {
-        id: head.id + 1,
-        at: typeof entry.at === 'string' ? entry.at : entry.at.toISOString(),
-        kind: entry.kind,
-        intent_id: entry.intentId ?? null,
-        actor: entry.actor,
-        finding_id: entry.findingId ?? null,
-        person_id: entry.personId ?? null,
-        source: entry.source ?? null,
-        account_id: entry.accountId ?? null,
-        action: entry.action ?? null,
-        status: entry.status ?? null,
-        reason: entry.reason ?? null,
-        detail: canonicalJson(entry.detail ?? {}),
-        prev_hash: head.hash,
-      };
-      const stored: AuditLogRow = { ...row, hash: rowHash(row) };
-      db.prepare(
-        `INSERT INTO audit_log (id, at, kind, intent_id, actor, finding_id, person_id, source, account_id, action, status,
-         reason, detail, prev_hash, hash)
-       VALUES (@id, @at, @kind, @intent_id, @actor, @finding_id, @person_id, @source, @account_id, @action, @status,
-         @reason, @detail, @prev_hash, @hash)`,
-      ).run(stored);
-      db.prepare(
-        `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      ).run(HEAD_KEY, JSON.stringify({ id: stored.id, hash: stored.hash }));
-      return toJournalRow(stored);
+      const changed = change();
+      return { changed, row: insertEntry(db, entryFor(changed)) };
     })
     .immediate();
+}
+
+/** The insert and head move of `appendEntry`; the caller runs it inside a transaction. */
+function insertEntry(db: Db, entry: JournalEntry): JournalRow {
+  const head = readHead(db) ?? lastRowHead(db) ?? { id: 0, hash: GENESIS_HASH };
+  const row: Omit<AuditLogRow, 'hash'> = {
+    id: head.id + 1,
+    at: typeof entry.at === 'string' ? entry.at : entry.at.toISOString(),
+    kind: entry.kind,
+    intent_id: entry.intentId ?? null,
+    actor: entry.actor,
+    finding_id: entry.findingId ?? null,
+    person_id: entry.personId ?? null,
+    source: entry.source ?? null,
+    account_id: entry.accountId ?? null,
+    action: entry.action ?? null,
+    status: entry.status ?? null,
+    reason: entry.reason ?? null,
+    detail: canonicalJson(entry.detail ?? {}),
+    prev_hash: head.hash,
+  };
+  const stored: AuditLogRow = { ...row, hash: rowHash(row) };
+  db.prepare(
+    `INSERT INTO audit_log (id, at, kind, intent_id, actor, finding_id, person_id, source, account_id, action, status,
+     reason, detail, prev_hash, hash)
+   VALUES (@id, @at, @kind, @intent_id, @actor, @finding_id, @person_id, @source, @account_id, @action, @status,
+     @reason, @detail, @prev_hash, @hash)`,
+  ).run(stored);
+  db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(
+    HEAD_KEY,
+    JSON.stringify({ id: stored.id, hash: stored.hash }),
+  );
+  return toJournalRow(stored);
 }
 
 /** Walks the whole chain; stops at the first problem. */

@@ -1,0 +1,103 @@
+import { userInfo } from 'node:os';
+import { remediatorLookup } from '../../collectors/remediators.js';
+import { SlackApi } from '../../collectors/slack/client.js';
+import type { Logger } from '../common/logger.js';
+import type { RetryPolicy } from '../common/retry.js';
+import type { Config } from '../config/config.js';
+import { runRemediation, type EngineDeps } from '../remediation/apply.js';
+import { createChatOwnerNotifier, type OwnerNotifier } from '../remediation/notify-owner.js';
+import type { ActionRecord } from '../remediation/plan.js';
+import { createTicketClient } from '../remediation/tickets.js';
+import type { CliContext } from './context.js';
+
+/**
+ * The remediation engine wired for the commands that change other systems (`remediate`, `offboard`, and `serve`'s
+ * approvals and auto-apply): the real remediators, ticket system and Slack from the config, unless a
+ * `RemediationWiring` swaps them (end-to-end tests pass fakes).
+ */
+
+export interface RemediationWiring {
+  /** Overrides for the engine's clients (tests: in-memory remediators, a Jira fake). */
+  engine?(ctx: CliContext): Partial<EngineDeps>;
+}
+
+/** The engine's clients for a CLI run: real systems from the config, unless the wiring says otherwise. */
+export function engineDeps(
+  ctx: CliContext,
+  wiring: RemediationWiring = {},
+  overrides: Partial<EngineDeps> = {},
+): EngineDeps {
+  const config = ctx.config();
+  return {
+    now: ctx.io.now,
+    log: ctx.log,
+    actor: cliActor(ctx),
+    remediatorFor: remediatorLookup(config),
+    tickets: config.tickets ? createTicketClient(config.tickets, { log: ctx.log }) : null,
+    notifier: config.slack ? createSlackOwnerNotifier(config.slack, { log: ctx.log }) : null,
+    redact: (text) => ctx.redact(text),
+    ...wiring.engine?.(ctx),
+    ...overrides,
+  };
+}
+
+/** Who ran the command: $ZOMBIESCAN_ACTOR, else the login name. */
+export function cliActor(ctx: CliContext): string {
+  return ctx.io.env.ZOMBIESCAN_ACTOR ?? ctx.io.env.USER ?? userInfo().username;
+}
+
+/**
+ * For `serve`: one finding approved in Slack, through the same plan, limits and checks as
+ * `remediate --apply --finding ID`, journaled with the Slack user as actor.
+ */
+export function remediationApprover(ctx: CliContext, wiring: RemediationWiring = {}) {
+  return async (findingId: number, actor: string, signal: AbortSignal): Promise<ActionRecord[]> => {
+    const result = await runRemediation(
+      ctx.db(),
+      ctx.config(),
+      { apply: true, findingIds: [findingId] },
+      engineDeps(ctx, wiring, { actor, signal }),
+    );
+    if (result.refusedToStart) ctx.log.error(result.refusedToStart);
+    return result.records;
+  };
+}
+
+/** For `serve` with remediation.autoApply: `remediate --apply` over every open finding, actor `serve`. */
+export async function autoRemediation(
+  ctx: CliContext,
+  signal: AbortSignal,
+  wiring: RemediationWiring = {},
+): Promise<ActionRecord[]> {
+  const result = await runRemediation(
+    ctx.db(),
+    ctx.config(),
+    { apply: true },
+    engineDeps(ctx, wiring, { actor: 'serve', signal }),
+  );
+  if (result.refusedToStart) ctx.log.error(result.refusedToStart);
+  return result.records;
+}
+
+export interface SlackNotifierDeps {
+  retryPolicy?: Partial<RetryPolicy>;
+  log?: Logger;
+}
+
+/** notify-owner through the Slack client of collectors/slack (our retry policy, errors without the token). */
+export function createSlackOwnerNotifier(
+  config: NonNullable<Config['slack']>,
+  deps: SlackNotifierDeps = {},
+): OwnerNotifier {
+  return createChatOwnerNotifier(
+    (signal) =>
+      new SlackApi({
+        source: 'slack',
+        token: config.token,
+        apiUrl: config.apiUrl,
+        signal,
+        retryPolicy: deps.retryPolicy,
+        log: deps.log,
+      }),
+  );
+}

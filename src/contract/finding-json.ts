@@ -1,0 +1,46 @@
+import type { Finding } from './model.js';
+
+/** The documented JSON shape of a finding (SPEC "findings --json"): stable field names, ISO 8601 UTC times. */
+export interface FindingJson {
+  id: number;
+  rule: string;
+  severity: string;
+  status: string;
+  source: string;
+  accountId: string;
+  login: string | null;
+  email: string | null;
+  displayName: string | null;
+  personId: string | null;
+  firstSeen: string;
+  lastSeen: string;
+  message: string;
+  evidence: Record<string, unknown>;
+  suppressedUntil: string | null;
+  suppressReason: string | null;
+  suppressedBy: string | null;
+  ticketKey: string | null;
+}
+
+export function findingToJson(finding: Finding): FindingJson {
+  return {
+    id: finding.id,
+    rule: finding.rule,
+    severity: finding.severity,
+    status: finding.status,
+    source: finding.source,
+    accountId: finding.accountId,
+    login: finding.login,
+    email: finding.email,
+    displayName: finding.displayName,
+    personId: finding.personId,
+    firstSeen: finding.firstSeen,
+    lastSeen: finding.lastSeen,
+    message: finding.message,
+    evidence: finding.evidence,
+    suppressedUntil: finding.suppressedUntil,
+    suppressReason: finding.suppressReason,
+    suppressedBy: finding.suppressedBy,
+    ticketKey: finding.ticketKey,
+  };
+}
