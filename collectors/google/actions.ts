@@ -10,7 +10,13 @@ import type {
   SystemAction,
 } from '../../src/contract/action.js';
 import type { CollectorDeps } from '../../src/contract/collector.js';
-import { factsOf, openDirectorySession, type GoogleScope } from './client.js';
+import {
+  createDirectoryClients,
+  factsOf,
+  openDirectorySession,
+  type DirectoryClients,
+  type GoogleScope,
+} from './client.js';
 import { rawStatusOf } from './transform.js';
 
 /**
@@ -32,8 +38,7 @@ export const DEACTIVATE_UNSUPPORTED =
 export const LICENCES_UNSUPPORTED =
   'Google Workspace licences are managed through the Enterprise License Manager API, which this source does not use: ' +
   'remove them in the Admin console (Billing > Subscriptions)';
-export const SIGN_OUT_APPLIED =
-  'signed out of every web and device session and sign-in cookies reset (users.signOut)';
+export const SIGN_OUT_APPLIED = 'signed out of every web and device session and sign-in cookies reset (users.signOut)';
 export const SUSPEND_APPLIED =
   'suspended (users.update suspended=true): the user cannot sign in and Google ends their sessions; mail and Drive are kept';
 
@@ -97,8 +102,12 @@ class GoogleRemediator implements SourceRemediator {
     return googleActionAlreadyDone(action, state);
   }
 
+  /** Made on first use and kept: each scope's access token is then fetched once per run, not once per call. */
+  private clients: DirectoryClients | null = null;
+
   private session(signal: AbortSignal) {
-    return openDirectorySession(this.config, { signal, retryPolicy: this.deps.retryPolicy });
+    this.clients ??= createDirectoryClients(this.config);
+    return openDirectorySession(this.config, { signal, retryPolicy: this.deps.retryPolicy }, this.clients);
   }
 
   async read(account: AccountRef, signal: AbortSignal): Promise<LiveState> {

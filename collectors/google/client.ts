@@ -110,7 +110,14 @@ export interface SessionOptions {
   retryPolicy?: Partial<RetryPolicy>;
 }
 
-export function openDirectorySession(config: GoogleSourceConfig, options: SessionOptions): DirectorySession {
+/** JWT and Directory clients per scope set, each caching its own access token: share one across calls. */
+export interface DirectoryClients {
+  key: ServiceAccountKey;
+  clientFor(scopes: readonly GoogleScope[]): { jwt: JWT; directory: admin_directory_v1.Admin };
+}
+
+/** Loads the key (throws a SourceError naming the fix) and prepares clients, made on first use per scope set. */
+export function createDirectoryClients(config: GoogleSourceConfig): DirectoryClients {
   const key = loadServiceAccountKey(config);
   const clients = new Map<string, { jwt: JWT; directory: admin_directory_v1.Admin }>();
   const timeout = config.timeoutSeconds * 1000;
@@ -148,6 +155,15 @@ export function openDirectorySession(config: GoogleSourceConfig, options: Sessio
     }
     return entry;
   };
+  return { key, clientFor };
+}
+
+export function openDirectorySession(
+  config: GoogleSourceConfig,
+  options: SessionOptions,
+  shared?: DirectoryClients,
+): DirectorySession {
+  const { key, clientFor } = shared ?? createDirectoryClients(config);
 
   const toSourceError = (error: unknown, what: string, scopes: readonly GoogleScope[]): SourceError =>
     describeFailure(config, key, error, what, scopes);
@@ -220,8 +236,7 @@ export function googleErrorFacts(error: unknown): GoogleErrorFacts {
   };
   const status = candidate.response?.status ?? (typeof candidate.status === 'number' ? candidate.status : null);
   const data = candidate.response?.data as
-    | { error?: string | { message?: string; errors?: { reason?: string }[] }; error_description?: string }
-    | undefined;
+    { error?: string | { message?: string; errors?: { reason?: string }[] }; error_description?: string } | undefined;
   if (data && typeof data.error === 'string') {
     return {
       status,
@@ -290,10 +305,16 @@ function describeFailure(
   }
   if (facts.token) {
     if (facts.reason === 'unauthorized_client') {
-      return fail(`${facts.message}: domain-wide delegation is not set up for these scopes; ${delegationFix(key, scopes)}`, 'auth');
+      return fail(
+        `${facts.message}: domain-wide delegation is not set up for these scopes; ${delegationFix(key, scopes)}`,
+        'auth',
+      );
     }
     if (facts.reason === 'invalid_grant' && /email or user id/i.test(facts.message)) {
-      return fail(`${facts.message}: subject ${config.subject} is not a user of the Google Workspace account; ${SUBJECT_FIX}`, 'auth');
+      return fail(
+        `${facts.message}: subject ${config.subject} is not a user of the Google Workspace account; ${SUBJECT_FIX}`,
+        'auth',
+      );
     }
     if (facts.reason === 'invalid_grant' || facts.reason === 'invalid_client') {
       return fail(
@@ -316,7 +337,8 @@ function describeFailure(
   }
   if (facts.status === 403 && what !== 'users.list') return fail(`${described}: ${SUBJECT_FIX}`, 'auth');
   if (facts.status === 403) {
-    const target = 'domain' in scopeOf(config) ? `domain ${config.domain}` : `customer ${config.customer ?? 'my_customer'}`;
+    const target =
+      'domain' in scopeOf(config) ? `domain ${config.domain}` : `customer ${config.customer ?? 'my_customer'}`;
     return fail(
       `${described}: ${SUBJECT_FIX}; and ${target} must belong to the subject's Google Workspace account ` +
         '(customer: my_customer or the id under Admin console > Account > Account settings; domain: one of its domains)',

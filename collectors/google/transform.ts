@@ -119,7 +119,11 @@ export function isUnderOrgUnit(orgUnitPath: string | null, units: readonly strin
   });
 }
 
-function accountType(user: GoogleUserInput, orgUnitPath: string | null, serviceOrgUnits: readonly string[]): AccountType {
+function accountType(
+  user: GoogleUserInput,
+  orgUnitPath: string | null,
+  serviceOrgUnits: readonly string[],
+): AccountType {
   if (isUnderOrgUnit(orgUnitPath, serviceOrgUnits)) return 'service';
   if (user.isGuestUser === true) return 'guest';
   return 'human';

@@ -138,7 +138,9 @@ export function serviceAccountKeyProblem(text: string): string | null {
       '(IAM & Admin > Service accounts > Keys > Add key > JSON); OAuth client secrets and user credentials do not work'
     );
   }
-  const missing = ['client_email', 'private_key'].filter((field) => typeof key[field] !== 'string' || key[field] === '');
+  const missing = ['client_email', 'private_key'].filter(
+    (field) => typeof key[field] !== 'string' || key[field] === '',
+  );
   if (missing.length > 0) return `service account key without ${missing.join(' and ')}: download a new JSON key`;
   return null;
 }

@@ -231,6 +231,9 @@ function makeServiceAccountKey(privateKeyPem: string, clientEmail: string, clien
   };
 }
 
+/** Generated when the first fake starts, then shared by every fake of the process (2048-bit generation is slow). */
+let trustedKeyPair: { privateKey: string; publicKey: KeyObject } | null = null;
+
 function newRsaPrivateKeyPem(): { privateKey: string; publicKey: KeyObject } {
   const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
   return {
@@ -242,15 +245,15 @@ function newRsaPrivateKeyPem(): { privateKey: string; publicKey: KeyObject } {
 export async function startFakeGoogle(options: GoogleFakeOptions = {}): Promise<GoogleFake> {
   const customerId = options.customerId ?? 'C01fake00';
   const users = (options.users ?? []).map((data, index) => makeGoogleUser(data, index, customerId));
-  const domains =
-    options.domains ??
-    [...new Set(['example.com', ...users.map((user) => user.primaryEmail?.split('@')[1]).filter(isString)])];
-  const trusted = newRsaPrivateKeyPem();
-  const foreign = newRsaPrivateKeyPem();
+  const domains = options.domains ?? [
+    ...new Set(['example.com', ...users.map((user) => user.primaryEmail?.split('@')[1]).filter(isString)]),
+  ];
+  trustedKeyPair ??= newRsaPrivateKeyPem();
+  const trusted = trustedKeyPair;
   const clientEmail = 'zombiescan@zombiescan-test.iam.gserviceaccount.com';
   const clientId = '109876543210987654321';
   const serviceAccountKey = makeServiceAccountKey(trusted.privateKey, clientEmail, clientId);
-  const foreignKey = makeServiceAccountKey(foreign.privateKey, clientEmail, clientId);
+  let foreignKeyJson: string | null = null;
 
   const byKey = new Map<string, GoogleFakeUser>();
   const index = (user: GoogleFakeUser) => {
@@ -375,7 +378,10 @@ export async function startFakeGoogle(options: GoogleFakeOptions = {}): Promise<
     const accessToken = `ya29.fake-${randomBytes(24).toString('base64url')}`;
     tokens.set(accessToken, { sub, scopes, expiresAt: Date.now() + TOKEN_LIFETIME_SECONDS * 1000 });
     state.tokenGrants.push({ sub, scopes });
-    return { status: 200, body: { access_token: accessToken, expires_in: TOKEN_LIFETIME_SECONDS, token_type: 'Bearer' } };
+    return {
+      status: 200,
+      body: { access_token: accessToken, expires_in: TOKEN_LIFETIME_SECONDS, token_type: 'Bearer' },
+    };
   }
 
   function authorise(req: IncomingMessage, accepted: readonly string[]): AccessToken {
@@ -620,7 +626,15 @@ export async function startFakeGoogle(options: GoogleFakeOptions = {}): Promise<
     tokenUrl: `${origin}/token`,
     serviceAccountKey,
     keyJson: JSON.stringify(serviceAccountKey, null, 2),
-    foreignKeyJson: JSON.stringify(foreignKey, null, 2),
+    // Made on first use: RSA key generation is the slowest part of starting the fake.
+    get foreignKeyJson() {
+      foreignKeyJson ??= JSON.stringify(
+        makeServiceAccountKey(newRsaPrivateKeyPem().privateKey, clientEmail, clientId),
+        null,
+        2,
+      );
+      return foreignKeyJson;
+    },
     state,
     close: () =>
       new Promise<void>((resolve, reject) => {
