@@ -1,3 +1,4 @@
+import { sign as cryptoSign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
@@ -603,3 +604,91 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+describe('the Google fake behaves like Google', () => {
+  const sign = (
+    target: GoogleFake,
+    claims: Record<string, unknown>,
+    privateKey = target.serviceAccountKey.private_key,
+  ) => {
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode(claims)}`;
+    return `${unsigned}.${cryptoSign('RSA-SHA256', Buffer.from(unsigned), privateKey).toString('base64url')}`;
+  };
+  const claimsFor = (target: GoogleFake, overrides: Record<string, unknown> = {}) => {
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      iss: target.serviceAccountKey.client_email,
+      sub: ADMIN,
+      scope: GOOGLE_SCOPE.read,
+      aud: 'https://oauth2.googleapis.com/token',
+      iat: now,
+      exp: now + 3600,
+      ...overrides,
+    };
+  };
+  const grant = async (target: GoogleFake, assertion: string) => {
+    const response = await fetch(target.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('verifies the assertion: signature, issuer, audience, lifetime, subject, delegated scopes', async () => {
+    const target = await start({ authorizedScopes: [GOOGLE_SCOPE.read] });
+    expect((await grant(target, sign(target, claimsFor(target)))).status).toBe(200);
+    const refused = async (claims: Record<string, unknown>) => (await grant(target, sign(target, claims))).body;
+    expect(await refused(claimsFor(target, { aud: target.tokenUrl }))).toMatchObject({ error: 'invalid_grant' });
+    expect(await refused(claimsFor(target, { exp: Math.floor(Date.now() / 1000) - 10 }))).toMatchObject({
+      error: 'invalid_grant',
+    });
+    expect(await refused(claimsFor(target, { exp: Math.floor(Date.now() / 1000) + 7200 }))).toMatchObject({
+      error: 'invalid_grant',
+    });
+    expect(await refused(claimsFor(target, { iss: 'someone@else.iam.gserviceaccount.com' }))).toMatchObject({
+      error: 'invalid_grant',
+    });
+    expect(await refused(claimsFor(target, { sub: 'nobody@example.com' }))).toEqual({
+      error: 'invalid_grant',
+      error_description: 'Invalid email or User ID',
+    });
+    const scopes = await grant(target, sign(target, claimsFor(target, { scope: GOOGLE_SCOPE.act })));
+    expect(scopes).toMatchObject({ status: 401, body: { error: 'unauthorized_client' } });
+    const otherKey = JSON.parse(target.foreignKeyJson) as { private_key: string };
+    expect(await grant(target, sign(target, claimsFor(target), otherKey.private_key))).toEqual({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' },
+    });
+  });
+
+  it("answers API calls with Google's errors: 401 bad token, 403 missing scope, 400 without customer", async () => {
+    const target = await start({ users: [{ primaryEmail: 'x@example.com' }] });
+    const token = String((await grant(target, sign(target, claimsFor(target)))).body.access_token);
+    const call = async (pathAndQuery: string, bearer: string, method = 'GET') => {
+      const response = await fetch(new URL(pathAndQuery, target.apiUrl), {
+        method,
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+      return { status: response.status, body: (await response.json()) as { error: Record<string, unknown> } };
+    };
+    const unauthenticated = await call(`${USERS_PATH}?customer=my_customer`, 'ya29.not-a-token');
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.body.error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED' });
+    expect(unauthenticated.body.error.errors).toEqual([expect.objectContaining({ reason: 'authError' })]);
+    const user = target.state.user('x@example.com')!;
+    const signOut = await call(`${USERS_PATH}/${user.id}/signOut`, token, 'POST');
+    expect(signOut.status).toBe(403);
+    expect(signOut.body.error.errors).toEqual([expect.objectContaining({ reason: 'insufficientPermissions' })]);
+    expect((await call(USERS_PATH, token)).status).toBe(400);
+    expect((await call(`${USERS_PATH}?customer=C0other`, token)).status).toBe(403);
+    expect((await call(`${USERS_PATH}?customer=my_customer&pageToken=forged`, token)).status).toBe(400);
+    target.state.queriesPerMinute = 0;
+    const quota = await call(`${USERS_PATH}?customer=my_customer`, token);
+    expect(quota.status).toBe(403);
+    expect(quota.body.error.errors).toEqual([
+      expect.objectContaining({ reason: 'userRateLimitExceeded', domain: 'usageLimits' }),
+    ]);
+  });
+});
