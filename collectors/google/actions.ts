@@ -105,13 +105,13 @@ class GoogleRemediator implements SourceRemediator {
   /** Made on first use and kept: each scope's access token is then fetched once per run, not once per call. */
   private clients: DirectoryClients | null = null;
 
-  private session(signal: AbortSignal) {
-    this.clients ??= createDirectoryClients(this.config);
+  private async session(signal: AbortSignal) {
+    this.clients ??= await createDirectoryClients(this.config);
     return openDirectorySession(this.config, { signal, retryPolicy: this.deps.retryPolicy }, this.clients);
   }
 
   async read(account: AccountRef, signal: AbortSignal): Promise<LiveState> {
-    const session = this.session(signal);
+    const session = await this.session(signal);
     const directory = session.directory(READ);
     try {
       const response = await session.call('users.get', READ, () =>
@@ -136,7 +136,7 @@ class GoogleRemediator implements SourceRemediator {
     }
     if (!state.found) return { status: 'already-done', reason: 'the user no longer exists in Google Workspace' };
     const scopes = [SCOPES_OF[action]];
-    const session = this.session(signal);
+    const session = await this.session(signal);
     const directory = session.directory(scopes);
     try {
       if (action === 'revoke-sessions') {

@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { admin, type admin_directory_v1 } from '@googleapis/admin';
-import { JWT } from 'google-auth-library';
+import type { admin_directory_v1 } from '@googleapis/admin';
+import type { JWT } from 'google-auth-library';
 import { GOOGLE_SCOPES, serviceAccountKeyProblem, type GoogleSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
 import type { Logger } from '../../src/common/logger.js';
@@ -116,9 +116,25 @@ export interface DirectoryClients {
   clientFor(scopes: readonly GoogleScope[]): { jwt: JWT; directory: admin_directory_v1.Admin };
 }
 
+type GoogleSdk = { admin: typeof import('@googleapis/admin').admin; JWT: typeof JWT };
+let sdk: Promise<GoogleSdk> | null = null;
+
+/**
+ * The SDK is loaded on first use: the generated Directory client and the auth library take most of a second to
+ * import, which every CLI command would otherwise pay whether or not a google source is configured.
+ */
+function loadGoogleSdk(): Promise<GoogleSdk> {
+  sdk ??= Promise.all([import('@googleapis/admin'), import('google-auth-library')]).then(([adminModule, auth]) => ({
+    admin: adminModule.admin,
+    JWT: auth.JWT,
+  }));
+  return sdk;
+}
+
 /** Loads the key (throws a SourceError naming the fix) and prepares clients, made on first use per scope set. */
-export function createDirectoryClients(config: GoogleSourceConfig): DirectoryClients {
+export async function createDirectoryClients(config: GoogleSourceConfig): Promise<DirectoryClients> {
   const key = loadServiceAccountKey(config);
+  const { admin, JWT } = await loadGoogleSdk();
   const clients = new Map<string, { jwt: JWT; directory: admin_directory_v1.Admin }>();
   const timeout = config.timeoutSeconds * 1000;
   const clientFor = (scopes: readonly GoogleScope[]) => {
@@ -158,12 +174,12 @@ export function createDirectoryClients(config: GoogleSourceConfig): DirectoryCli
   return { key, clientFor };
 }
 
-export function openDirectorySession(
+export async function openDirectorySession(
   config: GoogleSourceConfig,
   options: SessionOptions,
   shared?: DirectoryClients,
-): DirectorySession {
-  const { key, clientFor } = shared ?? createDirectoryClients(config);
+): Promise<DirectorySession> {
+  const { key, clientFor } = shared ?? (await createDirectoryClients(config));
 
   const toSourceError = (error: unknown, what: string, scopes: readonly GoogleScope[]): SourceError =>
     describeFailure(config, key, error, what, scopes);

@@ -25,7 +25,7 @@ async function* collectGoogleAccounts(
   deps: CollectorDeps,
   context: CollectContext,
 ): AsyncGenerator<Account[]> {
-  const session = openDirectorySession(config, {
+  const session = await openDirectorySession(config, {
     signal: context.signal,
     log: context.log,
     retryPolicy: deps.retryPolicy,
@@ -100,7 +100,11 @@ async function doctorGoogle(
 
   let session: DirectorySession;
   try {
-    session = openDirectorySession(config, { signal: context.signal, log: context.log, retryPolicy: deps.retryPolicy });
+    session = await openDirectorySession(config, {
+      signal: context.signal,
+      log: context.log,
+      retryPolicy: deps.retryPolicy,
+    });
   } catch (error) {
     checks.push({ check: 'key file', ok: false, limitation: false, detail: messageOf(error, config) });
     notChecked(later, 'no usable key');
