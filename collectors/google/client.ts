@@ -52,7 +52,7 @@ export function loadServiceAccountKey(config: GoogleSourceConfig): ServiceAccoun
             : code === 'EACCES'
               ? 'is not readable by this user'
               : `cannot be read (${code ?? 'error'})`;
-      return throwing(fail(`${where} ${why}: ${KEY_HELP}, and point keyFile at it`));
+      throw fail(`${where} ${why}: ${KEY_HELP}, and point keyFile at it`);
     }
   } else {
     text = config.key ?? '';
@@ -71,10 +71,6 @@ export function loadServiceAccountKey(config: GoogleSourceConfig): ServiceAccoun
     clientId: typeof parsed.client_id === 'string' && parsed.client_id ? parsed.client_id : null,
     privateKey,
   };
-}
-
-function throwing(error: Error): never {
-  throw error;
 }
 
 /** The Admin console steps that fix a delegation problem, naming the client id and the scopes. */
