@@ -1,6 +1,7 @@
 import type { CollectorDeps, SourceCollector } from '../src/contract/collector.js';
 import type { SourceConfig } from '../src/config/config.js';
 import { createCsvCollector } from './csv/index.js';
+import { createGoogleCollector } from './google/index.js';
 import { createEntraCollector } from './entra/index.js';
 import { createOktaCollector } from './okta/index.js';
 import { createScimCollector } from './scim/index.js';
@@ -19,5 +20,7 @@ export function createCollector(source: SourceConfig, deps?: CollectorDeps): Sou
       return createSlackCollector(source, deps);
     case 'scim':
       return createScimCollector(source, deps);
+    case 'google':
+      return createGoogleCollector(source, deps);
   }
 }

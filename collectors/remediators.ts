@@ -2,6 +2,7 @@ import type { CollectorDeps } from '../src/contract/collector.js';
 import type { Config, SourceConfig } from '../src/config/config.js';
 import type { SourceRemediator } from '../src/contract/action.js';
 import { createCsvRemediator } from './csv/actions.js';
+import { createGoogleRemediator } from './google/actions.js';
 import { createEntraRemediator } from './entra/actions.js';
 import { createOktaRemediator } from './okta/actions.js';
 import { createScimRemediator } from './scim/actions.js';
@@ -20,6 +21,8 @@ export function createRemediator(source: SourceConfig, deps?: CollectorDeps): So
       return createSlackRemediator(source, deps);
     case 'scim':
       return createScimRemediator(source, deps);
+    case 'google':
+      return createGoogleRemediator(source, deps);
   }
 }
 

@@ -14,8 +14,8 @@ import { isValidTimeZone } from '../common/time.js';
 
 const DEFAULT_CONFIG_FILE = 'zombiescan.yaml';
 
-/** Keys whose values are credentials. */
-const SECRET_KEY = /(token|secret|password|apikey|signingsecret)$/i;
+/** Keys whose values are credentials (`key`: a Google service-account key's JSON). */
+const SECRET_KEY = /(token|secret|password|apikey|signingsecret|^key)$/i;
 
 const sourceName = z
   .string()
@@ -74,12 +74,84 @@ export const scimSourceSchema = z.strictObject({
   pageSize: z.number().int().positive().max(1000).default(100),
 });
 
+/** The OAuth scopes of the Admin SDK Directory API that the google source asks for. */
+export const GOOGLE_SCOPES = {
+  read: 'https://www.googleapis.com/auth/admin.directory.user.readonly',
+  act: 'https://www.googleapis.com/auth/admin.directory.user',
+  security: 'https://www.googleapis.com/auth/admin.directory.user.security',
+} as const;
+
+export const googleSourceSchema = z
+  .strictObject({
+    ...sourceCommon,
+    type: z.literal('google'),
+    /** Path to the service account's JSON key (relative to the config file). */
+    keyFile: z.string().min(1).optional(),
+    /** The JSON key itself, only as a `${VAR}` reference. */
+    key: z.string().min(1).optional(),
+    /** The admin the service account impersonates through domain-wide delegation. */
+    subject: z.email('the email address of a Google Workspace admin the service account impersonates'),
+    /** Customer id or `my_customer` (the default, every domain of the account); or `domain` for one domain. */
+    customer: z.string().min(1).optional(),
+    domain: z.string().min(1).optional(),
+    apiUrl: httpUrl.default('https://admin.googleapis.com/'),
+    tokenUrl: httpUrl.default('https://oauth2.googleapis.com/token'),
+    /** Org units whose users are service accounts, e.g. "/Service Accounts" (sub-units included). */
+    serviceOrgUnits: z.array(z.string().startsWith('/', 'an org unit path such as "/Service Accounts"')).default([]),
+  })
+  .superRefine((source, context) => {
+    if ((source.keyFile === undefined) === (source.key === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['keyFile'],
+        message:
+          'give exactly one of keyFile (path to the service account JSON key) or key ("${GOOGLE_SA_KEY}", the JSON itself)',
+      });
+    }
+    if (source.customer !== undefined && source.domain !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['domain'],
+        message: 'give customer (every domain of the account) or domain (one domain), not both',
+      });
+    }
+    if (source.key !== undefined && !source.key.startsWith('${')) {
+      const problem = serviceAccountKeyProblem(source.key);
+      if (problem) context.addIssue({ code: 'custom', path: ['key'], message: problem });
+    }
+  });
+
+/**
+ * Why a text is not a usable service-account key, or null. Never quotes the text: it is a credential.
+ */
+export function serviceAccountKeyProblem(text: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return 'not JSON: expected the service account key file Google gives (IAM & Admin > Service accounts > Keys > Add key > JSON)';
+  }
+  const key = (parsed ?? {}) as Record<string, unknown>;
+  if (typeof parsed !== 'object' || key.type !== 'service_account') {
+    return (
+      'not a service account key (its "type" is not "service_account"): create a JSON key for a service account ' +
+      '(IAM & Admin > Service accounts > Keys > Add key > JSON); OAuth client secrets and user credentials do not work'
+    );
+  }
+  const missing = ['client_email', 'private_key'].filter(
+    (field) => typeof key[field] !== 'string' || key[field] === '',
+  );
+  if (missing.length > 0) return `service account key without ${missing.join(' and ')}: download a new JSON key`;
+  return null;
+}
+
 export const sourceSchema = z.discriminatedUnion('type', [
   csvSourceSchema,
   oktaSourceSchema,
   entraSourceSchema,
   slackSourceSchema,
   scimSourceSchema,
+  googleSourceSchema,
 ]);
 
 export type SourceConfig = z.infer<typeof sourceSchema>;
@@ -88,6 +160,7 @@ export type OktaSourceConfig = z.infer<typeof oktaSourceSchema>;
 export type EntraSourceConfig = z.infer<typeof entraSourceSchema>;
 export type SlackSourceConfig = z.infer<typeof slackSourceSchema>;
 export type ScimSourceConfig = z.infer<typeof scimSourceSchema>;
+export type GoogleSourceConfig = z.infer<typeof googleSourceSchema>;
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
@@ -313,11 +386,13 @@ export function parseConfig(
     ...config,
     database: resolve(config.database),
     roster: { ...config.roster, path: resolve(config.roster.path) },
-    sources: config.sources.map((source) =>
-      source.type === 'csv' ? { ...source, path: resolve(source.path) } : source,
-    ),
+    sources: config.sources.map((source) => {
+      if (source.type === 'csv') return { ...source, path: resolve(source.path) };
+      if (source.type === 'google' && source.keyFile) return { ...source, keyFile: resolve(source.keyFile) };
+      return source;
+    }),
     file: path.resolve(file),
-    secrets,
+    secrets: [...secrets, ...embeddedPrivateKeys(config.sources)],
   };
   for (const [index, entry] of config.serviceAccounts.entries()) {
     if (!names.has(entry.source)) {
@@ -331,6 +406,21 @@ export function parseConfig(
   }
   ruleOptionsValidator?.(result, where);
   return result;
+}
+
+/** A private key inside an inline service-account key is a secret of its own (it may be printed without its JSON). */
+function embeddedPrivateKeys(sources: SourceConfig[]): string[] {
+  const keys: string[] = [];
+  for (const source of sources) {
+    if (source.type !== 'google' || source.key === undefined) continue;
+    try {
+      const privateKey = (JSON.parse(source.key) as { private_key?: unknown }).private_key;
+      if (typeof privateKey === 'string') keys.push(privateKey, ...privateKey.split('\n').filter((l) => l.length > 40));
+    } catch {
+      // An unresolved ${VAR} (allowMissingEnv): there is no key to protect.
+    }
+  }
+  return keys;
 }
 
 /** Set by the rule registry so rule options are checked against each rule's own schema, with line numbers. */
@@ -389,7 +479,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys')
     return `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
   if (issue.code === 'invalid_union' && 'discriminator' in issue) {
-    return 'type must be one of csv, okta, entra, slack, scim';
+    return 'type must be one of csv, okta, entra, slack, scim, google';
   }
   return issue.message;
 }

@@ -20,6 +20,7 @@ sources:
   # but still enabled in the app is flagged.
   # - { name: okta, type: okta, orgUrl: "https://acme.okta.com", token: "\${OKTA_API_TOKEN}", role: idp }
   # - { name: entra, type: entra, tenantId: "…", clientId: "…", clientSecret: "\${ENTRA_CLIENT_SECRET}", role: idp }
+  # - { name: google, type: google, subject: "admin@acme.com", keyFile: ./zombiescan-sa.json, role: idp }
   # - { name: slack, type: slack, token: "\${SLACK_TOKEN}" }
   # - { name: zoom, type: scim, baseUrl: "https://api.zoom.us/scim2", token: "\${ZOOM_SCIM_TOKEN}" }
   - { name: github, type: csv, path: ./exports/github.csv }
