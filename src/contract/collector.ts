@@ -1,5 +1,5 @@
 import type { Logger } from './logger.js';
-import type { Account } from './model.js';
+import type { Account, Credential, SignInEvent } from './model.js';
 
 /**
  * A collector is a streaming fetch plus a pure transform. `collect` yields accounts page by page so memory stays
@@ -43,6 +43,18 @@ export interface DoctorCheck {
 export interface SourceCollector {
   collect(context: CollectContext): AsyncIterable<Account[]>;
   doctor(context: CollectContext): Promise<DoctorCheck[]>;
+  /**
+   * Credentials, after the accounts were collected and matched: org-wide lists every scan, per-user lists only for
+   * `atRisk` account ids (owner terminated, past end date or unknown, account disabled, or privileged), so cost does
+   * not grow with the healthy population. A kind the source cannot list is said once through `notice`, never
+   * reported as none. Absent when the source has no credentials to collect.
+   */
+  collectCredentials?(context: CollectContext, atRisk: ReadonlySet<string>): AsyncIterable<Credential[]>;
+  /**
+   * Sign-in events in [since, until), oldest first, streamed page by page. Absent when the source keeps no sign-in
+   * log; a licence or permission limitation is a notice and no events, never a failure.
+   */
+  readSignIns?(context: CollectContext, window: { since: Date; until: Date }): AsyncIterable<SignInEvent[]>;
 }
 
 /** What tests (and unusual deployments) may inject; production uses the defaults. */

@@ -114,3 +114,55 @@ export interface Finding {
   suppressedBy: string | null;
   ticketKey: string | null;
 }
+
+export const CREDENTIAL_KINDS = ['api-token', 'oauth-grant', 'personal-token', 'app-secret'] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
+/**
+ * Something that grants access on its own and can outlive the account that made it: an API token, an OAuth grant,
+ * a personal access token or key, an app registration's secret. Collected beside accounts, with the same snapshot
+ * semantics (a failed source keeps its last complete credentials). Times are ISO 8601 UTC strings.
+ */
+export interface Credential {
+  /** Name of the configured source that holds the credential. */
+  source: string;
+  /** The vendor's own id (Okta token or grant id, AWS AccessKeyId, Entra application object id, …). */
+  id: string;
+  kind: CredentialKind;
+  /** The owner account in the same source, or null (an app registration has owners instead; see `ownerAccountIds`). */
+  accountId: string | null;
+  /** For app registrations: the owner accounts in the same source; empty = ownerless. Else empty. */
+  ownerAccountIds: string[];
+  /** What a reviewer recognises it by: token name, app name, key id suffix. Never the secret itself. */
+  name: string | null;
+  createdAt: string | null;
+  /** Latest use the source reports; null = never (only meaningful when usageKnown). */
+  lastUsedAt: string | null;
+  /** False when the source cannot tell: `unused-credential` then stays silent. */
+  usageKnown: boolean;
+  expiresAt: string | null;
+  /** Can it be used right now (not revoked, not inactive, not expired)? */
+  enabled: boolean;
+  scopes: string[];
+  /** Grants administrative rights (an admin's API token, a key with AdministratorAccess). */
+  privileged: boolean;
+  /** Source-specific facts revocation needs (e.g. Entra keyId of a secret, GitHub credential type). */
+  attributes: Record<string, unknown>;
+}
+
+/** One sign-in attempt from a source's log. Only events of accounts of interest are kept. */
+export interface SignInEvent {
+  source: string;
+  /** The log's own event id: the same event read twice (overlapping windows) is stored once. */
+  id: string;
+  at: string;
+  /** The account in this source the event is about, when the log names it by id; else null. */
+  accountId: string | null;
+  /** The login or email the log names. */
+  login: string | null;
+  result: 'success' | 'failure';
+  /** The log's reason for a failure (bad password, account disabled, locked out…), or null. */
+  reason: string | null;
+  ip: string | null;
+  application: string | null;
+}
