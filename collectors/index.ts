@@ -2,6 +2,7 @@ import type { CollectorDeps, SourceCollector } from '../src/contract/collector.j
 import type { SourceConfig } from '../src/config/config.js';
 import { createCsvCollector } from './csv/index.js';
 import { createEntraCollector } from './entra/index.js';
+import { createGitHubCollector } from './github/index.js';
 import { createOktaCollector } from './okta/index.js';
 import { createScimCollector } from './scim/index.js';
 import { createSlackCollector } from './slack/index.js';
@@ -19,5 +20,7 @@ export function createCollector(source: SourceConfig, deps?: CollectorDeps): Sou
       return createSlackCollector(source, deps);
     case 'scim':
       return createScimCollector(source, deps);
+    case 'github':
+      return createGitHubCollector(source, deps);
   }
 }

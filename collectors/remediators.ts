@@ -3,6 +3,7 @@ import type { Config, SourceConfig } from '../src/config/config.js';
 import type { SourceRemediator } from '../src/contract/action.js';
 import { createCsvRemediator } from './csv/actions.js';
 import { createEntraRemediator } from './entra/actions.js';
+import { createGitHubRemediator } from './github/actions.js';
 import { createOktaRemediator } from './okta/actions.js';
 import { createScimRemediator } from './scim/actions.js';
 import { createSlackRemediator } from './slack/actions.js';
@@ -20,6 +21,8 @@ export function createRemediator(source: SourceConfig, deps?: CollectorDeps): So
       return createSlackRemediator(source, deps);
     case 'scim':
       return createScimRemediator(source, deps);
+    case 'github':
+      return createGitHubRemediator(source, deps);
   }
 }
 

@@ -15,7 +15,7 @@ import { isValidTimeZone } from '../common/time.js';
 const DEFAULT_CONFIG_FILE = 'zombiescan.yaml';
 
 /** Keys whose values are credentials. */
-const SECRET_KEY = /(token|secret|password|apikey|signingsecret)$/i;
+const SECRET_KEY = /(token|secret|password|apikey|signingsecret|privatekey)$/i;
 
 const sourceName = z
   .string()
@@ -74,12 +74,47 @@ export const scimSourceSchema = z.strictObject({
   pageSize: z.number().int().positive().max(1000).default(100),
 });
 
+export const githubSourceSchema = z
+  .strictObject({
+    ...sourceCommon,
+    /** Paging a 50,000-member org stays inside GitHub's hourly budget but takes minutes: see README "GitHub". */
+    timeoutSeconds: z.number().positive().default(1800),
+    type: z.literal('github'),
+    /** The organization's login, as in github.com/ORG. */
+    org: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/, 'a GitHub organization login such as "acme"'),
+    /** Classic PAT (read:org to scan, admin:org to act) or fine-grained token with organization Members access. */
+    token: z.string().min(1).optional(),
+    /** A GitHub App installed on the org (Members: read to scan, read and write to act). */
+    app: z
+      .strictObject({
+        appId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/, 'the numeric App ID')]),
+        installationId: z.number().int().positive(),
+        /** The App's PEM private key, from the environment. */
+        privateKey: z.string().min(1),
+      })
+      .optional(),
+    /** GitHub Enterprise Server: https://HOST/api/v3. */
+    apiUrl: httpUrl.default('https://api.github.com'),
+    /** CSV `login,employee_id,email` linking GitHub logins to people, used after SAML and verified-domain emails. */
+    identityMap: z.string().min(1).optional(),
+  })
+  .superRefine((source, context) => {
+    if ((source.token === undefined) === (source.app === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: source.token === undefined ? ['token'] : ['app'],
+        message: 'give exactly one of token or app {appId, installationId, privateKey}',
+      });
+    }
+  });
+
 export const sourceSchema = z.discriminatedUnion('type', [
   csvSourceSchema,
   oktaSourceSchema,
   entraSourceSchema,
   slackSourceSchema,
   scimSourceSchema,
+  githubSourceSchema,
 ]);
 
 export type SourceConfig = z.infer<typeof sourceSchema>;
@@ -88,6 +123,7 @@ export type OktaSourceConfig = z.infer<typeof oktaSourceSchema>;
 export type EntraSourceConfig = z.infer<typeof entraSourceSchema>;
 export type SlackSourceConfig = z.infer<typeof slackSourceSchema>;
 export type ScimSourceConfig = z.infer<typeof scimSourceSchema>;
+export type GitHubSourceConfig = z.infer<typeof githubSourceSchema>;
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
@@ -313,9 +349,13 @@ export function parseConfig(
     ...config,
     database: resolve(config.database),
     roster: { ...config.roster, path: resolve(config.roster.path) },
-    sources: config.sources.map((source) =>
-      source.type === 'csv' ? { ...source, path: resolve(source.path) } : source,
-    ),
+    sources: config.sources.map((source) => {
+      if (source.type === 'csv') return { ...source, path: resolve(source.path) };
+      if (source.type === 'github' && source.identityMap !== undefined) {
+        return { ...source, identityMap: resolve(source.identityMap) };
+      }
+      return source;
+    }),
     file: path.resolve(file),
     secrets,
   };
@@ -389,7 +429,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys')
     return `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
   if (issue.code === 'invalid_union' && 'discriminator' in issue) {
-    return 'type must be one of csv, okta, entra, slack, scim';
+    return 'type must be one of csv, okta, entra, slack, scim, github';
   }
   return issue.message;
 }
