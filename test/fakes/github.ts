@@ -157,10 +157,13 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
     login !== null && data.members.some((m) => m.role === 'admin' && m.user.login.toLowerCase() === login.toLowerCase());
   const isMember = (login: string | null) =>
     login !== null && data.members.some((m) => m.user.login.toLowerCase() === login.toLowerCase());
-  const allUsers = (): FakeGitHubUser[] => [
-    ...data.members.map((m) => m.user),
-    ...data.outsideCollaborators,
-  ];
+  // GitHub accounts outlive org membership: a removed member is still a GitHub user (GET /user/{id}).
+  const everyone = new Map<number, FakeGitHubUser>();
+  const allUsers = (): FakeGitHubUser[] => {
+    for (const user of [...data.members.map((m) => m.user), ...data.outsideCollaborators]) everyone.set(user.id, user);
+    return [...everyone.values()];
+  };
+  allUsers();
 
   const server = createServer((req, res) => {
     let body = '';
@@ -523,22 +526,25 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
       if (aliases.length > 100) return gqlError('fake: too many users in one query');
       const result: Record<string, unknown> = {};
       const errors: unknown[] = [];
+      const byLogin = new Map(allUsers().map((u) => [u.login.toLowerCase(), u]));
+      const memberLogins = new Set(data.members.map((m) => m.user.login.toLowerCase()));
+      const owner = ownerView(who);
       for (const [, alias, variable, fields] of aliases) {
         const login = variables[variable!];
         if (typeof login !== 'string') return gqlError(`Variable $${variable} of type String! was provided invalid value`);
         if (!/organizationVerifiedDomainEmails\(\s*login:\s*\$org\s*\)/.test(fields!)) return gqlError('fake: organizationVerifiedDomainEmails(login: $org) expected');
-        const user = allUsers().find((u) => u.login.toLowerCase() === login.toLowerCase());
+        const user = byLogin.get(login.toLowerCase());
         if (!user) {
           result[alias!] = null;
           errors.push({ type: 'NOT_FOUND', path: [alias], message: `Could not resolve to a User with the login of '${login}'.` });
           continue;
         }
-        if (!ownerView(who)) {
+        if (!owner) {
           result[alias!] = null;
           errors.push({ type: 'FORBIDDEN', path: [alias, 'organizationVerifiedDomainEmails'], message: 'Must be an organization owner.' });
           continue;
         }
-        const member = isMember(user.login);
+        const member = memberLogins.has(user.login.toLowerCase());
         result[alias!] = { databaseId: user.id, organizationVerifiedDomainEmails: member ? (user.verifiedDomainEmails ?? []) : [] };
       }
       return { status: 200, body: errors.length > 0 ? { data: result, errors } : { data: result } };
