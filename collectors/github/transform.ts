@@ -1,3 +1,4 @@
+import { IDENTITY_LINK_ATTRIBUTE } from '../../src/contract/model.js';
 import type { Account } from '../../src/contract/model.js';
 
 /**
@@ -108,7 +109,7 @@ export function memberToAccount(source: string, user: GitHubUser, role: 'admin' 
     attributes: {
       kind: 'member' satisfies GitHubAccountKind,
       role,
-      identityLink: linked.identityLink,
+      [IDENTITY_LINK_ATTRIBUTE]: linked.identityLink,
       ...(links.saml?.nameId ? { samlNameId: links.saml.nameId } : {}),
     },
   };
@@ -131,7 +132,7 @@ export function outsideCollaboratorToAccount(source: string, user: GitHubUser, l
     privileged: false,
     licenses: [],
     builtIn: false,
-    attributes: { kind: 'outside-collaborator' satisfies GitHubAccountKind, identityLink: linked.identityLink },
+    attributes: { kind: 'outside-collaborator' satisfies GitHubAccountKind, [IDENTITY_LINK_ATTRIBUTE]: linked.identityLink },
   };
 }
 
@@ -172,7 +173,7 @@ export function invitationToAccount(source: string, invitation: GitHubInvitation
       invitationId: invitation.id,
       role: invitation.role,
       inviteeLogin: invitation.login,
-      identityLink: linked.identityLink,
+      [IDENTITY_LINK_ATTRIBUTE]: linked.identityLink,
     },
   };
 }
