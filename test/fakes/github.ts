@@ -153,15 +153,24 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
   const failures: FakeGitHubFailure[] = [];
   let installationSerial = 0;
 
-  const isOwner = (login: string | null) =>
-    login !== null && data.members.some((m) => m.role === 'admin' && m.user.login.toLowerCase() === login.toLowerCase());
-  const isMember = (login: string | null) =>
-    login !== null && data.members.some((m) => m.user.login.toLowerCase() === login.toLowerCase());
+  const roles = new WeakMap<object, Map<string, string>>();
+  const roleOf = (login: string | null) => {
+    if (login === null) return undefined;
+    let index = roles.get(data.members);
+    if (!index) roles.set(data.members, (index = new Map(data.members.map((m) => [m.user.login.toLowerCase(), m.role]))));
+    return index.get(login.toLowerCase());
+  };
+  const isOwner = (login: string | null) => roleOf(login) === 'admin';
+  const isMember = (login: string | null) => roleOf(login) !== undefined;
   // GitHub accounts outlive org membership: a removed member is still a GitHub user (GET /user/{id}).
   const everyone = new Map<number, FakeGitHubUser>();
+  let indexed: { members: unknown; outside: unknown; users: FakeGitHubUser[] } | null = null;
   const allUsers = (): FakeGitHubUser[] => {
-    for (const user of [...data.members.map((m) => m.user), ...data.outsideCollaborators]) everyone.set(user.id, user);
-    return [...everyone.values()];
+    if (indexed?.members !== data.members || indexed.outside !== data.outsideCollaborators) {
+      for (const user of [...data.members.map((m) => m.user), ...data.outsideCollaborators]) everyone.set(user.id, user);
+      indexed = { members: data.members, outside: data.outsideCollaborators, users: [...everyone.values()] };
+    }
+    return indexed.users;
   };
   allUsers();
 
@@ -317,7 +326,7 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
     body: { message, documentation_url: DOCS, status: String(status) },
   });
 
-  function paged<T>(url: URL, items: T[]): Answer {
+  function paged<T>(url: URL, items: T[], view: (item: T) => unknown = (item) => item): Answer {
     const perPage = Math.min(Math.max(Number(url.searchParams.get('per_page') ?? 30) || 30, 1), 100);
     const page = Math.max(Number(url.searchParams.get('page') ?? 1) || 1, 1);
     const lastPage = Math.max(Math.ceil(items.length / perPage), 1);
@@ -333,10 +342,20 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
     if (page > 1) links.push(link(1, 'first'));
     return {
       status: 200,
-      body: items.slice((page - 1) * perPage, page * perPage),
+      body: items.slice((page - 1) * perPage, page * perPage).map(view),
       headers: links.length > 0 ? { link: links.join(', ') } : {},
     };
   }
+
+  // Listing a large org page by page must not re-filter every member for every page.
+  const roleCache = new WeakMap<object, Map<string, FakeGitHubData['members']>>();
+  const byRole = (members: FakeGitHubData['members'], role: string) => {
+    let cached = roleCache.get(members);
+    if (!cached) roleCache.set(members, (cached = new Map()));
+    let list = cached.get(role);
+    if (!list) cached.set(role, (list = members.filter((m) => role === 'all' || m.role === role)));
+    return list;
+  };
 
   const simpleUser = (user: FakeGitHubUser) => ({
     login: user.login,
@@ -385,17 +404,18 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
       const role = url.searchParams.get('role') ?? 'all';
       if (!['all', 'admin', 'member'].includes(role)) return error(422, `Invalid value for role: ${role}`);
       const visible = who.app || isMember(who.login) ? data.members : data.members.filter((m) => m.user.publicMember);
-      return paged(url, visible.filter((m) => role === 'all' || m.role === role).map((m) => simpleUser(m.user)));
+      return paged(url, byRole(visible, role), (m) => simpleUser(m.user));
     }
     if (method === 'GET' && rest[0] === 'outside_collaborators' && rest.length === 1) {
       if (!ownerView(who)) return error(403, 'Must be an organization owner.');
-      return paged(url, data.outsideCollaborators.map(simpleUser));
+      return paged(url, data.outsideCollaborators, simpleUser);
     }
     if (method === 'GET' && rest[0] === 'invitations' && rest.length === 1) {
       if (!ownerView(who)) return error(403, 'You must be an admin to view invitations');
       return paged(
         url,
-        data.invitations.filter((i) => !i.failed_at).map((i) => ({ ...i, node_id: `OI_${i.id}`, team_count: 0, invitation_source: 'member', inviter: simpleUser(data.members[0]!.user) })),
+        data.invitations.filter((i) => !i.failed_at),
+        (i) => ({ ...i, node_id: `OI_${i.id}`, team_count: 0, invitation_source: 'member', inviter: simpleUser(data.members[0]!.user) }),
       );
     }
     if (rest[0] === 'memberships' && rest.length === 2) {
