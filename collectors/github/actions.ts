@@ -1,7 +1,21 @@
 import type { GitHubSourceConfig } from '../../src/config/config.js';
-import type { AccountRef, ActionOutcome, LiveState, RemediatorFactory, SystemAction } from '../../src/contract/action.js';
+import type {
+  AccountRef,
+  ActionOutcome,
+  LiveState,
+  RemediatorFactory,
+  SystemAction,
+} from '../../src/contract/action.js';
 import { SourceError } from '../../src/contract/errors.js';
-import { connectGitHub, type GitHubConnection, gitHubMessage, PAGE_SIZE, permissionHint, statusOf, toSourceError } from './client.js';
+import {
+  connectGitHub,
+  type GitHubConnection,
+  gitHubMessage,
+  PAGE_SIZE,
+  permissionHint,
+  statusOf,
+  toSourceError,
+} from './client.js';
 import { sourceDeadline } from './index.js';
 import { accountKind, type GitHubInvitation, INVITATION_ID_PREFIX } from './transform.js';
 
@@ -96,7 +110,11 @@ async function readMember(connection: GitHubConnection, guard: Guard, account: A
   try {
     const { data } = await octokit.rest.orgs.getMembershipForUser({ org: config.org, username: login });
     // A pending membership is an invitation: accepting it needs no admin, so it still counts as enabled.
-    return { found: true, enabled: true, rawStatus: data.state === 'pending' ? 'invited' : data.role === 'admin' ? 'owner' : data.role };
+    return {
+      found: true,
+      enabled: true,
+      rawStatus: data.state === 'pending' ? 'invited' : data.role === 'admin' ? 'owner' : data.role,
+    };
   } catch (error) {
     if (statusOf(error) === 404) return GONE;
     return guard(`GET /orgs/${config.org}/memberships/${login}`, () => Promise.reject(error));
@@ -123,9 +141,8 @@ async function readOutsideCollaborator(
 async function readInvitation(connection: GitHubConnection, guard: Guard, account: AccountRef): Promise<LiveState> {
   const { octokit, config } = connection;
   const invitationId = invitationIdOf(account);
-  const iterator = octokit.paginate
-    .iterator('GET /orgs/{org}/invitations', { org: config.org, per_page: PAGE_SIZE })
-    [Symbol.asyncIterator]();
+  const listing = octokit.paginate.iterator('GET /orgs/{org}/invitations', { org: config.org, per_page: PAGE_SIZE });
+  const iterator = listing[Symbol.asyncIterator]();
   for (;;) {
     const next = await guard(`GET /orgs/${config.org}/invitations`, () => iterator.next());
     // Gone from the list: cancelled, expired, or accepted (an accepted invitee shows up as a member next scan).

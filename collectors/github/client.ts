@@ -122,7 +122,12 @@ export function connectGitHub(
       retryAfterBaseValue: 1000 * scale,
       // Duck-typed stand-ins for Bottleneck groups (only `key().schedule()` is used by the plugin).
       ...(scale === 1 ? {} : (scaledPacing(scale) as object)),
-      onRateLimit: (retryAfter: number, request: { method?: string; url?: string }, _octokit: unknown, count: number) => {
+      onRateLimit: (
+        retryAfter: number,
+        request: { method?: string; url?: string },
+        _octokit: unknown,
+        count: number,
+      ) => {
         const waitMs = retryAfter * 1000 * scale;
         const resetAt = new Date(Date.now() + retryAfter * 1000).toISOString();
         if (count >= policy.rateLimitRetries) {

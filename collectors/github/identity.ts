@@ -40,7 +40,11 @@ interface SamlPage {
 
 interface SamlNode {
   guid: string;
-  samlIdentity: { nameId: string | null; username: string | null; emails: { value: string; primary: boolean | null }[] | null } | null;
+  samlIdentity: {
+    nameId: string | null;
+    username: string | null;
+    emails: { value: string; primary: boolean | null }[] | null;
+  } | null;
   scimIdentity: { username: string | null; emails: { value: string; primary: boolean | null }[] | null } | null;
   user: { login: string; databaseId: number | null } | null;
 }
@@ -181,10 +185,20 @@ export async function readIdentityMap(file: string): Promise<Map<string, Identit
   const entries = new Map<string, IdentityMapEntry & { line: number }>();
   try {
     if (!csv.has('login')) {
-      throw new InputError(file, csv.header.line, 'login', 'required column not found (expected login,employee_id,email)');
+      throw new InputError(
+        file,
+        csv.header.line,
+        'login',
+        'required column not found (expected login,employee_id,email)',
+      );
     }
     if (!csv.has('employee_id') && !csv.has('email')) {
-      throw new InputError(file, csv.header.line, null, 'needs an employee_id or an email column (login,employee_id,email)');
+      throw new InputError(
+        file,
+        csv.header.line,
+        null,
+        'needs an employee_id or an email column (login,employee_id,email)',
+      );
     }
     const header = (column: string) => csv.headerName(column) ?? column;
     for await (const row of csv) {
@@ -204,7 +218,12 @@ export async function readIdentityMap(file: string): Promise<Map<string, Identit
       const key = login.toLowerCase();
       const earlier = entries.get(key);
       if (earlier) {
-        throw new InputError(file, row.line, header('login'), `duplicate login "${login}" (first on line ${earlier.line})`);
+        throw new InputError(
+          file,
+          row.line,
+          header('login'),
+          `duplicate login "${login}" (first on line ${earlier.line})`,
+        );
       }
       entries.set(key, { login, employeeId: employeeId || null, email: email || null, line: row.line });
     }

@@ -85,7 +85,8 @@ export const createGitHubCollector: CollectorFactory<GitHubSourceConfig> = (conf
         identityMap: mapped,
       };
       const seen = new Set<string>();
-      const fresh = (accounts: Account[]) => accounts.filter((account) => !seen.has(account.id) && seen.add(account.id));
+      const fresh = (accounts: Account[]) =>
+        accounts.filter((account) => !seen.has(account.id) && seen.add(account.id));
 
       for (const role of ['admin', 'member'] as const) {
         for await (const users of pages<GitHubUser>(connection, guard, 'GET /orgs/{org}/members', { role })) {
@@ -122,9 +123,8 @@ async function* pages<T>(
   parameters: Record<string, string>,
 ): AsyncGenerator<T[]> {
   const { octokit, config } = connection;
-  const iterator = octokit.paginate
-    .iterator(route, { org: config.org, per_page: PAGE_SIZE, ...parameters })
-    [Symbol.asyncIterator]();
+  const listing = octokit.paginate.iterator(route, { org: config.org, per_page: PAGE_SIZE, ...parameters });
+  const iterator = listing[Symbol.asyncIterator]();
   const what = `${route.replace('{org}', config.org)}${parameters.role ? `?role=${parameters.role}` : ''}`;
   for (;;) {
     const next = await guard(what, () => iterator.next());
@@ -209,10 +209,7 @@ const SAML_PROBE = `query($org: String!) {
   organization(login: $org) { samlIdentityProvider { ssoUrl externalIdentities(first: 1) { edges { node { guid } } } } }
 }`;
 
-async function doctorChecks(
-  connection: GitHubConnection,
-  identityMap: () => Promise<unknown>,
-): Promise<DoctorCheck[]> {
+async function doctorChecks(connection: GitHubConnection, identityMap: () => Promise<unknown>): Promise<DoctorCheck[]> {
   const { octokit, config } = connection;
   const checks: DoctorCheck[] = [];
   const failed = (check: string, what: string, error: unknown): DoctorCheck => ({
@@ -246,7 +243,13 @@ async function doctorChecks(
     } else {
       const response = await octokit.rest.users.getAuthenticated();
       const header = response.headers['x-oauth-scopes'];
-      scopes = typeof header === 'string' ? header.split(',').map((scope) => scope.trim()).filter(Boolean) : null;
+      scopes =
+        typeof header === 'string'
+          ? header
+              .split(',')
+              .map((scope) => scope.trim())
+              .filter(Boolean)
+          : null;
       checks.push({ check: 'reachable', ok: true, detail: `${config.apiUrl} answered` });
       checks.push({ check: 'authenticated', ok: true, detail: `token of ${response.data.login}` });
     }
@@ -258,7 +261,11 @@ async function doctorChecks(
         ? { check: 'reachable', ok: true, detail: `${config.apiUrl} answered` }
         : failed('reachable', 'GitHub', error),
     );
-    checks.push(answered ? failed('authenticated', 'authentication', error) : { check: 'authenticated', ok: false, detail: 'not reached' });
+    checks.push(
+      answered
+        ? failed('authenticated', 'authentication', error)
+        : { check: 'authenticated', ok: false, detail: 'not reached' },
+    );
     return checks;
   }
 

@@ -132,7 +132,10 @@ export function outsideCollaboratorToAccount(source: string, user: GitHubUser, l
     privileged: false,
     licenses: [],
     builtIn: false,
-    attributes: { kind: 'outside-collaborator' satisfies GitHubAccountKind, [IDENTITY_LINK_ATTRIBUTE]: linked.identityLink },
+    attributes: {
+      kind: 'outside-collaborator' satisfies GitHubAccountKind,
+      [IDENTITY_LINK_ATTRIBUTE]: linked.identityLink,
+    },
   };
 }
 

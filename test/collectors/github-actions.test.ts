@@ -80,7 +80,11 @@ describe('github remediation: disable = remove from the org', () => {
     const outcome = await remediator.perform('disable', member('2', 'bob-gh'), before, signal);
     expect(outcome.status).toBe('applied');
     expect(outcome.reason).toContain('DELETE /orgs/acme/memberships/bob-gh');
-    expect(fake.requests.some((r) => r.method === 'DELETE' && r.path === '/orgs/acme/memberships/bob-gh' && r.status === 204)).toBe(true);
+    expect(
+      fake.requests.some(
+        (r) => r.method === 'DELETE' && r.path === '/orgs/acme/memberships/bob-gh' && r.status === 204,
+      ),
+    ).toBe(true);
 
     const after = await remediator.read(member('2', 'bob-gh'), signal);
     expect(after.found).toBe(false);
@@ -102,20 +106,38 @@ describe('github remediation: disable = remove from the org', () => {
   it('removes an outside collaborator and cancels an invitation, each verified by re-reading', async () => {
     fake = await startFakeGitHub(org());
     const remediator = createGitHubRemediator(config(), DEPS);
-    expect(await remediator.read(collaborator, signal)).toMatchObject({ found: true, rawStatus: 'outside collaborator' });
-    expect((await remediator.perform('disable', collaborator, await remediator.read(collaborator, signal), signal)).status).toBe('applied');
+    expect(await remediator.read(collaborator, signal)).toMatchObject({
+      found: true,
+      rawStatus: 'outside collaborator',
+    });
+    expect(
+      (await remediator.perform('disable', collaborator, await remediator.read(collaborator, signal), signal)).status,
+    ).toBe('applied');
     expect((await remediator.read(collaborator, signal)).found).toBe(false);
 
     expect(await remediator.read(invitation(900), signal)).toMatchObject({ found: true, rawStatus: 'invited' });
-    const cancelled = await remediator.perform('disable', invitation(900), await remediator.read(invitation(900), signal), signal);
-    expect(cancelled).toMatchObject({ status: 'applied', reason: expect.stringContaining('DELETE /orgs/acme/invitations/900') });
+    const cancelled = await remediator.perform(
+      'disable',
+      invitation(900),
+      await remediator.read(invitation(900), signal),
+      signal,
+    );
+    expect(cancelled).toMatchObject({
+      status: 'applied',
+      reason: expect.stringContaining('DELETE /orgs/acme/invitations/900'),
+    });
     expect((await remediator.read(invitation(900), signal)).found).toBe(false);
   });
 
   it('refuses to remove the last owner with GitHub’s own reason', async () => {
     fake = await startFakeGitHub(org({ members: [{ user: { id: 1, login: 'alice-gh' }, role: 'admin' }] }));
     const remediator = createGitHubRemediator(config(), DEPS);
-    const outcome = await remediator.perform('disable', member('1', 'alice-gh'), await remediator.read(member('1', 'alice-gh'), signal), signal);
+    const outcome = await remediator.perform(
+      'disable',
+      member('1', 'alice-gh'),
+      await remediator.read(member('1', 'alice-gh'), signal),
+      signal,
+    );
     expect(outcome.status).toBe('failed');
     expect(outcome.reason).toContain('HTTP 403 You cannot remove the last owner of an organization.');
     expect((await remediator.read(member('1', 'alice-gh'), signal)).found).toBe(true);
@@ -124,7 +146,12 @@ describe('github remediation: disable = remove from the org', () => {
   it('a read:org token cannot remove: a failed outcome naming admin:org', async () => {
     fake = await startFakeGitHub(org());
     const remediator = createGitHubRemediator(config({ token: 'ghp_reader' }), DEPS);
-    const outcome = await remediator.perform('disable', member('2', 'bob-gh'), { found: true, enabled: true, rawStatus: 'member' }, signal);
+    const outcome = await remediator.perform(
+      'disable',
+      member('2', 'bob-gh'),
+      { found: true, enabled: true, rawStatus: 'member' },
+      signal,
+    );
     expect(outcome.status).toBe('failed');
     expect(outcome.reason).toContain('admin:org');
   });
@@ -133,17 +160,37 @@ describe('github remediation: disable = remove from the org', () => {
     fake = await startFakeGitHub(org());
     const remediator = createGitHubRemediator(config(), DEPS);
     const asCollaborator = { ...member('2', 'bob-gh'), attributes: { kind: 'outside-collaborator' } };
-    const outcome = await remediator.perform('disable', asCollaborator, { found: true, enabled: true, rawStatus: null }, signal);
-    expect(outcome).toMatchObject({ status: 'failed', reason: expect.stringContaining('HTTP 422 You cannot specify an organization member') });
-    const failedInvitation = await remediator.perform('disable', invitation(902), { found: true, enabled: true, rawStatus: null }, signal);
+    const outcome = await remediator.perform(
+      'disable',
+      asCollaborator,
+      { found: true, enabled: true, rawStatus: null },
+      signal,
+    );
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('HTTP 422 You cannot specify an organization member'),
+    });
+    const failedInvitation = await remediator.perform(
+      'disable',
+      invitation(902),
+      { found: true, enabled: true, rawStatus: null },
+      signal,
+    );
     expect(failedInvitation).toMatchObject({ status: 'failed', reason: expect.stringContaining('HTTP 422') });
   });
 
   it('something already gone is already done (404), and a vanished user too', async () => {
     fake = await startFakeGitHub(org());
     const remediator = createGitHubRemediator(config(), DEPS);
-    expect((await remediator.perform('disable', invitation(12345), { found: true, enabled: true, rawStatus: null }, signal)).status).toBe('already-done');
-    expect(await remediator.read(member('777', 'ghost'), signal)).toEqual({ found: false, enabled: false, rawStatus: null });
+    expect(
+      (await remediator.perform('disable', invitation(12345), { found: true, enabled: true, rawStatus: null }, signal))
+        .status,
+    ).toBe('already-done');
+    expect(await remediator.read(member('777', 'ghost'), signal)).toEqual({
+      found: false,
+      enabled: false,
+      rawStatus: null,
+    });
   });
 
   it('a 5xx that does not stop is a SourceError, not an outcome', async () => {

@@ -109,7 +109,9 @@ describe('github collector', () => {
   it('collects members with roles, outside collaborators and pending invitations, linked in SPEC order', async () => {
     fake = await startFakeGitHub(smallOrg());
     const notices: string[] = [];
-    const map = identityMapFile('login,employee_id,email\ncarol,E3,\nbobcodes,,robert@acme.com\nmallory,,mallory@acme.com\n');
+    const map = identityMapFile(
+      'login,employee_id,email\ncarol,E3,\nbobcodes,,robert@acme.com\nmallory,,mallory@acme.com\n',
+    );
     const { accounts } = await collectAll(source({ identityMap: map }), notices);
 
     const byId = new Map(accounts.map((account) => [account.id, account]));
@@ -131,7 +133,11 @@ describe('github collector', () => {
       privileged: false,
       attributes: { identityLink: 'verified-domain-email' },
     });
-    expect(byId.get('3')).toMatchObject({ email: null, employeeId: 'E3', attributes: { identityLink: 'identity-map' } });
+    expect(byId.get('3')).toMatchObject({
+      email: null,
+      employeeId: 'E3',
+      attributes: { identityLink: 'identity-map' },
+    });
     expect(byId.get('4')).toMatchObject({ email: null, employeeId: null, attributes: { identityLink: null } });
     expect(byId.get('50')).toMatchObject({ type: 'guest', rawStatus: 'outside collaborator' });
     expect(byId.get('invitation:900')).toMatchObject({
@@ -162,14 +168,13 @@ describe('github collector', () => {
     expect(accounts.filter((a) => a.attributes.identityLink === 'saml')).toHaveLength(250);
     expect(Math.max(...pages.map((p) => p.length))).toBe(100);
 
-    const lists = fake.requests.filter((r) => r.method === 'GET' && /^\/orgs\/acme\/(members|outside_collaborators|invitations)$/.test(r.path));
+    const lists = fake.requests.filter(
+      (r) => r.method === 'GET' && /^\/orgs\/acme\/(members|outside_collaborators|invitations)$/.test(r.path),
+    );
     expect(lists.every((r) => r.query.per_page === '100')).toBe(true);
-    expect(lists.filter((r) => r.path.endsWith('/members')).map((r) => `${r.query.role}:${r.query.page ?? 1}`)).toEqual([
-      'admin:1',
-      'member:1',
-      'member:2',
-      'member:3',
-    ]);
+    expect(lists.filter((r) => r.path.endsWith('/members')).map((r) => `${r.query.role}:${r.query.page ?? 1}`)).toEqual(
+      ['admin:1', 'member:1', 'member:2', 'member:3'],
+    );
     const saml = fake.requests.filter((r) => r.graphql);
     expect(saml).toHaveLength(3);
   });
@@ -193,9 +198,7 @@ describe('github collector', () => {
   });
 
   it('refuses a token whose user is not a member instead of listing only public members', async () => {
-    fake = await startFakeGitHub(
-      smallOrg({ tokens: { ghp_outsider: { login: 'stranger', scopes: ['read:org'] } } }),
-    );
+    fake = await startFakeGitHub(smallOrg({ tokens: { ghp_outsider: { login: 'stranger', scopes: ['read:org'] } } }));
     const error = await failure(collectAll(source({ token: 'ghp_outsider' })));
     expect(error.kind).toBe('auth');
     expect(error.message).toContain("the token's user is not a member of acme");
@@ -227,7 +230,9 @@ describe('github collector', () => {
     const error = await failure(collectAll(source()));
     expect(error.kind).toBe('server');
     expect(error.message).toContain('HTTP 503 from GitHub after retries');
-    expect(fake.requests.filter((r) => r.path === '/orgs/acme/outside_collaborators' && r.status === 503)).toHaveLength(4);
+    expect(fake.requests.filter((r) => r.path === '/orgs/acme/outside_collaborators' && r.status === 503)).toHaveLength(
+      4,
+    );
   });
 
   it('waits out a secondary rate limit for its retry-after without sending anything meanwhile', async () => {
@@ -309,7 +314,11 @@ describe('github collector', () => {
     };
     const { accounts } = await collectAll(source({ token: undefined, app }));
     expect(accounts).toHaveLength(7);
-    expect(fake.requests[0]).toMatchObject({ method: 'POST', path: '/app/installations/77/access_tokens', status: 201 });
+    expect(fake.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/app/installations/77/access_tokens',
+      status: 201,
+    });
     expect(fake.requests.filter((r) => r.who === 'app-installation').length).toBeGreaterThan(3);
 
     const wrong = await failure(collectAll(source({ token: undefined, app: { ...app, installationId: 78 } })));
@@ -326,9 +335,7 @@ describe('github collector', () => {
 
 describe('github doctor', () => {
   const checks = async (config: GitHubSourceConfig) =>
-    Object.fromEntries(
-      (await createGitHubCollector(config, DEPS).doctor(context())).map((c) => [c.check, c]),
-    );
+    Object.fromEntries((await createGitHubCollector(config, DEPS).doctor(context())).map((c) => [c.check, c]));
 
   it('an owner token with admin:org: everything readable, SAML present, activity a limitation', async () => {
     fake = await startFakeGitHub(smallOrg());
@@ -347,8 +354,16 @@ describe('github doctor', () => {
     );
     const result = await checks(source({ token: 'ghp_reader' }));
     expect(result['users readable']?.ok).toBe(true);
-    expect(result.permissions).toMatchObject({ ok: false, limitation: true, detail: expect.stringContaining('needs admin:org') });
-    expect(result['saml sso']).toMatchObject({ ok: false, limitation: true, detail: expect.stringContaining('no SAML SSO') });
+    expect(result.permissions).toMatchObject({
+      ok: false,
+      limitation: true,
+      detail: expect.stringContaining('needs admin:org'),
+    });
+    expect(result['saml sso']).toMatchObject({
+      ok: false,
+      limitation: true,
+      detail: expect.stringContaining('no SAML SSO'),
+    });
   });
 
   it('a bad token and an unknown org are named', async () => {
@@ -357,7 +372,10 @@ describe('github doctor', () => {
     expect(bad.reachable?.ok).toBe(true);
     expect(bad.authenticated).toMatchObject({ ok: false, detail: expect.stringContaining('401 Bad credentials') });
     const unknown = await checks(source({ org: 'nosuchorg' }));
-    expect(unknown['users readable']).toMatchObject({ ok: false, detail: expect.stringContaining('"nosuchorg" not found') });
+    expect(unknown['users readable']).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('"nosuchorg" not found'),
+    });
   });
 });
 

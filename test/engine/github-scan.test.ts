@@ -26,7 +26,9 @@ let fake: FakeGitHub;
 beforeAll(async () => {
   const org = syntheticGitHubOrg({ members: MEMBERS, outside: 200, invitations: 50 });
   // Three personal accounts nothing links to a corporate identity.
-  org.saml!.identities = org.saml!.identities.filter((identity) => !['dev4997', 'dev4998', 'dev4999'].includes(identity.nameId!.split('@')[0]!));
+  org.saml!.identities = org.saml!.identities.filter(
+    (identity) => !['dev4997', 'dev4998', 'dev4999'].includes(identity.nameId!.split('@')[0]!),
+  );
   fake = await startFakeGitHub(org);
 });
 afterAll(async () => {
@@ -74,16 +76,28 @@ describe('a 5,000-member GitHub org through the engine', () => {
     fake.requests.length = 0;
     const result = await h.scan(scanOptions);
     expect(result.status).toBe('complete');
-    expect(result.sources[0]).toMatchObject({ name: 'github', status: 'complete', accounts: 5250, activityKnown: false });
+    expect(result.sources[0]).toMatchObject({
+      name: 'github',
+      status: 'complete',
+      accounts: 5250,
+      activityKnown: false,
+    });
     expect(result.sources[0]!.notices).toEqual([expect.stringContaining('GitHub reports no last activity')]);
 
     const open = h.findings(`status = 'open'`);
-    const byRule = (rule: string) => open.filter((f) => f.rule === rule).map((f) => f.account_id).sort();
+    const byRule = (rule: string) =>
+      open
+        .filter((f) => f.rule === rule)
+        .map((f) => f.account_id)
+        .sort();
     expect(byRule('terminated-still-active')).toEqual(
       [...LEAVERS.map((i) => String(1000 + i)), 'invitation:70045', 'invitation:70046', 'invitation:70047'].sort(),
     );
     expect(byRule('orphan-account')).toEqual(
-      [4990, 4991, 4992, 4993, 4994, 4995, 4996, 4997, 4998, 4999].map((i) => String(1000 + i)).concat(['invitation:70048', 'invitation:70049']).sort(),
+      [4990, 4991, 4992, 4993, 4994, 4995, 4996, 4997, 4998, 4999]
+        .map((i) => String(1000 + i))
+        .concat(['invitation:70048', 'invitation:70049'])
+        .sort(),
     );
     // Unknown activity: no inactivity rule fires; guests are never orphans.
     expect(open.filter((f) => !['terminated-still-active', 'orphan-account'].includes(f.rule))).toEqual([]);
@@ -94,7 +108,11 @@ describe('a 5,000-member GitHub org through the engine', () => {
     expect(unlinked.message).toContain('dev4999 is enabled but not linked to a corporate identity');
     expect(JSON.parse(unlinked.evidence)).toMatchObject({ identityLink: 'not linked to a corporate identity' });
     const linkedOrphan = JSON.parse(
-      (h.db.prepare(`SELECT evidence FROM findings WHERE rule = 'orphan-account' AND account_id = '5990'`).get() as { evidence: string }).evidence,
+      (
+        h.db.prepare(`SELECT evidence FROM findings WHERE rule = 'orphan-account' AND account_id = '5990'`).get() as {
+          evidence: string;
+        }
+      ).evidence,
     );
     expect(linkedOrphan).toMatchObject({ identityLink: 'saml', email: 'dev4990@acme.com' });
 

@@ -143,7 +143,9 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
     outsideCollaborators: input.outsideCollaborators ?? [],
     invitations: input.invitations ?? [],
   };
-  const tokens = new Map(Object.entries(input.tokens ?? { [FAKE_OWNER_TOKEN]: { login: ownerLogin(data), scopes: ['admin:org', 'repo'] } }));
+  const tokens = new Map(
+    Object.entries(input.tokens ?? { [FAKE_OWNER_TOKEN]: { login: ownerLogin(data), scopes: ['admin:org', 'repo'] } }),
+  );
   const installationTokens = new Map<string, number>();
   const limit = input.rateLimit ?? 5000;
   const usedBy = new Map<string, number>();
@@ -157,7 +159,8 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
   const roleOf = (login: string | null) => {
     if (login === null) return undefined;
     let index = roles.get(data.members);
-    if (!index) roles.set(data.members, (index = new Map(data.members.map((m) => [m.user.login.toLowerCase(), m.role]))));
+    if (!index)
+      roles.set(data.members, (index = new Map(data.members.map((m) => [m.user.login.toLowerCase(), m.role]))));
     return index.get(login.toLowerCase());
   };
   const isOwner = (login: string | null) => roleOf(login) === 'admin';
@@ -167,7 +170,8 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
   let indexed: { members: unknown; outside: unknown; users: FakeGitHubUser[] } | null = null;
   const allUsers = (): FakeGitHubUser[] => {
     if (indexed?.members !== data.members || indexed.outside !== data.outsideCollaborators) {
-      for (const user of [...data.members.map((m) => m.user), ...data.outsideCollaborators]) everyone.set(user.id, user);
+      for (const user of [...data.members.map((m) => m.user), ...data.outsideCollaborators])
+        everyone.set(user.id, user);
       indexed = { members: data.members, outside: data.outsideCollaborators, users: [...everyone.values()] };
     }
     return indexed.users;
@@ -200,7 +204,9 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
     const token = match[1]!;
     const classic = tokens.get(token);
     if (classic) {
-      const scopes = classic.scopes ?? (classic.members === 'write' ? ['admin:org'] : classic.members === 'read' ? ['read:org'] : []);
+      const scopes =
+        classic.scopes ??
+        (classic.members === 'write' ? ['admin:org'] : classic.members === 'read' ? ['read:org'] : []);
       return { label: classic.login, login: classic.login, scopes, fineGrained: classic.scopes === null, app: false };
     }
     if (installationTokens.has(token)) {
@@ -229,7 +235,11 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
     const who = caller(req);
     if (who === 'bad' || who === null) {
       record(401, null);
-      send(res, 401, { message: who === null ? 'Requires authentication' : 'Bad credentials', documentation_url: DOCS, status: '401' });
+      send(res, 401, {
+        message: who === null ? 'Requires authentication' : 'Bad credentials',
+        documentation_url: DOCS,
+        status: '401',
+      });
       return;
     }
 
@@ -240,7 +250,9 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
       'x-ratelimit-used': String(limit - remaining),
       'x-ratelimit-reset': String(reset),
       'x-ratelimit-resource': resource,
-      ...(who.scopes && !who.fineGrained ? { 'x-oauth-scopes': who.scopes.join(', '), 'x-accepted-oauth-scopes': '' } : {}),
+      ...(who.scopes && !who.fineGrained
+        ? { 'x-oauth-scopes': who.scopes.join(', '), 'x-accepted-oauth-scopes': '' }
+        : {}),
       'x-github-media-type': 'github.v3; format=json',
     });
 
@@ -251,14 +263,24 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
       if (graphql) {
         send(res, 200, { errors: [{ type: 'RATE_LIMITED', message: 'API rate limit exceeded' }] }, headers);
       } else {
-        send(res, 403, { message: `API rate limit exceeded for user ${who.label}.`, documentation_url: DOCS, status: '403' }, headers);
+        send(
+          res,
+          403,
+          { message: `API rate limit exceeded for user ${who.label}.`, documentation_url: DOCS, status: '403' },
+          headers,
+        );
       }
       return;
     }
     const used = (usedBy.get(key) ?? 0) + 1;
     if (used > limit) {
       record(403, who.label);
-      send(res, 403, { message: 'API rate limit exceeded', documentation_url: DOCS, status: '403' }, rateHeaders(0, windowReset));
+      send(
+        res,
+        403,
+        { message: 'API rate limit exceeded', documentation_url: DOCS, status: '403' },
+        rateHeaders(0, windowReset),
+      );
       return;
     }
     usedBy.set(key, used);
@@ -269,12 +291,26 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
       failure.times--;
       record(failure.status, who.label);
       if (failure.secondaryRetryAfter !== undefined) {
-        send(res, failure.status, { message: SECONDARY_MESSAGE, documentation_url: DOCS, status: String(failure.status) }, {
-          ...headers,
-          'retry-after': String(failure.secondaryRetryAfter),
-        });
+        send(
+          res,
+          failure.status,
+          { message: SECONDARY_MESSAGE, documentation_url: DOCS, status: String(failure.status) },
+          {
+            ...headers,
+            'retry-after': String(failure.secondaryRetryAfter),
+          },
+        );
       } else {
-        send(res, failure.status, { message: failure.status >= 500 ? 'Server Error' : 'Forbidden', documentation_url: DOCS, status: String(failure.status) }, headers);
+        send(
+          res,
+          failure.status,
+          {
+            message: failure.status >= 500 ? 'Server Error' : 'Forbidden',
+            documentation_url: DOCS,
+            status: String(failure.status),
+          },
+          headers,
+        );
       }
       return;
     }
@@ -303,7 +339,8 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
     );
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: unknown; exp?: number };
     if (!valid || String(claims.iss) !== String(app.appId)) return fail(401, 'A JSON web token could not be decoded');
-    if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now()) return fail(401, "'Expiration time' claim ('exp') is too far in the future");
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now())
+      return fail(401, "'Expiration time' claim ('exp') is too far in the future");
     if (installationId !== app.installationId) return fail(404, 'Not Found');
     const token = `ghs_fakeInstallation${++installationSerial}`;
     installationTokens.set(token, installationId);
@@ -369,9 +406,12 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
     user_view_type: 'public',
   });
 
-  const canRead = (who: Caller) => who.app || (who.scopes ?? []).some((s) => ['read:org', 'write:org', 'admin:org'].includes(s));
+  const canRead = (who: Caller) =>
+    who.app || (who.scopes ?? []).some((s) => ['read:org', 'write:org', 'admin:org'].includes(s));
   const canWrite = (who: Caller) =>
-    who.app ? data.app?.permissions?.members === 'write' : (who.scopes ?? []).includes('admin:org') && isOwner(who.login);
+    who.app
+      ? data.app?.permissions?.members === 'write'
+      : (who.scopes ?? []).includes('admin:org') && isOwner(who.login);
   const ownerView = (who: Caller) => who.app || (canRead(who) && isOwner(who.login));
 
   function handleRest(who: Caller, method: string, path: string, url: URL): Answer {
@@ -380,7 +420,10 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
     if (method === 'GET' && path === '/user') {
       if (who.app) return error(403, 'Resource not accessible by integration');
       const user = allUsers().find((u) => u.login === who.login);
-      return { status: 200, body: { ...simpleUser(user ?? { id: 999_999, login: who.login! }), name: user?.name ?? null } };
+      return {
+        status: 200,
+        body: { ...simpleUser(user ?? { id: 999_999, login: who.login! }), name: user?.name ?? null },
+      };
     }
     if (method === 'GET' && parts[0] === 'user' && parts.length === 2 && /^\d+$/.test(parts[1]!)) {
       const user = allUsers().find((u) => u.id === Number(parts[1]));
@@ -389,8 +432,12 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
     if (method === 'GET' && parts[0] === 'user' && parts[1] === 'memberships' && parts[2] === 'orgs') {
       if (who.app) return error(403, 'Resource not accessible by integration');
       if (parts[3]?.toLowerCase() !== org || !isMember(who.login)) return error(404, 'Not Found');
-      if (!canRead(who)) return error(403, 'You need at least read:org scope or user scope to list your organization memberships.');
-      return { status: 200, body: { state: 'active', role: isOwner(who.login) ? 'admin' : 'member', organization: { login: data.org } } };
+      if (!canRead(who))
+        return error(403, 'You need at least read:org scope or user scope to list your organization memberships.');
+      return {
+        status: 200,
+        body: { state: 'active', role: isOwner(who.login) ? 'admin' : 'member', organization: { login: data.org } },
+      };
     }
     if (parts[0] !== 'orgs' || parts[1]?.toLowerCase() !== org) return error(404, 'Not Found');
     if (!who.app && !isMember(who.login) && parts.length > 2 && !(method === 'GET' && parts[2] === 'members')) {
@@ -398,7 +445,10 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
     }
     const rest = parts.slice(2);
     if (method === 'GET' && rest.length === 0) {
-      return { status: 200, body: { login: data.org, id: 1, node_id: 'O_1', url: `${fakeBase}/orgs/${data.org}`, type: 'Organization' } };
+      return {
+        status: 200,
+        body: { login: data.org, id: 1, node_id: 'O_1', url: `${fakeBase}/orgs/${data.org}`, type: 'Organization' },
+      };
     }
     if (method === 'GET' && rest[0] === 'members' && rest.length === 1) {
       const role = url.searchParams.get('role') ?? 'all';
@@ -415,7 +465,13 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
       return paged(
         url,
         data.invitations.filter((i) => !i.failed_at),
-        (i) => ({ ...i, node_id: `OI_${i.id}`, team_count: 0, invitation_source: 'member', inviter: simpleUser(data.members[0]!.user) }),
+        (i) => ({
+          ...i,
+          node_id: `OI_${i.id}`,
+          team_count: 0,
+          invitation_source: 'member',
+          inviter: simpleUser(data.members[0]!.user),
+        }),
       );
     }
     if (rest[0] === 'memberships' && rest.length === 2) {
@@ -424,8 +480,18 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
       const invitation = data.invitations.find((i) => i.login?.toLowerCase() === login && !i.failed_at);
       if (method === 'GET') {
         if (!ownerView(who) && login !== who.login?.toLowerCase()) return error(403, 'Must be an organization owner.');
-        if (member) return { status: 200, body: { state: 'active', role: member.role, user: simpleUser(member.user), organization_url: `${fakeBase}/orgs/${data.org}` } };
-        if (invitation) return { status: 200, body: { state: 'pending', role: invitation.role === 'admin' ? 'admin' : 'member' } };
+        if (member)
+          return {
+            status: 200,
+            body: {
+              state: 'active',
+              role: member.role,
+              user: simpleUser(member.user),
+              organization_url: `${fakeBase}/orgs/${data.org}`,
+            },
+          };
+        if (invitation)
+          return { status: 200, body: { state: 'pending', role: invitation.role === 'admin' ? 'admin' : 'member' } };
         return error(404, 'Not Found');
       }
       if (method === 'DELETE') {
@@ -447,7 +513,8 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
     if (method === 'DELETE' && rest[0] === 'outside_collaborators' && rest.length === 2) {
       if (!canWrite(who)) return error(403, 'Must be an organization owner.');
       const login = rest[1]!.toLowerCase();
-      if (isMember(login)) return error(422, 'You cannot specify an organization member to remove as an outside collaborator.');
+      if (isMember(login))
+        return error(422, 'You cannot specify an organization member to remove as an outside collaborator.');
       const before = data.outsideCollaborators.length;
       data.outsideCollaborators = data.outsideCollaborators.filter((u) => u.login.toLowerCase() !== login);
       return before === data.outsideCollaborators.length ? error(404, 'Not Found') : { status: 204, body: undefined };
@@ -481,26 +548,64 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
         return gqlError('Variable $org of type String! was provided invalid value');
       }
       if (variables.org.toLowerCase() !== data.org.toLowerCase()) {
-        return { status: 200, body: { data: { organization: null }, errors: [{ type: 'NOT_FOUND', path: ['organization'], message: `Could not resolve to an Organization with the login of '${variables.org}'.` }] } };
+        return {
+          status: 200,
+          body: {
+            data: { organization: null },
+            errors: [
+              {
+                type: 'NOT_FOUND',
+                path: ['organization'],
+                message: `Could not resolve to an Organization with the login of '${variables.org}'.`,
+              },
+            ],
+          },
+        };
       }
       if (!ownerView(who)) {
         return {
           status: 200,
           body: {
             data: { organization: { samlIdentityProvider: null } },
-            errors: [{ type: 'FORBIDDEN', path: ['organization', 'samlIdentityProvider'], message: `${who.label} does not have permission to view the SAML identity provider.` }],
+            errors: [
+              {
+                type: 'FORBIDDEN',
+                path: ['organization', 'samlIdentityProvider'],
+                message: `${who.label} does not have permission to view the SAML identity provider.`,
+              },
+            ],
           },
         };
       }
       if (!data.saml) return { status: 200, body: { data: { organization: { samlIdentityProvider: null } } } };
       const args = /externalIdentities\(\s*first:\s*(\d+)\s*(?:,\s*after:\s*\$(\w+)\s*)?\)/.exec(text);
-      if (!args) return gqlError('You must provide a `first` or `last` value to properly paginate the `externalIdentities` connection.', 'MISSING_PAGINATION_BOUNDARIES');
+      if (!args)
+        return gqlError(
+          'You must provide a `first` or `last` value to properly paginate the `externalIdentities` connection.',
+          'MISSING_PAGINATION_BOUNDARIES',
+        );
       const first = Number(args[1]);
-      if (first < 1 || first > 100) return gqlError(`Requesting ${first} records on the \`externalIdentities\` connection exceeds the \`first\` limit of 100 records.`, 'EXCESSIVE_PAGINATION');
+      if (first < 1 || first > 100)
+        return gqlError(
+          `Requesting ${first} records on the \`externalIdentities\` connection exceeds the \`first\` limit of 100 records.`,
+          'EXCESSIVE_PAGINATION',
+        );
       const identities = data.saml.identities;
       if (first === 1 && !args[2]) {
         const first1 = identities[0];
-        return { status: 200, body: { data: { organization: { samlIdentityProvider: { ssoUrl: data.saml.ssoUrl, externalIdentities: { edges: first1 ? [{ node: { guid: first1.guid } }] : [] } } } } } };
+        return {
+          status: 200,
+          body: {
+            data: {
+              organization: {
+                samlIdentityProvider: {
+                  ssoUrl: data.saml.ssoUrl,
+                  externalIdentities: { edges: first1 ? [{ node: { guid: first1.guid } }] : [] },
+                },
+              },
+            },
+          },
+        };
       }
       const missing = SAML_REQUIRED.filter((field) => !new RegExp(`\\b${field}\\b`).test(text));
       if (missing.length > 0) return gqlError(`fake: the query does not ask for ${missing.join(', ')}`);
@@ -508,7 +613,8 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
       let start = 0;
       if (typeof cursor === 'string') {
         const decoded = /^cursor:v2:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
-        if (!decoded) return gqlError(`\`${cursor}\` does not appear to be a valid cursor.`, 'INVALID_CURSOR_ARGUMENTS');
+        if (!decoded)
+          return gqlError(`\`${cursor}\` does not appear to be a valid cursor.`, 'INVALID_CURSOR_ARGUMENTS');
         start = Number(decoded[1]);
       }
       const slice = identities.slice(start, start + first);
@@ -522,13 +628,20 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
               samlIdentityProvider: {
                 ssoUrl: data.saml.ssoUrl,
                 externalIdentities: {
-                  pageInfo: { hasNextPage: end < identities.length, endCursor: slice.length > 0 ? Buffer.from(`cursor:v2:${end}`).toString('base64') : null },
+                  pageInfo: {
+                    hasNextPage: end < identities.length,
+                    endCursor: slice.length > 0 ? Buffer.from(`cursor:v2:${end}`).toString('base64') : null,
+                  },
                   edges: slice.map((identity) => {
                     const user = identity.userId === null ? undefined : usersById.get(identity.userId);
                     return {
                       node: {
                         guid: identity.guid,
-                        samlIdentity: { nameId: identity.nameId, username: identity.nameId, emails: (identity.emails ?? []).map((value, index) => ({ value, primary: index === 0 })) },
+                        samlIdentity: {
+                          nameId: identity.nameId,
+                          username: identity.nameId,
+                          emails: (identity.emails ?? []).map((value, index) => ({ value, primary: index === 0 })),
+                        },
                         scimIdentity: identity.scimUsername ? { username: identity.scimUsername, emails: [] } : null,
                         user: user ? { login: user.login, databaseId: user.id } : null,
                       },
@@ -551,21 +664,34 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
       const owner = ownerView(who);
       for (const [, alias, variable, fields] of aliases) {
         const login = variables[variable!];
-        if (typeof login !== 'string') return gqlError(`Variable $${variable} of type String! was provided invalid value`);
-        if (!/organizationVerifiedDomainEmails\(\s*login:\s*\$org\s*\)/.test(fields!)) return gqlError('fake: organizationVerifiedDomainEmails(login: $org) expected');
+        if (typeof login !== 'string')
+          return gqlError(`Variable $${variable} of type String! was provided invalid value`);
+        if (!/organizationVerifiedDomainEmails\(\s*login:\s*\$org\s*\)/.test(fields!))
+          return gqlError('fake: organizationVerifiedDomainEmails(login: $org) expected');
         const user = byLogin.get(login.toLowerCase());
         if (!user) {
           result[alias!] = null;
-          errors.push({ type: 'NOT_FOUND', path: [alias], message: `Could not resolve to a User with the login of '${login}'.` });
+          errors.push({
+            type: 'NOT_FOUND',
+            path: [alias],
+            message: `Could not resolve to a User with the login of '${login}'.`,
+          });
           continue;
         }
         if (!owner) {
           result[alias!] = null;
-          errors.push({ type: 'FORBIDDEN', path: [alias, 'organizationVerifiedDomainEmails'], message: 'Must be an organization owner.' });
+          errors.push({
+            type: 'FORBIDDEN',
+            path: [alias, 'organizationVerifiedDomainEmails'],
+            message: 'Must be an organization owner.',
+          });
           continue;
         }
         const member = memberLogins.has(user.login.toLowerCase());
-        result[alias!] = { databaseId: user.id, organizationVerifiedDomainEmails: member ? (user.verifiedDomainEmails ?? []) : [] };
+        result[alias!] = {
+          databaseId: user.id,
+          organizationVerifiedDomainEmails: member ? (user.verifiedDomainEmails ?? []) : [],
+        };
       }
       return { status: 200, body: errors.length > 0 ? { data: result, errors } : { data: result } };
     }
