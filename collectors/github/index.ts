@@ -35,7 +35,9 @@ export const ACTIVITY_NOTICE =
 
 interface Linking {
   saml: Map<number, SamlIdentity> | null;
-  /** Null once GitHub refused them (said once). */
+  /** The same identities by GitHub login, built on first use (invitations name logins, not ids). */
+  samlByLogin?: Map<string, SamlIdentity>;
+  /** False once GitHub refused them (said once). */
   verifiedDomainEmails: boolean;
   identityMap: Map<string, IdentityMapEntry>;
 }
@@ -196,13 +198,16 @@ function linksOf(linking: Linking, user: GitHubUser, verified?: Map<number, stri
 /** An invitee with a GitHub login may already have a SAML identity or a mapping row. */
 function invitationLinks(linking: Linking, invitation: GitHubInvitation): Links {
   const login = invitation.login?.toLowerCase();
-  let saml: SamlIdentity | null = null;
-  if (login && linking.saml) {
-    for (const identity of linking.saml.values()) {
-      if (identity.login.toLowerCase() === login) saml = identity;
-    }
+  if (linking.saml && !linking.samlByLogin) {
+    linking.samlByLogin = new Map(
+      [...linking.saml.values()].map((identity) => [identity.login.toLowerCase(), identity]),
+    );
   }
-  return { saml, verifiedEmails: [], mapped: login ? (linking.identityMap.get(login) ?? null) : null };
+  return {
+    saml: login ? (linking.samlByLogin?.get(login) ?? null) : null,
+    verifiedEmails: [],
+    mapped: login ? (linking.identityMap.get(login) ?? null) : null,
+  };
 }
 
 const SAML_PROBE = `query($org: String!) {
