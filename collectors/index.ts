@@ -3,6 +3,7 @@ import type { SourceConfig } from '../src/config/config.js';
 import { createCsvCollector } from './csv/index.js';
 import { createGoogleCollector } from './google/index.js';
 import { createEntraCollector } from './entra/index.js';
+import { createGitHubCollector } from './github/index.js';
 import { createOktaCollector } from './okta/index.js';
 import { createScimCollector } from './scim/index.js';
 import { createSlackCollector } from './slack/index.js';
@@ -22,5 +23,7 @@ export function createCollector(source: SourceConfig, deps?: CollectorDeps): Sou
       return createScimCollector(source, deps);
     case 'google':
       return createGoogleCollector(source, deps);
+    case 'github':
+      return createGitHubCollector(source, deps);
   }
 }

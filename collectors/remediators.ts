@@ -4,6 +4,7 @@ import type { SourceRemediator } from '../src/contract/action.js';
 import { createCsvRemediator } from './csv/actions.js';
 import { createGoogleRemediator } from './google/actions.js';
 import { createEntraRemediator } from './entra/actions.js';
+import { createGitHubRemediator } from './github/actions.js';
 import { createOktaRemediator } from './okta/actions.js';
 import { createScimRemediator } from './scim/actions.js';
 import { createSlackRemediator } from './slack/actions.js';
@@ -23,6 +24,8 @@ export function createRemediator(source: SourceConfig, deps?: CollectorDeps): So
       return createScimRemediator(source, deps);
     case 'google':
       return createGoogleRemediator(source, deps);
+    case 'github':
+      return createGitHubRemediator(source, deps);
   }
 }
 

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { accountLabel } from '../src/contract/people.js';
+import { IDENTITY_LINK_ATTRIBUTE } from '../src/contract/model.js';
 import { defineRule } from '../src/contract/rule.js';
+
+const NOT_LINKED = 'not linked to a corporate identity';
 
 export const rule = defineRule({
   id: 'orphan-account',
@@ -18,8 +21,14 @@ export const rule = defineRule({
     if (account.type !== 'human' || match.method !== 'none') return null;
     const name =
       account.displayName && account.displayName !== accountLabel(account) ? ` (${account.displayName})` : '';
+    // Sources whose logins are personal (GitHub) say how they tied each account to a corporate identity.
+    const linkKnown = Object.hasOwn(account.attributes, IDENTITY_LINK_ATTRIBUTE);
+    const link = account.attributes[IDENTITY_LINK_ATTRIBUTE] ?? null;
+    const unlinked = linkKnown && link === null;
     return {
-      message: `The ${account.source} account ${accountLabel(account)}${name} is enabled but matches no one in the HR roster.`,
+      message: unlinked
+        ? `The ${account.source} account ${accountLabel(account)}${name} is enabled but not linked to a corporate identity, so it matches no one in the HR roster.`
+        : `The ${account.source} account ${accountLabel(account)}${name} is enabled but matches no one in the HR roster.`,
       evidence: {
         login: account.login,
         email: account.email,
@@ -32,6 +41,7 @@ export const rule = defineRule({
         lastActivityAt: account.activityKnown ? account.lastActivityAt : null,
         activityKnown: account.activityKnown,
         matchMethod: match.method,
+        ...(linkKnown ? { identityLink: unlinked ? NOT_LINKED : link } : {}),
       },
     };
   },

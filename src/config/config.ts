@@ -14,8 +14,8 @@ import { isValidTimeZone } from '../common/time.js';
 
 const DEFAULT_CONFIG_FILE = 'zombiescan.yaml';
 
-/** Keys whose values are credentials (`key`: a Google service-account key's JSON). */
-const SECRET_KEY = /(token|secret|password|apikey|signingsecret|^key)$/i;
+/** Keys whose values are credentials (`key`: a Google service-account key's JSON; `privateKey`: a GitHub App's). */
+const SECRET_KEY = /(token|secret|password|apikey|signingsecret|privatekey|^key)$/i;
 
 const sourceName = z
   .string()
@@ -145,6 +145,40 @@ export function serviceAccountKeyProblem(text: string): string | null {
   return null;
 }
 
+export const githubSourceSchema = z
+  .strictObject({
+    ...sourceCommon,
+    /** Paging a 50,000-member org stays inside GitHub's hourly budget but takes minutes: see README "GitHub". */
+    timeoutSeconds: z.number().positive().default(1800),
+    type: z.literal('github'),
+    /** The organization's login, as in github.com/ORG. */
+    org: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/, 'a GitHub organization login such as "acme"'),
+    /** Classic PAT (read:org to scan, admin:org to act) or fine-grained token with organization Members access. */
+    token: z.string().min(1).optional(),
+    /** A GitHub App installed on the org (Members: read to scan, read and write to act). */
+    app: z
+      .strictObject({
+        appId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/, 'the numeric App ID')]),
+        installationId: z.number().int().positive(),
+        /** The App's PEM private key, from the environment. */
+        privateKey: z.string().min(1),
+      })
+      .optional(),
+    /** GitHub Enterprise Server: https://HOST/api/v3. */
+    apiUrl: httpUrl.default('https://api.github.com'),
+    /** CSV `login,employee_id,email` linking GitHub logins to people, used after SAML and verified-domain emails. */
+    identityMap: z.string().min(1).optional(),
+  })
+  .superRefine((source, context) => {
+    if ((source.token === undefined) === (source.app === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: source.token === undefined ? ['token'] : ['app'],
+        message: 'give exactly one of token or app {appId, installationId, privateKey}',
+      });
+    }
+  });
+
 export const sourceSchema = z.discriminatedUnion('type', [
   csvSourceSchema,
   oktaSourceSchema,
@@ -152,6 +186,7 @@ export const sourceSchema = z.discriminatedUnion('type', [
   slackSourceSchema,
   scimSourceSchema,
   googleSourceSchema,
+  githubSourceSchema,
 ]);
 
 export type SourceConfig = z.infer<typeof sourceSchema>;
@@ -161,6 +196,7 @@ export type EntraSourceConfig = z.infer<typeof entraSourceSchema>;
 export type SlackSourceConfig = z.infer<typeof slackSourceSchema>;
 export type ScimSourceConfig = z.infer<typeof scimSourceSchema>;
 export type GoogleSourceConfig = z.infer<typeof googleSourceSchema>;
+export type GitHubSourceConfig = z.infer<typeof githubSourceSchema>;
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
@@ -389,6 +425,9 @@ export function parseConfig(
     sources: config.sources.map((source) => {
       if (source.type === 'csv') return { ...source, path: resolve(source.path) };
       if (source.type === 'google' && source.keyFile) return { ...source, keyFile: resolve(source.keyFile) };
+      if (source.type === 'github' && source.identityMap !== undefined) {
+        return { ...source, identityMap: resolve(source.identityMap) };
+      }
       return source;
     }),
     file: path.resolve(file),
@@ -479,7 +518,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys')
     return `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
   if (issue.code === 'invalid_union' && 'discriminator' in issue) {
-    return 'type must be one of csv, okta, entra, slack, scim, google';
+    return `type must be one of ${sourceSchema.options.map((option) => option.shape.type.value).join(', ')}`;
   }
   return issue.message;
 }

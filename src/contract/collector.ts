@@ -41,6 +41,11 @@ export interface DoctorCheck {
 }
 
 export interface SourceCollector {
+  /**
+   * Reads and checks the source's local input files (e.g. a login-to-person mapping CSV) before the scan begins: an
+   * InputError here stops the scan with exit 2 before anything is written, like a bad roster.
+   */
+  validateInput?(): Promise<void>;
   collect(context: CollectContext): AsyncIterable<Account[]>;
   doctor(context: CollectContext): Promise<DoctorCheck[]>;
   /**
@@ -61,6 +66,11 @@ export interface SourceCollector {
 export interface CollectorDeps {
   /** Shorter waits in tests; the source's own timeout still applies through the signal. */
   retryPolicy?: Partial<RetryPolicy>;
+  /**
+   * Multiplies the waits a vendor SDK imposes by itself (GitHub's throttling plugin: Retry-After and reset waits,
+   * its 1 s pacing of GraphQL and writes). Tests use a small factor; production leaves it unset (1).
+   */
+  waitScale?: number;
   /** Extra trusted CA (PEM) for https endpoints, e.g. a loopback fake's test certificate. */
   caCertificate?: string;
 }

@@ -52,6 +52,12 @@ export interface Account {
   attributes: Record<string, unknown>;
 }
 
+/**
+ * Attribute a source sets when its logins are not corporate identities (GitHub): how the account was tied to one
+ * ("saml", "verified-domain-email", "identity-map", …), or null when nothing linked it. Rules and reports say so.
+ */
+export const IDENTITY_LINK_ATTRIBUTE = 'identityLink';
+
 export const HR_STATUSES = ['active', 'leave', 'terminated'] as const;
 export type HrStatus = (typeof HR_STATUSES)[number];
 

@@ -61,6 +61,10 @@ export async function runScan(db: Db, config: Config, options: ScanOptions): Pro
   const rosterStarted = performance.now();
   const people = await options.loadRoster(config);
   guardRoster(db, people.length, config.scan.maxRosterShrink, options.acceptRosterChange ?? false);
+  // Sources' own input files (mapping CSVs) are checked as strictly as the roster, before anything is written.
+  for (const source of selected) {
+    await options.createCollector(source, options.collectorDeps).validateInput?.();
+  }
   const rosterSha = createHash('sha256').update(readFileSync(config.roster.path)).digest('hex');
   options.onPhase?.('roster', performance.now() - rosterStarted, people.length);
 

@@ -52,4 +52,24 @@ describe('orphan-account', () => {
     );
     expect(hit?.evidence).toMatchObject({ email: 'ghost@acme.com', login: 'ghost', matchMethod: 'none' });
   });
+
+  it('says when the source could not link the account to a corporate identity (GitHub)', () => {
+    const personal = { ...ghost, source: 'github', login: 'dave-personal', email: null, emails: [], displayName: null };
+    const unlinked = evaluate(
+      rule,
+      makeSubject({ owner: null, account: { ...personal, attributes: { identityLink: null } } }),
+    );
+    expect(unlinked?.message).toBe(
+      'The github account dave-personal is enabled but not linked to a corporate identity, so it matches no one in the HR roster.',
+    );
+    expect(unlinked?.evidence).toMatchObject({ identityLink: 'not linked to a corporate identity' });
+
+    const linked = evaluate(
+      rule,
+      makeSubject({ owner: null, account: { ...personal, attributes: { identityLink: 'saml' } } }),
+    );
+    expect(linked?.message).toContain('is enabled but matches no one');
+    expect(linked?.evidence).toMatchObject({ identityLink: 'saml' });
+    expect(evaluate(rule, makeSubject({ owner: null, account: ghost }))?.evidence).not.toHaveProperty('identityLink');
+  });
 });
