@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { FINDING_STATUSES, SEVERITIES } from '../contract/model.js';
+import { LOG_FORMATS } from '../common/logger.js';
 import type { FindingFilter } from '../scan/findings.js';
 import { CliContext, type GlobalOptions, type Io } from './context.js';
 import { demoCommand } from './commands/demo.js';
@@ -43,7 +44,12 @@ export function buildProgram(
     .description('Finds zombie accounts: accounts whose owner left, has no owner, or stopped using them.')
     .option('-c, --config <file>', 'config file (default ./zombiescan.yaml, or $ZOMBIESCAN_CONFIG)')
     .option('--db <file>', 'SQLite database (overrides `database` in the config)')
-    .option('--json', 'machine output on stdout (logs stay on stderr)')
+    .option('--json', 'machine output on stdout (logs stay on stderr, as JSON lines)')
+    .addOption(
+      new Option('--log-format <format>', 'stderr logs: human sentences, or JSON lines for a log collector')
+        .choices(LOG_FORMATS)
+        .default(undefined, 'json with --json, else human'),
+    )
     .option('--no-color', 'plain output')
     .option('-v, --verbose', 'debug logs')
     .showHelpAfterError('(run with --help for usage)')
