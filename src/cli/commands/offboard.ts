@@ -9,6 +9,8 @@ export interface OffboardCommandOptions {
   apply?: boolean;
   reason?: string;
   out?: string;
+  /** Accepted so a runbook can pass remediate's flags unchanged; offboard includes privileged accounts anyway. */
+  includePrivileged?: boolean;
 }
 
 export function registerOffboardCommand(
@@ -23,11 +25,13 @@ export function registerOffboardCommand(
     .option('--apply', 'do it (without it: a dry run that still re-reads every account)')
     .option('--reason <text>', 'why: journaled, and put on any ticket opened')
     .option('--out <dir>', 'also write the termination report JSON into this folder')
+    .option('--include-privileged', 'accepted, changes nothing: offboard always includes privileged accounts')
     .addHelpText(
       'after',
       `
 Identity providers (role: idp) are locked first, then every other source at once; a source that cannot disable gets a
-ticket. Naming the person is the confirmation: privileged accounts are included and no per-run limit applies.
+ticket. Naming the person is the confirmation: privileged accounts are included (--include-privileged is accepted
+but not needed) and no per-run limit applies.
 With --apply, exit 1 unless every account was verified disabled; a dry run exits 1 when an account cannot be read.
 
 Examples:
