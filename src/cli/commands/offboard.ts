@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { runOffboard, type OffboardResult, type TerminationReport } from '../../remediation/offboard.js';
+import type { OffboardResult, TerminationReport } from '../../remediation/offboard.js';
 import { colors, table, type Colors } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';
-import { writeReport } from './report.js';
 import { engineDeps, type RemediationWiring, type RunAction } from './remediate.js';
 
 export interface OffboardCommandOptions {
@@ -48,13 +47,15 @@ export async function offboardCommand(
   options: OffboardCommandOptions,
   wiring: RemediationWiring = {},
 ): Promise<number> {
+  const { runOffboard } = await import('../../remediation/offboard.js');
   const result = await runOffboard(
     ctx.db(),
     ctx.config(),
     { person, apply: Boolean(options.apply), reason: options.reason },
-    engineDeps(ctx, wiring),
+    await engineDeps(ctx, wiring),
   );
   if (options.out) {
+    const { writeReport } = await import('./report.js');
     const file = writeReport(options.out, reportFileName(result.report), JSON.stringify(result.report, null, 2) + '\n');
     ctx.log.info(`termination report written to ${file}`);
   }

@@ -1,11 +1,8 @@
 import { userInfo } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../../contract/errors.js';
-import { runRemediation, type EngineDeps, type RemediationRun } from '../../remediation/apply.js';
-import { createSlackOwnerNotifier } from '../../remediation/notify-owner.js';
+import type { EngineDeps, RemediationRun } from '../../remediation/apply.js';
 import type { ActionRecord } from '../../remediation/plan.js';
-import { remediatorLookup } from '../../../collectors/remediators.js';
-import { createTicketClient } from '../../remediation/tickets.js';
 import { colors, table, type Colors } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';
 import { registerAuditLogCommand } from './audit-log.js';
@@ -13,7 +10,8 @@ import { registerOffboardCommand } from './offboard.js';
 
 /**
  * `remediate`, `offboard` and `audit-log`: the commands that change other systems, and the journal that proves what
- * they did. The engine's clients come through `RemediationWiring`, so end-to-end tests swap in fakes.
+ * they did. The engine's clients come through `RemediationWiring`, so end-to-end tests swap in fakes. The engine and
+ * the vendor SDKs are imported when a command runs (see program.ts).
  */
 
 export type RunAction = <A extends unknown[]>(
@@ -71,6 +69,7 @@ export async function remediateCommand(
   wiring: RemediationWiring = {},
 ): Promise<number> {
   if (options.plan && options.apply) throw new UsageError('--plan and --apply exclude each other');
+  const { runRemediation } = await import('../../remediation/apply.js');
   const result = await runRemediation(
     ctx.db(),
     ctx.config(),
@@ -80,7 +79,7 @@ export async function remediateCommand(
       max: options.max,
       includePrivileged: Boolean(options.includePrivileged),
     },
-    engineDeps(ctx, wiring),
+    await engineDeps(ctx, wiring),
   );
   if (ctx.json) ctx.outJson(result.records);
   else ctx.out(renderRemediation(result, colors(ctx.color)));
@@ -94,11 +93,16 @@ export async function remediateCommand(
 }
 
 /** The engine's clients for a CLI run: real systems from the config, unless the wiring says otherwise. */
-export function engineDeps(
+export async function engineDeps(
   ctx: CliContext,
   wiring: RemediationWiring = {},
   overrides: Partial<EngineDeps> = {},
-): EngineDeps {
+): Promise<EngineDeps> {
+  const [{ remediatorLookup }, { createTicketClient }, { createSlackOwnerNotifier }] = await Promise.all([
+    import('../../../collectors/remediators.js'),
+    import('../../remediation/tickets.js'),
+    import('../../remediation/notify-owner.js'),
+  ]);
   const config = ctx.config();
   return {
     now: ctx.io.now,
@@ -124,11 +128,12 @@ export function cliActor(ctx: CliContext): string {
  */
 export function remediationApprover(ctx: CliContext, wiring: RemediationWiring = {}) {
   return async (findingId: number, actor: string, signal: AbortSignal): Promise<ActionRecord[]> => {
+    const { runRemediation } = await import('../../remediation/apply.js');
     const result = await runRemediation(
       ctx.db(),
       ctx.config(),
       { apply: true, findingIds: [findingId] },
-      engineDeps(ctx, wiring, { actor, signal }),
+      await engineDeps(ctx, wiring, { actor, signal }),
     );
     if (result.refusedToStart) ctx.log.error(result.refusedToStart);
     return result.records;
@@ -141,11 +146,12 @@ export async function autoRemediation(
   signal: AbortSignal,
   wiring: RemediationWiring = {},
 ): Promise<ActionRecord[]> {
+  const { runRemediation } = await import('../../remediation/apply.js');
   const result = await runRemediation(
     ctx.db(),
     ctx.config(),
     { apply: true },
-    engineDeps(ctx, wiring, { actor: 'serve', signal }),
+    await engineDeps(ctx, wiring, { actor: 'serve', signal }),
   );
   if (result.refusedToStart) ctx.log.error(result.refusedToStart);
   return result.records;
