@@ -1,5 +1,6 @@
 import type { CollectorDeps, SourceCollector } from '../src/contract/collector.js';
 import type { SourceConfig } from '../src/config/config.js';
+import { createAwsCollector } from './aws/index.js';
 import { createCsvCollector } from './csv/index.js';
 import { createEntraCollector } from './entra/index.js';
 import { createOktaCollector } from './okta/index.js';
@@ -19,5 +20,7 @@ export function createCollector(source: SourceConfig, deps?: CollectorDeps): Sou
       return createSlackCollector(source, deps);
     case 'scim':
       return createScimCollector(source, deps);
+    case 'aws':
+      return createAwsCollector(source, deps);
   }
 }

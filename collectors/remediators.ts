@@ -1,6 +1,7 @@
 import type { CollectorDeps } from '../src/contract/collector.js';
 import type { Config, SourceConfig } from '../src/config/config.js';
 import type { SourceRemediator } from '../src/contract/action.js';
+import { createAwsRemediator } from './aws/actions.js';
 import { createCsvRemediator } from './csv/actions.js';
 import { createEntraRemediator } from './entra/actions.js';
 import { createOktaRemediator } from './okta/actions.js';
@@ -20,6 +21,8 @@ export function createRemediator(source: SourceConfig, deps?: CollectorDeps): So
       return createSlackRemediator(source, deps);
     case 'scim':
       return createScimRemediator(source, deps);
+    case 'aws':
+      return createAwsRemediator(source, deps);
   }
 }
 
