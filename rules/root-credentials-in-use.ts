@@ -64,7 +64,7 @@ export const rule = defineRule({
     const mfaActive = typeof account.attributes.mfaActive === 'boolean' ? account.attributes.mfaActive : null;
     return {
       message:
-        `The root user of AWS account ${awsAccountId} has ${reasons.join(', and ')}` +
+        `The root user (${account.login ?? 'root'}) of AWS account ${awsAccountId} has ${reasons.join(', and ')}` +
         `${mfaActive === false ? '; root has no MFA' : ''}.`,
       evidence: {
         awsAccountId,
