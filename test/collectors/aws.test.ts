@@ -13,10 +13,9 @@ import {
   fakeIamUser,
   startFakeAws,
   type FakeAws,
-  type FakeAwsAccount,
   type FakeAwsOptions,
-  type FakeIamUser,
-  type FakeIdentityCenterUser,
+  syntheticAwsAccount,
+  syntheticIdentityCenterUsers,
 } from '../fakes/aws.js';
 
 const NOW = Date.now();
@@ -25,10 +24,6 @@ const ago = (days: number) => new Date(NOW - days * DAY).toISOString();
 const ACCOUNT = '111122223333';
 const OTHER_ACCOUNT = '444455556666';
 const STORE = 'd-1234567890';
-const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
-const CUSTOM_ALL = `arn:aws:iam::${ACCOUNT}:policy/EverythingEverywhere`;
-const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
-const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
 let fake: FakeAws | undefined;
 const savedEnv = { ...process.env };
@@ -42,81 +37,8 @@ afterEach(async () => {
   process.env = { ...savedEnv };
 });
 
-/**
- * User i's credentials by i % 6: 0 active key used 5 days ago + password used 3 days ago; 1 active key never used;
- * 2 inactive key only; 3 rotated (old key inactive, new one used yesterday); 4 password never used; 5 nothing, but
- * every other one has an active CodeCommit SSH key. Admins through a group, a customer policy and an inline policy.
- */
-export function largeAccount(users: number): FakeAwsAccount {
-  const list: FakeIamUser[] = [];
-  for (let i = 0; i < users; i++) {
-    const key = (n: number, status: 'Active' | 'Inactive', created: string, lastUsed: string | null = null) => ({
-      id: `AKIA${String(i).padStart(12, '0')}K${n}`,
-      status,
-      created,
-      lastUsed,
-    });
-    const user: FakeIamUser = fakeIamUser(i, {
-      created: ago(500),
-      tags: { email: `user${i}@acme.com`, employee_id: `E${i}`, ...(i % 50 === 7 ? { type: 'service' } : {}) },
-      groups: i % 100 === 0 ? ['Admins', 'Developers'] : ['Developers'],
-      ...(i % 250 === 1 ? { attachedPolicies: [CUSTOM_ALL] } : { attachedPolicies: [READ_ONLY] }),
-      ...(i % 333 === 2 ? { inlinePolicies: { breakglass: ALLOW_ALL } } : {}),
-    });
-    switch (i % 6) {
-      case 0:
-        user.accessKeys = [key(1, 'Active', ago(100), ago(5))];
-        user.password = { created: ago(400), lastUsed: ago(3) };
-        break;
-      case 1:
-        user.accessKeys = [key(1, 'Active', ago(200))];
-        break;
-      case 2:
-        user.accessKeys = [key(1, 'Inactive', ago(300), ago(250))];
-        break;
-      case 3:
-        user.accessKeys = [key(1, 'Inactive', ago(400), ago(300)), key(2, 'Active', ago(20), ago(1))];
-        break;
-      case 4:
-        user.password = { created: ago(100), lastUsed: null };
-        break;
-      case 5:
-        if (i % 12 === 5) user.sshKeys = [{ id: `APKA${String(i).padStart(12, '0')}`, status: 'Active' }];
-        break;
-    }
-    list.push(user);
-  }
-  return {
-    accountId: ACCOUNT,
-    users: list,
-    groups: [
-      { name: 'Admins', attachedPolicies: [ADMIN] },
-      { name: 'Developers', attachedPolicies: [READ_ONLY] },
-    ],
-    managedPolicies: { [CUSTOM_ALL]: ALLOW_ALL },
-    root: {
-      created: ago(2000),
-      passwordLastUsed: ago(10),
-      accessKeys: [{ active: true, lastRotated: ago(900), lastUsed: ago(2) }],
-    },
-  };
-}
-
-export function identityCenterUsers(count: number): FakeIdentityCenterUser[] {
-  return Array.from({ length: count }, (_, i) => ({
-    UserId: `9067${String(i).padStart(6, '0')}-a1b2-c3d4-e5f6-0123456789ab`,
-    UserName: `person${i}@acme.com`,
-    DisplayName: `Person ${i}`,
-    Emails: [{ Value: `person${i}@acme.com`, Type: 'work', Primary: true }],
-    ExternalIds: [{ Issuer: 'https://acme.okta.com', Id: `00u${i}` }],
-    // Every 10th disabled; every 7th answered without UserStatus, as older stores do.
-    ...(i % 7 === 3 ? {} : { UserStatus: i % 10 === 0 ? 'DISABLED' : 'ENABLED' }),
-    CreatedAt: Math.floor((NOW - 100 * DAY) / 1000),
-  }));
-}
-
 async function start(options: Partial<FakeAwsOptions> = {}): Promise<FakeAws> {
-  fake = await startFakeAws({ accounts: [largeAccount(12)], ...options });
+  fake = await startFakeAws({ accounts: [syntheticAwsAccount(12)], ...options });
   Object.assign(process.env, fake.env);
   return fake;
 }
@@ -160,110 +82,8 @@ async function failure(promise: Promise<unknown>): Promise<SourceError> {
 }
 
 describe('aws collector', () => {
-  it('collects 2,000 IAM users (keys in every state), the root row and 5,000 Identity Center users', async () => {
-    const target = await start({
-      accounts: [largeAccount(2000)],
-      identityStores: [{ id: STORE, users: identityCenterUsers(5000) }],
-      reportPolls: 2,
-    });
-    const ctx = context();
-    const started = Date.now();
-    const accounts = await collect(configFor(target, { identityStoreId: STORE, concurrency: 6 }), ctx);
-    const seconds = (Date.now() - started) / 1000;
-    console.log(
-      `aws: ${accounts.length} accounts in ${seconds.toFixed(1)}s, ${target.state.requests.length} requests, max ${target.state.maxInFlight} in flight`,
-    );
-
-    expect(accounts).toHaveLength(1 + 2000 + 5000);
-    expect(new Set(accounts.map((a) => a.id)).size).toBe(accounts.length);
-    const byLogin = new Map(accounts.map((a) => [a.login, a]));
-
-    const root = accounts[0]!;
-    expect(root).toMatchObject({ id: ACCOUNT, login: '<root_account>', type: 'service', enabled: true, email: null });
-    expect(root.attributes).toMatchObject({ cloudRoot: true, awsAccountId: ACCOUNT, mfaActive: false });
-
-    // 0: active key used + password used.
-    expect(byLogin.get('user0')).toMatchObject({
-      id: 'AIDA00000000000000000',
-      email: 'user0@acme.com',
-      employeeId: 'E0',
-      enabled: true,
-      rawStatus: 'console password, 1 active access key',
-      activityKnown: true,
-      privileged: true,
-      type: 'human',
-    });
-    expect(byLogin.get('user0')!.lastActivityAt!.slice(0, 10)).toBe(ago(3).slice(0, 10));
-    expect(byLogin.get('user0')!.attributes.adminPolicies).toEqual([`group Admins: ${ADMIN}`]);
-    // 1: active key never used: enabled, activity known, never.
-    expect(byLogin.get('user1')).toMatchObject({
-      enabled: true,
-      lastActivityAt: null,
-      activityKnown: true,
-      privileged: true,
-    });
-    expect(byLogin.get('user1')!.attributes.adminPolicies).toEqual([CUSTOM_ALL]);
-    // 2: inactive key only: disabled, last use still reported.
-    expect(byLogin.get('user2')).toMatchObject({
-      enabled: false,
-      rawStatus: 'no active credentials',
-      privileged: true,
-    });
-    expect(byLogin.get('user2')!.attributes.adminPolicies).toEqual(['inline:breakglass']);
-    // 3: rotated: the newer key's use is the latest activity.
-    expect(byLogin.get('user3')).toMatchObject({ enabled: true, rawStatus: '1 active access key', privileged: false });
-    expect(byLogin.get('user3')!.lastActivityAt!.slice(0, 10)).toBe(ago(1).slice(0, 10));
-    expect((byLogin.get('user3')!.attributes.accessKeys as unknown[]).length).toBe(2);
-    // 4: password, never used (no_information on a user created after 2014: never).
-    expect(byLogin.get('user4')).toMatchObject({
-      enabled: true,
-      lastActivityAt: null,
-      activityKnown: true,
-      rawStatus: 'console password',
-    });
-    // 5: nothing, or an active SSH key only.
-    expect(byLogin.get('user11')).toMatchObject({ enabled: false });
-    expect(byLogin.get('user5')).toMatchObject({ enabled: true, rawStatus: '1 active SSH key' });
-    expect(byLogin.get('user7')).toMatchObject({ type: 'service' });
-
-    const iamUsers = accounts.filter((a) => a.attributes.kind === 'iam-user');
-    expect(iamUsers).toHaveLength(2000);
-    // by i % 6: 0, 1, 3, 4 enabled; 5 enabled when i % 12 == 5.
-    const expectedEnabled = Array.from({ length: 2000 }, (_, i) => [0, 1, 3, 4].includes(i % 6) || i % 12 === 5).filter(
-      Boolean,
-    ).length;
-    expect(iamUsers.filter((a) => a.enabled)).toHaveLength(expectedEnabled);
-    const expectedAdmins = Array.from(
-      { length: 2000 },
-      (_, i) => i % 100 === 0 || i % 250 === 1 || i % 333 === 2,
-    ).filter(Boolean).length;
-    expect(iamUsers.filter((a) => a.privileged)).toHaveLength(expectedAdmins);
-
-    const center = accounts.filter((a) => a.attributes.kind === 'identity-center-user');
-    expect(center).toHaveLength(5000);
-    expect(center[0]).toMatchObject({
-      email: 'person0@acme.com',
-      enabled: false,
-      rawStatus: 'DISABLED',
-      activityKnown: false,
-    });
-    expect(center[1]).toMatchObject({ enabled: true, rawStatus: 'ENABLED' });
-    expect(center[3]).toMatchObject({ enabled: true, rawStatus: 'ENABLED (no UserStatus in the answer)' });
-    expect(ctx.notices.join('\n')).toContain('Identity Center has no sign-in data');
-
-    // Paging, polling and the concurrency bound, as the service saw them.
-    const calls = (action: string) => target.state.requests.filter((r) => r.action === action).length;
-    expect(calls('iam:ListUsers')).toBe(20);
-    expect(calls('identitystore:ListUsers')).toBe(50);
-    // STARTED, INPROGRESS, COMPLETE.
-    expect(calls('iam:GenerateCredentialReport')).toBe(3);
-    expect(calls('iam:ListUserTags')).toBe(2000);
-    // Group policies are read once per group, not per member.
-    expect(calls('iam:ListAttachedGroupPolicies')).toBe(2);
-  }, 400_000);
-
   it('keeps at most `concurrency` IAM calls in flight', async () => {
-    const target = await start({ accounts: [largeAccount(30)], latencyMs: 15 });
+    const target = await start({ accounts: [syntheticAwsAccount(30)], latencyMs: 15 });
     await collect(configFor(target, { concurrency: 3 }));
     expect(target.state.maxInFlight).toBe(3);
   });
@@ -318,7 +138,7 @@ describe('aws collector', () => {
   });
 
   it('a missing permission names the source and the IAM action to grant', async () => {
-    const account = { ...largeAccount(3), denied: ['iam:ListSSHPublicKeys'] };
+    const account = { ...syntheticAwsAccount(3), denied: ['iam:ListSSHPublicKeys'] };
     const target = await start({ accounts: [account] });
     const error = await failure(collect(configFor(target)));
     expect(error.kind).toBe('auth');
@@ -360,10 +180,10 @@ describe('aws collector', () => {
   });
 
   it('assumes a role per account; a role that cannot be assumed says why', async () => {
-    const other = { ...largeAccount(4), accountId: OTHER_ACCOUNT, root: undefined };
+    const other = { ...syntheticAwsAccount(4), accountId: OTHER_ACCOUNT, root: undefined };
     const roleArn = `arn:aws:iam::${OTHER_ACCOUNT}:role/zombiescan-audit`;
     const target = await start({
-      accounts: [largeAccount(2), other],
+      accounts: [syntheticAwsAccount(2), other],
       roles: [{ arn: roleArn, trusted: [FAKE_ACCESS_KEY_ID] }],
     });
     const ctx = context();
@@ -385,7 +205,7 @@ describe('aws collector', () => {
   });
 
   it('a user created after the report was generated is read directly', async () => {
-    const target = await start({ accounts: [largeAccount(3)] });
+    const target = await start({ accounts: [syntheticAwsAccount(3)] });
     await collect(configFor(target));
     target.state.accounts.get(ACCOUNT)!.users.push(
       fakeIamUser(99, {
@@ -402,8 +222,11 @@ describe('aws collector', () => {
   });
 
   it('doctor: identity, each IAM action, report permission, identity store', async () => {
-    const account = { ...largeAccount(2), denied: ['iam:ListServiceSpecificCredentials'] };
-    const target = await start({ accounts: [account], identityStores: [{ id: STORE, users: identityCenterUsers(3) }] });
+    const account = { ...syntheticAwsAccount(2), denied: ['iam:ListServiceSpecificCredentials'] };
+    const target = await start({
+      accounts: [account],
+      identityStores: [{ id: STORE, users: syntheticIdentityCenterUsers(3) }],
+    });
     const checks = await createAwsCollector(configFor(target, { identityStoreId: STORE })).doctor(context());
     const by = new Map(checks.map((c) => [c.check, c]));
     expect(by.get('authenticated')).toMatchObject({ ok: true });
@@ -431,7 +254,7 @@ describe('aws collector', () => {
 
 describe('credential report parsing', () => {
   it('reads the fake report as IAM writes it, booleans in either case', () => {
-    const rows = parseCredentialReport(credentialReportCsv(largeAccount(3)));
+    const rows = parseCredentialReport(credentialReportCsv(syntheticAwsAccount(3)));
     expect(rows.map((r) => r.user)).toEqual(['<root_account>', 'user0', 'user1', 'user2']);
     expect(rows[0]!.password_enabled).toBe('not_supported');
     expect(reportFlag('TRUE')).toBe(true);
@@ -440,7 +263,7 @@ describe('credential report parsing', () => {
   });
 
   it('keeps a user name with a comma whole', () => {
-    const account = { ...largeAccount(1), users: [fakeIamUser(1, { userName: 'ops,team' })] };
+    const account = { ...syntheticAwsAccount(1), users: [fakeIamUser(1, { userName: 'ops,team' })] };
     const rows = parseCredentialReport(credentialReportCsv(account));
     expect(rows[1]!.user).toBe('ops,team');
   });

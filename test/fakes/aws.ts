@@ -881,3 +881,99 @@ function hmac(key: string | Buffer, data: string): Buffer {
 function uriEncode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
+
+export const ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
+const READ_ONLY_ACCESS = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+
+/** The customer-managed policy granting everything in a synthetic account. */
+export function everythingPolicyArn(accountId: string): string {
+  return `arn:aws:iam::${accountId}:policy/EverythingEverywhere`;
+}
+
+/**
+ * A synthetic AWS account of `users` IAM users (user{i}, tags email user{i}@acme.com and employee_id E{i}, created
+ * 500 days before `now`), with keys in every state by i % 6:
+ * 0: active key + password, used 5 and 3 days ago (i % 12 == 6: both last used 120 days ago);
+ * 1: active key never used; 2: inactive key only; 3: rotated (old key inactive, new one used yesterday);
+ * 4: password never used; 5: nothing, except an active SSH key when i % 12 == 5.
+ * Admins: i % 100 == 0 through the Admins group, i % 250 == 1 a customer policy, i % 333 == 2 an inline policy.
+ * i % 50 == 7 is tagged type=service. The root user has an active key used 2 days ago and a password used 10 days ago.
+ */
+export function syntheticAwsAccount(users: number, now = Date.now(), accountId = '111122223333'): FakeAwsAccount {
+  const ago = (days: number) => new Date(now - days * DAY_MS).toISOString();
+  const everything = everythingPolicyArn(accountId);
+  const list: FakeIamUser[] = [];
+  for (let i = 0; i < users; i++) {
+    const key = (n: number, status: 'Active' | 'Inactive', created: string, lastUsed: string | null = null) => ({
+      id: `AKIA${String(i).padStart(12, '0')}K${n}`,
+      status,
+      created,
+      lastUsed,
+    });
+    const user: FakeIamUser = fakeIamUser(i, {
+      created: ago(500),
+      tags: { email: `user${i}@acme.com`, employee_id: `E${i}`, ...(i % 50 === 7 ? { type: 'service' } : {}) },
+      groups: i % 100 === 0 ? ['Admins', 'Developers'] : ['Developers'],
+      attachedPolicies: i % 250 === 1 ? [everything] : [READ_ONLY_ACCESS],
+      ...(i % 333 === 2 ? { inlinePolicies: { breakglass: ALLOW_ALL } } : {}),
+    });
+    switch (i % 6) {
+      case 0: {
+        const dormant = i % 12 === 6;
+        user.accessKeys = [key(1, 'Active', ago(200), ago(dormant ? 120 : 5))];
+        user.password = { created: ago(400), lastUsed: ago(dormant ? 120 : 3) };
+        break;
+      }
+      case 1:
+        user.accessKeys = [key(1, 'Active', ago(200))];
+        break;
+      case 2:
+        user.accessKeys = [key(1, 'Inactive', ago(300), ago(250))];
+        break;
+      case 3:
+        user.accessKeys = [key(1, 'Inactive', ago(400), ago(300)), key(2, 'Active', ago(20), ago(1))];
+        break;
+      case 4:
+        user.password = { created: ago(100), lastUsed: null };
+        break;
+      case 5:
+        if (i % 12 === 5) user.sshKeys = [{ id: `APKA${String(i).padStart(12, '0')}`, status: 'Active' }];
+        break;
+    }
+    list.push(user);
+  }
+  return {
+    accountId,
+    users: list,
+    groups: [
+      { name: 'Admins', attachedPolicies: [ADMINISTRATOR_ACCESS] },
+      { name: 'Developers', attachedPolicies: [READ_ONLY_ACCESS] },
+    ],
+    managedPolicies: { [everything]: ALLOW_ALL },
+    root: {
+      created: ago(2000),
+      passwordLastUsed: ago(10),
+      accessKeys: [{ active: true, lastRotated: ago(900), lastUsed: ago(2) }],
+    },
+  };
+}
+
+/**
+ * `count` Identity Center users: person i has email user{i}@acme.com below `employees`, contractor{i}@partner.example
+ * from there on. Every 10th is DISABLED; every 7th (i % 7 == 3) is answered without UserStatus, as older stores do.
+ */
+export function syntheticIdentityCenterUsers(count: number, now = Date.now(), employees = 0): FakeIdentityCenterUser[] {
+  return Array.from({ length: count }, (_, i) => {
+    const email = i < employees ? `user${i}@acme.com` : `contractor${i}@partner.example`;
+    return {
+      UserId: `9067${String(i).padStart(6, '0')}-a1b2-c3d4-e5f6-0123456789ab`,
+      UserName: email,
+      DisplayName: `Person ${i}`,
+      Emails: [{ Value: email, Type: 'work', Primary: true }],
+      ExternalIds: [{ Issuer: 'https://acme.okta.com', Id: `00u${i}` }],
+      ...(i % 7 === 3 ? {} : { UserStatus: i % 10 === 0 ? 'DISABLED' : 'ENABLED' }),
+      CreatedAt: Math.floor((now - 100 * DAY_MS) / 1000),
+    };
+  });
+}
