@@ -15,6 +15,7 @@ import {
   ListUserTagsCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
+import { SourceError } from '../../src/contract/errors.js';
 import { awsFailure, isNoSuchEntity, type Limiter } from './client.js';
 import type { SideCredential } from './transform.js';
 
@@ -30,6 +31,13 @@ export interface IamContext {
   signal: AbortSignal;
 }
 
+/** The user (or group, policy) a call named is gone: deleted while the scan was reading it. */
+export class EntityGoneError extends SourceError {
+  constructor(source: string, action: string, detail: string) {
+    super(source, `${action}: NoSuchEntity (${detail})`, 'data');
+  }
+}
+
 /** One IAM call; `action` is the permission it needs (for the error message). */
 export async function iamCall<T>(
   context: IamContext,
@@ -39,6 +47,9 @@ export async function iamCall<T>(
   try {
     return await context.limit(() => run({ abortSignal: context.signal }));
   } catch (error) {
+    if (isNoSuchEntity(error)) {
+      throw new EntityGoneError(context.source, action, error instanceof Error ? error.message : String(error));
+    }
     throw awsFailure(context.source, action, error);
   }
 }
@@ -233,6 +244,16 @@ export class PrivilegeResolver {
   }
 
   private async readGroup(group: string): Promise<string[]> {
+    try {
+      return await this.readGroupPolicies(group);
+    } catch (error) {
+      // A group deleted mid-scan grants nothing any more; its members are still there.
+      if (error instanceof EntityGoneError) return [];
+      throw error;
+    }
+  }
+
+  private async readGroupPolicies(group: string): Promise<string[]> {
     const context = this.context;
     const attached = await collectAll(
       (Marker) =>

@@ -13,6 +13,7 @@ import { SourceError } from '../../src/contract/errors.js';
 import type { Account } from '../../src/contract/model.js';
 import { awsErrorCode, awsFailure, createAwsClients, destroyAwsClients, type AwsClients } from './client.js';
 import {
+  EntityGoneError,
   hasLoginProfile,
   iamCall,
   listAccessKeys,
@@ -83,9 +84,19 @@ async function* collectAws(
       ),
     );
     for await (const page of pages) {
-      const accounts = await Promise.all(
-        (page.Users ?? []).map((user) => iamUserAccount(config, iam, privilege, user, rows, identity.account)),
+      const read = await Promise.all(
+        (page.Users ?? []).map((user) =>
+          iamUserAccount(config, iam, privilege, user, rows, identity.account).catch((error: unknown) => {
+            // Deleted between ListUsers and its own calls: it no longer exists, so there is nothing to report.
+            if (error instanceof EntityGoneError) {
+              context.log.info(`aws ${config.name}: IAM user ${user.UserName ?? '?'} deleted during the scan`);
+              return null;
+            }
+            throw error;
+          }),
+        ),
       );
+      const accounts = read.filter((account): account is Account => account !== null);
       users += accounts.length;
       context.log.debug(`aws ${config.name}: page of ${accounts.length} IAM users`, { total: users });
       if (accounts.length > 0) yield accounts;

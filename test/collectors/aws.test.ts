@@ -221,6 +221,20 @@ describe('aws collector', () => {
     });
   });
 
+  it('a user deleted while the scan reads it is left out, not a failure', async () => {
+    const target = await start({
+      accounts: [syntheticAwsAccount(3)],
+      beforeAction: (action, form, state) => {
+        if (action === 'iam:ListUserTags' && form.get('UserName') === 'user1') {
+          const account = state.accounts.get(ACCOUNT)!;
+          account.users = account.users.filter((user) => user.userName !== 'user1');
+        }
+      },
+    });
+    const accounts = await collect(configFor(target));
+    expect(accounts.map((a) => a.login)).toEqual(['<root_account>', 'user0', 'user2']);
+  });
+
   it('doctor: identity, each IAM action, report permission, identity store', async () => {
     const account = { ...syntheticAwsAccount(2), denied: ['iam:ListServiceSpecificCredentials'] };
     const target = await start({

@@ -125,6 +125,8 @@ export interface FakeAwsOptions {
   iamPageCap?: number;
   failures?: FakeAwsFailure[];
   latencyMs?: number;
+  /** Called before each IAM/STS action is answered (after auth): change the account mid-scan. */
+  beforeAction?: (action: string, form: URLSearchParams, state: FakeAwsState) => void;
 }
 
 export interface FakeAwsRequest {
@@ -280,6 +282,7 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
         );
       }
       injectFailure(record.action);
+      options.beforeAction?.(record.action, form, state);
       const result =
         service === 'sts' ? sts(action, form, auth.credential) : iam(action, form, account, auth.credential);
       const ns = service === 'sts' ? STS_NS : IAM_NS;
