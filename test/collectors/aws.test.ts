@@ -6,6 +6,7 @@ import type { CollectContext } from '../../src/contract/collector.js';
 import { SourceError } from '../../src/contract/errors.js';
 import type { Account } from '../../src/contract/model.js';
 import { silentLogger } from '../../src/common/logger.js';
+import { parseConfig } from '../../src/config/config.js';
 import {
   credentialReportCsv,
   FAKE_ACCESS_KEY_ID,
@@ -280,5 +281,31 @@ describe('credential report parsing', () => {
     const account = { ...syntheticAwsAccount(1), users: [fakeIamUser(1, { userName: 'ops,team' })] };
     const rows = parseCredentialReport(credentialReportCsv(account));
     expect(rows[1]!.user).toBe('ops,team');
+  });
+});
+
+describe('aws config', () => {
+  const yaml = (source: string) => `roster: { path: ./hr.csv }\nsources:\n  - ${source}\n`;
+  it('defaults the tags, region and limits', () => {
+    const config = parseConfig(yaml('{ name: aws-prod, type: aws }'), '/tmp/zombiescan.yaml', {});
+    expect(config.sources[0]).toMatchObject({
+      type: 'aws',
+      region: 'us-east-1',
+      emailTag: 'email',
+      employeeIdTag: 'employee_id',
+      typeTag: 'type',
+      concurrency: 4,
+      maxAttempts: 8,
+      timeoutSeconds: 300,
+    });
+  });
+
+  it('refuses keys in the config and a malformed role ARN, naming the line', () => {
+    expect(() =>
+      parseConfig(yaml('{ name: aws-prod, type: aws, accessKeyId: AKIAXXXX }'), '/tmp/zombiescan.yaml', {}),
+    ).toThrow(/zombiescan\.yaml:3.*unknown setting accessKeyId/);
+    expect(() =>
+      parseConfig(yaml('{ name: aws-prod, type: aws, assumeRoleArn: "zombiescan-audit" }'), '/tmp/zombiescan.yaml', {}),
+    ).toThrow(/zombiescan\.yaml:3.*a role ARN such as/);
   });
 });
