@@ -43,12 +43,14 @@ export interface AwsClients {
   identityStore: IdentitystoreClient | null;
   /** Runs a task with a bounded number in flight (per-user IAM calls). */
   limit: Limiter;
+  /** Closes the STS client behind AssumeRole, if any. */
+  destroyCredentials(): void;
 }
 
 export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
 
 export function createAwsClients(config: AwsSourceConfig): AwsClients {
-  const credentials = credentialsFor(config);
+  const { credentials, destroy } = credentialsFor(config);
   const common = {
     credentials,
     maxAttempts: config.maxAttempts,
@@ -62,16 +64,22 @@ export function createAwsClients(config: AwsSourceConfig): AwsClients {
       ? new IdentitystoreClient({ ...common, region: config.identityStoreRegion ?? config.region })
       : null,
     limit: createLimiter(config.concurrency),
+    destroyCredentials: destroy,
   };
 }
 
+/** Closes every client's sockets (keep-alive agents would otherwise hold the process open). */
 export function destroyAwsClients(clients: AwsClients): void {
   clients.iam.destroy();
   clients.sts.destroy();
   clients.identityStore?.destroy();
+  clients.destroyCredentials();
 }
 
-function credentialsFor(config: AwsSourceConfig): AwsCredentialIdentityProvider {
+function credentialsFor(config: AwsSourceConfig): {
+  credentials: AwsCredentialIdentityProvider;
+  destroy(): void;
+} {
   const chain = fromNodeProviderChain(config.profile ? { profile: config.profile } : {});
   const where = config.profile ? `profile "${config.profile}"` : 'the default AWS credential chain';
   const base: AwsCredentialIdentityProvider = async () => {
@@ -88,7 +96,7 @@ function credentialsFor(config: AwsSourceConfig): AwsCredentialIdentityProvider 
     }
   };
   const roleArn = config.assumeRoleArn;
-  if (!roleArn) return base;
+  if (!roleArn) return { credentials: base, destroy: () => undefined };
 
   const sts = new STSClient({
     region: config.region,
@@ -98,7 +106,7 @@ function credentialsFor(config: AwsSourceConfig): AwsCredentialIdentityProvider 
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
   });
   let cached: AwsCredentialIdentity | null = null;
-  return async () => {
+  const assumed: AwsCredentialIdentityProvider = async () => {
     if (cached?.expiration && cached.expiration.getTime() - Date.now() > REFRESH_MARGIN_MS) return cached;
     let answer;
     try {
@@ -130,6 +138,7 @@ function credentialsFor(config: AwsSourceConfig): AwsCredentialIdentityProvider 
     };
     return cached;
   };
+  return { credentials: assumed, destroy: () => sts.destroy() };
 }
 
 /**

@@ -284,8 +284,8 @@ export async function fetchCredentialReport(
           code === 'ReportNotPresent' ||
           code === 'CredentialReportNotPresentException'
         ) {
+          // Generated again after the wait below: never a tight loop if IAM keeps answering so.
           lastState = code.includes('Expired') ? 'expired' : 'not present';
-          continue;
         } else throw awsFailure(config.name, 'iam:GetCredentialReport', error);
       }
     }
