@@ -1,6 +1,6 @@
 import type { CollectorDeps, SourceCollector } from '../src/contract/collector.js';
 import type { SourceConfig } from '../src/config/config.js';
-import { createAwsCollector } from './aws/index.js';
+import { createAwsCollector } from './aws/lazy.js';
 import { createCsvCollector } from './csv/index.js';
 import { createEntraCollector } from './entra/index.js';
 import { createOktaCollector } from './okta/index.js';

@@ -1,7 +1,7 @@
 import type { CollectorDeps } from '../src/contract/collector.js';
 import type { Config, SourceConfig } from '../src/config/config.js';
 import type { SourceRemediator } from '../src/contract/action.js';
-import { createAwsRemediator } from './aws/actions.js';
+import { createAwsRemediator } from './aws/lazy.js';
 import { createCsvRemediator } from './csv/actions.js';
 import { createEntraRemediator } from './entra/actions.js';
 import { createOktaRemediator } from './okta/actions.js';

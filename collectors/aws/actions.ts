@@ -7,13 +7,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { DescribeUserCommand } from '@aws-sdk/client-identitystore';
 import type { AwsSourceConfig } from '../../src/config/config.js';
-import type {
-  AccountRef,
-  ActionOutcome,
-  LiveState,
-  RemediatorFactory,
-  SystemAction,
-} from '../../src/contract/action.js';
+import type { AccountRef, ActionOutcome, LiveState, RemediatorFactory } from '../../src/contract/action.js';
 import { SourceError } from '../../src/contract/errors.js';
 import { awsFailure, createAwsClients, destroyAwsClients, isNoSuchEntity, type AwsClients } from './client.js';
 import {
@@ -26,6 +20,7 @@ import {
   type AccessKeyState,
   type IamContext,
 } from './iam.js';
+import { awsActionAlreadyDone, awsUnsupportedReason } from './policy.js';
 import { awsAccountKind, credentialSummary, iamUserEnabled, isActive, type SideCredential } from './transform.js';
 
 /**
@@ -45,18 +40,6 @@ import { awsAccountKind, credentialSummary, iamUserEnabled, isActive, type SideC
 export const STS_SESSIONS_NOTE =
   'sessions already issued from these keys (STS temporary credentials) are not revoked by deactivating them and ' +
   'keep working until they expire';
-const NO_SESSION_REVOCATION =
-  "AWS has no call that ends an IAM user's sessions: STS credentials live until they expire (disable deactivates " +
-  'the keys and deletes the console password so no new session can start)';
-const IDENTITY_CENTER_DISABLE =
-  'Identity Center has no API to disable a user: disable in the IdP that provisions Identity Center (or in the ' +
-  'Identity Center console: Users > Disable user access)';
-const ROOT_DISABLE =
-  'the root user cannot be managed through IAM: sign in as root to delete its access keys, enable MFA and change ' +
-  'its password';
-const NO_DEACTIVATE = 'AWS has no deactivate separate from disable (delete the IAM user instead, after review)';
-const NO_LICENSES = 'AWS has no per-user licences';
-
 const NOT_FOUND: LiveState = { found: false, enabled: false, rawStatus: null };
 
 /** Everything an IAM user authenticates with, read live. */
@@ -75,29 +58,6 @@ export function iamLiveState(state: IamCredentialsState): LiveState {
     serviceCredentials: state.serviceCredentials,
   };
   return { found: true, enabled: iamUserEnabled(summary), rawStatus: credentialSummary(summary) };
-}
-
-export function awsUnsupportedReason(action: SystemAction, accountId?: string): string | null {
-  const kind = accountId === undefined ? 'iam-user' : awsAccountKind(accountId);
-  switch (action) {
-    case 'disable':
-      if (kind === 'identity-center-user') return IDENTITY_CENTER_DISABLE;
-      if (kind === 'aws-root') return ROOT_DISABLE;
-      return null;
-    case 'revoke-sessions':
-      return kind === 'identity-center-user'
-        ? "Identity Center has no API to end a user's sessions: end them in the Identity Center console"
-        : NO_SESSION_REVOCATION;
-    case 'deactivate':
-      return NO_DEACTIVATE;
-    case 'remove-licenses':
-      return NO_LICENSES;
-  }
-}
-
-export function awsActionAlreadyDone(action: SystemAction, state: LiveState): boolean {
-  if (!state.found) return true;
-  return action === 'disable' ? !state.enabled : false;
 }
 
 export const createAwsRemediator: RemediatorFactory<AwsSourceConfig> = (config) => {
@@ -273,3 +233,5 @@ async function readIdentityCenterUser(
     throw awsFailure(config.name, 'identitystore:DescribeUser', error);
   }
 }
+
+export { awsActionAlreadyDone, awsUnsupportedReason };
