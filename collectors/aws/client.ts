@@ -50,6 +50,9 @@ export interface AwsClients {
 export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
 
 export function createAwsClients(config: AwsSourceConfig): AwsClients {
+  // zombiescan pins Node 20 on purpose (DEPENDENCIES.md); the SDK's "future versions need Node 22" warning would
+  // otherwise interrupt every scan's output. Its documented opt-out, unless the operator set it either way.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { credentials, destroy } = credentialsFor(config);
   const common = {
     credentials,
