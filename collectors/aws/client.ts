@@ -36,6 +36,17 @@ export class AwsCredentialsError extends Error {
   }
 }
 
+/** A SourceError that came from the credential chain or AssumeRole, not from a service call. */
+export class AwsCredentialsFailure extends SourceError {
+  constructor(
+    source: string,
+    message: string,
+    readonly credentialsKind: AwsCredentialsError['kind'],
+  ) {
+    super(source, message, 'auth');
+  }
+}
+
 export interface AwsClients {
   iam: IAMClient;
   sts: STSClient;
@@ -207,7 +218,7 @@ const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT',
  */
 export function awsFailure(source: string, action: string, error: unknown): SourceError {
   if (error instanceof SourceError) return error;
-  if (error instanceof AwsCredentialsError) return new SourceError(source, error.message, 'auth');
+  if (error instanceof AwsCredentialsError) return new AwsCredentialsFailure(source, error.message, error.kind);
   const code = awsErrorCode(error);
   const text = errorText(error);
   if (code && EXPIRED.has(code)) {

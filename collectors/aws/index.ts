@@ -11,7 +11,14 @@ import type { AwsSourceConfig } from '../../src/config/config.js';
 import type { CollectContext, CollectorDeps, CollectorFactory, DoctorCheck } from '../../src/contract/collector.js';
 import { SourceError } from '../../src/contract/errors.js';
 import type { Account } from '../../src/contract/model.js';
-import { awsErrorCode, awsFailure, createAwsClients, destroyAwsClients, type AwsClients } from './client.js';
+import {
+  AwsCredentialsFailure,
+  awsErrorCode,
+  awsFailure,
+  createAwsClients,
+  destroyAwsClients,
+  type AwsClients,
+} from './client.js';
 import {
   EntityGoneError,
   hasLoginProfile,
@@ -318,6 +325,9 @@ async function doctorAws(config: AwsSourceConfig, context: CollectContext): Prom
       const message = failure.message.replace(new RegExp(`^${config.name}: `), '');
       if (failure.kind === 'network') {
         checks.push({ check: 'reachable', ok: false, detail: message });
+      } else if (failure instanceof AwsCredentialsFailure && failure.credentialsKind === 'no-credentials') {
+        checks.push({ check: 'reachable', ok: false, detail: 'not checked: no credentials to sign a request with' });
+        checks.push({ check: 'authenticated', ok: false, detail: message });
       } else {
         checks.push({ check: 'reachable', ok: true, detail: 'AWS STS answered' });
         checks.push({ check: 'authenticated', ok: false, detail: message });

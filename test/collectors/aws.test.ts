@@ -260,6 +260,24 @@ describe('aws collector', () => {
     expect(missing.find((c) => c.check === 'identity store')).toMatchObject({ ok: false });
   });
 
+  it('doctor without credentials, and with a role it cannot assume', async () => {
+    const target = await start({ roles: [] });
+    const roleChecks = await createAwsCollector(
+      configFor(target, { assumeRoleArn: 'arn:aws:iam::444455556666:role/zombiescan-audit' }),
+    ).doctor(context());
+    expect(roleChecks.find((c) => c.check === 'authenticated')).toMatchObject({ ok: false });
+    expect(roleChecks.find((c) => c.check === 'authenticated')!.detail).toContain('needs sts:AssumeRole');
+
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    const checks = await createAwsCollector(configFor(target)).doctor(context());
+    expect(checks.map((c) => [c.check, c.ok])).toEqual([
+      ['reachable', false],
+      ['authenticated', false],
+    ]);
+    expect(checks[1]!.detail).toMatch(/^no AWS credentials/);
+  });
+
   it('an unknown identity store fails the source with the fix', async () => {
     const target = await start({ identityStores: [{ id: STORE, users: [] }] });
     const error = await failure(collect(configFor(target, { identityStoreId: 'd-9999999999' })));
