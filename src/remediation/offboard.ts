@@ -270,7 +270,7 @@ function target(config: Config, account: AccountRef, deps: EngineDeps): Target {
       unusable = `cannot act on ${account.source}: ${describe(error)}`;
     }
   }
-  const steps = resolveActions(OFFBOARD_ACTIONS, (action) => remediator?.unsupportedReason(action) ?? null);
+  const steps = resolveActions(OFFBOARD_ACTIONS, (action) => remediator?.unsupportedReason(action, account.id) ?? null);
   return {
     account,
     idp: source?.role === 'idp',
