@@ -15,7 +15,10 @@ import { isValidTimeZone } from '../common/time.js';
 const DEFAULT_CONFIG_FILE = 'zombiescan.yaml';
 
 /** Keys whose values are credentials. */
-const SECRET_KEY = /(token|secret|password|apikey|signingsecret)$/i;
+const SECRET_KEY = /(token|secret|password|apikey|signingsecret)$|^key$/i;
+
+/** A `${VAR}` kept as written because its variable is unset (LoadOptions.allowMissingEnv). */
+export const UNRESOLVED_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
 
 const sourceName = z
   .string()
@@ -199,6 +202,22 @@ const configSchema = z.strictObject({
   tickets: ticketsSchema.optional(),
   /** The findings digest and the review buttons. */
   slack: slackNotifySchema.optional(),
+  audit: z
+    .strictObject({
+      /**
+       * HMAC-SHA256 key for the remediation journal (`\${ZOMBIESCAN_AUDIT_KEY}`; never stored in the database). With it
+       * a history rewritten by someone who can write the database fails `audit-log verify`; without it the hash chain
+       * only detects accidental or naive edits.
+       */
+      key: z
+        .string()
+        .refine(
+          (key) => key.length >= 32 || UNRESOLVED_REFERENCE.test(key),
+          'at least 32 characters (e.g. `openssl rand -hex 32`)',
+        )
+        .optional(),
+    })
+    .optional(),
   schedule: z
     .strictObject({
       /** node-cron expression, evaluated in `timezone`. */
