@@ -266,4 +266,14 @@ export const MIGRATIONS: readonly string[] = [
     WHERE id = json_extract(NEW.value, '$.id') AND hash = json_extract(NEW.value, '$.hash'))
   BEGIN SELECT RAISE(ABORT, 'the audit_log head must name the last journal row'); END;
   `,
+  /* 5: signed requests seen (Slack button clicks, HR events), refused when replayed */ `
+  -- One row per accepted signed request until its signature window closes; persisted so a restart does not reopen it.
+  CREATE TABLE request_replay (
+    scope TEXT NOT NULL,
+    signature_hash TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    PRIMARY KEY (scope, signature_hash)
+  ) WITHOUT ROWID;
+  CREATE INDEX request_replay_expiry ON request_replay (expires_at);
+  `,
 ];
