@@ -276,4 +276,17 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX request_replay_expiry ON request_replay (expires_at);
   `,
+  /* 6: lock holders beyond a pid, and one result per intent */ `
+  -- A running scan names its holder (nonce, host, pid namespace) and a lease it renews: pid 1 in two containers, or
+  -- two hosts on one volume, are different processes.
+  ALTER TABLE runs ADD COLUMN holder TEXT;
+  ALTER TABLE runs ADD COLUMN lease_expires_at TEXT;
+
+  -- An intent is closed once: a second result (a concurrent reconciliation) is refused. A trigger rather than a
+  -- unique index so that a journal already holding such a pair still migrates.
+  CREATE TRIGGER audit_log_one_result BEFORE INSERT ON audit_log
+  WHEN NEW.kind = 'result' AND NEW.intent_id IS NOT NULL
+    AND EXISTS (SELECT 1 FROM audit_log WHERE kind = 'result' AND intent_id = NEW.intent_id)
+  BEGIN SELECT RAISE(ABORT, 'audit_log: this intent already has its result'); END;
+  `,
 ];

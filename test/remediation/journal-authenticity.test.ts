@@ -92,7 +92,7 @@ describe('journal authenticity', () => {
     const db = journalOf(4, null);
     expect(() => rewriteWholeChain(db, () => null)).toThrow(/append-only/);
     const row = db.prepare('SELECT * FROM audit_log WHERE id = 4').get() as StoredRow;
-    expect(() => db.prepare(`INSERT OR REPLACE INTO audit_log SELECT * FROM audit_log WHERE id = 4`).run()).toThrow(
+    expect(() => db.prepare(`INSERT OR REPLACE INTO audit_log SELECT * FROM audit_log WHERE id = 3`).run()).toThrow(
       /append-only/,
     );
     expect(() =>
