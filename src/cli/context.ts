@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, resolveConfigPath, UNRESOLVED_REFERENCE, type Config } from '../config/config.js';
 import { ConfigError } from '../contract/errors.js';
-import { createLogger, Redactor, type Logger } from '../common/logger.js';
+import { createLogger, redactValue, Redactor, type Logger } from '../common/logger.js';
 import { closeDatabase, openDatabase, type Db } from '../store/database.js';
 import { useJournalKey } from '../store/journal.js';
 import { resolveRuleOptions, RULES } from '../../rules/index.js';
@@ -122,8 +122,11 @@ export class CliContext {
     this.io.stdout.write(text);
   }
 
+  /** Machine output is redacted like the logs: value by value before serialising, then the text as a whole. */
   outJson(value: unknown): void {
-    this.io.stdout.write(JSON.stringify(value, null, 2) + '\n');
+    const redact = (text: string) => this.redactor.redact(text);
+    const plain = JSON.parse(JSON.stringify(value ?? null)) as unknown;
+    this.io.stdout.write(redact(JSON.stringify(redactValue(plain, redact), null, 2)) + '\n');
   }
 }
 
