@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ConfigError } from '../contract/errors.js';
 import { SEVERITIES } from '../contract/model.js';
 import { isValidTimeZone } from '../common/time.js';
+import { isLoopbackHost } from '../common/url.js';
 
 /**
  * The YAML config: parsed with line numbers so every error names file, line and field; `${VAR}` replaced from the
@@ -32,7 +33,40 @@ const sourceCommon = {
   timeoutSeconds: z.number().positive().default(300),
 };
 
-const httpUrl = z.url({ protocol: /^https?$/ });
+/**
+ * Every URL setting: https (plain http only to a loopback host), and no `user:password@` — a credential goes in its
+ * own `${VAR}` field, never inside a URL that ends up in errors and logs.
+ */
+const httpUrl = z.url({ protocol: /^https?$/ }).superRefine((value, context) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return; // z.url has said why already
+  }
+  if (url.username !== '' || url.password !== '') {
+    context.addIssue({
+      code: 'custom',
+      message: 'no user or password inside a URL: put the credential in its own setting, from the environment',
+    });
+  } else if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
+    context.addIssue({ code: 'custom', message: 'https is required (plain http only for 127.0.0.1 or localhost)' });
+  }
+});
+
+/** URL-valued settings: one given whole as `${VAR}` is treated as secret-capable (see `interpolate`). */
+const URL_KEY = /url$/i;
+
+/** A URL's path and query when there is more than `/`; null otherwise (or when it is not a URL). */
+function pathAndQuery(value: string): string | null {
+  try {
+    const url = new URL(value);
+    const rest = url.pathname + url.search;
+    return rest === '/' ? null : rest;
+  } catch {
+    return null;
+  }
+}
 
 export const csvSourceSchema = z.strictObject({
   ...sourceCommon,
@@ -326,6 +360,11 @@ export function parseConfig(
     }
     names.add(source.name);
   });
+  if (config.tickets?.type === 'webhook') {
+    // A webhook URL is a capability: its path and query are the credential, written in the file or not.
+    const rest = pathAndQuery(config.tickets.url);
+    if (rest !== null) secrets.push(rest);
+  }
   const baseDir = path.dirname(path.resolve(file));
   const resolve = (p: string) => path.resolve(baseDir, p);
   const result: Config = {
@@ -394,6 +433,12 @@ function interpolate(
     return found;
   });
   if (isSecret && result !== value) secrets.push(result);
+  if (!isSecret && typeof key === 'string' && URL_KEY.test(key) && UNRESOLVED_REFERENCE.test(value.trim())) {
+    // A URL kept in the environment is kept there for a reason (a webhook, a key in the query): its path and query
+    // are treated as a secret, like a token. Its host stays readable in logs.
+    const rest = pathAndQuery(result);
+    if (rest !== null) secrets.push(rest);
+  }
   return result;
 }
 
