@@ -139,7 +139,10 @@ describe('webhook tickets', () => {
     const hook = await receiver([{ status: 400, body: '{"error":"no"}' }]);
     const secretUrl = hook.url.replace('/hooks/tickets', '/services/T0000/B0000/XXXXsecretXXXX');
     const tickets = createTicketClient({ type: 'webhook', url: secretUrl }, { retryPolicy: FAST });
-    const error = await tickets.open(request(), signal()).catch((e: unknown) => e as Error);
+    const error = (await tickets.open(request(), signal()).then(
+      () => new Error('opened'),
+      (e: unknown) => e,
+    )) as Error;
     expect(error.message).not.toContain('XXXXsecretXXXX');
     expect(error.message).not.toContain('/services/');
     expect(error.message).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/…#[0-9a-f]{8}: HTTP 400/);
