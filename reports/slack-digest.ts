@@ -64,6 +64,11 @@ export interface DigestData {
   urgent: DigestFinding[];
   /** Public URL of the reports folder (`serve.reportsUrl`), or null. */
   reportsUrl: string | null;
+  /**
+   * The remediation journal's head when the digest was made: posted with every digest, it is an anchor kept outside
+   * the database (`zombiescan audit-log verify --anchor ID:HASH`) at no extra effort.
+   */
+  journalAnchor?: { id: number; hash: string; mac: string | null } | null;
 }
 
 export interface TextObject {
@@ -152,7 +157,15 @@ export function renderSlackDigest(data: DigestData): SlackMessage {
   head.push({ type: 'section', block_id: 'zs_summary', text: { type: 'mrkdwn', text: summaryText(data) } });
   head.push({ type: 'divider' });
 
-  const footer: Block = { type: 'context', block_id: 'zs_full_list', elements: [fullListText(data.reportsUrl)] };
+  const footerElements = [fullListText(data.reportsUrl)];
+  if (data.journalAnchor) {
+    const { id, hash, mac } = data.journalAnchor;
+    footerElements.push({
+      type: 'mrkdwn',
+      text: `Journal anchor: \`${id}:${hash}\`${mac ? ` · MAC \`${mac}\`` : ' (unauthenticated: no audit.key)'}`,
+    });
+  }
+  const footer: Block = { type: 'context', block_id: 'zs_full_list', elements: footerElements };
   const findingBlocks: Block[] = [];
   // One context block is held back for "…and N more" so the message never exceeds 50 blocks.
   const blockBudget = SLACK_LIMITS.blocksPerMessage - head.length - 2;

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, resolveConfigPath, type Config } from '../config/config.js';
+import { loadConfig, resolveConfigPath, UNRESOLVED_REFERENCE, type Config } from '../config/config.js';
 import { ConfigError } from '../contract/errors.js';
-import { createLogger, Redactor, type LogFormat, type Logger } from '../common/logger.js';
+import { createLogger, redactValue, Redactor, type LogFormat, type Logger } from '../common/logger.js';
 import { closeDatabase, openDatabase, type Db } from '../store/database.js';
+import { useJournalKey } from '../store/journal.js';
 import { resolveRuleOptions, RULES } from '../../rules/index.js';
 import type { RuleSet } from '../scan/evaluate.js';
 
@@ -63,6 +64,7 @@ export class CliContext {
     if (!this.loadedConfig) {
       this.loadedConfig = loadConfig(this.configPath(), this.io.env);
       this.redactor = new Redactor(this.loadedConfig.secrets);
+      if (this.openedDb) useJournalKey(this.openedDb, auditKeyOf(this.loadedConfig));
     }
     return this.loadedConfig;
   }
@@ -71,6 +73,7 @@ export class CliContext {
   useConfig(config: Config): void {
     this.loadedConfig = config;
     this.redactor = new Redactor(config.secrets);
+    if (this.openedDb) useJournalKey(this.openedDb, auditKeyOf(config));
   }
 
   redact(text: string): string {
@@ -80,19 +83,31 @@ export class CliContext {
   /** --db wins; else the config's `database`; commands that only read findings work with --db alone. */
   db(): Db {
     if (!this.openedDb) {
+      // The journal key comes from the config even with --db: every row this process writes is MACed with it.
+      const config = this.loadedConfig ?? this.configForDatabase();
       let file: string;
       if (this.globals.db) file = path.resolve(this.globals.db);
-      else if (this.loadedConfig) file = this.loadedConfig.database;
-      else if (existsSync(this.configPath())) {
-        file = loadConfig(this.configPath(), this.io.env, { allowMissingEnv: true }).database;
-      } else {
+      else if (config) file = config.database;
+      else {
         throw new ConfigError(
           `${this.configPath()}: no such config file, and no --db given (run \`zombiescan init\`, or pass --db)`,
         );
       }
       this.openedDb = openDatabase(file);
+      useJournalKey(this.openedDb, config ? auditKeyOf(config) : null);
     }
     return this.openedDb;
+  }
+
+  /** The config as far as opening the database needs it; with --db, a config that does not load is no obstacle. */
+  private configForDatabase(): Config | undefined {
+    if (!existsSync(this.configPath())) return undefined;
+    try {
+      return loadConfig(this.configPath(), this.io.env, { allowMissingEnv: true });
+    } catch (error) {
+      if (this.globals.db) return undefined;
+      throw error;
+    }
   }
 
   rules(): RuleSet {
@@ -109,7 +124,16 @@ export class CliContext {
     this.io.stdout.write(text);
   }
 
+  /** Machine output is redacted like the logs: value by value before serialising, then the text as a whole. */
   outJson(value: unknown): void {
-    this.io.stdout.write(JSON.stringify(value, null, 2) + '\n');
+    const redact = (text: string) => this.redactor.redact(text);
+    const plain = JSON.parse(JSON.stringify(value ?? null)) as unknown;
+    this.io.stdout.write(redact(JSON.stringify(redactValue(plain, redact), null, 2)) + '\n');
   }
+}
+
+/** The audit key, or null when there is none or its variable is unset (a read-only command loaded the config). */
+function auditKeyOf(config: Config): string | null {
+  const key = config.audit?.key;
+  return key && !UNRESOLVED_REFERENCE.test(key) ? key : null;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../contract/logger.js';
+import { visible } from './terminal-text.js';
 
 export { silentLogger, type Logger } from '../contract/logger.js';
 
@@ -14,6 +15,20 @@ export class Redactor {
     for (const secret of this.secrets) result = result.split(secret).join('[redacted]');
     return result;
   }
+}
+
+/**
+ * `redact` applied to every string inside a value (object keys too), before it is serialised: once in JSON, a secret
+ * holding a quote, a backslash or a control character is escaped and no longer matches the text it was registered as.
+ */
+export function redactValue(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, redact));
+  if (value instanceof Error) return redact(value.message);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [redact(key), redactValue(item, redact)]));
+  }
+  return value;
 }
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -39,11 +54,15 @@ export function createLogger(options: {
   const redact = options.redact ?? ((text: string) => text);
   const write = (level: Level, message: string, fields?: Record<string, unknown>) => {
     if (LEVELS.indexOf(level) < minimum) return;
+    const clean = (fields ? redactValue(fields, redact) : undefined) as Record<string, unknown> | undefined;
     if (json) {
-      stream.write(redact(JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields })) + '\n');
+      const line = { time: new Date().toISOString(), level, msg: redact(message), ...clean };
+      // The whole line again: a secret split across a message and a field, or one a field's toJSON produced.
+      stream.write(redact(JSON.stringify(line)) + '\n');
     } else {
-      const extra = fields && Object.keys(fields).length > 0 ? ` (${humanFields(fields)})` : '';
-      stream.write(redact(`${level === 'info' ? '' : `${level}: `}${message}${extra}`) + '\n');
+      const extra = clean && Object.keys(clean).length > 0 ? ` (${humanFields(clean)})` : '';
+      // Names and logins from sources reach this line: no control character or bidi override gets to the terminal.
+      stream.write(visible(redact(`${level === 'info' ? '' : `${level}: `}${redact(message)}${extra}`)) + '\n');
     }
   };
   return {

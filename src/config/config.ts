@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ConfigError } from '../contract/errors.js';
 import { SEVERITIES } from '../contract/model.js';
 import { isValidTimeZone } from '../common/time.js';
+import { isLoopbackHost } from '../common/url.js';
 
 /**
  * The YAML config: parsed with line numbers so every error names file, line and field; `${VAR}` replaced from the
@@ -14,8 +15,12 @@ import { isValidTimeZone } from '../common/time.js';
 
 const DEFAULT_CONFIG_FILE = 'zombiescan.yaml';
 
-/** Keys whose values are credentials (`key`: a Google service-account key's JSON; `privateKey`: a GitHub App's). */
-const SECRET_KEY = /(token|secret|password|apikey|signingsecret|privatekey|^key)$/i;
+/** Keys whose values are credentials (`key`: a Google service-account key's JSON or `audit.key`; `privateKey`: a
+ * GitHub App's). */
+const SECRET_KEY = /(token|secret|password|apikey|signingsecret|privatekey)$|^key$/i;
+
+/** A `${VAR}` kept as written because its variable is unset (LoadOptions.allowMissingEnv). */
+export const UNRESOLVED_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
 
 const sourceName = z
   .string()
@@ -29,7 +34,40 @@ const sourceCommon = {
   timeoutSeconds: z.number().positive().default(300),
 };
 
-const httpUrl = z.url({ protocol: /^https?$/ });
+/**
+ * Every URL setting: https (plain http only to a loopback host), and no `user:password@` — a credential goes in its
+ * own `${VAR}` field, never inside a URL that ends up in errors and logs.
+ */
+const httpUrl = z.url({ protocol: /^https?$/ }).superRefine((value, context) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return; // z.url has said why already
+  }
+  if (url.username !== '' || url.password !== '') {
+    context.addIssue({
+      code: 'custom',
+      message: 'no user or password inside a URL: put the credential in its own setting, from the environment',
+    });
+  } else if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
+    context.addIssue({ code: 'custom', message: 'https is required (plain http only for 127.0.0.1 or localhost)' });
+  }
+});
+
+/** URL-valued settings: one given whole as `${VAR}` is treated as secret-capable (see `interpolate`). */
+const URL_KEY = /url$/i;
+
+/** A URL's path and query when there is more than `/`; null otherwise (or when it is not a URL). */
+function pathAndQuery(value: string): string | null {
+  try {
+    const url = new URL(value);
+    const rest = url.pathname + url.search;
+    return rest === '/' ? null : rest;
+  } catch {
+    return null;
+  }
+}
 
 export const csvSourceSchema = z.strictObject({
   ...sourceCommon,
@@ -347,6 +385,22 @@ const configSchema = z.strictObject({
   tickets: ticketsSchema.optional(),
   /** The findings digest and the review buttons. */
   slack: slackNotifySchema.optional(),
+  audit: z
+    .strictObject({
+      /**
+       * HMAC-SHA256 key for the remediation journal (`\${ZOMBIESCAN_AUDIT_KEY}`; never stored in the database). With it
+       * a history rewritten by someone who can write the database fails `audit-log verify`; without it the hash chain
+       * only detects accidental or naive edits.
+       */
+      key: z
+        .string()
+        .refine(
+          (key) => key.length >= 32 || UNRESOLVED_REFERENCE.test(key),
+          'at least 32 characters (e.g. `openssl rand -hex 32`)',
+        )
+        .optional(),
+    })
+    .optional(),
   schedule: z
     .strictObject({
       /** node-cron expression, evaluated in `timezone`. */
@@ -455,6 +509,11 @@ export function parseConfig(
     }
     names.add(source.name);
   });
+  if (config.tickets?.type === 'webhook') {
+    // A webhook URL is a capability: its path and query are the credential, written in the file or not.
+    const rest = pathAndQuery(config.tickets.url);
+    if (rest !== null) secrets.push(rest);
+  }
   const baseDir = path.dirname(path.resolve(file));
   const resolve = (p: string) => path.resolve(baseDir, p);
   const result: Config = {
@@ -543,6 +602,12 @@ function interpolate(
     return found;
   });
   if (isSecret && result !== value) secrets.push(result);
+  if (!isSecret && typeof key === 'string' && URL_KEY.test(key) && UNRESOLVED_REFERENCE.test(value.trim())) {
+    // A URL kept in the environment is kept there for a reason (a webhook, a key in the query): its path and query
+    // are treated as a secret, like a token. Its host stays readable in logs.
+    const rest = pathAndQuery(result);
+    if (rest !== null) secrets.push(rest);
+  }
   return result;
 }
 

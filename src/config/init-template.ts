@@ -39,4 +39,8 @@ serviceAccounts: []
 # Standing exceptions: the finding is kept, suppressed, until the date; it reopens after.
 exceptions: []
 #  - { source: okta, login: "breakglass@example.com", reason: "Break-glass, reviewed quarterly", owner: E1001, expires: 2027-06-30 }
+
+# Key of the remediation journal (an HMAC-SHA256 per row; \`openssl rand -hex 32\`). Without it the journal's hash
+# chain detects accidental or naive edits only. README "Security".
+# audit: { key: "\${ZOMBIESCAN_AUDIT_KEY}" }
 `;

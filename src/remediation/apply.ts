@@ -6,7 +6,8 @@ import type { Db } from '../store/database.js';
 import { currentAccount } from '../store/accounts.js';
 import { findingTicketKey, markFindingRemediated, recordFindingTicket } from '../store/finding-remediation.js';
 import { appendEntry, pendingIntents, type JournalEntry, type JournalRow } from '../store/journal.js';
-import { claimRemediationLock, releaseRemediationLock } from '../store/remediation-lock.js';
+import { claimRemediationLock, releaseRemediationLock, renewRemediationLock } from '../store/remediation-lock.js';
+import { describeHolder } from '../store/holder.js';
 import type { AccountRef, ActionName, LiveState, SourceRemediator, SystemAction } from '../contract/action.js';
 import { chooseRecipient, ownerMessage, type OwnerNotifier } from './notify-owner.js';
 import {
@@ -82,7 +83,7 @@ export async function runRemediation(
   deps: EngineDeps,
 ): Promise<RemediationRun> {
   if (request.apply) {
-    const release = acquireRemediationLock(db, deps.now());
+    const release = await acquireRemediationLock(db);
     try {
       return await remediate(db, config, request, deps);
     } finally {
@@ -194,8 +195,10 @@ async function applyFinding(
       outcome = journal.result(context, null, 'refused', step.refusal);
     } else if (isSystemAction(step.action)) {
       remediator ??= deps.remediatorFor(finding.source);
-      outcome = remediator
-        ? await readThenAct(config, journal, remediator, { ...context, action: step.action }, deps)
+      const system = remediator;
+      const systemContext = { ...context, action: step.action };
+      outcome = system
+        ? await withAccountTurn(db, account, () => readThenAct(config, journal, system, systemContext, deps))
         : journal.result(context, null, 'refused', `source ${finding.source} is no longer in the config`);
     } else if (step.action === 'ticket') {
       outcome = await findingTicket(db, journal, finding, context, step.fallbackFor, deps);
@@ -269,6 +272,7 @@ export async function runSystemAction(
     return journal.result(context, intentId, outcome.status, outcome.reason);
   } catch (error) {
     // Aborted mid-call: the intent stays open and the next run reconciles it by re-reading the account.
+    if (deps.signal?.aborted) journal.abandon(intentId);
     rethrowIfAborted(error, deps.signal);
     const unknown =
       error instanceof SourceError && error.kind === 'timeout'
@@ -385,28 +389,90 @@ async function verifyAndClose(
 // One applying process at a time
 
 /** Applies in flight in this process, per database (serve approves several findings at once). */
-const locksHeld = new WeakMap<Db, number>();
+const locksHeld = new WeakMap<Db, { count: number; heartbeat: NodeJS.Timeout }>();
+const LOCK_HEARTBEAT_MS = 30_000;
+const LOCK_POLL_MS = 250;
 
 /**
  * Two processes applying at once would both read an account as enabled and both act on it. The lock is a meta row
- * naming the holder's pid; a row left by a process that died is taken over. Calls within one process share it.
+ * naming the holder (a per-process nonce, its host and pid) with a lease renewed while it is held; a holder that
+ * died or stopped renewing is taken over. Calls within one process share it. `waitMs`: how long to wait for another
+ * holder to finish (offboarding is the emergency path: it waits briefly rather than failing at once).
  */
-export function acquireRemediationLock(db: Db, now: Date): () => void {
-  const holder = claimRemediationLock(db, now);
+export async function acquireRemediationLock(db: Db, options: { waitMs?: number } = {}): Promise<() => void> {
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  // The lease is about liveness, so it runs on the wall clock, not on the run's (injectable) business clock.
+  let holder = claimRemediationLock(db, new Date());
+  while (holder && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+    holder = claimRemediationLock(db, new Date());
+  }
   if (holder) {
     throw new UsageError(
-      `another remediation is being applied (pid ${holder.pid}, since ${holder.since}); try again when it has finished`,
+      `another remediation is being applied (${describeHolder(holder)}, since ${holder.since}); ` +
+        'try again when it has finished',
     );
   }
-  locksHeld.set(db, (locksHeld.get(db) ?? 0) + 1);
+  const held = locksHeld.get(db);
+  if (held) held.count++;
+  else {
+    const heartbeat = setInterval(() => {
+      try {
+        renewRemediationLock(db, new Date());
+      } catch {
+        // A busy database misses one beat; the lease outlasts several.
+      }
+    }, LOCK_HEARTBEAT_MS);
+    heartbeat.unref();
+    locksHeld.set(db, { count: 1, heartbeat });
+  }
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    const left = (locksHeld.get(db) ?? 1) - 1;
-    locksHeld.set(db, left);
-    if (left === 0) releaseRemediationLock(db);
+    const current = locksHeld.get(db);
+    if (!current) return;
+    current.count--;
+    if (current.count === 0) {
+      clearInterval(current.heartbeat);
+      locksHeld.delete(db);
+      releaseRemediationLock(db);
+    }
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One action per account at a time, within this process
+
+/** Intents written by this process whose result is not written yet: never "interrupted" while we are on them. */
+const inFlightIntents = new WeakMap<Db, Set<number>>();
+
+function intentsInFlight(db: Db): Set<number> {
+  let set = inFlightIntents.get(db);
+  if (!set) inFlightIntents.set(db, (set = new Set()));
+  return set;
+}
+
+const accountTurns = new WeakMap<Db, Map<string, Promise<unknown>>>();
+
+/**
+ * Runs `work` (re-read, act, journal) once every earlier work on the same account in this process has finished: two
+ * approvals of findings of one account never read it as enabled at the same time, so the second sees the first's
+ * change and records `already-done` instead of acting twice.
+ */
+export async function withAccountTurn<T>(db: Db, account: AccountRef, work: () => Promise<T>): Promise<T> {
+  let turns = accountTurns.get(db);
+  if (!turns) accountTurns.set(db, (turns = new Map()));
+  const key = `${account.source}\u0000${account.id}`;
+  const previous = turns.get(key) ?? Promise.resolve();
+  const mine = previous.catch(() => undefined).then(work);
+  const settled = mine.catch(() => undefined);
+  turns.set(key, settled);
+  try {
+    return await mine;
+  } finally {
+    if (turns.get(key) === settled) turns.delete(key);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -428,7 +494,10 @@ export interface ReconcileOutcome {
 export async function reconcileInterrupted(db: Db, config: Config, deps: EngineDeps): Promise<ReconcileOutcome> {
   const reconciled: JournalRow[] = [];
   const unconfirmed = new Map<string, string>();
+  const inFlight = intentsInFlight(db);
   for (const intent of pendingIntents(db)) {
+    // Still being carried out by this process (another approval in serve): its own result will close it.
+    if (inFlight.has(intent.id)) continue;
     const action = intent.action ?? '';
     const key = actionKey(intent.source ?? '', intent.accountId ?? '', action);
     const account = intentAccount(db, intent);
@@ -596,11 +665,18 @@ export class ActionJournal {
   ) {}
 
   intent(context: ActionContext, detail: Record<string, unknown> = {}): number {
-    return appendEntry(this.db, {
+    const id = appendEntry(this.db, {
       ...this.base(context),
       kind: 'intent',
       detail: { ...detail, account: context.account, rule: context.rule ?? null, mode: context.mode ?? this.mode },
     }).id;
+    intentsInFlight(this.db).add(id);
+    return id;
+  }
+
+  /** An intent this process stops carrying out (aborted mid-call): from now on it is for reconciliation. */
+  abandon(intentId: number): void {
+    intentsInFlight(this.db).delete(intentId);
   }
 
   result(
@@ -611,6 +687,7 @@ export class ActionJournal {
     detail: Record<string, unknown> = {},
   ): StepOutcome {
     const clean = this.deps.redact ? this.deps.redact(reason) : reason;
+    if (intentId !== null) intentsInFlight(this.db).delete(intentId);
     const row = appendResult(this.db, {
       ...this.base(context),
       kind: 'result',

@@ -9,6 +9,7 @@ import { appendEntry, journaledTicket } from '../store/journal.js';
 import { listPeople } from '../store/people.js';
 import { saveTerminationReport } from '../store/termination-reports.js';
 import {
+  acquireRemediationLock,
   ActionJournal,
   describe,
   openTicket,
@@ -96,12 +97,26 @@ interface Target {
   after: LiveState | null;
 }
 
+/** How long an offboarding waits for another remediation to finish: it is the emergency path, so not at all long. */
+export const OFFBOARD_LOCK_WAIT_MS = 30_000;
+
 export async function runOffboard(
   db: Db,
   config: Config,
   request: OffboardRequest,
   deps: EngineDeps,
 ): Promise<OffboardResult> {
+  if (!request.apply) return offboard(db, config, request, deps);
+  // The same lock as `remediate --apply`: two processes never act on the same accounts at once.
+  const release = await acquireRemediationLock(db, { waitMs: OFFBOARD_LOCK_WAIT_MS });
+  try {
+    return await offboard(db, config, request, deps);
+  } finally {
+    release();
+  }
+}
+
+async function offboard(db: Db, config: Config, request: OffboardRequest, deps: EngineDeps): Promise<OffboardResult> {
   const { person, records } = resolvePerson(db, config, request.person);
   const startedAt = deps.now().toISOString();
   const { accounts, ownedServiceAccounts } = personAccounts(db, config, records);

@@ -1,3 +1,4 @@
+import { describeUrl } from '../common/url.js';
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import { SourceError } from '../contract/errors.js';
@@ -430,7 +431,8 @@ class WebhookTickets extends HttpTickets implements TicketClient {
   }
 
   async open(request: TicketRequest, signal: AbortSignal): Promise<OpenedTicket> {
-    const what = `POST ${new URL(this.config.url).pathname}`;
+    // The path of a webhook is its secret: errors (and so the journal) name it by origin and a hash only.
+    const what = `POST ${describeUrl(this.config.url)}`;
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       Accept: 'application/json',

@@ -8,7 +8,7 @@ import { AccountWriter, countRunAccounts, ownerAccountSummary, pruneSnapshots } 
 import type { ReconcileResult, ScanResult, SourceOutcome } from '../contract/run.js';
 import { dropStagedDrafts, openBySeverity, stageDrafts } from '../store/findings.js';
 import { acceptedRosterSize } from '../store/people.js';
-import { abandonRun, beginRun, beginSourceCollection, finishSourceCollection } from '../store/runs.js';
+import { abandonRun, beginRun, beginSourceCollection, finishSourceCollection, renewRunLease } from '../store/runs.js';
 import { commitScan } from '../store/scan-commit.js';
 import { snapshotRuns } from '../store/sources.js';
 import type { Logger } from '../common/logger.js';
@@ -75,13 +75,26 @@ export async function runScan(db: Db, config: Config, options: ScanOptions): Pro
     rosterSha256: rosterSha,
     rosterChangeAccepted: options.acceptRosterChange ?? false,
   });
+  // The run's lease says "still scanning" to other processes and hosts; renewed well within SCAN_LEASE_MS.
+  const heartbeat = setInterval(() => {
+    try {
+      renewRunLease(db, runId);
+    } catch {
+      // A busy database misses one beat; the lease outlasts several.
+    }
+  }, SCAN_HEARTBEAT_MS);
+  heartbeat.unref();
   try {
     return await scanRun(db, config, options, runId, people, selected, redactor, now);
   } catch (error) {
     abandonRun(db, runId);
     throw error;
+  } finally {
+    clearInterval(heartbeat);
   }
 }
+
+const SCAN_HEARTBEAT_MS = 60_000;
 
 async function scanRun(
   db: Db,

@@ -2,7 +2,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/logger.js';
 import type { SchedulerStatus } from './schedule.js';
-import { parseActionRequest, verifySlackRequest, type SlackActionHandler } from '../slack/interactivity.js';
+import {
+  parseActionRequest,
+  slackReplayEntry,
+  SLACK_REPLAY_SCOPE,
+  verifySlackRequest,
+  type SlackActionHandler,
+} from '../slack/interactivity.js';
+import { rememberRequest } from '../store/request-replay.js';
 import type { Db } from '../store/database.js';
 import { lastFinishedRun } from '../store/runs.js';
 
@@ -122,16 +129,19 @@ async function slackActions(
 ): Promise<void> {
   const body = await readBody(request, MAX_BODY_BYTES);
   if (body === null) return refuseTooLarge(request, response);
-  const refusal = verifySlackRequest({
-    signingSecret: slack.signingSecret,
-    timestamp: header(request, 'x-slack-request-timestamp'),
-    signature: header(request, 'x-slack-signature'),
-    rawBody: body,
-    now: deps.now(),
-  });
+  const timestamp = header(request, 'x-slack-request-timestamp');
+  const signature = header(request, 'x-slack-signature');
+  const now = deps.now();
+  const refusal = verifySlackRequest({ signingSecret: slack.signingSecret, timestamp, signature, rawBody: body, now });
   if (refusal !== null) {
     deps.log.warn('slack request refused', { reason: refusal, remote: request.socket.remoteAddress });
     return send(response, 401, { error: 'invalid Slack signature' });
+  }
+  // A signed request is good for five minutes: whoever captured one could replay an approval. Each is taken once.
+  const replay = slackReplayEntry(timestamp!, signature!);
+  if (!rememberRequest(deps.db, SLACK_REPLAY_SCOPE, replay.signatureHash, replay.expiresAt, now)) {
+    deps.log.warn('slack request refused', { reason: 'replayed: seen before', remote: request.socket.remoteAddress });
+    return send(response, 409, { error: 'request already processed' });
   }
   let parsed: ReturnType<typeof parseActionRequest>;
   try {

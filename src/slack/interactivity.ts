@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { DIGEST_ACTIONS, escapeMrkdwn, markDecision, type DigestActionId } from '../../reports/slack-digest.js';
 import { UsageError, ZombiescanError } from '../contract/errors.js';
 import { getFinding, suppressFinding } from '../store/findings.js';
@@ -18,6 +18,10 @@ import { appendEntry, appendEntryWith, type JournalEntry } from '../store/journa
 
 /** Slack: "If the timestamp is more than five minutes from local time, it could be a replay attack." */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
+/** A request stamped in the future is not Slack's, beyond a little clock drift. */
+export const FUTURE_SKEW_SECONDS = 30;
+/** The replay cache scope of button clicks (`rememberRequest`). */
+export const SLACK_REPLAY_SCOPE = 'slack-actions';
 export const SUPPRESS_DAYS = 30;
 
 /** `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{raw body}` under the app's signing secret. */
@@ -34,13 +38,30 @@ export function verifySlackRequest(input: {
   now: Date;
 }): string | null {
   if (!input.timestamp || !/^\d{1,12}$/.test(input.timestamp)) return 'missing or malformed X-Slack-Request-Timestamp';
-  const skew = Math.abs(input.now.getTime() / 1000 - Number(input.timestamp));
-  if (skew > SIGNATURE_TOLERANCE_SECONDS) return `timestamp is ${Math.round(skew)}s away from now (replay?)`;
+  const age = input.now.getTime() / 1000 - Number(input.timestamp);
+  if (age > SIGNATURE_TOLERANCE_SECONDS) return `timestamp is ${Math.round(age)}s old (replay?)`;
+  if (-age > FUTURE_SKEW_SECONDS) return `timestamp is ${Math.round(-age)}s in the future (replay?)`;
   if (!input.signature || !/^v0=[0-9a-f]{64}$/i.test(input.signature)) return 'missing or malformed X-Slack-Signature';
   const expected = Buffer.from(slackSignature(input.signingSecret, input.timestamp, input.rawBody).slice(3), 'hex');
   const given = Buffer.from(input.signature.slice(3), 'hex');
   // Both are 32 bytes here (the regex above), which timingSafeEqual requires.
   return timingSafeEqual(expected, given) ? null : 'signature does not match';
+}
+
+/**
+ * What the replay cache keeps of a verified request: a hash of its signature (which covers timestamp and body), and
+ * until when (the end of the window in which the signature would still be accepted).
+ */
+export function slackReplayEntry(timestamp: string, signature: string): { signatureHash: string; expiresAt: Date } {
+  return {
+    signatureHash: createHash('sha256').update(signature.toLowerCase()).digest('hex'),
+    expiresAt: new Date((Number(timestamp) + SIGNATURE_TOLERANCE_SECONDS + 1) * 1000),
+  };
+}
+
+/** A finding id as the digest writes it in a button value: digits only, no sign, exponent, space or leading zero. */
+export function parseFindingId(value: string): number | null {
+  return /^[1-9][0-9]{0,14}$/.test(value) ? Number(value) : null;
 }
 
 export interface SlackUser {
@@ -114,6 +135,8 @@ export interface SlackActionDeps {
   chat: SlackChat;
   /** Slack user ids allowed to decide. */
   reviewers: readonly string[];
+  /** The digest's channel (`slack.channel`): a click from any other channel is not on our digest. */
+  channel: string;
   approve: ApproveRemediation;
   now: () => Date;
   log: Logger;
@@ -190,8 +213,12 @@ export class SlackActionHandler {
       return;
     }
     const actionId = action.actionId as DigestActionId;
-    const findingId = Number(action.value);
+    const findingId = parseFindingId(action.value);
     const fields = { user: request.user.id, userName: request.user.name, action: actionId, findingId };
+    if (request.channel !== this.deps.channel) {
+      log.warn('slack decision refused: not the digest channel', { ...fields, channel: request.channel });
+      return;
+    }
     if (!reviewers.includes(request.user.id)) {
       log.warn('slack decision refused: not a reviewer', fields);
       await this.tell(
@@ -201,8 +228,8 @@ export class SlackActionHandler {
       );
       return;
     }
-    if (!Number.isInteger(findingId) || findingId <= 0) {
-      log.warn('slack decision ignored: bad finding id', fields);
+    if (findingId === null) {
+      log.warn('slack decision ignored: bad finding id', { ...fields, value: action.value });
       return;
     }
     try {

@@ -1,3 +1,4 @@
+import { journalHead } from '../store/journal.js';
 import {
   escapeMrkdwn,
   renderSlackDigest,
@@ -88,6 +89,7 @@ export function collectDigest(db: Db, config: Config): DigestData {
     resolvedInRun,
     urgent,
     reportsUrl: config.serve.reportsUrl ?? null,
+    journalAnchor: journalHead(db),
   };
 }
 

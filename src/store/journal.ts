@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from './database.js';
 
 /**
@@ -7,6 +7,11 @@ import type { Db } from './database.js';
  * hash) is kept in `meta` in the same transaction as each append, so an altered, removed or truncated row is found by
  * `verifyJournal`. Actions write an `intent` before calling an API and a `result` after it; review decisions (Slack)
  * are `decision` rows.
+ *
+ * A hash chain alone proves nothing to someone who can write the file: they can recompute every hash. With the audit
+ * key (`audit.key`, from the environment, never stored) every row also carries mac = HMAC-SHA256(key, hash); since the
+ * hash covers every row before it, one valid MAC authenticates the whole prefix, and nobody without the key can
+ * rewrite history and produce a valid one. Without a key the chain only detects accidental or naive edits.
  */
 
 export const JOURNAL_KINDS = ['intent', 'result', 'decision'] as const;
@@ -15,6 +20,20 @@ export type JournalKind = (typeof JOURNAL_KINDS)[number];
 /** The hash the first row chains to. */
 export const GENESIS_HASH = '0'.repeat(64);
 const HEAD_KEY = 'audit_log_head';
+/** Domain separation: a MAC made for the journal is never valid for anything else signed with the same key. */
+const MAC_CONTEXT = 'zombiescan-audit-log-v1:';
+
+/**
+ * The audit key of each open database. Kept beside the handle rather than passed to every append, so that every writer
+ * (remediation, offboard, Slack decisions, the leaver queue) MACs its rows without knowing about the key.
+ */
+const journalKeys = new WeakMap<Db, Buffer>();
+
+/** Sets (or with null clears) the key this handle MACs and verifies journal rows with. */
+export function useJournalKey(db: Db, key: string | null): void {
+  if (key === null) journalKeys.delete(db);
+  else journalKeys.set(db, Buffer.from(key, 'utf8'));
+}
 
 export interface JournalEntry {
   at: Date | string;
@@ -50,6 +69,8 @@ export interface JournalRow {
   detail: Record<string, unknown>;
   prevHash: string;
   hash: string;
+  /** HMAC-SHA256 of `hash` under the audit key; null when written without one. */
+  mac: string | null;
 }
 
 /** A row as stored. */
@@ -69,12 +90,33 @@ interface AuditLogRow {
   detail: string;
   prev_hash: string;
   hash: string;
+  mac: string | null;
+}
+
+/** The journal's last row, for publishing outside the database (a ticket, the SIEM, the Slack digest). */
+export interface JournalHead {
+  id: number;
+  hash: string;
+  mac: string | null;
+}
+
+/** A head published earlier, `ID:HASH`: the journal must still contain it. */
+export interface JournalAnchor {
+  id: number;
+  hash: string;
 }
 
 export interface JournalVerification {
   ok: boolean;
   /** Rows in the table. */
   rows: number;
+  /**
+   * True when a key was given and the last row's MAC (which covers every row before it) checked: nobody without the
+   * key wrote this history. False without a key: the chain then only detects accidental or naive edits.
+   */
+  authenticated: boolean;
+  /** Rows written before the key was in use, covered only by the first MAC after them. */
+  unauthenticatedPrefix?: number;
   /** The first row that was altered or is missing. */
   firstBadId?: number;
   problem?: string;
@@ -105,7 +147,7 @@ export function appendEntryWith<T>(
 /** The insert and head move of `appendEntry`; the caller runs it inside a transaction. */
 function insertEntry(db: Db, entry: JournalEntry): JournalRow {
   const head = readHead(db) ?? lastRowHead(db) ?? { id: 0, hash: GENESIS_HASH };
-  const row: Omit<AuditLogRow, 'hash'> = {
+  const row: Omit<AuditLogRow, 'hash' | 'mac'> = {
     id: head.id + 1,
     at: typeof entry.at === 'string' ? entry.at : entry.at.toISOString(),
     kind: entry.kind,
@@ -121,32 +163,62 @@ function insertEntry(db: Db, entry: JournalEntry): JournalRow {
     detail: canonicalJson(entry.detail ?? {}),
     prev_hash: head.hash,
   };
-  const stored: AuditLogRow = { ...row, hash: rowHash(row) };
+  const hash = rowHash(row);
+  const key = journalKeys.get(db);
+  const stored: AuditLogRow = { ...row, hash, mac: key ? rowMac(key, hash) : null };
   db.prepare(
     `INSERT INTO audit_log (id, at, kind, intent_id, actor, finding_id, person_id, source, account_id, action, status,
-     reason, detail, prev_hash, hash)
+     reason, detail, prev_hash, hash, mac)
    VALUES (@id, @at, @kind, @intent_id, @actor, @finding_id, @person_id, @source, @account_id, @action, @status,
-     @reason, @detail, @prev_hash, @hash)`,
+     @reason, @detail, @prev_hash, @hash, @mac)`,
   ).run(stored);
-  db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(
-    HEAD_KEY,
-    JSON.stringify({ id: stored.id, hash: stored.hash }),
-  );
+  // UPDATE, then INSERT only for the very first row: an upsert would fire the BEFORE INSERT guard on the head.
+  const headValue = JSON.stringify({ id: stored.id, hash: stored.hash });
+  if (db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(headValue, HEAD_KEY).changes === 0) {
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(HEAD_KEY, headValue);
+  }
   return toJournalRow(stored);
 }
 
-/** Walks the whole chain; stops at the first problem. */
-export function verifyJournal(db: Db): JournalVerification {
+/** The last row (id, hash and MAC), to publish as an anchor; null for an empty journal. */
+export function journalHead(db: Db): JournalHead | null {
+  const row = db.prepare('SELECT id, hash, mac FROM audit_log ORDER BY id DESC LIMIT 1').get() as
+    JournalHead | undefined;
+  return row ?? null;
+}
+
+/** Parses `ID:HASH` as printed by `audit-log anchor`; null when it is not one. */
+export function parseJournalAnchor(text: string): JournalAnchor | null {
+  const match = /^([1-9][0-9]{0,15}):([0-9a-f]{64})$/.exec(text.trim());
+  return match ? { id: Number(match[1]), hash: match[2]! } : null;
+}
+
+/**
+ * Walks the whole chain; stops at the first problem. With the audit key set on this handle, every row from the first
+ * one carrying a MAC must carry a valid one, and the last row must (it authenticates all before it). With `anchor`,
+ * the journal must still hold that row with that hash: a history rewritten or cut since it was published fails.
+ */
+export function verifyJournal(db: Db, options: { anchor?: JournalAnchor } = {}): JournalVerification {
+  const key = journalKeys.get(db) ?? null;
+  const anchor = options.anchor;
   const rows = (db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
-  const fail = (firstBadId: number, problem: string): JournalVerification => ({ ok: false, rows, firstBadId, problem });
+  const fail = (firstBadId: number, problem: string): JournalVerification => ({
+    ok: false,
+    rows,
+    authenticated: false,
+    firstBadId,
+    problem,
+  });
   let previous: AuditLogRow | null = null;
+  let unmaced = 0;
+  let sawMac = false;
   for (const row of db.prepare<[], AuditLogRow>('SELECT * FROM audit_log ORDER BY id').iterate()) {
     const expectedId: number = previous ? previous.id + 1 : 1;
     if (row.id !== expectedId) {
       const missing = row.id - 1 === expectedId ? `row ${expectedId} is` : `rows ${expectedId}-${row.id - 1} are`;
       return fail(expectedId, `${missing} missing (deleted)`);
     }
-    const { hash, ...content } = row;
+    const { hash, mac, ...content } = row;
     if (rowHash(content) !== hash)
       return fail(row.id, `row ${row.id} was altered: its hash does not match its content`);
     const expectedPrev = previous ? previous.hash : GENESIS_HASH;
@@ -156,24 +228,61 @@ export function verifyJournal(db: Db): JournalVerification {
         ? fail(previous.id, `row ${previous.id} was rewritten: row ${row.id} chains to a different hash`)
         : fail(row.id, `row ${row.id} does not chain to the start of the journal`);
     }
+    if (anchor && row.id === anchor.id && row.hash !== anchor.hash) {
+      return fail(
+        row.id,
+        `row ${row.id} is not the published anchor ${anchor.id}:${anchor.hash}: history was rewritten`,
+      );
+    }
+    if (key) {
+      if (mac !== null) {
+        if (!macMatches(key, hash, mac)) {
+          return fail(row.id, `row ${row.id} was rewritten: its MAC does not match under this audit key`);
+        }
+        sawMac = true;
+      } else if (sawMac) {
+        return fail(row.id, `row ${row.id} carries no MAC though rows before it do: written without the audit key`);
+      } else {
+        unmaced++;
+      }
+    }
     previous = row;
+  }
+  const lastId = previous?.id ?? 0;
+  if (anchor && anchor.id > lastId) {
+    return fail(lastId + 1, `the published anchor names row ${anchor.id} but the journal ends at row ${lastId}`);
   }
   const head = readHead(db);
   if (!head) {
-    return previous ? fail(previous.id, 'the journal head is missing from meta') : { ok: true, rows };
+    if (previous) return fail(previous.id, 'the journal head is missing from meta');
+  } else {
+    if (head.id > lastId) {
+      const missing = head.id === lastId + 1 ? `row ${head.id} is` : `rows ${lastId + 1}-${head.id} are`;
+      return fail(lastId + 1, `${missing} missing: the journal head records row ${head.id}`);
+    }
+    if (head.id < lastId) {
+      return fail(head.id + 1, `row ${head.id + 1} was added outside the journal (the head records row ${head.id})`);
+    }
+    if (previous && head.hash !== previous.hash) {
+      return fail(previous.id, `row ${previous.id} was rewritten: the journal head records another hash`);
+    }
   }
-  const lastId = previous?.id ?? 0;
-  if (head.id > lastId) {
-    const missing = head.id === lastId + 1 ? `row ${head.id} is` : `rows ${lastId + 1}-${head.id} are`;
-    return fail(lastId + 1, `${missing} missing: the journal head records row ${head.id}`);
+  if (key && previous && !sawMac) {
+    return fail(
+      1,
+      `no row carries a MAC under the audit key: rows 1-${lastId} were written without it, or rewritten ` +
+        '(run `zombiescan audit-log anchor` with the key to seal rows written before it was set)',
+    );
   }
-  if (head.id < lastId) {
-    return fail(head.id + 1, `row ${head.id + 1} was added outside the journal (the head records row ${head.id})`);
-  }
-  if (previous && head.hash !== previous.hash) {
-    return fail(previous.id, `row ${previous.id} was rewritten: the journal head records another hash`);
-  }
-  return { ok: true, rows };
+  const result: JournalVerification = { ok: true, rows, authenticated: key !== null && rows > 0 };
+  if (key && unmaced > 0) result.unauthenticatedPrefix = unmaced;
+  return result;
+}
+
+/** True when this handle has an audit key and the last row carries no MAC under any key (nothing seals it yet). */
+export function journalNeedsSeal(db: Db): boolean {
+  const head = journalHead(db);
+  return journalKeys.has(db) && head !== null && head.mac === null;
 }
 
 /** Intents with no result: actions a killed process may or may not have performed. Oldest first. */
@@ -238,11 +347,23 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-function rowHash(row: Omit<AuditLogRow, 'hash'>): string {
+function rowHash(row: Omit<AuditLogRow, 'hash' | 'mac'>): string {
   const { prev_hash: prevHash, ...content } = row;
   return createHash('sha256')
     .update(prevHash + canonicalJson(content))
     .digest('hex');
+}
+
+function rowMac(key: Buffer, hash: string): string {
+  return createHmac('sha256', key)
+    .update(MAC_CONTEXT + hash)
+    .digest('hex');
+}
+
+function macMatches(key: Buffer, hash: string, mac: string): boolean {
+  const expected = Buffer.from(rowMac(key, hash), 'hex');
+  const given = Buffer.from(mac, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function readHead(db: Db): { id: number; hash: string } | null {
@@ -275,5 +396,6 @@ function toJournalRow(row: AuditLogRow): JournalRow {
     detail: JSON.parse(row.detail) as Record<string, unknown>,
     prevHash: row.prev_hash,
     hash: row.hash,
+    mac: row.mac,
   };
 }

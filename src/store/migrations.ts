@@ -244,4 +244,49 @@ export const MIGRATIONS: readonly string[] = [
   CREATE VIEW account_matches AS
     SELECT source, id AS account_id, person_id, match_method, matched_on, match_candidates FROM current_accounts;
   `,
+  /* 4: journal authenticity — a MAC per row, appends only past the end, the head only through the journal */ `
+  -- mac = HMAC-SHA256(audit key, hash); NULL for rows written without a key. The key is never stored here.
+  ALTER TABLE audit_log ADD COLUMN mac TEXT;
+
+  -- INSERT OR REPLACE deletes and re-inserts without firing the DELETE/UPDATE triggers: refuse any insert that does
+  -- not append past the current last row, and any second insert of the head (an upsert of the head must UPDATE).
+  CREATE TRIGGER audit_log_append_only BEFORE INSERT ON audit_log
+  WHEN NEW.id IS NULL OR NEW.id <= (SELECT coalesce(max(id), 0) FROM audit_log)
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: a row can only be added after the last one'); END;
+  CREATE TRIGGER audit_log_head_insert_once BEFORE INSERT ON meta
+  WHEN NEW.key = 'audit_log_head' AND EXISTS (SELECT 1 FROM meta WHERE key = 'audit_log_head')
+  BEGIN SELECT RAISE(ABORT, 'the audit_log head cannot be replaced'); END;
+  -- The head names a row that exists with that hash.
+  CREATE TRIGGER audit_log_head_names_row_insert BEFORE INSERT ON meta
+  WHEN NEW.key = 'audit_log_head' AND NOT EXISTS (SELECT 1 FROM audit_log
+    WHERE id = json_extract(NEW.value, '$.id') AND hash = json_extract(NEW.value, '$.hash'))
+  BEGIN SELECT RAISE(ABORT, 'the audit_log head must name the last journal row'); END;
+  CREATE TRIGGER audit_log_head_names_row_update BEFORE UPDATE ON meta
+  WHEN OLD.key = 'audit_log_head' AND NOT EXISTS (SELECT 1 FROM audit_log
+    WHERE id = json_extract(NEW.value, '$.id') AND hash = json_extract(NEW.value, '$.hash'))
+  BEGIN SELECT RAISE(ABORT, 'the audit_log head must name the last journal row'); END;
+  `,
+  /* 5: signed requests seen (Slack button clicks, HR events), refused when replayed */ `
+  -- One row per accepted signed request until its signature window closes; persisted so a restart does not reopen it.
+  CREATE TABLE request_replay (
+    scope TEXT NOT NULL,
+    signature_hash TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    PRIMARY KEY (scope, signature_hash)
+  ) WITHOUT ROWID;
+  CREATE INDEX request_replay_expiry ON request_replay (expires_at);
+  `,
+  /* 6: lock holders beyond a pid, and one result per intent */ `
+  -- A running scan names its holder (nonce, host, pid namespace) and a lease it renews: pid 1 in two containers, or
+  -- two hosts on one volume, are different processes.
+  ALTER TABLE runs ADD COLUMN holder TEXT;
+  ALTER TABLE runs ADD COLUMN lease_expires_at TEXT;
+
+  -- An intent is closed once: a second result (a concurrent reconciliation) is refused. A trigger rather than a
+  -- unique index so that a journal already holding such a pair still migrates.
+  CREATE TRIGGER audit_log_one_result BEFORE INSERT ON audit_log
+  WHEN NEW.kind = 'result' AND NEW.intent_id IS NOT NULL
+    AND EXISTS (SELECT 1 FROM audit_log WHERE kind = 'result' AND intent_id = NEW.intent_id)
+  BEGIN SELECT RAISE(ABORT, 'audit_log: this intent already has its result'); END;
+  `,
 ];

@@ -1,12 +1,31 @@
 import type { RunSummary } from '../contract/run.js';
 import { UsageError } from '../contract/errors.js';
 import type { Db } from './database.js';
+import { describeHolder, holderAlive, isSelf, THIS_PROCESS, type LockHolder, type StoredHolder } from './holder.js';
 
-export function listRuns(db: Db, limit = 50): RunSummary[] {
+export { processAlive } from './holder.js';
+
+/** How long a scan that stopped renewing its lease (killed, host gone) keeps other scans out. */
+export const SCAN_LEASE_MS = 10 * 60_000;
+
+interface RunHolderRow {
+  pid: number | null;
+  holder: string | null;
+  lease_expires_at: string | null;
+}
+
+/** The stored holder of a run: rows from before leases carry only a pid. */
+function runHolder(row: RunHolderRow): StoredHolder {
+  if (!row.holder) return { pid: row.pid };
+  const holder = JSON.parse(row.holder) as StoredHolder;
+  return { ...holder, expiresAt: row.lease_expires_at ?? holder.expiresAt };
+}
+
+export function listRuns(db: Db, limit = 50, now: Date = new Date()): RunSummary[] {
   const runs = db
     .prepare(
-      `SELECT id, started_at, finished_at, status, pid, findings_open, findings_opened, findings_resolved
-       FROM runs ORDER BY id DESC LIMIT ?`,
+      `SELECT id, started_at, finished_at, status, pid, holder, lease_expires_at, findings_open, findings_opened,
+       findings_resolved FROM runs ORDER BY id DESC LIMIT ?`,
     )
     .all(limit) as {
     id: number;
@@ -14,6 +33,8 @@ export function listRuns(db: Db, limit = 50): RunSummary[] {
     finished_at: string | null;
     status: string;
     pid: number | null;
+    holder: string | null;
+    lease_expires_at: string | null;
     findings_open: number | null;
     findings_opened: number | null;
     findings_resolved: number | null;
@@ -26,7 +47,12 @@ export function listRuns(db: Db, limit = 50): RunSummary[] {
     startedAt: run.started_at,
     finishedAt: run.finished_at,
     // A run still marked running whose process is gone was killed: say so (the next scan records it).
-    status: run.status === 'running' && !processAlive(run.pid) ? 'interrupted' : run.status,
+    status:
+      run.status === 'running' &&
+      !isSelf(runHolder(run), THIS_PROCESS) &&
+      !holderAlive(runHolder(run), THIS_PROCESS, now)
+        ? 'interrupted'
+        : run.status,
     sources: Object.fromEntries(
       (
         sourcesOf.all(run.id) as {
@@ -66,16 +92,6 @@ export function latestFinishedRun(db: Db): FinishedRunHead | null {
   );
 }
 
-export function processAlive(pid: number | null): boolean {
-  if (pid === null) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** What a scan records when it starts: the roster it read and whether a shrink was accepted. */
 export interface RunStart {
   at: Date;
@@ -86,30 +102,40 @@ export interface RunStart {
 }
 
 /**
- * Opens a run, refusing while another live process is scanning. A run left 'running' by a process that is gone was
- * interrupted: it is marked so first.
+ * Opens a run, refusing while another live holder is scanning (its lease unexpired; on this host and pid namespace,
+ * its pid alive). A run left 'running' by a holder that is gone was interrupted: it is marked so first.
  */
-export function beginRun(db: Db, start: RunStart): number {
+export function beginRun(
+  db: Db,
+  start: RunStart,
+  self: LockHolder = THIS_PROCESS,
+  leaseNow: Date = new Date(),
+): number {
   return db.transaction(() => {
-    const running = db.prepare(`SELECT id, pid FROM runs WHERE status = 'running'`).all() as {
-      id: number;
-      pid: number | null;
-    }[];
+    const running = db
+      .prepare(`SELECT id, pid, holder, lease_expires_at FROM runs WHERE status = 'running'`)
+      .all() as (RunHolderRow & { id: number })[];
     for (const run of running) {
-      if (run.pid !== null && run.pid !== process.pid && processAlive(run.pid)) {
-        throw new UsageError(`another scan is running (run ${run.id}, pid ${run.pid}); try again when it has finished`);
+      const holder = runHolder(run);
+      if (!isSelf(holder, self) && holderAlive(holder, self, leaseNow)) {
+        throw new UsageError(
+          `another scan is running (run ${run.id}, ${describeHolder(holder)}); try again when it has finished`,
+        );
       }
     }
-    markInterrupted(db);
+    markInterrupted(db, self, leaseNow);
     return Number(
       db
         .prepare(
-          `INSERT INTO runs (started_at, status, pid, roster_file, roster_people, roster_sha256, roster_change_accepted)
-           VALUES (?, 'running', ?, ?, ?, ?, ?)`,
+          `INSERT INTO runs (started_at, status, pid, holder, lease_expires_at, roster_file, roster_people,
+             roster_sha256, roster_change_accepted)
+           VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           start.at.toISOString(),
-          process.pid,
+          self.pid,
+          JSON.stringify(self),
+          new Date(leaseNow.getTime() + SCAN_LEASE_MS).toISOString(),
           start.rosterFile,
           start.people,
           start.rosterSha256,
@@ -117,6 +143,18 @@ export function beginRun(db: Db, start: RunStart): number {
         ).lastInsertRowid,
     );
   })();
+}
+
+/** Extends a running scan's lease (its heartbeat); false when the run is no longer running as ours. */
+export function renewRunLease(db: Db, runId: number, self: LockHolder = THIS_PROCESS, now: Date = new Date()): boolean {
+  return (
+    db
+      .prepare(
+        `UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running'
+         AND json_extract(holder, '$.nonce') = ?`,
+      )
+      .run(new Date(now.getTime() + SCAN_LEASE_MS).toISOString(), runId, self.nonce).changes === 1
+  );
 }
 
 /** Nothing of an abandoned run (aborted, or failed while saving) is kept but its row saying so. */
@@ -132,15 +170,17 @@ export function abandonRun(db: Db, runId: number): void {
   })();
 }
 
-/** A run left 'running' by a process that is gone was interrupted: say so, and drop its invisible rows. */
-export function markInterrupted(db: Db): void {
-  const stale = db
-    .prepare(`SELECT id FROM runs WHERE status = 'running' AND (pid IS NULL OR pid != ?)`)
-    .all(process.pid) as { id: number }[];
-  for (const { id } of stale) {
-    db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ?`).run(id);
-    db.prepare(`UPDATE run_sources SET status = 'interrupted' WHERE run_id = ? AND status = 'running'`).run(id);
-    db.prepare('DELETE FROM accounts WHERE run_id = ?').run(id);
+/** A run left 'running' by a holder that is gone was interrupted: say so, and drop its invisible rows. */
+export function markInterrupted(db: Db, self: LockHolder = THIS_PROCESS, now: Date = new Date()): void {
+  const running = db
+    .prepare(`SELECT id, pid, holder, lease_expires_at FROM runs WHERE status = 'running'`)
+    .all() as (RunHolderRow & { id: number })[];
+  for (const run of running) {
+    const holder = runHolder(run);
+    if (isSelf(holder, self) || holderAlive(holder, self, now)) continue;
+    db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ?`).run(run.id);
+    db.prepare(`UPDATE run_sources SET status = 'interrupted' WHERE run_id = ? AND status = 'running'`).run(run.id);
+    db.prepare('DELETE FROM accounts WHERE run_id = ?').run(run.id);
   }
 }
 

@@ -23,6 +23,28 @@ describe('config', () => {
     expect(config.identity).toEqual({ domainAliases: {}, stripPlusTags: true });
   });
 
+  it('refuses a user or password inside a URL, and plain http except to loopback', () => {
+    const okta = (orgUrl: string) =>
+      `roster: { path: hr.csv }\nsources:\n  - { name: okta, type: okta, orgUrl: "${orgUrl}", token: "\${T}" }\n`;
+    expect(() => load(okta('https://admin:hunter2@acme.okta.com'), { T: 'tok-123456' })).toThrow(
+      /sources\[0\]\.orgUrl: no user or password inside a URL/,
+    );
+    expect(() => load(okta('http://acme.okta.com'), { T: 'tok-123456' })).toThrow(/orgUrl: https is required/);
+    for (const loopback of ['http://127.0.0.1:8080', 'http://localhost:9', 'http://[::1]:1']) {
+      expect(load(okta(loopback), { T: 'tok-123456' }).sources[0]).toMatchObject({ orgUrl: loopback });
+    }
+  });
+
+  it('treats a webhook URL and a URL given as ${VAR} as secret-capable: path and query are redacted', () => {
+    const config = load(
+      'roster: { path: hr.csv }\ntickets: { type: webhook, url: "https://hooks.example.com/T1/B2/sekrit" }\n' +
+        'serve: { reportsUrl: "${REPORTS_URL}" }\n',
+      { REPORTS_URL: 'https://reports.example.com/share?key=abcdef123' },
+    );
+    expect(config.secrets).toEqual(expect.arrayContaining(['/T1/B2/sekrit', '/share?key=abcdef123']));
+    expect(config.secrets).not.toContain('https://reports.example.com');
+  });
+
   it('interpolates ${VAR} and registers secrets for redaction', () => {
     const config = load(
       'roster: { path: hr.csv }\nsources:\n  - { name: okta, type: okta, orgUrl: "https://${ORG}.okta.com", token: "${OKTA_TOKEN}" }\n',

@@ -11,7 +11,7 @@ import type { Harness } from '../engine/helpers.js';
 import { BASE_CONFIG, company, companySystems, findingId } from './helpers.js';
 
 /** The commands as the CLI runs them: a program with the global options, our commands, and captured output. */
-async function cli(h: Harness, yaml: string, args: string[], wiring: RemediationWiring) {
+async function cli(h: Harness, yaml: string, args: string[], wiring: RemediationWiring, env: NodeJS.ProcessEnv = {}) {
   const configFile = path.join(h.dir, 'zombiescan.yaml');
   writeFileSync(configFile, yaml);
   let stdout = '';
@@ -21,7 +21,7 @@ async function cli(h: Harness, yaml: string, args: string[], wiring: Remediation
   const io: Io = {
     stdout: stream((text) => (stdout += text)),
     stderr: stream((text) => (stderr += text)),
-    env: { ZOMBIESCAN_ACTOR: 'cli-tester' },
+    env: { ZOMBIESCAN_ACTOR: 'cli-tester', ...env },
     now: () => new Date('2026-11-26T13:00:00Z'),
   };
   const program = new Command('zombiescan').exitOverride();
@@ -113,6 +113,36 @@ describe('CLI', () => {
     const broken = await cli(h, BASE_CONFIG, ['audit-log', 'verify', '--json'], wiring);
     expect(broken.exitCode).toBe(1);
     expect(JSON.parse(broken.stdout)).toMatchObject({ ok: false, firstBadId: 3 });
+  });
+
+  it('audit-log anchor prints the MACed head; verify checks MACs and the anchor, and says when it cannot', async () => {
+    const h = await company();
+    const systems = companySystems();
+    const wiring: RemediationWiring = {
+      engine: () => ({ remediatorFor: (name) => systems[name as keyof typeof systems] ?? null }),
+    };
+    const keyed = BASE_CONFIG + 'audit: { key: "${ZOMBIESCAN_AUDIT_KEY}" }\n';
+    const env = { ZOMBIESCAN_AUDIT_KEY: 'f'.repeat(64) };
+    await cli(h, keyed, ['remediate', '--apply'], wiring, env);
+
+    const anchor = await cli(h, keyed, ['audit-log', 'anchor'], wiring, env);
+    expect(anchor.exitCode).toBe(0);
+    const [head, mac] = anchor.stdout.trim().split('\n');
+    expect(head).toMatch(/^\d+:[0-9a-f]{64}$/);
+    expect(mac).toMatch(/^mac [0-9a-f]{64}$/);
+
+    const verified = await cli(h, keyed, ['audit-log', 'verify', '--anchor', head!], wiring, env);
+    expect(verified.exitCode).toBe(0);
+    expect(verified.stdout).toMatch(/hash chain and MACs verified, contains anchor/);
+    const unkeyed = await cli(h, keyed, ['audit-log', 'verify'], wiring, {});
+    expect(unkeyed.exitCode).toBe(0);
+    expect(unkeyed.stdout).toMatch(/unauthenticated: no audit.key/);
+    const wrongKey = await cli(h, keyed, ['audit-log', 'verify'], wiring, { ZOMBIESCAN_AUDIT_KEY: 'e'.repeat(64) });
+    expect(wrongKey.exitCode).toBe(1);
+    expect(wrongKey.stdout).toMatch(/MAC does not match/);
+    const other = `${head!.split(':')[0]}:${'0'.repeat(64)}`;
+    expect((await cli(h, keyed, ['audit-log', 'verify', '--anchor', other], wiring, env)).exitCode).toBe(1);
+    expect((await cli(h, keyed, ['audit-log', 'verify', '--anchor', 'latest'], wiring, env)).exitCode).toBe(2);
   });
 
   it('offboard --apply --out writes the termination report file', async () => {

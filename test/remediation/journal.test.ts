@@ -46,8 +46,8 @@ describe('the audit log', () => {
     expect(rows[0]!.prevHash).toBe(GENESIS_HASH);
     for (let index = 1; index < rows.length; index++) expect(rows[index]!.prevHash).toBe(rows[index - 1]!.hash);
     expect(rows[0]!.detail).toEqual({ before: { enabled: true, rawStatus: 'ACTIVE' }, index: 1 });
-    expect(verifyJournal(db)).toEqual({ ok: true, rows: 6 });
-    expect(verifyJournal(fresh())).toEqual({ ok: true, rows: 0 });
+    expect(verifyJournal(db)).toEqual({ ok: true, rows: 6, authenticated: false });
+    expect(verifyJournal(fresh())).toEqual({ ok: true, rows: 0, authenticated: false });
   });
 
   it('refuses UPDATE and DELETE, and a head that moves back or disappears', () => {
@@ -59,7 +59,7 @@ describe('the audit log', () => {
     expect(() => db.prepare(`DELETE FROM meta WHERE key = 'audit_log_head'`).run()).toThrow(/cannot be deleted/);
     expect(() =>
       db.prepare(`UPDATE meta SET value = '{"id":2,"hash":"x"}' WHERE key = 'audit_log_head'`).run(),
-    ).toThrow(/only moves forward/);
+    ).toThrow(/only moves forward|must name the last journal row/);
     expect(verifyJournal(db).ok).toBe(true);
   });
 
@@ -75,8 +75,12 @@ describe('the audit log', () => {
     const db = journalOf(5);
     db.exec('DROP TRIGGER audit_log_no_update');
     // A careful forger recomputes row 2's hash; row 3 still chains to the original one.
-    const row = db.prepare('SELECT * FROM audit_log WHERE id = 2').get() as { hash: string; prev_hash: string };
-    const { hash: _hash, prev_hash: prevHash, ...content } = { ...row, reason: 'forged' };
+    const row = db.prepare('SELECT * FROM audit_log WHERE id = 2').get() as {
+      hash: string;
+      prev_hash: string;
+      mac: string | null;
+    };
+    const { hash: _hash, mac: _mac, prev_hash: prevHash, ...content } = { ...row, reason: 'forged' };
     const newHash = createHash('sha256')
       .update(prevHash + canonicalJson(content))
       .digest('hex');

@@ -111,7 +111,7 @@ describe('remediate --apply', () => {
       expect(result).toMatchObject({ status: 'applied', actor: 'alice-secops', finding_id: intent.finding_id });
       expect(result.id).toBeGreaterThan(intent.id);
     }
-    expect(verifyJournal(h.db)).toEqual({ ok: true, rows: rows.length });
+    expect(verifyJournal(h.db)).toEqual({ ok: true, rows: rows.length, authenticated: false });
 
     // Refused actions (no tickets, privileged) make the run exit 1.
     expect(run.exitCode).toBe(1);

@@ -135,6 +135,19 @@ describe('webhook tickets', () => {
     }
   });
 
+  it('names a failing webhook by its origin and a hash of its path: the path is its credential', async () => {
+    const hook = await receiver([{ status: 400, body: '{"error":"no"}' }]);
+    const secretUrl = hook.url.replace('/hooks/tickets', '/services/T0000/B0000/XXXXsecretXXXX');
+    const tickets = createTicketClient({ type: 'webhook', url: secretUrl }, { retryPolicy: FAST });
+    const error = (await tickets.open(request(), signal()).then(
+      () => new Error('opened'),
+      (e: unknown) => e,
+    )) as Error;
+    expect(error.message).not.toContain('XXXXsecretXXXX');
+    expect(error.message).not.toContain('/services/');
+    expect(error.message).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/…#[0-9a-f]{8}: HTTP 400/);
+  });
+
   it('names the ticket by its idempotency key when the receiver answers without one', async () => {
     const hook = await receiver([{ status: 204, body: '' }]);
     const tickets = createTicketClient({ type: 'webhook', url: hook.url }, { retryPolicy: FAST });

@@ -135,6 +135,15 @@ describe('Slack digest rendering', () => {
     expect(unlinked).toContain('zombiescan report findings --format csv');
   });
 
+  it('posts the journal head as an anchor kept outside the database', () => {
+    const hash = 'ab'.repeat(32);
+    const keyed = texts(renderSlackDigest(data({ journalAnchor: { id: 41, hash, mac: 'cd'.repeat(32) } })).blocks);
+    expect(keyed.join('\n')).toContain(`Journal anchor: \`41:${hash}\` · MAC \`${'cd'.repeat(32)}\``);
+    const unkeyed = texts(renderSlackDigest(data({ journalAnchor: { id: 41, hash, mac: null } })).blocks);
+    expect(unkeyed.join('\n')).toContain('(unauthenticated: no audit.key)');
+    expect(texts(renderSlackDigest(data()).blocks).join('\n')).not.toContain('Journal anchor');
+  });
+
   it('says so when nothing critical or high is open', () => {
     const all = texts(renderSlackDigest(data({ urgent: [] })).blocks).join('\n');
     expect(all).toContain('No open critical or high findings');

@@ -64,8 +64,13 @@ export function blockActionsBody(input: {
   findingId: number;
   ts: string;
   blocks?: unknown[];
+  /** The channel the click came from (default: the digest's). */
+  channel?: string;
+  /** The button value as sent (default: the finding id). */
+  value?: string;
 }): string {
   const user = input.user ?? REVIEWER;
+  const channel = input.channel ?? CHANNEL;
   const payload = {
     type: 'block_actions',
     user: {
@@ -75,10 +80,10 @@ export function blockActionsBody(input: {
       team_id: 'T0FAKETEAM',
     },
     api_app_id: 'A0ZOMBIE',
-    container: { type: 'message', message_ts: input.ts, channel_id: CHANNEL, is_ephemeral: false },
+    container: { type: 'message', message_ts: input.ts, channel_id: channel, is_ephemeral: false },
     trigger_id: '1.2.3',
     team: { id: 'T0FAKETEAM', domain: 'fake' },
-    channel: { id: CHANNEL, name: 'security-reviews' },
+    channel: { id: channel, name: 'security-reviews' },
     message: { type: 'message', ts: input.ts, text: 'zombiescan digest', blocks: input.blocks ?? [] },
     response_url: 'https://hooks.slack.com/actions/T0FAKETEAM/1/abc',
     actions: [
@@ -86,7 +91,7 @@ export function blockActionsBody(input: {
         type: 'button',
         action_id: input.actionId,
         block_id: `zs_actions:${input.findingId}`,
-        value: String(input.findingId),
+        value: input.value ?? String(input.findingId),
         action_ts: '1764158400.000100',
       },
     ],

@@ -84,6 +84,7 @@ describe('POST /slack/actions', () => {
       db: h.db,
       chat,
       reviewers: h.config.slack!.reviewers,
+      channel: h.config.slack!.channel,
       approve: async (id, actor) => {
         approvals.push({ findingId: id, actor });
         return approveResult;
@@ -266,6 +267,57 @@ describe('POST /slack/actions', () => {
     expect(slack.ephemerals.at(-1)!.text).toBe(
       `Nothing done: finding ${id} is suppressed: only an open finding can be acknowledged.`,
     );
+  });
+
+  it('refuses the same signed request twice (409), also after a restart, and runs the approval once', async () => {
+    const id = findingId(h, 'terminated-still-active', 'a2');
+    const body = blockActionsBody({ actionId: 'zs_approve', findingId: id, ts: digest.ts, blocks: digest.blocks });
+    const headers = signedHeaders(body, h.now);
+    expect((await post(body, headers)).status).toBe(200);
+    await actions.idle();
+    expect((await post(body, headers)).status).toBe(409);
+    await actions.idle();
+    expect(approvals).toHaveLength(1);
+    expect(log.lines.some((line) => line.fields?.reason === 'replayed: seen before')).toBe(true);
+
+    // The cache is in the database: a restarted server still refuses it within the window.
+    await server.close();
+    server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      db: h.db,
+      log,
+      now: () => new Date(h.now.getTime() + 60_000),
+      scheduler: { status: () => ({ running: false, nextRun: null, lastJob: null }) },
+      slack: { signingSecret: SIGNING_SECRET, actions },
+    });
+    expect((await post(body, headers)).status).toBe(409);
+    await actions.idle();
+    expect(approvals).toHaveLength(1);
+    expect(decisions()).toHaveLength(1);
+  });
+
+  it('refuses a timestamp more than a little in the future', async () => {
+    const id = findingId(h, 'terminated-still-active', 'a2');
+    const body = blockActionsBody({ actionId: 'zs_ack', findingId: id, ts: digest.ts });
+    expect((await post(body, signedHeaders(body, new Date(h.now.getTime() + 120_000)))).status).toBe(401);
+    expect((await post(body, signedHeaders(body, new Date(h.now.getTime() + 10_000)))).status).toBe(200);
+  });
+
+  it('ignores clicks from another channel and finding ids that are not plain digits', async () => {
+    const id = findingId(h, 'terminated-still-active', 'a2');
+    const send = async (extra: { channel?: string; value?: string }) => {
+      const body = blockActionsBody({ actionId: 'zs_approve', findingId: id, ts: digest.ts, ...extra });
+      expect((await post(body, signedHeaders(body, h.now))).status).toBe(200);
+      await actions.idle();
+    };
+    await send({ channel: 'C0ELSEWHERE' });
+    for (const value of [`${id}.0`, `0${id}`, ` ${id}`, `+${id}`, `0x${id.toString(16)}`, `${id}e0`]) {
+      await send({ value });
+    }
+    expect(approvals).toEqual([]);
+    expect(decisions()).toEqual([]);
+    expect(log.lines.some((line) => line.message === 'slack decision refused: not the digest channel')).toBe(true);
   });
 
   it('answers 400 to a signed body without a payload, and 413 to an oversized one', async () => {

@@ -40,7 +40,7 @@ describe('store: findings as remediation changes them', () => {
     recordFindingTicket(h.db, { findingId: finding.id, ticketKey: 'SEC-2' }, ticketResult(finding.id, 'SEC-2'));
     expect(findingTicketKey(h.db, finding.id)).toBe('SEC-1');
     expect(readJournal(h.db).map((entry) => entry.detail.ticketKey)).toEqual(['SEC-1', 'SEC-2']);
-    expect(verifyJournal(h.db)).toEqual({ ok: true, rows: 2 });
+    expect(verifyJournal(h.db)).toEqual({ ok: true, rows: 2, authenticated: false });
   });
 
   it('a change whose journal row cannot be written is not kept (and the other way round)', async () => {
@@ -56,7 +56,7 @@ describe('store: findings as remediation changes them', () => {
       ),
     ).toThrow('no journal row');
     expect(getFinding(h.db, finding.id).status).toBe('open');
-    expect(verifyJournal(h.db)).toEqual({ ok: true, rows: 0 });
+    expect(verifyJournal(h.db)).toEqual({ ok: true, rows: 0, authenticated: false });
 
     const { changed } = appendEntryWith(
       h.db,

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TZDate } from '@date-fns/tz';
@@ -139,11 +140,20 @@ function zombiescanVersion(): string {
   }
 }
 
+/**
+ * Writes `content` to `dir/name` whole: first to a temporary file created exclusively (`wx`: never through a symlink or
+ * over a file someone planted, and its name is random so it cannot be planted in advance), then renamed into place.
+ */
 export function writeReport(dir: string, name: string, content: string): string {
   mkdirSync(dir, { recursive: true });
   const file = path.resolve(dir, name);
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, content, { mode: 0o600 });
-  renameSync(temporary, file);
+  const temporary = `${file}.${randomBytes(12).toString('hex')}.tmp`;
+  writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
+  try {
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
   return file;
 }

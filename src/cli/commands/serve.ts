@@ -149,6 +149,7 @@ export async function serveCommand(
           db,
           chat: createSlackChat(slack, log),
           reviewers: slack.reviewers,
+          channel: slack.channel,
           // The same plan, limits and safety checks as `remediate --apply --finding ID`, the Slack user as actor.
           approve: remediationApprover(ctx, wiring.remediation),
           now: ctx.io.now,
