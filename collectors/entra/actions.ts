@@ -102,12 +102,14 @@ interface UserFacts {
   userType: string | null;
 }
 
-type WriteAction = Exclude<SystemAction, 'deactivate'>;
+type WriteAction = Exclude<SystemAction, 'deactivate' | 'delete'>;
+const DELETE_UNSUPPORTED = 'deleting Entra users is not done by zombiescan: a ticket asks an admin to delete the user';
 
 export const createEntraRemediator: RemediatorFactory<EntraSourceConfig> = (config, deps = {}) =>
   new EntraRemediator(config, deps);
 
 export function entraUnsupportedReason(action: SystemAction): string | null {
+  if (action === 'delete') return DELETE_UNSUPPORTED;
   return action === 'deactivate' ? DEACTIVATE_UNSUPPORTED : null;
 }
 
@@ -123,6 +125,7 @@ export function entraActionAlreadyDone(action: SystemAction, state: LiveState): 
       // Nothing in the user says whether refresh tokens are left; revoking again is harmless.
       return false;
     case 'deactivate':
+    case 'delete':
       return false;
   }
 }
@@ -191,6 +194,7 @@ class EntraRemediator implements SourceRemediator {
     signal: AbortSignal,
   ): Promise<ActionOutcome> {
     if (action === 'deactivate') return { status: 'failed', reason: DEACTIVATE_UNSUPPORTED };
+    if (action === 'delete') return { status: 'failed', reason: DELETE_UNSUPPORTED };
     if (!state.found) return { status: 'already-done', reason: 'the user no longer exists in Entra ID' };
     const session = await this.session();
     let outcome: ActionOutcome;

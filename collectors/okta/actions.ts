@@ -68,6 +68,7 @@ const REVOKE_SESSIONS_REASON = 'cleared all sessions and OAuth tokens (DELETE /u
 const DEACTIVATE_CASCADE =
   'Okta also deprovisions the user from every app it provisions to (destructive: app accounts and their data may be removed)';
 const NO_LICENSES = 'Okta has no licences per user';
+const DELETE_UNSUPPORTED = 'deleting Okta users is not done by zombiescan: a ticket asks an admin to delete the user';
 
 const NOT_FOUND: LiveState = { found: false, enabled: false, rawStatus: null };
 
@@ -99,6 +100,7 @@ export const createOktaRemediator: RemediatorFactory<OktaSourceConfig> = (config
 };
 
 export function oktaUnsupportedReason(action: SystemAction): string | null {
+  if (action === 'delete') return DELETE_UNSUPPORTED;
   return action === 'remove-licenses' ? NO_LICENSES : null;
 }
 
@@ -114,6 +116,7 @@ export function oktaActionAlreadyDone(action: SystemAction, state: LiveState): b
       // Okta does not say whether a user has sessions or tokens left; clearing them again is harmless.
       return false;
     case 'remove-licenses':
+    case 'delete':
       return false;
   }
 }
@@ -185,6 +188,8 @@ async function performAction(run: ActionRun, action: SystemAction, state: LiveSt
       return deactivate(run, state, true);
     case 'remove-licenses':
       return { status: 'failed', reason: NO_LICENSES };
+    case 'delete':
+      return { status: 'failed', reason: DELETE_UNSUPPORTED };
   }
 }
 

@@ -14,6 +14,7 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
   'revoke-sessions': 'SCIM has no way to end sessions: the app must sign the user out',
   deactivate: 'SCIM has no separate deactivate: disable (active=false) is what it offers',
   'remove-licenses': 'SCIM carries no licence assignments',
+  delete: 'deleting SCIM users is not done by zombiescan: a ticket asks an admin to delete the user',
 };
 
 export const createScimRemediator: RemediatorFactory<ScimSourceConfig> = (config, deps = {}): SourceRemediator => {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ConfigError } from '../contract/errors.js';
 import { SEVERITIES } from '../contract/model.js';
 import { isValidTimeZone } from '../common/time.js';
+import { DEFAULT_LIFECYCLE, lifecycleSchema, resolveDecayPolicies } from './lifecycle.js';
 
 /**
  * The YAML config: parsed with line numbers so every error names file, line and field; `${VAR}` replaced from the
@@ -227,6 +228,8 @@ const configSchema = z.strictObject({
       failOn: z.enum(SEVERITIES).optional(),
     })
     .default({ maxRosterShrink: 0.2 }),
+  /** Scheduled and graceful offboarding (src/config/lifecycle.ts). */
+  lifecycle: lifecycleSchema.default(DEFAULT_LIFECYCLE),
 });
 
 export type Config = z.infer<typeof configSchema> & {
@@ -329,6 +332,8 @@ export function parseConfig(
       throw new ConfigError(`${where(['exceptions', index, 'source'])}: no source named "${entry.source}"`);
     }
   }
+  const decay = resolveDecayPolicies(config.lifecycle);
+  if ('problem' in decay) throw new ConfigError(`${where(['lifecycle', ...decay.problem[0]])}: ${decay.problem[1]}`);
   ruleOptionsValidator?.(result, where);
   return result;
 }
