@@ -13,6 +13,11 @@ import { SlackActionHandler } from '../../slack/interactivity.js';
 import type { CliContext } from '../context.js';
 import { autoRemediation, remediationApprover, type RemediationWiring } from '../remediation-deps.js';
 import type { RunAction } from '../run-action.js';
+import { runLifecycleTick } from '../../lifecycle/queue.js';
+import { LifecycleRunner } from '../../lifecycle/runner.js';
+import { HrEventHandler } from '../../lifecycle/hr-events.js';
+import { runOffboard } from '../../remediation/offboard.js';
+import { engineDeps } from '../remediation-deps.js';
 
 /**
  * `zombiescan serve` (the nightly scheduler and the Slack interactivity endpoint) and `zombiescan notify` (the
@@ -26,6 +31,8 @@ export interface ServeWiring {
   /** The remediation engine's clients ("Approve remediation" and remediation.autoApply); tests swap in fakes. */
   remediation?: RemediationWiring;
   collectorDeps?: CollectorDeps;
+  /** How often the leaver queue runs (default 20 s); tests shorten it. */
+  lifecycleIntervalMs?: number;
 }
 
 export interface ServeCommandOptions {
@@ -150,6 +157,46 @@ export async function serveCommand(
           log,
         })
       : null;
+  // Scheduled and graceful offboarding: the leaver queue, and signed HR events.
+  const postToChannel = slack
+    ? async (text: string) => {
+        await createSlackChat(slack, log).call(
+          'chat.postMessage',
+          { channel: slack.channel, text },
+          { retryTransient: false },
+        );
+      }
+    : undefined;
+  const lifecycle = new LifecycleRunner({
+    db,
+    log,
+    now: ctx.io.now,
+    intervalMs: wiring.lifecycleIntervalMs,
+    tick: (signal) =>
+      runLifecycleTick(db, config, {
+        engine: engineDeps(ctx, wiring.remediation, { actor: 'serve', signal }),
+        loadRoster: () => loadRoster(config.roster, config.timezone),
+        postReport: postToChannel,
+        alert: postToChannel && ((text) => postToChannel(`:rotating_light: zombiescan leavers: ${text}`)),
+      }),
+  });
+  const hrSecret = config.lifecycle.hrEvents?.secret;
+  const hrEvents = hrSecret
+    ? new HrEventHandler({
+        db,
+        config,
+        secret: hrSecret,
+        log,
+        now: ctx.io.now,
+        offboard: (employeeId, reason, signal) =>
+          runOffboard(
+            db,
+            config,
+            { person: employeeId, apply: true, reason },
+            engineDeps(ctx, wiring.remediation, { actor: 'hr-event', signal }),
+          ),
+      })
+    : undefined;
   let server;
   try {
     server = await startServer({
@@ -160,6 +207,7 @@ export async function serveCommand(
       now: ctx.io.now,
       scheduler,
       slack: actions && signingSecret ? { signingSecret, actions } : undefined,
+      hrEvents,
     });
   } catch (error) {
     signals.dispose();
@@ -170,10 +218,13 @@ export async function serveCommand(
     throw error;
   }
   scheduler.start();
+  lifecycle.start();
 
   const signal = await signals.received;
   signals.dispose();
   log.info('shutting down', { signal });
+  await lifecycle.stop();
+  await hrEvents?.settle();
   await scheduler.stop();
   await actions?.close();
   await server.close();
