@@ -4,7 +4,8 @@ import { runLifecycleTick } from '../../src/lifecycle/queue.js';
 import { renderLeavers } from '../../src/cli/commands/leavers.js';
 import { colors } from '../../reports/terminal.js';
 import { account } from '../engine/helpers.js';
-import { MemorySystem } from '../remediation/helpers.js';
+import { journalRows, MemorySystem } from '../remediation/helpers.js';
+import { verifyJournal } from '../../src/store/journal.js';
 import { LifecycleCompany } from './helpers.js';
 
 const DECAY = `lifecycle:
@@ -84,5 +85,80 @@ describe('zombiescan leavers', () => {
     expect(c.notifier.sent).toHaveLength(1);
     expect(c.notifier.sent[0]!.email).toBe('alice@acme.com');
     expect(c.notifier.sent[0]!.text).toContain('Carol (E3), who reports to you, leaves');
+  });
+});
+
+/** An in-memory system that also removes licences and deletes accounts. */
+class DecaySystem extends MemorySystem {
+  readonly licenses = new Map<string, string[]>();
+
+  override alreadyDone(
+    action: Parameters<MemorySystem['alreadyDone']>[0],
+    state: Parameters<MemorySystem['alreadyDone']>[1],
+  ) {
+    if (action === 'delete') return !state.found;
+    return super.alreadyDone(action, state);
+  }
+
+  override async perform(...args: Parameters<MemorySystem['perform']>) {
+    const [action, ref] = args;
+    if (action === 'delete') this.set(ref.id, { found: false });
+    if (action === 'remove-licenses') this.licenses.set(ref.id, []);
+    return super.perform(...args);
+  }
+}
+describe('graceful offboarding (decay)', () => {
+  it('walks a contractor through notify, lock-out, licence removal and delete over simulated days', async () => {
+    const c = new LifecycleCompany(DECAY, 'UTC');
+    c.writeRoster([
+      'E1,alice@acme.com,Alice,active,employee,,',
+      'E3,carol@acme.com,Carol,active,contractor,2026-12-31,E1',
+    ]);
+    await c.scan({
+      okta: [account('okta', 'o3', { email: 'carol@acme.com', login: 'carol' })],
+      slack: [account('slack', 's3', { email: 'carol@acme.com', login: 'carol', privileged: true })],
+    });
+    const live = { okta: new DecaySystem('okta', { o3: {} }), slack: new DecaySystem('slack', { s3: {} }) };
+    const byDay: Record<string, string[]> = {};
+    for (
+      let day = new Date('2026-12-10T12:00:00Z');
+      day < new Date('2027-04-15T00:00:00Z');
+      day = new Date(day.getTime() + 86_400_000)
+    ) {
+      c.clock = day;
+      // HR flips the status once the last day is over.
+      if (day.toISOString() === '2027-01-01T12:00:00.000Z') {
+        c.writeRoster([
+          'E1,alice@acme.com,Alice,active,employee,,',
+          'E3,carol@acme.com,Carol,terminated,contractor,2026-12-31,E1',
+        ]);
+      }
+      const tick = await runLifecycleTick(c.db, c.config, c.deps(live));
+      for (const step of tick.steps.filter((s) => s.status !== 'waiting')) {
+        (byDay[day.toISOString().slice(0, 10)] ??= []).push(
+          `${step.offsetDays}:${step.status}:${step.actions.map((a) => `${a.action}=${a.status}`).join(',')}`,
+        );
+      }
+    }
+    expect(byDay).toEqual({
+      '2026-12-18': ['-14:done:notify-owner=applied'],
+      '2027-01-01': ['0:incomplete:revoke-credentials=refused,disable=applied,revoke-sessions=applied'],
+      '2027-01-31': ['30:done:remove-licenses=applied'],
+      '2027-04-01': ['90:incomplete:delete=failed'],
+    });
+    expect(c.notifier.sent.map((m) => m.email)).toEqual(['alice@acme.com']);
+    expect(live.okta.accounts.get('o3')!.found).toBe(false);
+    // Never a privileged account.
+    expect(live.slack.accounts.get('s3')!.found).toBe(true);
+    expect(live.slack.performed('delete')).toHaveLength(0);
+    const snapshots = journalRows(c.h).filter((row) => row.action === 'delete' && row.status === 'snapshot');
+    expect(snapshots.map((row) => row.account_id)).toEqual(['o3']);
+    expect(JSON.parse(snapshots[0]!.detail)).toMatchObject({ snapshot: { login: 'carol', source: 'okta' } });
+    const refused = journalRows(c.h).find(
+      (row) => row.action === 'delete' && row.source === 'slack' && row.kind === 'result',
+    );
+    expect(refused).toMatchObject({ status: 'refused' });
+    expect(refused!.reason).toContain('privileged');
+    expect(verifyJournal(c.db).ok).toBe(true);
   });
 });
