@@ -54,6 +54,7 @@ export const PERMISSION_HINTS = {
   'remove-licenses':
     'the app needs the application permission LicenseAssignment.ReadWrite.All (or User.ReadWrite.All), with admin ' +
     'consent',
+  delete: 'the app needs the application permission User.DeleteRestore.All (or User.ReadWrite.All), with admin consent',
 } as const;
 
 export const DEACTIVATE_UNSUPPORTED =
@@ -102,14 +103,12 @@ interface UserFacts {
   userType: string | null;
 }
 
-type WriteAction = Exclude<SystemAction, 'deactivate' | 'delete'>;
-const DELETE_UNSUPPORTED = 'deleting Entra users is not done by zombiescan: a ticket asks an admin to delete the user';
+type WriteAction = Exclude<SystemAction, 'deactivate'>;
 
 export const createEntraRemediator: RemediatorFactory<EntraSourceConfig> = (config, deps = {}) =>
   new EntraRemediator(config, deps);
 
 export function entraUnsupportedReason(action: SystemAction): string | null {
-  if (action === 'delete') return DELETE_UNSUPPORTED;
   return action === 'deactivate' ? DEACTIVATE_UNSUPPORTED : null;
 }
 
@@ -126,6 +125,7 @@ export function entraActionAlreadyDone(action: SystemAction, state: LiveState): 
       return false;
     case 'deactivate':
     case 'delete':
+      // A user Entra still returns is not deleted (a soft-deleted one answers 404, handled above).
       return false;
   }
 }
@@ -194,7 +194,6 @@ class EntraRemediator implements SourceRemediator {
     signal: AbortSignal,
   ): Promise<ActionOutcome> {
     if (action === 'deactivate') return { status: 'failed', reason: DEACTIVATE_UNSUPPORTED };
-    if (action === 'delete') return { status: 'failed', reason: DELETE_UNSUPPORTED };
     if (!state.found) return { status: 'already-done', reason: 'the user no longer exists in Entra ID' };
     const session = await this.session();
     let outcome: ActionOutcome;
@@ -221,6 +220,8 @@ class EntraRemediator implements SourceRemediator {
         return this.disable(session, account, signal);
       case 'remove-licenses':
         return this.removeLicenses(session, account, state.licenses ?? [], signal);
+      case 'delete':
+        return this.deleteUser(session, account, signal);
     }
   }
 
@@ -234,6 +235,17 @@ class EntraRemediator implements SourceRemediator {
     }
     const guest = this.isGuest(account);
     return applied(guest ? `${REVOKE_SESSIONS_APPLIED}; ${GUEST_REVOKE_NOTE}` : REVOKE_SESSIONS_APPLIED);
+  }
+
+  /** DELETE /users/{id}: 204; Entra keeps the user in deleted items for 30 days (restorable), then purges it. */
+  private async deleteUser(session: GraphSession, account: AccountRef, signal: AbortSignal) {
+    const call = 'DELETE /users/{id}';
+    try {
+      await session.delete(call, (s) => s.api(userPath(account.id)), signal);
+    } catch (error) {
+      return this.writeFailure(session, error, 'delete', call, account, signal);
+    }
+    return applied('deleted (DELETE /users/{id}); Entra keeps it restorable in deleted items for 30 days');
   }
 
   private async disable(session: GraphSession, account: AccountRef, signal: AbortSignal) {
@@ -363,7 +375,7 @@ class EntraRemediator implements SourceRemediator {
   ): Promise<string> {
     const permission = PERMISSION_HINTS[action];
     if (action === 'remove-licenses') return permission;
-    const verb = action === 'disable' ? 'disabling' : 'revoking the sessions of';
+    const verb = action === 'disable' ? 'disabling' : action === 'delete' ? 'deleting' : 'revoking the sessions of';
     const privileged = await this.holdsDirectoryRole(session, account.id, signal);
     if (privileged === true) {
       return `the user holds an Entra directory role, and ${verb} an admin is a sensitive action: ${SENSITIVE_ROLE_NOTE}; ${permission}`;
@@ -444,7 +456,9 @@ function gone(error: GraphError, action: WriteAction): ActionOutcome {
       ? 'nothing left to disable'
       : action === 'revoke-sessions'
         ? 'no sessions left to revoke'
-        : 'no licences left to remove';
+        : action === 'delete'
+          ? 'nothing left to delete'
+          : 'no licences left to remove';
   return {
     status: 'already-done',
     reason: `the user no longer exists in Entra ID (${describeGraphFailure(error)}): ${nothing}`,
