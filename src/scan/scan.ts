@@ -4,6 +4,7 @@ import type { CollectorDeps, SourceCollector } from '../contract/collector.js';
 import type { Config, SourceConfig } from '../config/config.js';
 import { RosterGuardError, UsageError, ZombiescanError } from '../contract/errors.js';
 import { evaluateRun, type ExceptionRule, type RuleSet } from './evaluate.js';
+import { accountsDisabledByZombiescan } from '../store/account-history.js';
 import { AccountWriter, countRunAccounts, ownerAccountSummary, pruneSnapshots } from '../store/accounts.js';
 import type { ReconcileResult, ScanResult, SourceOutcome } from '../contract/run.js';
 import { dropStagedDrafts, openBySeverity, stageDrafts } from '../store/findings.js';
@@ -137,6 +138,7 @@ async function scanRun(
         sources: evaluated,
         identity,
         ownerIdp,
+        disabledByZombiescan: accountsDisabledByZombiescan(db),
         rules: options.rules,
         exceptions,
         now: evaluationTime,

@@ -214,4 +214,28 @@ describe('the leaver queue', () => {
     expect(company.alerts[0]).toContain('503');
     expect(live.okta.performed()).toHaveLength(0);
   });
+
+  it('a later scan that finds an account zombiescan disabled enabled again opens reprovisioned-after-offboarding', async () => {
+    const company = new LifecycleCompany(APPLY);
+    await bobLeaves(company);
+    const live = systems();
+    company.clock = new Date('2026-11-27T05:00:00Z');
+    await runLifecycleTick(company.db, company.config, company.deps(live));
+    // Next night: a SCIM push re-enabled bob's Okta account; Slack stayed disabled.
+    company.clock = new Date('2026-11-28T02:00:00Z');
+    await company.scan({
+      okta: [
+        account('okta', 'o1', { email: 'alice@acme.com' }),
+        account('okta', 'o2', { email: 'bob@acme.com', privileged: true }),
+      ],
+      slack: [
+        account('slack', 's1', { email: 'alice@acme.com' }),
+        account('slack', 's2', { email: 'bob@acme.com', enabled: false }),
+      ],
+    });
+    const found = company.h.findings(`rule = 'reprovisioned-after-offboarding'`);
+    expect(found.map((row) => [row.source, row.account_id, row.severity, row.status])).toEqual([
+      ['okta', 'o2', 'critical', 'open'],
+    ]);
+  });
 });
