@@ -62,12 +62,15 @@ export async function runScan(db: Db, config: Config, options: ScanOptions): Pro
   const rosterStarted = performance.now();
   const people = await options.loadRoster(config);
   guardRoster(db, people.length, config.scan.maxRosterShrink, options.acceptRosterChange ?? false);
-  const rosterSha = createHash('sha256').update(readFileSync(config.roster.path)).digest('hex');
+  // A report URL is fetched inside loadRoster; its rows stand in for the file's bytes.
+  const rosterSha = createHash('sha256')
+    .update(config.roster.path !== undefined ? readFileSync(config.roster.path) : JSON.stringify(people))
+    .digest('hex');
   options.onPhase?.('roster', performance.now() - rosterStarted, people.length);
 
   const runId = beginRun(db, {
     at: now(),
-    rosterFile: config.roster.path,
+    rosterFile: config.roster.path ?? rosterUrlShown(config.roster.url!),
     people: people.length,
     rosterSha256: rosterSha,
     rosterChangeAccepted: options.acceptRosterChange ?? false,
@@ -319,4 +322,10 @@ function compileExceptions(config: Config): ExceptionRule[] {
     ...entry,
     expiresAt: endOfLocalDay(entry.expires, config.timezone),
   }));
+}
+
+/** The report URL as stored on the run: no userinfo, no query string. */
+function rosterUrlShown(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
 }
