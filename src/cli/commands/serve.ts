@@ -68,7 +68,8 @@ Examples:
     .addHelpText(
       'after',
       `
-Endpoints: GET /healthz (JSON status) · POST /slack/actions (Slack interactivity request URL; needs slack.signingSecret).
+Endpoints: GET /healthz (JSON status) · POST /slack/actions (Slack interactivity request URL; needs slack.signingSecret)
+· POST /hooks/hr (signed leaver events; needs lifecycle.hrEvents.secret). The leaver queue runs every 20 s.
 SIGTERM or SIGINT stops the schedule, aborts a running scan (nothing of it is committed) and exits 0.
 
 Examples:
