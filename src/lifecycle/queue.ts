@@ -174,7 +174,7 @@ export async function runLifecycleTick(db: Db, config: Config, deps: LifecycleDe
       );
       continue;
     }
-    steps.push(await runStep(db, config, step, leaver, deps));
+    steps.push(await runStep(db, config, step, leaver, roster, deps));
   }
   return { at, status: 'ok', dueLeavers, steps, error: null };
 }
@@ -184,6 +184,7 @@ async function runStep(
   config: Config,
   queued: QueuedStep,
   leaver: Leaver,
+  roster: readonly Person[],
   deps: LifecycleDeps,
 ): Promise<StepResult> {
   const { engine } = deps;
@@ -239,7 +240,7 @@ async function runStep(
         });
         continue;
       }
-      record({ action, ...(await notifyManager(db, leaver, deps)), at: at() });
+      record({ action, ...(await notifyManager(db, leaver, roster, deps)), at: at() });
     } else if (action === 'revoke-credentials') {
       if (!deps.credentials) record({ action, status: 'refused', reason: CREDENTIALS_NOT_INVENTORIED, at: at() });
       else {
@@ -311,12 +312,17 @@ async function runStep(
   return result(step, status, entries, reportId);
 }
 
-async function notifyManager(db: Db, leaver: Leaver, deps: LifecycleDeps): Promise<{ status: string; reason: string }> {
+/** The manager as the roster read for this pass has them (no second fetch). */
+async function notifyManager(
+  db: Db,
+  leaver: Leaver,
+  roster: readonly Person[],
+  deps: LifecycleDeps,
+): Promise<{ status: string; reason: string }> {
   const { engine } = deps;
   const person = leaver.person;
   if (!engine.notifier) return { status: 'refused', reason: 'no `slack` configured to notify the manager' };
   if (!person.managerId) return { status: 'refused', reason: `${person.employeeId} has no manager on the roster` };
-  const roster = await deps.loadRoster(engine.signal);
   const manager = roster.find((entry) => entry.employeeId === person.managerId);
   if (!manager || manager.status === 'terminated') {
     return { status: 'refused', reason: `manager ${person.managerId} is not an active employee on the roster` };
