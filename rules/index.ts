@@ -8,6 +8,7 @@ import { rule as neverLoggedIn } from './never-logged-in.js';
 import { rule as orphanAccount } from './orphan-account.js';
 import { rule as pastEndDate } from './past-end-date.js';
 import { rule as rootCredentialsInUse } from './root-credentials-in-use.js';
+import { rule as reprovisionedAfterOffboarding } from './reprovisioned-after-offboarding.js';
 import { rule as staleGuest } from './stale-guest.js';
 import { rule as terminatedStillActive } from './terminated-still-active.js';
 import { rule as unownedServiceAccount } from './unowned-service-account.js';
@@ -18,6 +19,7 @@ import { rule as unownedServiceAccount } from './unowned-service-account.js';
  */
 export const RULES: readonly Rule[] = [
   terminatedStillActive,
+  reprovisionedAfterOffboarding,
   pastEndDate,
   orphanAccount,
   idpDisabledAppActive,

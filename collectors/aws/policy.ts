@@ -32,6 +32,8 @@ export function awsUnsupportedReason(action: SystemAction, accountId?: string): 
       return NO_DEACTIVATE;
     case 'remove-licenses':
       return NO_LICENSES;
+    case 'delete':
+      return 'deleting an IAM user is left to a person: DeleteUser needs its keys, policies and groups removed first';
   }
 }
 

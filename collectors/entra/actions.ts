@@ -54,6 +54,7 @@ export const PERMISSION_HINTS = {
   'remove-licenses':
     'the app needs the application permission LicenseAssignment.ReadWrite.All (or User.ReadWrite.All), with admin ' +
     'consent',
+  delete: 'the app needs the application permission User.DeleteRestore.All (or User.ReadWrite.All), with admin consent',
 } as const;
 
 export const DEACTIVATE_UNSUPPORTED =
@@ -123,6 +124,8 @@ export function entraActionAlreadyDone(action: SystemAction, state: LiveState): 
       // Nothing in the user says whether refresh tokens are left; revoking again is harmless.
       return false;
     case 'deactivate':
+    case 'delete':
+      // A user Entra still returns is not deleted (a soft-deleted one answers 404, handled above).
       return false;
   }
 }
@@ -217,6 +220,8 @@ class EntraRemediator implements SourceRemediator {
         return this.disable(session, account, signal);
       case 'remove-licenses':
         return this.removeLicenses(session, account, state.licenses ?? [], signal);
+      case 'delete':
+        return this.deleteUser(session, account, signal);
     }
   }
 
@@ -230,6 +235,17 @@ class EntraRemediator implements SourceRemediator {
     }
     const guest = this.isGuest(account);
     return applied(guest ? `${REVOKE_SESSIONS_APPLIED}; ${GUEST_REVOKE_NOTE}` : REVOKE_SESSIONS_APPLIED);
+  }
+
+  /** DELETE /users/{id}: 204; Entra keeps the user in deleted items for 30 days (restorable), then purges it. */
+  private async deleteUser(session: GraphSession, account: AccountRef, signal: AbortSignal) {
+    const call = 'DELETE /users/{id}';
+    try {
+      await session.delete(call, (s) => s.api(userPath(account.id)), signal);
+    } catch (error) {
+      return this.writeFailure(session, error, 'delete', call, account, signal);
+    }
+    return applied('deleted (DELETE /users/{id}); Entra keeps it restorable in deleted items for 30 days');
   }
 
   private async disable(session: GraphSession, account: AccountRef, signal: AbortSignal) {
@@ -359,7 +375,7 @@ class EntraRemediator implements SourceRemediator {
   ): Promise<string> {
     const permission = PERMISSION_HINTS[action];
     if (action === 'remove-licenses') return permission;
-    const verb = action === 'disable' ? 'disabling' : 'revoking the sessions of';
+    const verb = action === 'disable' ? 'disabling' : action === 'delete' ? 'deleting' : 'revoking the sessions of';
     const privileged = await this.holdsDirectoryRole(session, account.id, signal);
     if (privileged === true) {
       return `the user holds an Entra directory role, and ${verb} an admin is a sensitive action: ${SENSITIVE_ROLE_NOTE}; ${permission}`;
@@ -440,7 +456,9 @@ function gone(error: GraphError, action: WriteAction): ActionOutcome {
       ? 'nothing left to disable'
       : action === 'revoke-sessions'
         ? 'no sessions left to revoke'
-        : 'no licences left to remove';
+        : action === 'delete'
+          ? 'nothing left to delete'
+          : 'no licences left to remove';
   return {
     status: 'already-done',
     reason: `the user no longer exists in Entra ID (${describeGraphFailure(error)}): ${nothing}`,

@@ -94,6 +94,11 @@ export class GraphSession {
     return this.send<T>(what, build, (request) => request.patch(body), signal);
   }
 
+  /** DELETE, retried like `get` (a repeated DELETE of a deleted user answers 404, which the caller reads as done). */
+  delete<T>(what: string, build: (session: GraphSession) => GraphRequest, signal: AbortSignal): Promise<T> {
+    return this.send<T>(what, build, (request) => request.delete(), signal);
+  }
+
   private async send<T>(
     what: string,
     build: (session: GraphSession) => GraphRequest,

@@ -7,6 +7,7 @@ import { InputError } from '../../src/contract/errors.js';
 import type { Person } from '../../src/contract/model.js';
 import { endOfLocalDay, toIso } from '../../src/common/time.js';
 import { describeStatusWords, parseRosterDate, parseStatus } from './fields.js';
+import { displayUrl, fetchRosterToFile } from './fetch.js';
 
 /**
  * The HR roster: who works here, who left and when. It is the ground truth every finding rests on, so it is read
@@ -36,9 +37,49 @@ export const REQUIRED_ROSTER_FIELDS: readonly RosterField[] = ['employeeId', 'em
  * Reads and validates the whole roster. Throws InputError (`file:line: column: problem`) for the first problem in
  * file order, saying how many more were found; returns nothing unless every row is valid.
  */
-export async function loadRoster(options: RosterOptions, timezone: string): Promise<Person[]> {
-  const csv = await openCsv(options.path, { delimiter: options.delimiter });
-  const problems = new Problems(options.path);
+export async function loadRoster(
+  options: RosterOptions,
+  timezone: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<Person[]> {
+  if (options.url === undefined) return readRosterFile(options.path!, options, timezone, options.path!);
+  const fetched = await fetchRosterToFile(
+    {
+      url: options.url,
+      username: options.username,
+      password: options.password,
+      headers: options.headers,
+      timeoutSeconds: options.timeoutSeconds,
+    },
+    fetchImpl,
+  );
+  try {
+    return await readRosterFile(fetched.file, options, timezone, displayUrl(options.url));
+  } finally {
+    await fetched.dispose();
+  }
+}
+
+/** `shownAs` names the roster in errors (the file, or the report URL without credentials). */
+async function readRosterFile(
+  file: string,
+  options: RosterOptions,
+  timezone: string,
+  shownAs: string,
+): Promise<Person[]> {
+  try {
+    return await readRoster(file, options, timezone);
+  } catch (error) {
+    if (error instanceof InputError && error.file !== shownAs) {
+      throw new InputError(shownAs, error.line, error.column, error.problem);
+    }
+    throw error;
+  }
+}
+
+async function readRoster(file: string, options: RosterOptions, timezone: string): Promise<Person[]> {
+  const csv = await openCsv(file, { delimiter: options.delimiter });
+  const problems = new Problems(file);
   try {
     const columns = resolveColumns(csv, options.columns, problems);
     if (problems.count > 0) problems.throwFirst();

@@ -114,6 +114,7 @@ export function oktaActionAlreadyDone(action: SystemAction, state: LiveState): b
       // Okta does not say whether a user has sessions or tokens left; clearing them again is harmless.
       return false;
     case 'remove-licenses':
+    case 'delete':
       return false;
   }
 }
@@ -185,6 +186,8 @@ async function performAction(run: ActionRun, action: SystemAction, state: LiveSt
       return deactivate(run, state, true);
     case 'remove-licenses':
       return { status: 'failed', reason: NO_LICENSES };
+    case 'delete':
+      return deleteUser(run, state);
   }
 }
 
@@ -268,6 +271,29 @@ async function deactivate(run: ActionRun, state: LiveState, mayRetry: boolean): 
   }
 }
 
+/**
+ * Okta deletes only DEPROVISIONED users (a DELETE on any other status deactivates instead and needs a second call),
+ * so the user is deactivated first, explicitly, then deleted. Graceful offboarding only, long after the disable.
+ */
+async function deleteUser(run: ActionRun, state: LiveState): Promise<ActionOutcome> {
+  if (!state.found) return { status: 'already-done', reason: 'the user no longer exists in Okta' };
+  let deactivated = '';
+  if (state.rawStatus !== 'DEPROVISIONED') {
+    const outcome = await deactivate(run, state, true);
+    if (outcome.status === 'failed') return { status: 'failed', reason: `not deleted: ${outcome.reason}` };
+    deactivated = `deactivated (${CALL_PATHS.deactivate}), then `;
+  }
+  try {
+    await run.connection.client.userApi.deleteUser({ userId: run.userId, sendEmail: false });
+    return { status: 'applied', reason: `${deactivated}deleted (DELETE /api/v1/users/{id})` };
+  } catch (error) {
+    const kind = classify(run, error, 'delete', []);
+    if (kind === 'gone') return gone(error, 'nothing left to delete');
+    if (kind === 'forbidden') return forbidden(error, 'delete', ACTION_PERMISSION_HINTS.deactivate);
+    return { status: 'failed', reason: `${deactivated}delete failed: ${describeError(error)}` };
+  }
+}
+
 function lifecycle(client: Client, userId: string, call: OktaLifecycleCall): Promise<void> {
   switch (call) {
     case 'suspend':
@@ -297,7 +323,7 @@ type CallFailure = 'gone' | 'forbidden' | 'rejected' | 'other';
 function classify(
   run: ActionRun,
   error: unknown,
-  call: OktaLifecycleCall | 'revoke-sessions',
+  call: OktaLifecycleCall | 'revoke-sessions' | 'delete',
   done: OktaLifecycleCall[],
 ): CallFailure {
   const common = transportFailure(error, run.config, run.connection, call);

@@ -6,8 +6,8 @@ import { toAccount } from './transform.js';
 
 /**
  * SCIM 2.0 remediation: `disable` is `PATCH /Users/{id}` replacing `active` with false (RFC 7644 §3.5.2), the one
- * change every SCIM service provider understands. SCIM has no sessions, licences or separate deactivate, so those
- * fall back to a ticket. The token needs write access to Users (the app's SCIM provisioning token).
+ * change every SCIM service provider understands; `delete` (graceful offboarding only) is `DELETE /Users/{id}`
+ * (§3.6). SCIM has no sessions, licences or separate deactivate, so those fall back to a ticket. The token needs write access to Users (the app's SCIM provisioning token).
  */
 
 const UNSUPPORTED: Readonly<Record<string, string>> = {
@@ -33,9 +33,20 @@ export const createScimRemediator: RemediatorFactory<ScimSourceConfig> = (config
       return { found: true, enabled: current.enabled, rawStatus: current.rawStatus };
     },
 
-    alreadyDone: (action, state) => action === 'disable' && (!state.found || !state.enabled),
+    alreadyDone: (action, state) =>
+      (action === 'disable' && (!state.found || !state.enabled)) || (action === 'delete' && !state.found),
 
     async perform(action, account, _state, signal) {
+      if (action === 'delete') {
+        // RFC 7644 §3.6: 204 No Content; a user already gone (404) is what delete wanted.
+        const deleted = await client.deleteUser(account.id, signal);
+        return deleted
+          ? { status: 'applied', reason: `DELETE /Users/${account.id}: the user is removed` }
+          : {
+              status: 'already-done',
+              reason: `DELETE /Users/${account.id}: the service provider no longer has the user`,
+            };
+      }
       if (action !== 'disable') throw new SourceError(config.name, `${action}: ${UNSUPPORTED[action]}`, 'config');
       const updated = await client.setActive(account.id, false, signal);
       // A server that answers 200 with the user still active ignored the change (some accept `active` read-only).

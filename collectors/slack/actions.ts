@@ -33,6 +33,7 @@ const SESSION_RESET_APPLIED = 'admin.users.session.reset: every web and mobile s
 const UNSUPPORTED: Partial<Record<SystemAction, string>> = {
   deactivate: 'Slack has no separate deactivate; use disable',
   'remove-licenses': 'Slack bills per active member: disabling the account releases the seat',
+  delete: 'Slack has no API to delete a member: deactivated members stay in the workspace, so an admin removes them',
 };
 
 /** Slack SCIM error codes (the error document's `detail`) that refuse to deactivate an owner. */

@@ -11,6 +11,7 @@ import { registerAuditLogCommand } from './commands/audit-log.js';
 import { registerOffboardCommand } from './commands/offboard.js';
 import { registerRemediateCommand } from './commands/remediate.js';
 import { registerServeCommands } from './commands/serve.js';
+import { registerLeaversCommand } from './commands/leavers.js';
 
 /**
  * The command tree. Each action resolves to an exit code; errors propagate to the single handler in main.ts.
@@ -219,6 +220,7 @@ Examples:
 
   registerRemediationCommands(program, ctx, run);
   registerServeCommands(program, ctx, run);
+  registerLeaversCommand(program, ctx, run);
 
   return { program, close: () => context?.close(), redact: (text) => context?.redact(text) ?? text };
 }

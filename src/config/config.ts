@@ -6,6 +6,7 @@ import { ConfigError } from '../contract/errors.js';
 import { SEVERITIES } from '../contract/model.js';
 import { isValidTimeZone } from '../common/time.js';
 import { isLoopbackHost } from '../common/url.js';
+import { DEFAULT_LIFECYCLE, lifecycleSchema, resolveDecayPolicies } from './lifecycle.js';
 
 /**
  * The YAML config: parsed with line numbers so every error names file, line and field; `${VAR}` replaced from the
@@ -292,7 +293,15 @@ export const ROSTER_FIELDS = [
 export type RosterField = (typeof ROSTER_FIELDS)[number];
 
 const rosterSchema = z.strictObject({
-  path: z.string().min(1),
+  /** A CSV file; or `url`, an HR system's report that answers CSV (exactly one of the two). */
+  path: z.string().min(1).optional(),
+  url: httpUrl.optional(),
+  /** Basic auth for `url`. */
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  /** Extra request headers for `url` (an API key); their values are redacted like credentials. */
+  headers: z.record(z.string().min(1), z.string()).default({}),
+  timeoutSeconds: z.number().positive().default(120),
   /** Our field name -> your CSV header. A field left out uses its default header. */
   columns: z.partialRecord(z.enum(ROSTER_FIELDS), z.string().min(1)).default({}),
   delimiter: z.string().length(1).default(','),
@@ -429,6 +438,8 @@ const configSchema = z.strictObject({
       failOn: z.enum(SEVERITIES).optional(),
     })
     .default({ maxRosterShrink: 0.2 }),
+  /** Scheduled and graceful offboarding (src/config/lifecycle.ts). */
+  lifecycle: lifecycleSchema.default(DEFAULT_LIFECYCLE),
 });
 
 export type Config = z.infer<typeof configSchema> & {
@@ -519,7 +530,7 @@ export function parseConfig(
   const result: Config = {
     ...config,
     database: resolve(config.database),
-    roster: { ...config.roster, path: resolve(config.roster.path) },
+    roster: { ...config.roster, path: config.roster.path === undefined ? undefined : resolve(config.roster.path) },
     sources: config.sources.map((source) => {
       if (source.type === 'csv') return { ...source, path: resolve(source.path) };
       if (source.type === 'google' && source.keyFile) return { ...source, keyFile: resolve(source.keyFile) };
@@ -541,6 +552,21 @@ export function parseConfig(
       throw new ConfigError(`${where(['exceptions', index, 'source'])}: no source named "${entry.source}"`);
     }
   }
+  const roster = config.roster;
+  if ((roster.path === undefined) === (roster.url === undefined)) {
+    throw new ConfigError(
+      `${where(['roster'])}: give exactly one of roster.path (a CSV file) or roster.url (an HR report)`,
+    );
+  }
+  if (roster.url === undefined && (roster.username || roster.password || Object.keys(roster.headers).length > 0)) {
+    throw new ConfigError(`${where(['roster'])}: username, password and headers go with roster.url only`);
+  }
+  if ((roster.username === undefined) !== (roster.password === undefined)) {
+    throw new ConfigError(`${where(['roster'])}: roster.username and roster.password go together`);
+  }
+  for (const value of Object.values(roster.headers)) if (value.length >= 8) secrets.push(value);
+  const decay = resolveDecayPolicies(config.lifecycle);
+  if ('problem' in decay) throw new ConfigError(`${where(['lifecycle', ...decay.problem[0]])}: ${decay.problem[1]}`);
   ruleOptionsValidator?.(result, where);
   return result;
 }

@@ -11,6 +11,11 @@ export const ACTION_NAMES = [
   'remove-licenses',
   'ticket',
   'notify-owner',
+  /**
+   * Removes the account for good. Only graceful offboarding (lifecycle.decay) uses it, after a grace period following
+   * a disable, never on a privileged account; the journal keeps the account's last snapshot.
+   */
+  'delete',
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 

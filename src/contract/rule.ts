@@ -19,6 +19,14 @@ export interface RuleSubject {
    * Null when the account has no owner.
    */
   ownerIdpAccounts: { total: number; enabled: number } | null;
+  /** What zombiescan's own journal records about this account (the engine reads it through the store). */
+  history: AccountHistory;
+}
+
+/** Facts from the remediation journal about one account. */
+export interface AccountHistory {
+  /** The last time zombiescan disabled (or deactivated) the account and the source confirmed it; null: never. */
+  disabledByZombiescan: { at: string; journalId: number; actor: string } | null;
 }
 
 export interface RuleContext<Options> {

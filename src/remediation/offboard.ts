@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import { NotFoundError } from '../contract/errors.js';
 import { normaliseEmail } from '../scan/matching.js';
-import type { Person } from '../contract/model.js';
+import type { Account, Person } from '../contract/model.js';
 import type { Db } from '../store/database.js';
 import { currentAccountsWithMatches } from '../store/accounts.js';
 import { actionableFindingIds, markFindingRemediated } from '../store/finding-remediation.js';
@@ -43,6 +43,12 @@ export interface OffboardRequest {
   apply: boolean;
   /** Why: journaled with the decision and put on tickets. */
   reason?: string;
+  /**
+   * The actions to take on every account, in order (default: disable, then revoke-sessions). Graceful offboarding
+   * (src/lifecycle) passes its decay step's actions; `delete` is refused on privileged accounts and journaled with
+   * the account's last snapshot.
+   */
+  actions?: readonly ActionName[];
 }
 
 /** The termination report (SPEC shape). */
@@ -81,11 +87,16 @@ export interface OffboardResult {
   exitCode: 0 | 1;
 }
 
+const PRIVILEGED_DELETE = 'never deleted: the account is privileged (an admin deletes it by hand, if at all)';
+
 /** Disable so nobody signs in again, and end the sessions already open (both at once: see lockAccount). */
 const OFFBOARD_ACTIONS: readonly ActionName[] = ['disable', 'revoke-sessions'];
 
 interface Target {
   account: AccountRef;
+  /** The account as the last complete scan stored it (journaled before a delete). */
+  snapshot: Account | null;
+  privileged: boolean;
   idp: boolean;
   remediator: SourceRemediator | null;
   /** Why the source cannot be used at all (not configured). */
@@ -128,7 +139,8 @@ async function offboard(db: Db, config: Config, request: OffboardRequest, deps: 
   }
   if (accounts.length === 0) deps.log.warn(`no account of ${person.employeeId} in any source's current snapshot`);
 
-  const targets = accounts.map((account) => target(config, account, deps));
+  const actions = request.actions ?? OFFBOARD_ACTIONS;
+  const targets = accounts.map((account) => target(config, account, actions, deps));
   const journal = new ActionJournal(db, deps, 'offboard');
   let unconfirmed = new Map<string, string>();
   if (request.apply) {
@@ -237,7 +249,10 @@ function personAccounts(
   db: Db,
   config: Config,
   records: readonly Person[],
-): { accounts: AccountRef[]; ownedServiceAccounts: OffboardResult['ownedServiceAccounts'] } {
+): {
+  accounts: { ref: AccountRef; snapshot: Account }[];
+  ownedServiceAccounts: OffboardResult['ownedServiceAccounts'];
+} {
   const ids = new Set(records.map((entry) => entry.employeeId));
   const emails = new Set(
     records
@@ -245,7 +260,7 @@ function personAccounts(
       .map((email) => normaliseEmail(email, config.identity))
       .filter(isString),
   );
-  const accounts: AccountRef[] = [];
+  const accounts: { ref: AccountRef; snapshot: Account }[] = [];
   const ownedServiceAccounts: OffboardResult['ownedServiceAccounts'] = [];
   for (const { account, match } of currentAccountsWithMatches(db)) {
     const ownedById = match.personId !== null && ids.has(match.personId);
@@ -261,18 +276,26 @@ function personAccounts(
     });
     if (!ownedById && !byEmail) continue;
     accounts.push({
-      source: account.source,
-      id: account.id,
-      login: account.login,
-      email: account.email,
-      displayName: account.displayName,
-      attributes: account.attributes,
+      ref: {
+        source: account.source,
+        id: account.id,
+        login: account.login,
+        email: account.email,
+        displayName: account.displayName,
+        attributes: account.attributes,
+      },
+      snapshot: account,
     });
   }
   return { accounts, ownedServiceAccounts };
 }
 
-function target(config: Config, account: AccountRef, deps: EngineDeps): Target {
+function target(
+  config: Config,
+  { ref: account, snapshot }: { ref: AccountRef; snapshot: Account },
+  actions: readonly ActionName[],
+  deps: EngineDeps,
+): Target {
   const source = config.sources.find((entry) => entry.name === account.source);
   let remediator: SourceRemediator | null = null;
   let unusable: string | null = null;
@@ -285,9 +308,11 @@ function target(config: Config, account: AccountRef, deps: EngineDeps): Target {
       unusable = `cannot act on ${account.source}: ${describe(error)}`;
     }
   }
-  const steps = resolveActions(OFFBOARD_ACTIONS, (action) => remediator?.unsupportedReason(action, account.id) ?? null);
+  const steps = resolveActions(actions, (action) => remediator?.unsupportedReason(action, account.id) ?? null);
   return {
     account,
+    snapshot,
+    privileged: snapshot.privileged,
     idp: source?.role === 'idp',
     remediator,
     unusable,
@@ -372,8 +397,24 @@ async function lockStep(
   };
   const blocked = unconfirmed.get(actionKey(entry.account.source, entry.account.id, step.action));
   if (entry.unusable !== null) return journal.result(context, null, 'failed', entry.unusable);
+  if (step.action === 'delete' && entry.privileged) return journal.result(context, null, 'refused', PRIVILEGED_DELETE);
   if (blocked) return journal.result(context, null, 'refused', blocked);
   if (isSystemAction(step.action)) {
+    if (step.action === 'delete' && entry.before?.found) {
+      // What is about to be destroyed, kept in the journal so the report can show what was deleted.
+      appendEntry(db, {
+        at: deps.now(),
+        kind: 'decision',
+        actor: deps.actor,
+        personId: person.employeeId,
+        source: entry.account.source,
+        accountId: entry.account.id,
+        action: 'delete',
+        status: 'snapshot',
+        reason: request.reason ?? null,
+        detail: { snapshot: entry.snapshot, before: entry.before },
+      });
+    }
     return entry.remediator && entry.before
       ? runSystemAction(config, journal, entry.remediator, { ...context, action: step.action }, entry.before, deps)
       : journal.result(context, null, 'failed', `could not read the account before acting: ${entry.readError}`);
@@ -414,6 +455,7 @@ function dryRunActions(db: Db, config: Config, person: Person, entry: Target, at
   return entry.steps.map((step): TerminationAction => {
     const action = step.action;
     if (entry.unusable !== null) return { action, status: 'refused', at, reason: entry.unusable };
+    if (action === 'delete' && entry.privileged) return { action, status: 'refused', at, reason: PRIVILEGED_DELETE };
     if (isSystemAction(action)) {
       if (!entry.before) {
         return {

@@ -19,6 +19,7 @@ const SYSTEM_ACTIONS: ReadonlySet<string> = new Set<SystemAction>([
   'disable',
   'deactivate',
   'remove-licenses',
+  'delete',
 ]);
 
 export function isSystemAction(action: string): action is SystemAction {

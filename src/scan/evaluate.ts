@@ -3,7 +3,8 @@ import type { Db } from '../store/database.js';
 import type { FindingDraft } from '../store/findings.js';
 import { globToRegExp, type IdentityIndex } from './matching.js';
 import { bumpSeverity, type Account } from '../contract/model.js';
-import type { Rule, RuleSubject } from '../contract/rule.js';
+import type { AccountHistory, Rule, RuleSubject } from '../contract/rule.js';
+import { accountHistoryKey } from '../store/account-history.js';
 
 /** The rules in force and their resolved options. */
 export interface RuleSet {
@@ -41,6 +42,8 @@ export function* evaluateRun(
     sources: readonly EvaluatedSource[];
     identity: IdentityIndex;
     ownerIdp: ReadonlyMap<string, { total: number; enabled: number }>;
+    /** The journal's last confirmed disable per account (accountHistoryKey); absent: none. */
+    disabledByZombiescan?: ReadonlyMap<string, NonNullable<AccountHistory['disabledByZombiescan']>>;
     rules: RuleSet;
     exceptions: readonly ExceptionRule[];
     now: Date;
@@ -70,6 +73,9 @@ export function* evaluateRun(
       match,
       owner: input.identity.person(match.personId),
       ownerIdpAccounts: match.personId ? (input.ownerIdp.get(match.personId) ?? { total: 0, enabled: 0 }) : null,
+      history: {
+        disabledByZombiescan: input.disabledByZombiescan?.get(accountHistoryKey(account.source, account.id)) ?? null,
+      },
     };
     for (const [index, rule] of input.rules.rules.entries()) {
       const hit = rule.evaluate(subject, { now: input.now, options: ruleOptions[index]! });

@@ -4,6 +4,7 @@ import type { CollectorDeps, SourceCollector } from '../contract/collector.js';
 import type { Config, SourceConfig } from '../config/config.js';
 import { RosterGuardError, SourceError, UsageError, ZombiescanError } from '../contract/errors.js';
 import { evaluateRun, type ExceptionRule, type RuleSet } from './evaluate.js';
+import { accountsDisabledByZombiescan } from '../store/account-history.js';
 import { AccountWriter, countRunAccounts, ownerAccountSummary, pruneSnapshots } from '../store/accounts.js';
 import type { ReconcileResult, ScanResult, SourceOutcome } from '../contract/run.js';
 import { dropStagedDrafts, openBySeverity, stageDrafts } from '../store/findings.js';
@@ -65,12 +66,15 @@ export async function runScan(db: Db, config: Config, options: ScanOptions): Pro
   for (const source of selected) {
     await options.createCollector(source, options.collectorDeps).validateInput?.();
   }
-  const rosterSha = createHash('sha256').update(readFileSync(config.roster.path)).digest('hex');
+  // A report URL is fetched inside loadRoster; its rows stand in for the file's bytes.
+  const rosterSha = createHash('sha256')
+    .update(config.roster.path !== undefined ? readFileSync(config.roster.path) : JSON.stringify(people))
+    .digest('hex');
   options.onPhase?.('roster', performance.now() - rosterStarted, people.length);
 
   const runId = beginRun(db, {
     at: now(),
-    rosterFile: config.roster.path,
+    rosterFile: config.roster.path ?? rosterUrlShown(config.roster.url!),
     people: people.length,
     rosterSha256: rosterSha,
     rosterChangeAccepted: options.acceptRosterChange ?? false,
@@ -154,6 +158,7 @@ async function scanRun(
         sources: evaluated,
         identity,
         ownerIdp,
+        disabledByZombiescan: accountsDisabledByZombiescan(db),
         rules: options.rules,
         exceptions,
         now: evaluationTime,
@@ -341,4 +346,10 @@ function compileExceptions(config: Config): ExceptionRule[] {
     ...entry,
     expiresAt: endOfLocalDay(entry.expires, config.timezone),
   }));
+}
+
+/** The report URL as stored on the run: no userinfo, no query string. */
+function rosterUrlShown(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
 }

@@ -20,6 +20,8 @@ import { lastFinishedRun } from '../store/runs.js';
 
 /** Slack's interactivity payloads carry the whole message (≤ 50 blocks): far below this. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** An HR leaver event is a few fields of JSON. */
+const MAX_HOOK_BODY_BYTES = 64 * 1024;
 /** Slack and monitors open a handful of connections; more is a flood, refused by the kernel's backlog instead. */
 const MAX_CONNECTIONS = 64;
 
@@ -32,6 +34,14 @@ export interface ServerDeps {
   scheduler: { status(): SchedulerStatus };
   /** Absent when `slack.signingSecret` is not configured: the endpoint then answers 404. */
   slack?: { signingSecret: string; actions: SlackActionHandler };
+  /** POST /hooks/hr (src/lifecycle/hr-events.ts); absent when `lifecycle.hrEvents` is not configured: 404. */
+  hrEvents?: {
+    handle(request: {
+      rawBody: Buffer;
+      header(name: string): string | undefined;
+      remote: string | undefined;
+    }): Promise<{ status: number; body: unknown }>;
+  };
 }
 
 export interface RunningServer {
@@ -94,7 +104,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     });
   });
   const { port } = server.address() as AddressInfo;
-  log.info('http server listening', { host: deps.host, port, slackActions: Boolean(deps.slack) });
+  log.info('http server listening', {
+    host: deps.host,
+    port,
+    slackActions: Boolean(deps.slack),
+    hrEvents: Boolean(deps.hrEvents),
+  });
   return {
     port,
     close: () =>
@@ -117,6 +132,18 @@ async function route(deps: ServerDeps, request: IncomingMessage, response: Serve
     if (request.method !== 'POST') return send(response, 405, { error: 'use POST' });
     if (!deps.slack) return send(response, 404, { error: 'Slack interactivity is off: set slack.signingSecret' });
     return slackActions(deps, deps.slack, request, response);
+  }
+  if (path === '/hooks/hr') {
+    if (request.method !== 'POST') return send(response, 405, { error: 'use POST' });
+    if (!deps.hrEvents) return send(response, 404, { error: 'HR events are off: set lifecycle.hrEvents.secret' });
+    const body = await readBody(request, MAX_HOOK_BODY_BYTES);
+    if (body === null) return refuseTooLarge(request, response);
+    const answer = await deps.hrEvents.handle({
+      rawBody: body,
+      header: (name) => header(request, name),
+      remote: request.socket.remoteAddress,
+    });
+    return send(response, answer.status, answer.body);
   }
   return send(response, 404, { error: 'not found' });
 }

@@ -289,4 +289,40 @@ export const MIGRATIONS: readonly string[] = [
     AND EXISTS (SELECT 1 FROM audit_log WHERE kind = 'result' AND intent_id = NEW.intent_id)
   BEGIN SELECT RAISE(ABORT, 'audit_log: this intent already has its result'); END;
   `,
+  /* 7: lifecycle — the leaver queue, seen HR events, HR leaver events */ `
+  -- One row per step of one leaver's offboarding, keyed by the termination moment it was planned from: a moved date
+  -- plans new rows and cancels the old pending ones. status: pending -> running -> done | incomplete, or cancelled.
+  -- A row left running by a killed serve is run again: every action re-reads its account first, so nothing repeats.
+  CREATE TABLE lifecycle_steps (
+    person_id TEXT NOT NULL,
+    moment TEXT NOT NULL,
+    step_index INTEGER NOT NULL,
+    policy TEXT NOT NULL,
+    offset_days INTEGER NOT NULL,
+    due_at TEXT NOT NULL,
+    actions TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'incomplete', 'cancelled')),
+    planned_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    outcome TEXT,
+    PRIMARY KEY (person_id, moment, step_index)
+  );
+  CREATE INDEX lifecycle_steps_due ON lifecycle_steps (status, due_at);
+
+  -- Signed HR events already taken: the same request again is refused (409), also after a restart.
+  CREATE TABLE hr_events_seen (
+    request_id TEXT PRIMARY KEY,
+    received_at TEXT NOT NULL
+  );
+
+  -- Leavers announced by a signed HR event before the roster shows them.
+  CREATE TABLE hr_leaver_events (
+    employee_id TEXT PRIMARY KEY,
+    termination_date TEXT,
+    termination_effective_at TEXT NOT NULL,
+    received_at TEXT NOT NULL
+  );
+  `,
 ];

@@ -23,7 +23,8 @@ import type { AddressInfo } from 'node:net';
  *   sensitive actions"): GET /v1.0/users/{id} honouring $select (licenseAssignmentStates computed); PATCH
  *   /v1.0/users/{id} {accountEnabled} -> 204; POST .../revokeSignInSessions -> 200 {value: true} (sets
  *   signInSessionsValidFromDateTime); POST .../assignLicense -> 200 with the user, 400 for a licence the user does not
- *   hold or one inherited from a group (atomic: nothing is removed). 404 Request_ResourceNotFound for unknown ids.
+ *   hold or one inherited from a group (atomic: nothing is removed); DELETE /v1.0/users/{id} -> 204 (the user moves
+ *   to `deletedUsers`; User.DeleteRestore.All). 404 Request_ResourceNotFound for unknown ids.
  *   Each write checks its least-privileged permission (or User.ReadWrite.All / Directory.ReadWrite.All), and disabling
  *   or revoking the sessions of a user who holds a directory role needs the app itself to hold Privileged
  *   Authentication Administrator or Global Administrator (`appRoles`); all refusals are Graph's undifferentiated
@@ -91,6 +92,7 @@ export type GraphPermission =
   | 'User.EnableDisableAccount.All'
   | 'User.RevokeSessions.All'
   | 'LicenseAssignment.ReadWrite.All'
+  | 'User.DeleteRestore.All'
   | 'User.ReadWrite.All'
   | 'Directory.ReadWrite.All';
 /** The least-privileged set for collection and every remediation action (no User.ReadWrite.All). */
@@ -101,6 +103,7 @@ export const ALL_PERMISSIONS: readonly GraphPermission[] = [
   'User.EnableDisableAccount.All',
   'User.RevokeSessions.All',
   'LicenseAssignment.ReadWrite.All',
+  'User.DeleteRestore.All',
 ];
 
 /** Directory roles the app's service principal may hold; sensitive actions on admins need one of these. */
@@ -119,7 +122,15 @@ export interface PageCaps {
 }
 
 export type FailureTarget =
-  'token' | 'users' | 'roleAssignments' | 'user' | 'updateUser' | 'revokeSignInSessions' | 'assignLicense' | 'graph';
+  | 'token'
+  | 'users'
+  | 'roleAssignments'
+  | 'user'
+  | 'updateUser'
+  | 'deleteUser'
+  | 'revokeSignInSessions'
+  | 'assignLicense'
+  | 'graph';
 
 export interface InjectedFailure {
   /** 'graph' matches any Graph call. */
@@ -151,6 +162,8 @@ export interface LoggedRequest {
 
 export interface GraphFakeState {
   users: FakeGraphUser[];
+  /** Users removed by DELETE /users/{id} (Entra's deleted items: restorable for 30 days). */
+  deletedUsers: FakeGraphUser[];
   roleAssignments: FakeRoleAssignment[];
   permissions: Set<GraphPermission>;
   /** Directory roles of the app's service principal (none by default). */
@@ -255,6 +268,7 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
 
   const state: GraphFakeState = {
     users: options.users ?? [],
+    deletedUsers: [],
     roleAssignments: options.roleAssignments ?? [],
     permissions: new Set(options.permissions ?? ALL_PERMISSIONS),
     appRoles: new Set(options.appRoles ?? []),
@@ -348,6 +362,7 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
       const graphBody = entry.body;
       if (target === 'user') return getUser(userId, url, send, graphError);
       if (target === 'updateUser') return updateUser(userId, graphBody, send, graphError);
+      if (target === 'deleteUser') return deleteUser(userId, send, graphError);
       if (target === 'revokeSignInSessions') return revokeSignInSessions(userId, send, graphError);
       if (target === 'assignLicense') return assignLicense(userId, graphBody, send, graphError);
     }
@@ -525,6 +540,17 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
     send(204, undefined);
   };
 
+  /** Graph "Delete user": 204; the user moves to deleted items; an admin needs a privileged app role to delete. */
+  const deleteUser = (idOrUpn: string, send: Send, graphError: GraphErrorSend) => {
+    if (!hasAny('User.DeleteRestore.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All')) return denied(graphError);
+    const user = findUser(idOrUpn);
+    if (!user) return notFound(idOrUpn, graphError);
+    if (!mayTouchSensitive(user)) return denied(graphError);
+    state.users.splice(state.users.indexOf(user), 1);
+    state.deletedUsers.push(user);
+    send(204, undefined);
+  };
+
   const revokeSignInSessions = (idOrUpn: string, send: Send, graphError: GraphErrorSend) => {
     if (!hasAny('User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All')) return denied(graphError);
     const user = findUser(idOrUpn);
@@ -687,6 +713,7 @@ function routeOf(method: string, path: string): { target: FailureTarget | 'other
     const userId = decodeURIComponent(single[1]!);
     if (single[2] === undefined && method === 'GET') return route('user', userId);
     if (single[2] === undefined && method === 'PATCH') return route('updateUser', userId);
+    if (single[2] === undefined && method === 'DELETE') return route('deleteUser', userId);
     if (single[2] === 'revokeSignInSessions' && method === 'POST') return route('revokeSignInSessions', userId);
     if (single[2] === 'assignLicense' && method === 'POST') return route('assignLicense', userId);
   }

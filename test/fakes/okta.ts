@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
  *   DEPROVISIONED; otherwise 400 E0000001 with the reason in errorCauses. Suspend and deactivate end the user's
  *   sessions, as Okta's do;
  * - DELETE /api/v1/users/{id}/sessions[?oauthTokens=true]: 204, recorded in `sessionRevocations`;
+ * - DELETE /api/v1/users/{id}: 204; a user not yet DEPROVISIONED is deactivated by it, a DEPROVISIONED one removed;
  * - `writesForbidden`: the token's admin may only read (Read-Only Admin): every write answers 403 E0000006;
  * - every response carries Date, X-Okta-Request-Id and X-Rate-Limit-Limit/Remaining/Reset (epoch seconds) for its
  *   endpoint's fixed window (per endpoint template: /api/v1/users/{id} is one bucket for every user, as in Okta);
@@ -254,6 +255,14 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
     if (method === 'GET' && rest === undefined) return sendJson(response, 200, user);
     if (method === 'POST' && rest?.startsWith('/lifecycle/')) {
       return lifecycle(user, rest.slice('/lifecycle/'.length), response);
+    }
+    if (method === 'DELETE' && rest === undefined) {
+      // Okta deletes only DEPROVISIONED users; on any other status the first DELETE deactivates instead.
+      if (user.status !== 'DEPROVISIONED') changeStatus(user, 'DEPROVISIONED');
+      else state.users.splice(state.users.indexOf(user), 1);
+      response.writeHead(204);
+      response.end();
+      return;
     }
     if (method === 'DELETE' && rest === '/sessions') {
       state.sessionRevocations.push({ userId: user.id, oauthTokens: url.searchParams.get('oauthTokens'), at: now });

@@ -20,7 +20,7 @@ function writeRoster(content: string | Buffer): string {
 }
 
 function options(file: string, overrides: Partial<RosterOptions> = {}): RosterOptions {
-  return { path: file, columns: {}, delimiter: ',', ...overrides };
+  return { path: file, columns: {}, delimiter: ',', headers: {}, timeoutSeconds: 120, ...overrides };
 }
 
 async function load(content: string, overrides: Partial<RosterOptions> = {}, timezone = 'UTC') {

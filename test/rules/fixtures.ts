@@ -75,6 +75,7 @@ export interface SubjectParts {
   match?: Partial<Match>;
   sourceRole?: RuleSubject['sourceRole'];
   ownerIdpAccounts?: RuleSubject['ownerIdpAccounts'];
+  history?: RuleSubject['history'];
 }
 
 /** A subject as the engine would build it: the match points at the owner unless the case says otherwise. */
@@ -92,6 +93,7 @@ export function makeSubject(parts: SubjectParts = {}): RuleSubject {
           ? null
           : { total: 1, enabled: 1 }
         : parts.ownerIdpAccounts,
+    history: parts.history ?? { disabledByZombiescan: null },
   };
 }
 

@@ -14,6 +14,7 @@ const RULES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 /** SPEC "Rules": every id with its default severity. */
 const SPEC_RULES: Record<string, Severity> = {
   'terminated-still-active': 'critical',
+  'reprovisioned-after-offboarding': 'critical',
   'past-end-date': 'high',
   'orphan-account': 'high',
   'idp-disabled-app-active': 'high',

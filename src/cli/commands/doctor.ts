@@ -24,7 +24,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
   const rosterCheck: DoctorCheck = { check: 'HR roster', ok: true, detail: '' };
   try {
     const people = await loadRoster(config.roster, config.timezone);
-    rosterCheck.detail = `${people.length} people in ${config.roster.path}`;
+    rosterCheck.detail = `${people.length} people in ${config.roster.path ?? new URL(config.roster.url!).host}`;
   } catch (error) {
     rosterCheck.ok = false;
     rosterCheck.limitation = false;

@@ -5,6 +5,11 @@ import type { ScanResult } from '../../contract/run.js';
 import type { CliContext } from '../context.js';
 import { autoRemediation, remediationApprover, type RemediationWiring } from '../remediation-deps.js';
 import type { RunAction } from '../run-action.js';
+import { runLifecycleTick } from '../../lifecycle/queue.js';
+import { LifecycleRunner } from '../../lifecycle/runner.js';
+import { HrEventHandler } from '../../lifecycle/hr-events.js';
+import { runOffboard } from '../../remediation/offboard.js';
+import { engineDeps } from '../remediation-deps.js';
 
 /**
  * `zombiescan serve` (the nightly scheduler and the Slack interactivity endpoint) and `zombiescan notify` (the
@@ -19,6 +24,8 @@ export interface ServeWiring {
   /** The remediation engine's clients ("Approve remediation" and remediation.autoApply); tests swap in fakes. */
   remediation?: RemediationWiring;
   collectorDeps?: CollectorDeps;
+  /** How often the leaver queue runs (default 20 s); tests shorten it. */
+  lifecycleIntervalMs?: number;
 }
 
 export interface ServeCommandOptions {
@@ -54,7 +61,8 @@ Examples:
     .addHelpText(
       'after',
       `
-Endpoints: GET /healthz (JSON status) · POST /slack/actions (Slack interactivity request URL; needs slack.signingSecret).
+Endpoints: GET /healthz (JSON status) · POST /slack/actions (Slack interactivity request URL; needs slack.signingSecret)
+· POST /hooks/hr (signed leaver events; needs lifecycle.hrEvents.secret). The leaver queue runs every 20 s.
 SIGTERM or SIGINT stops the schedule, aborts a running scan (nothing of it is committed) and exits 0.
 
 Examples:
@@ -156,6 +164,47 @@ export async function serveCommand(
           log,
         })
       : null;
+  // Scheduled and graceful offboarding: the leaver queue, and signed HR events.
+  const postToChannel = slack
+    ? async (text: string) => {
+        await createSlackChat(slack, log).call(
+          'chat.postMessage',
+          { channel: slack.channel, text },
+          { retryTransient: false },
+        );
+      }
+    : undefined;
+  const lifecycle = new LifecycleRunner({
+    db,
+    log,
+    now: ctx.io.now,
+    intervalMs: wiring.lifecycleIntervalMs,
+    tick: async (signal) =>
+      runLifecycleTick(db, config, {
+        engine: await engineDeps(ctx, wiring.remediation, { actor: 'serve', signal }),
+        loadRoster: async () =>
+          (await import('../../../collectors/hr-roster/index.js')).loadRoster(config.roster, config.timezone),
+        postReport: postToChannel,
+        alert: postToChannel && ((text) => postToChannel(`:rotating_light: zombiescan leavers: ${text}`)),
+      }),
+  });
+  const hrSecret = config.lifecycle.hrEvents?.secret;
+  const hrEvents = hrSecret
+    ? new HrEventHandler({
+        db,
+        config,
+        secret: hrSecret,
+        log,
+        now: ctx.io.now,
+        offboard: async (employeeId, reason, signal) =>
+          runOffboard(
+            db,
+            config,
+            { person: employeeId, apply: true, reason },
+            await engineDeps(ctx, wiring.remediation, { actor: 'hr-event', signal }),
+          ),
+      })
+    : undefined;
   let server;
   try {
     server = await startServer({
@@ -166,6 +215,7 @@ export async function serveCommand(
       now: ctx.io.now,
       scheduler,
       slack: actions && signingSecret ? { signingSecret, actions } : undefined,
+      hrEvents,
     });
   } catch (error) {
     signals.dispose();
@@ -176,10 +226,13 @@ export async function serveCommand(
     throw error;
   }
   scheduler.start();
+  lifecycle.start();
 
   const signal = await signals.received;
   signals.dispose();
   log.info('shutting down', { signal });
+  await lifecycle.stop();
+  await hrEvents?.settle();
   await scheduler.stop();
   await actions?.close();
   await server.close();

@@ -1,0 +1,27 @@
+import type { AccountHistory } from '../contract/rule.js';
+import type { Db } from './database.js';
+
+/**
+ * Journal facts per account for rule evaluation: the last applied disable or deactivate zombiescan journaled for each
+ * account (a reconciled interrupted action counts once confirmed). Keyed by `accountHistoryKey`.
+ */
+
+export function accountHistoryKey(source: string, accountId: string): string {
+  return `${source}\u0000${accountId}`;
+}
+
+export function accountsDisabledByZombiescan(db: Db): Map<string, NonNullable<AccountHistory['disabledByZombiescan']>> {
+  const rows = db
+    .prepare(
+      `SELECT source, account_id, id, at, actor FROM audit_log
+       WHERE kind = 'result' AND status = 'applied' AND action IN ('disable', 'deactivate')
+         AND source IS NOT NULL AND account_id IS NOT NULL
+       ORDER BY id`,
+    )
+    .all() as { source: string; account_id: string; id: number; at: string; actor: string }[];
+  const result = new Map<string, NonNullable<AccountHistory['disabledByZombiescan']>>();
+  for (const row of rows) {
+    result.set(accountHistoryKey(row.source, row.account_id), { at: row.at, journalId: row.id, actor: row.actor });
+  }
+  return result;
+}
