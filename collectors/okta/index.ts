@@ -2,7 +2,8 @@ import type { Client, Collection, User } from '@okta/okta-sdk-nodejs';
 import type { CollectContext, CollectorDeps, CollectorFactory, DoctorCheck } from '../../src/contract/collector.js';
 import type { OktaSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
-import type { Account } from '../../src/contract/model.js';
+import type { Account, Credential } from '../../src/contract/model.js';
+import { oktaApiTokenToCredential, oktaGrantToCredential } from './credentials-transform.js';
 import {
   createOktaClient,
   describeError,
@@ -40,20 +41,94 @@ const ADMIN_PERMISSION_HINT =
   "the API token's admin needs a role that can view administrator assignments (Read-Only Administrator or higher; " +
   'OAuth service apps: okta.roles.read)';
 
-export const createOktaCollector: CollectorFactory<OktaSourceConfig> = (config, deps = {}) => ({
-  collect: (context) => collectOktaAccounts(config, deps, context),
-  doctor: (context) => doctorOkta(config, deps, context),
-});
+const API_TOKENS_PERMISSION_HINT =
+  "the API token's admin needs a role that can list API tokens (Super Administrator or Org Administrator; OAuth " +
+  'service apps: okta.apiTokens.read)';
+const GRANTS_PERMISSION_HINT =
+  "the API token's admin needs a role that can read users' OAuth grants (OAuth service apps: okta.users.read)";
+/** Grants API page size (its maximum). */
+const GRANTS_PAGE_SIZE = 200;
+
+export const createOktaCollector: CollectorFactory<OktaSourceConfig> = (config, deps = {}) => {
+  // Collecting accounts learns who is an admin; an API token acts with its creator's rights.
+  const privileged: { ids: Set<string> | null } = { ids: null };
+  return {
+    collect: (context) => collectOktaAccounts(config, deps, context, privileged),
+    doctor: (context) => doctorOkta(config, deps, context),
+    collectCredentials: (context, atRisk) => collectOktaCredentials(config, deps, context, atRisk, privileged),
+  };
+};
+
+/**
+ * Credentials: every API token of the org (GET /api/v1/api-tokens, one org-wide list), then the OAuth consent grants
+ * of at-risk users only (GET /api/v1/users/{id}/grants), so a healthy population costs no calls. A 403 on either
+ * kind is said once and that kind is left unread, never reported as none.
+ */
+async function* collectOktaCredentials(
+  config: OktaSourceConfig,
+  deps: CollectorDeps,
+  context: CollectContext,
+  atRisk: ReadonlySet<string>,
+  privileged: { ids: Set<string> | null },
+): AsyncGenerator<Credential[]> {
+  const session = openSession(config, deps, context);
+  const privilegedIds = privileged.ids ?? new Set<string>();
+  try {
+    try {
+      const tokens = await session.client.apiTokenApi.listApiTokens();
+      let page: Credential[] = [];
+      for await (const token of tokens) {
+        if (!token?.id) continue;
+        page.push(oktaApiTokenToCredential(token, config.name, privilegedIds, context.now));
+        if (page.length >= 200) {
+          yield page;
+          page = [];
+        }
+      }
+      if (page.length > 0) yield page;
+    } catch (error) {
+      if (httpStatusOf(error) !== 403) throw error;
+      context.notice(
+        `okta ${config.name}: API tokens unreadable (${describeError(error)}), so they are unknown, not none; ` +
+          API_TOKENS_PERMISSION_HINT,
+      );
+    }
+    for (const userId of atRisk) {
+      try {
+        const grants = await session.client.userApi.listUserGrants({ userId, limit: GRANTS_PAGE_SIZE });
+        const page: Credential[] = [];
+        for await (const grant of grants) {
+          if (grant?.id) page.push(oktaGrantToCredential(grant, config.name, userId));
+        }
+        if (page.length > 0) yield page;
+      } catch (error) {
+        const status = httpStatusOf(error);
+        // A user deleted since the account list was read has no grants left to worry about.
+        if (status === 404) continue;
+        if (status !== 403) throw error;
+        context.notice(
+          `okta ${config.name}: users' OAuth grants unreadable (${describeError(error)}), so they are unknown, ` +
+            `not none; ${GRANTS_PERMISSION_HINT}`,
+        );
+        return;
+      }
+    }
+  } catch (error) {
+    throw session.toSourceError(error);
+  }
+}
 
 async function* collectOktaAccounts(
   config: OktaSourceConfig,
   deps: CollectorDeps,
   context: CollectContext,
+  privileged: { ids: Set<string> | null },
 ): AsyncGenerator<Account[]> {
   const session = openSession(config, deps, context);
   const started = Date.now();
   try {
     const privilegedIds = await readPrivilegedIds(session.client, config, context);
+    privileged.ids = privilegedIds;
     const seen = new Set<string>();
     for (const listing of USER_LISTINGS) {
       const collection = await session.client.userApi.listUsers({ limit: USERS_PAGE_SIZE, filter: listing.filter });

@@ -4,7 +4,7 @@ import { loadConfig, resolveConfigPath, type Config } from '../config/config.js'
 import { ConfigError } from '../contract/errors.js';
 import { createLogger, Redactor, type Logger } from '../common/logger.js';
 import { closeDatabase, openDatabase, type Db } from '../store/database.js';
-import { resolveRuleOptions, RULES } from '../../rules/index.js';
+import { CREDENTIAL_RULES, resolveRuleOptions, RULES } from '../../rules/index.js';
 import type { RuleSet } from '../scan/evaluate.js';
 
 export interface GlobalOptions {
@@ -95,7 +95,12 @@ export class CliContext {
 
   rules(): RuleSet {
     const options = resolveRuleOptions(this.config().rules);
-    return { rules: RULES, byId: new Map(RULES.map((rule) => [rule.id, rule])), options };
+    return {
+      rules: RULES,
+      byId: new Map(RULES.map((rule) => [rule.id, rule])),
+      options,
+      credentialRules: CREDENTIAL_RULES,
+    };
   }
 
   close(): void {

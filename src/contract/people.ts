@@ -1,5 +1,5 @@
 import type { Account, Person } from './model.js';
-import type { RuleSubject } from './rule.js';
+import type { CredentialOwner, RuleSubject } from './rule.js';
 
 /**
  * Facts about a person and an account that several rules (and the engine) need to agree on: when a termination
@@ -59,4 +59,14 @@ export function ownedAccountPhrase(account: Account, owner: Person): string {
   const label = accountLabel(account);
   const sameAsOwner = label.toLowerCase() === owner.email.toLowerCase();
   return sameAsOwner ? `their ${account.source} account` : `their ${account.source} account ${label}`;
+}
+
+/**
+ * A credential's owner has departed: the account is gone from its source or disabled, or the person's termination
+ * (or end date) has taken effect. An owner matched to nobody has not departed: that is the account rules' business.
+ */
+export function ownerDeparted(owner: CredentialOwner, now: Date): boolean {
+  if (owner.account === null || !owner.account.enabled) return true;
+  if (owner.person === null) return false;
+  return terminationInEffect(owner.person, now) || endDatePassed(owner.person, now);
 }
