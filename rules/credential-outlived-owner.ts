@@ -7,7 +7,7 @@ export const rule = defineCredentialRule({
   title: 'Credential still works after its owner left',
   severity: 'critical',
   risk:
-    'Disabling an account does not end the access its credentials grant: an API token acts with its creator\'s ' +
+    "Disabling an account does not end the access its credentials grant: an API token acts with its creator's " +
     'rights, an OAuth grant or app password lets a third-party app act for the person, a personal token keeps ' +
     'working. Whoever holds it keeps the access the departed owner had.',
   remediation:

@@ -31,7 +31,11 @@ export const RULES: readonly Rule[] = [
 ];
 
 /** Rules about credentials (SPEC "Credentials that outlive accounts"), evaluated beside the account rules. */
-export const CREDENTIAL_RULES: readonly CredentialRule[] = [credentialOutlivedOwner, ownerlessAppSecret, unusedCredential];
+export const CREDENTIAL_RULES: readonly CredentialRule[] = [
+  credentialOutlivedOwner,
+  ownerlessAppSecret,
+  unusedCredential,
+];
 
 /** Every rule, account rules first: config options, titles and OCSF mapping look ids up here. */
 export const ALL_RULES: readonly (Rule | CredentialRule)[] = [...RULES, ...CREDENTIAL_RULES];

@@ -7,7 +7,7 @@ export const rule = defineCredentialRule({
   title: 'App registration with a live secret and no current owner',
   severity: 'high',
   risk:
-    'An app registration\'s client secret or certificate keeps working after everyone who owned the app has left. ' +
+    "An app registration's client secret or certificate keeps working after everyone who owned the app has left. " +
     'Nobody rotates it, nobody notices its use, and anyone who copied it acts as the application with all the ' +
     'permissions it was granted.',
   remediation:
