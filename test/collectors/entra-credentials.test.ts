@@ -117,7 +117,9 @@ describe('entra credential mapping', () => {
       NOW,
     )!;
     expect(expired).toMatchObject({ enabled: false, expiresAt: '2026-01-01T00:00:00.000Z' });
-    expect(applicationToCredential({ ...app, passwordCredentials: [], keyCredentials: [] }, 'entra', NOW)).toBeNull();
+    expect(
+      applicationToCredential({ ...app, passwordCredentials: [], keyCredentials: [], owners: [] }, 'entra', NOW),
+    ).toBeNull();
   });
 });
 
