@@ -94,6 +94,11 @@ export class GraphSession {
     return this.send<T>(what, build, (request) => request.patch(body), signal);
   }
 
+  /** DELETE, retried like `get` (deleting twice ends the same way: the second answers 404). Resolves undefined. */
+  delete(what: string, build: (session: GraphSession) => GraphRequest, signal: AbortSignal): Promise<void> {
+    return this.send<void>(what, build, (request) => request.delete(), signal);
+  }
+
   private async send<T>(
     what: string,
     build: (session: GraphSession) => GraphRequest,
