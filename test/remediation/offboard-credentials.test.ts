@@ -5,6 +5,8 @@ import { CREDENTIAL_RULES, RULES, resolveRuleOptions } from '../../rules/index.j
 import type { CollectorDeps } from '../../src/contract/collector.js';
 import { runOffboard } from '../../src/remediation/offboard.js';
 import { listFindings } from '../../src/store/findings.js';
+import { gatherTerminationData } from '../../src/reporting/termination.js';
+import { renderTerminationHtml } from '../../reports/termination.js';
 import { verifyJournal } from '../../src/store/journal.js';
 import { Harness, person } from '../engine/helpers.js';
 import { fakeApplication, fakeUser, startGraphFake, type GraphFake } from '../fakes/graph.js';
@@ -176,6 +178,15 @@ describe('offboard revokes every credential of the leaver', () => {
     expect(verifyJournal(h.db).ok).toBe(true);
     // Their findings are remediated.
     expect(listFindings(h.db, { rule: 'credential-outlived-owner' })).toEqual([]);
+
+    // The termination report lists each credential with before and after.
+    const data = gatherTerminationData(h.db, { person: 'E2', now: new Date(), timezone: 'UTC' });
+    expect(
+      data.offboarding!.credentials.map((c) => [c.kind, c.before.enabled, c.after.enabled, c.verified]),
+    ).toContainEqual(['api-token', true, false, true]);
+    const html = renderTerminationHtml(data);
+    expect(html).toContain('deploy-bot');
+    expect(html).toContain('revoke-credential');
 
     // Offboarding again finds nothing left to do.
     const again = await runOffboard(
