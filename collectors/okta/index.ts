@@ -46,6 +46,8 @@ const API_TOKENS_PERMISSION_HINT =
   'service apps: okta.apiTokens.read)';
 const GRANTS_PERMISSION_HINT =
   "the API token's admin needs a role that can read users' OAuth grants (OAuth service apps: okta.users.read)";
+/** At-risk users whose grants are read at once. */
+const GRANTS_CONCURRENCY = 8;
 /** Grants API page size (its maximum). */
 const GRANTS_PAGE_SIZE = 200;
 
@@ -93,28 +95,45 @@ async function* collectOktaCredentials(
           API_TOKENS_PERMISSION_HINT,
       );
     }
-    for (const userId of atRisk) {
-      try {
-        const grants = await session.client.userApi.listUserGrants({ userId, limit: GRANTS_PAGE_SIZE });
-        const page: Credential[] = [];
-        for await (const grant of grants) {
-          if (grant?.id) page.push(oktaGrantToCredential(grant, config.name, userId));
-        }
-        if (page.length > 0) yield page;
-      } catch (error) {
-        const status = httpStatusOf(error);
-        // A user deleted since the account list was read has no grants left to worry about.
-        if (status === 404) continue;
-        if (status !== 403) throw error;
+    const users = [...atRisk];
+    // A few users at a time: each is one small call, and the executor paces them against the org's rate limits.
+    for (let start = 0; start < users.length; start += GRANTS_CONCURRENCY) {
+      const batch = users.slice(start, start + GRANTS_CONCURRENCY);
+      const results = await Promise.all(batch.map((userId) => readGrants(session, config, userId)));
+      const denied = results.find((result): result is { denied: unknown } => 'denied' in result);
+      if (denied) {
         context.notice(
-          `okta ${config.name}: users' OAuth grants unreadable (${describeError(error)}), so they are unknown, ` +
-            `not none; ${GRANTS_PERMISSION_HINT}`,
+          `okta ${config.name}: users' OAuth grants unreadable (${describeError(denied.denied)}), so they are ` +
+            `unknown, not none; ${GRANTS_PERMISSION_HINT}`,
         );
         return;
       }
+      const page = results.flatMap((result) => ('grants' in result ? result.grants : []));
+      if (page.length > 0) yield page;
     }
   } catch (error) {
     throw session.toSourceError(error);
+  }
+}
+
+/** One user's grants; a 403 is returned (said once by the caller), a user deleted meanwhile has none. */
+async function readGrants(
+  session: OktaSession,
+  config: OktaSourceConfig,
+  userId: string,
+): Promise<{ grants: Credential[] } | { denied: unknown }> {
+  try {
+    const grants = await session.client.userApi.listUserGrants({ userId, limit: GRANTS_PAGE_SIZE });
+    const page: Credential[] = [];
+    for await (const grant of grants) {
+      if (grant?.id) page.push(oktaGrantToCredential(grant, config.name, userId));
+    }
+    return { grants: page };
+  } catch (error) {
+    const status = httpStatusOf(error);
+    if (status === 404) return { grants: [] };
+    if (status === 403) return { denied: error };
+    throw error;
   }
 }
 

@@ -135,8 +135,8 @@ describe('okta credential collection', () => {
     const onlyTokens = await credentialsOf(forbidden.collector, [user(0), user(1), user(2)], more);
     expect(onlyTokens.map((c) => c.kind)).toEqual(['api-token']);
     expect(more).toEqual([expect.stringMatching(/OAuth grants unreadable/)]);
-    // Said once: the first 403 stops the per-user reads.
-    expect(forbidden.fake.state.requests.filter((r) => r.path.endsWith('/grants'))).toHaveLength(1);
+    // Said once: the batch that met the 403 is the last one read (three users, one batch).
+    expect(forbidden.fake.state.requests.filter((r) => r.path.endsWith('/grants'))).toHaveLength(3);
   });
 
   it('fails the source on a server error that outlasts retries (never "no credentials")', async () => {
