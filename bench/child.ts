@@ -4,7 +4,7 @@ import { createCollector } from '../collectors/index.js';
 import { loadRoster } from '../collectors/hr-roster/index.js';
 import { renderFindingsCsv } from '../reports/findings-csv.js';
 import { renderScanSummary } from '../reports/scan-summary.js';
-import { RULES, resolveRuleOptions } from '../rules/index.js';
+import { CREDENTIAL_RULES, RULES, resolveRuleOptions } from '../rules/index.js';
 import { loadConfig } from '../src/config/config.js';
 import { listFindings } from '../src/store/findings.js';
 import type { Logger } from '../src/common/logger.js';
@@ -112,6 +112,7 @@ async function scan(input: ScanChildInput): Promise<ScanChildOutput> {
     rules: RULES,
     byId: new Map(RULES.map((rule) => [rule.id, rule])),
     options: resolveRuleOptions(config.rules),
+    credentialRules: CREDENTIAL_RULES,
   };
   const now = new Date(input.now);
   const phases: PhaseSample[] = [];

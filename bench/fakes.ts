@@ -39,9 +39,12 @@ export async function startFakes(): Promise<BenchFakes> {
   const clear = () => {
     okta.state.users = [];
     okta.state.adminIds = new Set();
+    okta.state.apiTokens = [];
     okta.state.requests.length = 0;
     graph.state.users = [];
     graph.state.roleAssignments = [];
+    graph.state.applications = [];
+    graph.state.permissionGrants = [];
     graph.state.requests.length = 0;
     slack.state.users = [];
     slack.state.accessLogs = [];
@@ -80,8 +83,11 @@ export async function startFakes(): Promise<BenchFakes> {
       clear();
       okta.state.users = org.okta.users;
       okta.state.adminIds = new Set(org.okta.adminIds);
+      okta.state.apiTokens = org.okta.apiTokens;
       graph.state.users = org.graph.users;
       graph.state.roleAssignments = org.graph.roleAssignments;
+      graph.state.applications = org.graph.applications;
+      graph.state.permissionGrants = org.graph.permissionGrants;
       slack.state.users = org.slack.users;
       slack.state.accessLogs = org.slack.accessLogs;
       scim.state.users = org.scim.users;

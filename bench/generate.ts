@@ -1,6 +1,13 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { FakeGraphUser, FakeRoleAssignment } from '../test/fakes/graph.js';
+import {
+  fakeApplication,
+  type FakeApplication,
+  type FakeGraphUser,
+  type FakePermissionGrant,
+  type FakeRoleAssignment,
+} from '../test/fakes/graph.js';
+import { makeOktaApiToken, type OktaFakeApiToken } from '../test/fakes/okta.js';
 import type { OktaFakeUser } from '../test/fakes/okta.js';
 import type { ScimFakeUser } from '../test/fakes/scim.js';
 import type { SlackAccessLogRow, SlackMember } from '../test/fakes/slack.js';
@@ -144,8 +151,13 @@ export interface GeneratedOrganisation {
   rosterRows: number;
   people: number;
   csvFiles: Record<string, string>;
-  okta: { users: OktaFakeUser[]; adminIds: string[] };
-  graph: { users: FakeGraphUser[]; roleAssignments: FakeRoleAssignment[] };
+  okta: { users: OktaFakeUser[]; adminIds: string[]; apiTokens: OktaFakeApiToken[] };
+  graph: {
+    users: FakeGraphUser[];
+    roleAssignments: FakeRoleAssignment[];
+    applications: FakeApplication[];
+    permissionGrants: FakePermissionGrant[];
+  };
   slack: { users: SlackMember[]; accessLogs: SlackAccessLogRow[] };
   scim: { users: ScimFakeUser[] };
   /** Accounts per source, as the sources will report them. */
@@ -344,6 +356,38 @@ class Generator {
     }
   }
 
+  /**
+   * About one credential per ten accounts of the API sources that have credentials (Okta, Entra): an API token for
+   * every tenth Okta user; for every tenth Entra user an app registration it owns (every fifth of them ownerless) or
+   * a delegated permission grant, alternately.
+   */
+  private credentials(): Pick<GeneratedOrganisation, 'okta' | 'graph'> {
+    const apiTokens = this.okta
+      .filter((_, index) => index % 10 === 0)
+      .map((user, index) => makeOktaApiToken(index, user.id));
+    const applications: FakeApplication[] = [];
+    const permissionGrants: FakePermissionGrant[] = [];
+    this.graphUsers.forEach((user, index) => {
+      if (index % 10 !== 0) return;
+      const serial = index / 10;
+      if (serial % 2 === 0) applications.push(fakeApplication(serial, serial % 5 === 0 ? [] : [user.id]));
+      else {
+        permissionGrants.push({
+          id: `grant-${serial}`,
+          clientId: 'sp-bench-client',
+          consentType: 'Principal',
+          principalId: user.id,
+          resourceId: 'sp-graph',
+          scope: 'User.Read Mail.Read',
+        });
+      }
+    });
+    return {
+      okta: { users: this.okta, adminIds: this.oktaAdmins, apiTokens },
+      graph: { users: this.graphUsers, roleAssignments: this.graphRoles, applications, permissionGrants },
+    };
+  }
+
   run(): GeneratedOrganisation {
     const { people } = this.options;
     const managers = Math.max(1, Math.floor(people / 10));
@@ -365,8 +409,7 @@ class Generator {
       rosterRows: this.rosterRows,
       people,
       csvFiles: Object.fromEntries(CSV_APPS.map((app) => [app.name, path.join(this.options.dir, `${app.name}.csv`)])),
-      okta: { users: this.okta, adminIds: this.oktaAdmins },
-      graph: { users: this.graphUsers, roleAssignments: this.graphRoles },
+      ...this.credentials(),
       slack: { users: this.slackUsers, accessLogs: this.slackLogs },
       scim: { users: this.scimUsers },
       accounts: { ...this.counts },

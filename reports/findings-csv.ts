@@ -24,6 +24,11 @@ const COLUMNS = [
   'suppressed_by',
   'ticket_key',
   'evidence',
+  'credential_id',
+  'credential_kind',
+  'credential_name',
+  'credential_last_used_at',
+  'credential_expires_at',
 ] as const;
 
 export function neutraliseFormula(value: string): string {
@@ -50,6 +55,11 @@ export function renderFindingsCsv(findings: readonly Finding[]): string {
     finding.suppressedBy,
     finding.ticketKey,
     JSON.stringify(finding.evidence),
+    finding.credentialId ?? null,
+    finding.credential?.kind ?? null,
+    finding.credential?.name ?? null,
+    finding.credential?.lastUsedAt ?? null,
+    finding.credential?.expiresAt ?? null,
   ]);
   return stringify(rows, {
     header: true,

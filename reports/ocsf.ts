@@ -104,6 +104,26 @@ export function findingToOcsf(finding: OcsfSourceFinding, product: { version: st
     },
     ...(rule ? { remediation: { desc: rule.remediation } } : {}),
     resources: [
+      // A credential finding's first resource is the credential itself (OCSF resource type is free text), so a
+      // SIEM sees a key, not an account; its owner account follows.
+      ...(finding.credentialId && finding.credential
+        ? [
+            {
+              uid: finding.credentialId,
+              name: finding.credential.name ?? finding.credentialId,
+              type: `Credential: ${finding.credential.kind}`,
+              labels: [`source:${finding.source}`, `credential:${finding.credential.kind}`],
+              ...(finding.personId ? { owner: { uid: finding.personId, type_id: 1, type: 'User' } } : {}),
+              data: {
+                source: finding.source,
+                kind: finding.credential.kind,
+                lastUsedAt: finding.credential.lastUsedAt,
+                expiresAt: finding.credential.expiresAt,
+                ownerAccountId: finding.accountId === '' ? null : finding.accountId,
+              },
+            },
+          ]
+        : []),
       {
         uid: finding.accountId,
         name: accountName,
@@ -136,6 +156,8 @@ export function findingToOcsf(finding: OcsfSourceFinding, product: { version: st
         suppressReason: finding.suppressReason,
         suppressedBy: finding.suppressedBy,
         ticketKey: finding.ticketKey,
+        credentialId: finding.credentialId ?? null,
+        credential: finding.credential ?? null,
       },
     },
   };

@@ -51,6 +51,8 @@ export interface DigestFinding {
   firstSeen: string;
   /** Opened (or reopened) by the digest's scan. */
   isNew: boolean;
+  /** Set on a credential finding: then login/email name the owner account, and the card says it is a key. */
+  credential?: { id: string; kind: string; name: string | null; lastUsedAt: string | null } | null;
 }
 
 export interface DigestData {
@@ -241,14 +243,21 @@ function renderFinding(finding: DigestFinding): Block[] {
   const text = [
     `${SEVERITY_ICON[finding.severity]} *${finding.severity.toUpperCase()}* · \`${field(finding.rule, 80)}\`` +
       (finding.isNew ? ' · *NEW*' : ''),
-    `*System:* ${field(finding.source, 80)} · *Account:* ${accountLabel(finding)}`,
+    finding.credential
+      ? `*System:* ${field(finding.source, 80)} · :key: *Credential:* \`${field(finding.credential.kind, 40)}\` ` +
+        `${field(finding.credential.name ?? finding.credential.id)} · *Owner account:* ` +
+        `${finding.accountId === '' && !finding.login && !finding.email ? '_none_' : accountLabel(finding)} · ` +
+        `*Last used:* ${finding.credential.lastUsedAt ? finding.credential.lastUsedAt.slice(0, 10) : 'never or unknown'}`
+      : `*System:* ${field(finding.source, 80)} · *Account:* ${accountLabel(finding)}`,
     `*Owner:* ${ownerLabel(finding.owner)}`,
     `*Why:* ${field(finding.message, MESSAGE_LIMIT)}`,
     `_Finding ${finding.id} · first seen ${finding.firstSeen.slice(0, 10)}_`,
   ].join('\n');
   const value = String(finding.id);
   const what = truncate(
-    `${finding.source} account ${finding.login ?? finding.email ?? finding.accountId} (finding ${finding.id})`,
+    finding.credential
+      ? `${finding.source} ${finding.credential.kind} ${finding.credential.name ?? finding.credential.id} (finding ${finding.id})`
+      : `${finding.source} account ${finding.login ?? finding.email ?? finding.accountId} (finding ${finding.id})`,
     160,
   );
   return [

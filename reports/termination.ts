@@ -28,6 +28,21 @@ export interface OffboardAccount {
   verified: boolean;
 }
 
+/** One credential the offboarding revoked (or could not), before and after. */
+export interface OffboardCredential {
+  source: string;
+  credentialId: string;
+  kind: string;
+  name: string | null;
+  ownerAccountId: string | null;
+  before: { enabled: boolean | null };
+  action: { action: string; status: string; at: string | null; reason: string | null };
+  after: { enabled: boolean | null };
+  verified: boolean;
+  /** Deliberately not revoked (an app registration other current owners depend on). */
+  leftAlone: boolean;
+}
+
 export interface CurrentAccount {
   source: string;
   accountId: string;
@@ -65,6 +80,8 @@ export interface TerminationData {
     finishedAt: string | null;
     complete: boolean;
     accounts: OffboardAccount[];
+    /** Tokens, grants, keys and app secrets; empty for an offboarding recorded before credentials existed. */
+    credentials: OffboardCredential[];
   } | null;
   /** Every account the latest complete snapshots match to the person, with their unresolved findings. */
   current: CurrentAccount[];
@@ -183,7 +200,44 @@ export function renderTerminationHtml(data: TerminationData): string {
           Report #${off.reportId} of <code>zombiescan offboard</code>: identity providers were locked first, then every
           other source; each account was re-read from its source afterwards to verify.
         </p>
-        ${table(['Source', 'Account', 'Before', 'Actions (time, result)', 'After', 'Verified'], rows, 'The offboarding found no account for this person.')}`,
+        ${table(['Source', 'Account', 'Before', 'Actions (time, result)', 'After', 'Verified'], rows, 'The offboarding found no account for this person.')}
+        <h3>Credentials</h3>
+        <p>
+          Tokens, OAuth grants, keys and app secrets keep working after an account is disabled: each was revoked through
+          its source and re-read to verify.
+        </p>
+        ${table(
+          ['Source', 'Credential', 'Before', 'Action (time, result)', 'After', 'Verified'],
+          off.credentials.map(
+            (credential) =>
+              html`<tr class="${credential.verified || credential.leftAlone ? '' : 'gap'}">
+                <td>${credential.source}</td>
+                <td>
+                  <code>${credential.kind}</code> ${credential.name ?? ''}<br /><span class="mono muted"
+                    >${credential.credentialId}</span
+                  >
+                </td>
+                <td>${enabledBadge(credential.before.enabled)}</td>
+                <td>
+                  <code>${credential.action.action}</code>
+                  ${statusBadge(credential.action.status, actionTone(credential.action.status))}
+                  <span class="muted">${when(credential.action.at)}</span
+                  >${credential.action.reason ? html`<br /><span class="muted">${credential.action.reason}</span>` : ''}
+                </td>
+                <td>${enabledBadge(credential.after.enabled)}</td>
+                <td>
+                  ${
+                    credential.verified
+                      ? statusBadge('verified', 'ok')
+                      : credential.leftAlone
+                        ? statusBadge('left for review', 'warn')
+                        : statusBadge('NOT VERIFIED', 'bad')
+                  }
+                </td>
+              </tr>`,
+          ),
+          'The offboarding found no credential of this person.',
+        )}`,
     );
   } else {
     evidence = section(

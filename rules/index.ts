@@ -1,6 +1,9 @@
 import { formatConfigPath, setRuleOptionsValidator } from '../src/config/config.js';
 import { ConfigError } from '../src/contract/errors.js';
-import type { Rule } from '../src/contract/rule.js';
+import type { CredentialRule, Rule } from '../src/contract/rule.js';
+import { rule as credentialOutlivedOwner } from './credential-outlived-owner.js';
+import { rule as ownerlessAppSecret } from './ownerless-app-secret.js';
+import { rule as unusedCredential } from './unused-credential.js';
 import { rule as ambiguousOwner } from './ambiguous-owner.js';
 import { rule as dormantAccount } from './dormant-account.js';
 import { rule as idpDisabledAppActive } from './idp-disabled-app-active.js';
@@ -31,9 +34,19 @@ export const RULES: readonly Rule[] = [
   ambiguousOwner,
 ];
 
-const RULES_BY_ID = new Map(RULES.map((rule) => [rule.id, rule]));
+/** Rules about credentials (SPEC "Credentials that outlive accounts"), evaluated beside the account rules. */
+export const CREDENTIAL_RULES: readonly CredentialRule[] = [
+  credentialOutlivedOwner,
+  ownerlessAppSecret,
+  unusedCredential,
+];
 
-export function ruleById(id: string): Rule | undefined {
+/** Every rule, account rules first: config options, titles and OCSF mapping look ids up here. */
+export const ALL_RULES: readonly (Rule | CredentialRule)[] = [...RULES, ...CREDENTIAL_RULES];
+
+const RULES_BY_ID = new Map(ALL_RULES.map((rule) => [rule.id, rule]));
+
+export function ruleById(id: string): Rule | CredentialRule | undefined {
   return RULES_BY_ID.get(id);
 }
 
@@ -55,7 +68,7 @@ export function resolveRuleOptions(
     }
   }
   const resolved = new Map<string, unknown>();
-  for (const rule of RULES) {
+  for (const rule of ALL_RULES) {
     const given = configRules[rule.id] ?? {};
     const known = Object.keys(rule.options.shape);
     for (const key of Object.keys(given)) {

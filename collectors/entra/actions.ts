@@ -1,4 +1,6 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
+import { entraCredentialRemediator } from './credential-actions.js';
+import type { CredentialRemediator } from '../../src/contract/action.js';
 import type { EntraSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
 import { silentLogger } from '../../src/common/logger.js';
@@ -150,10 +152,17 @@ class EntraRemediator implements SourceRemediator {
    */
   private readonly facts = new Map<string, UserFacts>();
 
+  readonly credentials: CredentialRemediator;
+
   constructor(
     private readonly config: EntraSourceConfig,
     private readonly deps: CollectorDeps,
-  ) {}
+  ) {
+    this.credentials = entraCredentialRemediator(
+      () => this.session(),
+      (session, text) => redact(text, this.secrets(session)),
+    );
+  }
 
   unsupportedReason(action: SystemAction): string | null {
     return entraUnsupportedReason(action);

@@ -7,7 +7,14 @@ import type {
 } from '../../src/contract/collector.js';
 import type { EntraSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
-import type { Account } from '../../src/contract/model.js';
+import type { Account, Credential } from '../../src/contract/model.js';
+import {
+  applicationToCredential,
+  isUserGrant,
+  permissionGrantToCredential,
+  type GraphApplication,
+  type GraphPermissionGrant,
+} from './credentials-transform.js';
 import { describeGraphFailure, GraphSession, isGraphError, openGraphSession, type GraphPage } from './graph.js';
 import { SIGN_IN_ACTIVITY, toAccount, USER_PROPERTIES, type GraphUser } from './transform.js';
 
@@ -36,6 +43,22 @@ export const SIGN_IN_ACTIVITY_NOTICE =
 export const ROLE_ASSIGNMENTS_NOTICE =
   'directory role assignments unavailable: needs RoleManagement.Read.Directory — no account of this source is ' +
   'marked privileged, so its findings are not raised in severity';
+
+export const PERMISSION_GRANTS_NOTICE =
+  'delegated permission grants unavailable: needs Directory.Read.All — OAuth grants of this source are unknown, not none';
+export const APPLICATIONS_NOTICE =
+  'app registrations unavailable: needs Application.Read.All — app secrets and certificates of this source are ' +
+  'unknown, not none';
+const PERMISSION_GRANTS_PATH = '/oauth2PermissionGrants';
+const APPLICATIONS_PATH = '/applications';
+const APPLICATION_PROPERTIES = [
+  'id',
+  'appId',
+  'displayName',
+  'createdDateTime',
+  'passwordCredentials',
+  'keyCredentials',
+];
 
 type UsersRequest = { withSignInActivity: boolean } | { nextLink: string };
 
@@ -99,6 +122,77 @@ class EntraCollector implements SourceCollector {
     } finally {
       deadline.dispose();
     }
+  }
+
+  /**
+   * Both lists are tenant-wide and read every scan (no per-user calls, so `atRisk` is not needed): every user's
+   * delegated permission grants (GET /oauth2PermissionGrants, Principal consents only), and every app registration
+   * with its secrets, certificates and owners (GET /applications?$expand=owners). A 403 on either is said once and
+   * that kind stays unknown.
+   */
+  async *collectCredentials(context: CollectContext): AsyncGenerator<Credential[]> {
+    const deadline = this.deadline(context.signal);
+    const { signal } = deadline;
+    try {
+      const session = await this.session(context);
+      for await (const grants of this.pages<GraphPermissionGrant>(
+        session,
+        PERMISSION_GRANTS_PATH,
+        (s) => s.api(PERMISSION_GRANTS_PATH),
+        PERMISSION_GRANTS_NOTICE,
+        context,
+        signal,
+      )) {
+        yield grants.filter(isUserGrant).map((grant) => permissionGrantToCredential(grant, this.config.name));
+      }
+      for await (const apps of this.pages<GraphApplication>(
+        session,
+        APPLICATIONS_PATH,
+        (s) => s.api(APPLICATIONS_PATH).select(APPLICATION_PROPERTIES).expand('owners($select=id)'),
+        APPLICATIONS_NOTICE,
+        context,
+        signal,
+      )) {
+        yield apps
+          .map((app) => applicationToCredential(app, this.config.name, context.now))
+          .filter((credential): credential is Credential => credential !== null);
+      }
+    } catch (error) {
+      throwIfCancelled(context.signal, deadline.timedOut());
+      throw this.failure(error, deadline.timedOut());
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** A Graph collection page by page; a 403 on the first page is a notice and no pages (unknown, not none). */
+  private async *pages<T>(
+    session: GraphSession,
+    path: string,
+    first: (session: GraphSession) => ReturnType<GraphSession['api']>,
+    forbidden: string,
+    context: CollectContext,
+    signal: AbortSignal,
+  ): AsyncGenerator<T[]> {
+    let nextLink: string | undefined;
+    let firstPage = true;
+    do {
+      let page: GraphPage<T>;
+      try {
+        const link = nextLink;
+        page = await session.get(`GET ${path}`, (s) => (link ? s.api(link) : first(s)), signal);
+      } catch (error) {
+        if (!firstPage || !isGraphError(error, 403)) throw session.toSourceError(error, `GET ${path}`);
+        context.notice(`${forbidden} (Graph said ${describeGraphFailure(error)})`);
+        return;
+      }
+      firstPage = false;
+      if (page['@odata.nextLink'] !== undefined && page['@odata.nextLink'] === nextLink) {
+        throw new SourceError(this.config.name, `Graph returned the same @odata.nextLink twice on ${path}`, 'data');
+      }
+      yield page.value;
+      nextLink = page['@odata.nextLink'];
+    } while (nextLink);
   }
 
   async doctor(context: CollectContext): Promise<DoctorCheck[]> {

@@ -1,3 +1,5 @@
+import { googleCredentialRemediator } from './credential-actions.js';
+import type { CredentialRemediator } from '../../src/contract/action.js';
 import type { admin_directory_v1 } from '@googleapis/admin';
 import type { GoogleSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
@@ -89,10 +91,14 @@ export function liveStateOf(user: admin_directory_v1.Schema$User): LiveState {
 }
 
 class GoogleRemediator implements SourceRemediator {
+  readonly credentials: CredentialRemediator;
+
   constructor(
     private readonly config: GoogleSourceConfig,
     private readonly deps: CollectorDeps,
-  ) {}
+  ) {
+    this.credentials = googleCredentialRemediator((signal) => this.session(signal));
+  }
 
   unsupportedReason(action: SystemAction): string | null {
     return googleUnsupportedReason(action);

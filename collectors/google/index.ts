@@ -1,7 +1,8 @@
 import type { CollectContext, CollectorDeps, CollectorFactory, DoctorCheck } from '../../src/contract/collector.js';
 import { GOOGLE_SCOPES, type GoogleSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
-import type { Account } from '../../src/contract/model.js';
+import type { Account, Credential } from '../../src/contract/model.js';
+import { googleAspToCredential, googleTokenToCredential } from './credentials-transform.js';
 import { delegationFix, openDirectorySession, type DirectorySession, type GoogleScope } from './client.js';
 import { googleUserToAccount, type GoogleDataProblem } from './transform.js';
 
@@ -15,10 +16,63 @@ import { googleUserToAccount, type GoogleDataProblem } from './transform.js';
 const PAGE_SIZE = 500;
 const READ: readonly GoogleScope[] = ['read'];
 
+const SECURITY: readonly GoogleScope[] = ['security'];
+
 export const createGoogleCollector: CollectorFactory<GoogleSourceConfig> = (config, deps = {}) => ({
   collect: (context) => collectGoogleAccounts(config, deps, context),
   doctor: (context) => doctorGoogle(config, deps, context),
+  collectCredentials: (context, atRisk) => collectGoogleCredentials(config, deps, context, atRisk),
 });
+
+export const GOOGLE_CREDENTIALS_NOTICE =
+  'third-party OAuth tokens and app passwords unreadable: tokens.list and asps.list need the ' +
+  `${GOOGLE_SCOPES.security} scope authorised for domain-wide delegation — they are unknown, not none`;
+
+/**
+ * Per-user lists only, for at-risk users (Google has no org-wide list): the OAuth tokens each issued to third-party
+ * apps (tokens.list) and their app passwords (asps.list). Both need the security scope, the only one Google offers
+ * for them (it can also sign users out; the scan only lists). Without it the kinds are said once to be unknown.
+ */
+async function* collectGoogleCredentials(
+  config: GoogleSourceConfig,
+  deps: CollectorDeps,
+  context: CollectContext,
+  atRisk: ReadonlySet<string>,
+): AsyncGenerator<Credential[]> {
+  if (atRisk.size === 0) return;
+  const session = await openDirectorySession(config, {
+    signal: context.signal,
+    log: context.log,
+    retryPolicy: deps.retryPolicy,
+  });
+  try {
+    await session.authorise(SECURITY);
+  } catch (error) {
+    if (!(error instanceof SourceError) || error.kind !== 'auth') throw error;
+    context.notice(`${GOOGLE_CREDENTIALS_NOTICE} (${error.message})`);
+    return;
+  }
+  const directory = session.directory(SECURITY);
+  for (const userKey of atRisk) {
+    try {
+      const tokens = await session.call('tokens.list', SECURITY, () =>
+        directory.tokens.list({ userKey }, { signal: context.signal }),
+      );
+      const asps = await session.call('asps.list', SECURITY, () =>
+        directory.asps.list({ userKey }, { signal: context.signal }),
+      );
+      const credentials = [
+        ...(tokens.data.items ?? []).map((token) => googleTokenToCredential(token, config.name, userKey)),
+        ...(asps.data.items ?? []).map((asp) => googleAspToCredential(asp, config.name, userKey)),
+      ].filter((credential): credential is Credential => credential !== null);
+      if (credentials.length > 0) yield credentials;
+    } catch (error) {
+      // A user deleted since users.list has nothing left to revoke.
+      if (error instanceof SourceError && error.kind === 'config' && /HTTP 404/.test(error.message)) continue;
+      throw error;
+    }
+  }
+}
 
 async function* collectGoogleAccounts(
   config: GoogleSourceConfig,

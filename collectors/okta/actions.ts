@@ -1,3 +1,4 @@
+import { oktaCredentialRemediator } from './credential-actions.js';
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OktaSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
@@ -95,6 +96,8 @@ export const createOktaRemediator: RemediatorFactory<OktaSourceConfig> = (config
       const outcome = await performAction(run, action, state);
       return { ...outcome, reason: redact(outcome.reason, config.token) };
     },
+
+    credentials: oktaCredentialRemediator(config, connect),
   };
 };
 

@@ -2,7 +2,8 @@ import type { Client, Collection, User } from '@okta/okta-sdk-nodejs';
 import type { CollectContext, CollectorDeps, CollectorFactory, DoctorCheck } from '../../src/contract/collector.js';
 import type { OktaSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
-import type { Account } from '../../src/contract/model.js';
+import type { Account, Credential } from '../../src/contract/model.js';
+import { oktaApiTokenToCredential, oktaGrantToCredential } from './credentials-transform.js';
 import {
   createOktaClient,
   describeError,
@@ -40,20 +41,113 @@ const ADMIN_PERMISSION_HINT =
   "the API token's admin needs a role that can view administrator assignments (Read-Only Administrator or higher; " +
   'OAuth service apps: okta.roles.read)';
 
-export const createOktaCollector: CollectorFactory<OktaSourceConfig> = (config, deps = {}) => ({
-  collect: (context) => collectOktaAccounts(config, deps, context),
-  doctor: (context) => doctorOkta(config, deps, context),
-});
+const API_TOKENS_PERMISSION_HINT =
+  "the API token's admin needs a role that can list API tokens (Super Administrator or Org Administrator; OAuth " +
+  'service apps: okta.apiTokens.read)';
+const GRANTS_PERMISSION_HINT =
+  "the API token's admin needs a role that can read users' OAuth grants (OAuth service apps: okta.users.read)";
+/** At-risk users whose grants are read at once. */
+const GRANTS_CONCURRENCY = 8;
+/** Grants API page size (its maximum). */
+const GRANTS_PAGE_SIZE = 200;
+
+export const createOktaCollector: CollectorFactory<OktaSourceConfig> = (config, deps = {}) => {
+  // Collecting accounts learns who is an admin; an API token acts with its creator's rights.
+  const privileged: { ids: Set<string> | null } = { ids: null };
+  return {
+    collect: (context) => collectOktaAccounts(config, deps, context, privileged),
+    doctor: (context) => doctorOkta(config, deps, context),
+    collectCredentials: (context, atRisk) => collectOktaCredentials(config, deps, context, atRisk, privileged),
+  };
+};
+
+/**
+ * Credentials: every API token of the org (GET /api/v1/api-tokens, one org-wide list), then the OAuth consent grants
+ * of at-risk users only (GET /api/v1/users/{id}/grants), so a healthy population costs no calls. A 403 on either
+ * kind is said once and that kind is left unread, never reported as none.
+ */
+async function* collectOktaCredentials(
+  config: OktaSourceConfig,
+  deps: CollectorDeps,
+  context: CollectContext,
+  atRisk: ReadonlySet<string>,
+  privileged: { ids: Set<string> | null },
+): AsyncGenerator<Credential[]> {
+  const session = openSession(config, deps, context);
+  const privilegedIds = privileged.ids ?? new Set<string>();
+  try {
+    try {
+      const tokens = await session.client.apiTokenApi.listApiTokens();
+      let page: Credential[] = [];
+      for await (const token of tokens) {
+        if (!token?.id) continue;
+        page.push(oktaApiTokenToCredential(token, config.name, privilegedIds, context.now));
+        if (page.length >= 200) {
+          yield page;
+          page = [];
+        }
+      }
+      if (page.length > 0) yield page;
+    } catch (error) {
+      if (httpStatusOf(error) !== 403) throw error;
+      context.notice(
+        `okta ${config.name}: API tokens unreadable (${describeError(error)}), so they are unknown, not none; ` +
+          API_TOKENS_PERMISSION_HINT,
+      );
+    }
+    const users = [...atRisk];
+    // A few users at a time: each is one small call, and the executor paces them against the org's rate limits.
+    for (let start = 0; start < users.length; start += GRANTS_CONCURRENCY) {
+      const batch = users.slice(start, start + GRANTS_CONCURRENCY);
+      const results = await Promise.all(batch.map((userId) => readGrants(session, config, userId)));
+      const denied = results.find((result): result is { denied: unknown } => 'denied' in result);
+      if (denied) {
+        context.notice(
+          `okta ${config.name}: users' OAuth grants unreadable (${describeError(denied.denied)}), so they are ` +
+            `unknown, not none; ${GRANTS_PERMISSION_HINT}`,
+        );
+        return;
+      }
+      const page = results.flatMap((result) => ('grants' in result ? result.grants : []));
+      if (page.length > 0) yield page;
+    }
+  } catch (error) {
+    throw session.toSourceError(error);
+  }
+}
+
+/** One user's grants; a 403 is returned (said once by the caller), a user deleted meanwhile has none. */
+async function readGrants(
+  session: OktaSession,
+  config: OktaSourceConfig,
+  userId: string,
+): Promise<{ grants: Credential[] } | { denied: unknown }> {
+  try {
+    const grants = await session.client.userApi.listUserGrants({ userId, limit: GRANTS_PAGE_SIZE });
+    const page: Credential[] = [];
+    for await (const grant of grants) {
+      if (grant?.id) page.push(oktaGrantToCredential(grant, config.name, userId));
+    }
+    return { grants: page };
+  } catch (error) {
+    const status = httpStatusOf(error);
+    if (status === 404) return { grants: [] };
+    if (status === 403) return { denied: error };
+    throw error;
+  }
+}
 
 async function* collectOktaAccounts(
   config: OktaSourceConfig,
   deps: CollectorDeps,
   context: CollectContext,
+  privileged: { ids: Set<string> | null },
 ): AsyncGenerator<Account[]> {
   const session = openSession(config, deps, context);
   const started = Date.now();
   try {
     const privilegedIds = await readPrivilegedIds(session.client, config, context);
+    privileged.ids = privilegedIds;
     const seen = new Set<string>();
     for (const listing of USER_LISTINGS) {
       const collection = await session.client.userApi.listUsers({ limit: USERS_PAGE_SIZE, filter: listing.filter });

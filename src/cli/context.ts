@@ -5,7 +5,7 @@ import { ConfigError } from '../contract/errors.js';
 import { createLogger, redactValue, Redactor, type LogFormat, type Logger } from '../common/logger.js';
 import { closeDatabase, openDatabase, type Db } from '../store/database.js';
 import { useJournalKey } from '../store/journal.js';
-import { resolveRuleOptions, RULES } from '../../rules/index.js';
+import { CREDENTIAL_RULES, resolveRuleOptions, RULES } from '../../rules/index.js';
 import type { RuleSet } from '../scan/evaluate.js';
 
 export interface GlobalOptions {
@@ -112,7 +112,12 @@ export class CliContext {
 
   rules(): RuleSet {
     const options = resolveRuleOptions(this.config().rules);
-    return { rules: RULES, byId: new Map(RULES.map((rule) => [rule.id, rule])), options };
+    return {
+      rules: RULES,
+      byId: new Map(RULES.map((rule) => [rule.id, rule])),
+      options,
+      credentialRules: CREDENTIAL_RULES,
+    };
   }
 
   close(): void {

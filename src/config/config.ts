@@ -386,6 +386,11 @@ const configSchema = z.strictObject({
         expires: isoDate,
         /** Limit the exception to these rules; all rules when left out. */
         rules: z.array(z.string()).optional(),
+        /**
+         * Covers one credential (its vendor id) instead of an account. An exception on an account covers that
+         * account's credentials too. With \`credential\`, \`login\` may be \`"*"\` (any owner).
+         */
+        credential: z.string().min(1).optional(),
       }),
     )
     .default([]),

@@ -1,4 +1,4 @@
-import type { Finding } from './model.js';
+import type { CredentialSummary, Finding } from './model.js';
 
 /** The documented JSON shape of a finding (SPEC "findings --json"): stable field names, ISO 8601 UTC times. */
 export interface FindingJson {
@@ -7,7 +7,8 @@ export interface FindingJson {
   severity: string;
   status: string;
   source: string;
-  accountId: string;
+  /** The account, or for a credential finding its owner account (null when the credential has none). */
+  accountId: string | null;
   login: string | null;
   email: string | null;
   displayName: string | null;
@@ -20,6 +21,9 @@ export interface FindingJson {
   suppressReason: string | null;
   suppressedBy: string | null;
   ticketKey: string | null;
+  /** Null on account findings. */
+  credentialId: string | null;
+  credential: CredentialSummary | null;
 }
 
 export function findingToJson(finding: Finding): FindingJson {
@@ -29,7 +33,7 @@ export function findingToJson(finding: Finding): FindingJson {
     severity: finding.severity,
     status: finding.status,
     source: finding.source,
-    accountId: finding.accountId,
+    accountId: finding.credentialId && finding.accountId === '' ? null : finding.accountId,
     login: finding.login,
     email: finding.email,
     displayName: finding.displayName,
@@ -42,5 +46,7 @@ export function findingToJson(finding: Finding): FindingJson {
     suppressReason: finding.suppressReason,
     suppressedBy: finding.suppressedBy,
     ticketKey: finding.ticketKey,
+    credentialId: finding.credentialId ?? null,
+    credential: finding.credential ?? null,
   };
 }

@@ -119,6 +119,22 @@ export interface Finding {
   suppressReason: string | null;
   suppressedBy: string | null;
   ticketKey: string | null;
+  /**
+   * Set on a credential finding (keyed by rule, source and credential id): the credential's vendor id. Absent or null
+   * on account findings. On a credential finding `accountId`, `login` and `personId` name the owner ('' / null when
+   * the credential has no owner account).
+   */
+  credentialId?: string | null;
+  /** What a reviewer needs to see that it is a key, not an account. Null on account findings. */
+  credential?: CredentialSummary | null;
+}
+
+/** The credential facts a credential finding carries (SPEC "Credentials that outlive accounts"). */
+export interface CredentialSummary {
+  kind: CredentialKind;
+  name: string | null;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
 }
 
 export const CREDENTIAL_KINDS = ['api-token', 'oauth-grant', 'personal-token', 'app-secret'] as const;

@@ -1,5 +1,5 @@
 import type { Account, Person } from './model.js';
-import type { RuleSubject } from './rule.js';
+import type { CredentialOwner, RuleSubject } from './rule.js';
 
 /**
  * Facts about a person and an account that several rules (and the engine) need to agree on: when a termination
@@ -69,4 +69,14 @@ export const CLOUD_ROOT_ATTRIBUTE = 'cloudRoot';
 
 export function isCloudRoot(account: Account): boolean {
   return account.attributes[CLOUD_ROOT_ATTRIBUTE] === true;
+}
+
+/**
+ * A credential's owner has departed: the account is gone from its source or disabled, or the person's termination
+ * (or end date) has taken effect. An owner matched to nobody has not departed: that is the account rules' business.
+ */
+export function ownerDeparted(owner: CredentialOwner, now: Date): boolean {
+  if (owner.account === null || !owner.account.enabled) return true;
+  if (owner.person === null) return false;
+  return terminationInEffect(owner.person, now) || endDatePassed(owner.person, now);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Account, Match, Person, Severity } from './model.js';
+import type { Account, Credential, Match, Person, Severity } from './model.js';
 
 /**
  * A rule is metadata plus one pure function. The engine does everything rules share: only enabled, non-built-in
@@ -64,6 +64,47 @@ export interface RuleMeta<Schema extends z.ZodObject> {
 
 export interface Rule<Schema extends z.ZodObject = z.ZodObject> extends RuleMeta<Schema> {
   evaluate(subject: RuleSubject, context: RuleContext<z.infer<Schema>>): RuleHit | null;
+}
+
+/**
+ * One owner of a credential as this scan saw it. `account` is null when the source no longer lists the owner account
+ * (deleted); `person` is the matched person (for a declared service account: its declared owner), or null.
+ */
+export interface CredentialOwner {
+  accountId: string;
+  account: Account | null;
+  match: Match | null;
+  person: Person | null;
+}
+
+/**
+ * What a credential rule sees about one credential. A credential belongs to its owner account and through it to a
+ * person; an app registration belongs to its owners (`owners`, empty = ownerless).
+ */
+export interface CredentialSubject {
+  credential: Credential;
+  sourceRole: 'idp' | 'app';
+  /** The owner account (`credential.accountId`), or null when the credential has none (app registrations). */
+  owner: CredentialOwner | null;
+  /** App registrations: every owner; otherwise the one owner, or empty. */
+  owners: CredentialOwner[];
+}
+
+/**
+ * A rule about credentials: the same metadata, options and lifecycle as an account rule, its own subject. The engine
+ * evaluates every credential of a completely collected source (enabled or not: a rule decides what matters), bumps
+ * privileged credentials one severity level, and applies exceptions (an account's exception covers its credentials).
+ */
+export interface CredentialRule<Schema extends z.ZodObject = z.ZodObject> extends RuleMeta<Schema> {
+  subject: 'credential';
+  evaluate(subject: CredentialSubject, context: RuleContext<z.infer<Schema>>): RuleHit | null;
+}
+
+/** Typed factory for a credential rule. */
+export function defineCredentialRule<Schema extends z.ZodObject>(
+  rule: Omit<CredentialRule<Schema>, 'subject'>,
+): CredentialRule<Schema> {
+  return { ...rule, subject: 'credential' };
 }
 
 /** Typed factory so a rule's options are checked by the compiler. */

@@ -18,6 +18,8 @@ export interface SourceOutcome {
   error: string | null;
   notices: string[];
   durationMs: number;
+  /** Credentials stored for the source in this run; absent when its collector collects none. */
+  credentials?: number;
 }
 
 export interface ScanResult {

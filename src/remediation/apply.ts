@@ -8,7 +8,14 @@ import { findingTicketKey, markFindingRemediated, recordFindingTicket } from '..
 import { appendEntry, pendingIntents, type JournalEntry, type JournalRow } from '../store/journal.js';
 import { claimRemediationLock, releaseRemediationLock, renewRemediationLock } from '../store/remediation-lock.js';
 import { describeHolder } from '../store/holder.js';
-import type { AccountRef, ActionName, LiveState, SourceRemediator, SystemAction } from '../contract/action.js';
+import type {
+  AccountRef,
+  ActionName,
+  CredentialRef,
+  LiveState,
+  SourceRemediator,
+  SystemAction,
+} from '../contract/action.js';
 import { chooseRecipient, ownerMessage, type OwnerNotifier } from './notify-owner.js';
 import {
   actionKey,
@@ -534,6 +541,24 @@ export async function reconcileInterrupted(db: Db, config: Config, deps: EngineD
       }
       const done = !state.found || remediator.alreadyDone(action, state);
       close(done ? 'applied' : 'failed', done ? RECONCILED_APPLIED : RECONCILED_NOT_APPLIED, { after: state });
+    } else if (action === 'revoke-credential') {
+      // The intent carries the credential: re-read it; gone or unusable means the revocation took effect.
+      const credential = intent.detail.credential as CredentialRef | undefined;
+      const hook = deps.remediatorFor(account.source)?.credentials;
+      if (!credential || !hook) {
+        unconfirmedBecause(`source ${account.source} cannot re-read credentials`);
+        continue;
+      }
+      try {
+        const state = await withDeadline(config, account.source, deps.signal, (signal) =>
+          hook.readCredential(credential, signal),
+        );
+        const done = !state.found || !state.enabled;
+        close(done ? 'applied' : 'failed', done ? RECONCILED_APPLIED : RECONCILED_NOT_APPLIED, { after: state });
+      } catch (error) {
+        rethrowIfAborted(error, deps.signal);
+        unconfirmedBecause(describe(error));
+      }
     } else if (action === 'ticket') {
       const label = typeof intent.detail.label === 'string' ? intent.detail.label : null;
       const tickets = deps.tickets;

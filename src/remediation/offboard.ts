@@ -4,6 +4,8 @@ import { normaliseEmail } from '../scan/matching.js';
 import type { Account, Person } from '../contract/model.js';
 import type { Db } from '../store/database.js';
 import { currentAccountsWithMatches } from '../store/accounts.js';
+import { currentCredentialsOfPerson } from '../store/credentials.js';
+import { credentialRef, revokeCredential, type TerminationCredential } from './credentials.js';
 import { actionableFindingIds, markFindingRemediated } from '../store/finding-remediation.js';
 import { appendEntry, journaledTicket } from '../store/journal.js';
 import { listPeople } from '../store/people.js';
@@ -58,6 +60,8 @@ export interface TerminationReport {
   finishedAt: string;
   complete: boolean;
   accounts: TerminationAccount[];
+  /** Every credential of the person (tokens, grants, keys, app secrets): revoked and verified like the accounts. */
+  credentials?: TerminationCredential[];
 }
 
 export interface TerminationAccount {
@@ -158,6 +162,17 @@ async function offboard(db: Db, config: Config, request: OffboardRequest, deps: 
   }
 
   const reads = new Map(targets.map((entry) => [entry, readBefore(config, entry, deps)]));
+  const credentialsDone = offboardCredentials(
+    db,
+    config,
+    journal,
+    person,
+    records,
+    targets,
+    unconfirmed,
+    request,
+    deps,
+  );
 
   if (request.apply) {
     const act = (entry: Target) => lockAccount(db, config, journal, person, entry, unconfirmed, request, deps);
@@ -181,6 +196,9 @@ async function offboard(db: Db, config: Config, request: OffboardRequest, deps: 
     for (const entry of targets) {
       if (verified(entry.after)) closeFindings(db, entry.account, person, deps);
     }
+    for (const entry of await credentialsDone) {
+      if (entry.verified) closeCredentialFindings(db, entry, person, deps);
+    }
   } else {
     await Promise.all(reads.values());
     for (const entry of targets) {
@@ -189,11 +207,14 @@ async function offboard(db: Db, config: Config, request: OffboardRequest, deps: 
     }
   }
 
+  const credentials = await credentialsDone;
   const report: TerminationReport = {
     person: { employeeId: person.employeeId, email: person.email, name: person.name, status: person.status },
     startedAt,
     finishedAt: deps.now().toISOString(),
-    complete: targets.every((entry) => verified(entry.after)),
+    complete:
+      targets.every((entry) => verified(entry.after)) &&
+      credentials.every((entry) => entry.verified || entry.leftAlone === true),
     accounts: targets.map((entry) => ({
       source: entry.account.source,
       accountId: entry.account.id,
@@ -203,6 +224,7 @@ async function offboard(db: Db, config: Config, request: OffboardRequest, deps: 
       after: { enabled: enabledOf(entry.after) },
       verified: verified(entry.after),
     })),
+    credentials,
   };
   let reportId: number | null = null;
   if (request.apply) {
@@ -216,6 +238,77 @@ async function offboard(db: Db, config: Config, request: OffboardRequest, deps: 
       ? 1
       : 0;
   return { report, reportId, ownedServiceAccounts, exitCode };
+}
+
+/**
+ * Every credential of the person's current accounts is revoked and read back, concurrently with the accounts (a
+ * token does not need its account disabled first, and disabling does not revoke it). An app registration other
+ * current accounts also own is left alone and listed: removing its secrets would break their application.
+ */
+async function offboardCredentials(
+  db: Db,
+  config: Config,
+  journal: ActionJournal,
+  person: Person,
+  records: readonly Person[],
+  targets: readonly Target[],
+  unconfirmed: ReadonlyMap<string, string>,
+  request: OffboardRequest,
+  deps: EngineDeps,
+): Promise<TerminationCredential[]> {
+  const mine = new Set(targets.map((entry) => `${entry.account.source}\u0000${entry.account.id}`));
+  const owners = new Map(targets.map((entry) => [`${entry.account.source}\u0000${entry.account.id}`, entry.account]));
+  const seen = new Set<string>();
+  const credentials = records
+    .flatMap((record) => currentCredentialsOfPerson(db, record.employeeId))
+    .filter((credential) => {
+      const key = `${credential.source}\u0000${credential.id}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  return Promise.all(
+    credentials.map(async (credential): Promise<TerminationCredential> => {
+      const ref = credentialRef(credential);
+      const ownerKey =
+        credential.accountId ?? credential.ownerAccountIds.find((id) => mine.has(`${credential.source}\u0000${id}`));
+      const owner = ownerKey === undefined ? null : (owners.get(`${credential.source}\u0000${ownerKey}`) ?? null);
+      const others = credential.ownerAccountIds.filter((id) => !mine.has(`${credential.source}\u0000${id}`));
+      if (credential.kind === 'app-secret' && others.length > 0) {
+        return {
+          source: credential.source,
+          credentialId: credential.id,
+          kind: credential.kind,
+          name: credential.name,
+          ownerAccountId: null,
+          before: { enabled: credential.enabled },
+          action: {
+            action: 'revoke-credential',
+            status: 'refused',
+            at: deps.now().toISOString(),
+            reason: `also owned by ${others.join(', ')}: not revoked (it would break their application); review its owners`,
+          },
+          after: { enabled: credential.enabled },
+          verified: false,
+          leftAlone: true,
+        };
+      }
+      return revokeCredential(
+        config,
+        journal,
+        ref,
+        {
+          apply: request.apply,
+          person,
+          findingId: null,
+          owner: owner ? { login: owner.login, email: owner.email } : null,
+          reason: `offboarding ${person.employeeId}${request.reason ? `: ${request.reason}` : ''}`,
+          blocked: unconfirmed.get(actionKey(credential.source, credential.id, 'revoke-credential')),
+        },
+        deps,
+      );
+    }),
+  );
 }
 
 /**
@@ -487,6 +580,18 @@ function closeFindings(db: Db, account: AccountRef, person: Person, deps: Engine
       actor: deps.actor,
       at: deps.now(),
       reason: `offboarding ${person.employeeId}: account verified disabled`,
+    });
+  }
+}
+
+/** Credential findings are keyed by credential id in the findings' account column. */
+function closeCredentialFindings(db: Db, entry: TerminationCredential, person: Person, deps: EngineDeps): void {
+  for (const findingId of actionableFindingIds(db, entry.source, entry.credentialId)) {
+    markFindingRemediated(db, {
+      findingId,
+      actor: deps.actor,
+      at: deps.now(),
+      reason: `offboarding ${person.employeeId}: credential verified revoked`,
     });
   }
 }

@@ -154,6 +154,16 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
           return { ...step, refusal: 'no `tickets` configured: add a tickets section (jira or webhook) to the config' };
         }
       }
+      if (action === 'revoke-credential') {
+        // Credentials are revoked through `offboard` (src/remediation/credentials.ts); per-finding revocation from
+        // `remediate` is not wired yet, and this action never falls through to another.
+        return {
+          ...step,
+          refusal: finding.credentialId
+            ? '`remediate` does not revoke credentials yet: `offboard PERSON` revokes and verifies them, or use ticket'
+            : 'revoke-credential applies only to credential findings',
+        };
+      }
       if (action === 'notify-owner') {
         if (!config.slack) return { ...step, refusal: 'no `slack` configured: notify-owner sends a Slack message' };
         const recipient = chooseRecipient(db, finding);

@@ -16,7 +16,7 @@ import {
   listTerminatedPeople,
 } from '../store/audit-queries.js';
 import { latestFinishedRun } from '../store/runs.js';
-import { RULES } from '../../rules/index.js';
+import { ALL_RULES as RULES } from '../../rules/index.js';
 import {
   AGE_BUCKETS,
   RECLAIM_RULES,

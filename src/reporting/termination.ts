@@ -7,7 +7,13 @@ import {
   listMatchedAccounts,
   listSourcesNotComplete,
 } from '../store/termination-queries.js';
-import type { CoverageGap, CurrentAccount, OffboardAccount, TerminationData } from '../../reports/termination.js';
+import type {
+  CoverageGap,
+  CurrentAccount,
+  OffboardAccount,
+  OffboardCredential,
+  TerminationData,
+} from '../../reports/termination.js';
 
 /**
  * Gathers the model `report termination --person ID` renders (reports/termination.ts). When `zombiescan offboard`
@@ -46,6 +52,22 @@ const offboardSchema = z.looseObject({
       verified: z.boolean(),
     }),
   ),
+  credentials: z
+    .array(
+      z.looseObject({
+        source: z.string(),
+        credentialId: z.string(),
+        kind: z.string(),
+        name: z.string().nullable().optional(),
+        ownerAccountId: z.string().nullable().optional(),
+        before: stateSchema,
+        action: actionSchema,
+        after: stateSchema,
+        verified: z.boolean(),
+        leftAlone: z.boolean().optional(),
+      }),
+    )
+    .default([]),
 });
 
 export function gatherTerminationData(
@@ -80,6 +102,7 @@ export function gatherTerminationData(
           finishedAt: offboarding.finishedAt ?? null,
           complete: offboarding.complete,
           accounts: offboarding.accounts,
+          credentials: offboarding.credentials,
         }
       : null,
     current,
@@ -97,6 +120,7 @@ function latestOffboarding(
   finishedAt: string | null;
   complete: boolean;
   accounts: OffboardAccount[];
+  credentials: OffboardCredential[];
 } | null {
   const row = latestTerminationReport(db, employeeId);
   if (!row) return null;
@@ -133,6 +157,23 @@ function latestOffboarding(
       })),
       after: { enabled: account.after?.enabled ?? null },
       verified: account.verified,
+    })),
+    credentials: parsed.credentials.map((credential) => ({
+      source: credential.source,
+      credentialId: credential.credentialId,
+      kind: credential.kind,
+      name: credential.name ?? null,
+      ownerAccountId: credential.ownerAccountId ?? null,
+      before: { enabled: credential.before?.enabled ?? null },
+      action: {
+        action: credential.action.action,
+        status: credential.action.status,
+        at: credential.action.at ?? null,
+        reason: credential.action.reason ?? null,
+      },
+      after: { enabled: credential.after?.enabled ?? null },
+      verified: credential.verified,
+      leftAlone: credential.leftAlone ?? false,
     })),
   };
 }

@@ -1,9 +1,17 @@
 import { evaluableRunAccounts } from '../store/accounts.js';
+import { evaluableRunCredentials } from '../store/credentials.js';
 import type { Db } from '../store/database.js';
 import type { FindingDraft } from '../store/findings.js';
 import { globToRegExp, type IdentityIndex } from './matching.js';
 import { bumpSeverity, type Account } from '../contract/model.js';
-import type { AccountHistory, Rule, RuleSubject } from '../contract/rule.js';
+import type {
+  AccountHistory,
+  CredentialOwner,
+  CredentialRule,
+  CredentialSubject,
+  Rule,
+  RuleSubject,
+} from '../contract/rule.js';
 import { accountHistoryKey } from '../store/account-history.js';
 
 /** The rules in force and their resolved options. */
@@ -11,6 +19,8 @@ export interface RuleSet {
   rules: readonly Rule[];
   byId: ReadonlyMap<string, Rule>;
   options: ReadonlyMap<string, unknown>;
+  /** Rules about credentials (absent = none): evaluated over every credential of a complete source. */
+  credentialRules?: readonly CredentialRule[];
 }
 
 export interface ExceptionRule {
@@ -21,6 +31,8 @@ export interface ExceptionRule {
   expires: string;
   expiresAt: Date;
   rules?: string[] | undefined;
+  /** Covers this one credential (vendor id) rather than the account's findings. */
+  credential?: string | undefined;
 }
 
 /** A source whose snapshot of this run is evaluated (it was collected completely). */
@@ -60,6 +72,14 @@ export function* evaluateRun(
       },
     ]),
   );
+  yield* evaluateAccounts(db, input, sources);
+  yield* evaluateCredentials(db, input, sources);
+}
+
+type EvaluateInput = Parameters<typeof evaluateRun>[1];
+type SourceExceptions = Map<string, { role: 'idp' | 'app'; exceptions: (ExceptionRule & { regex: RegExp })[] }>;
+
+function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptions): Generator<FindingDraft> {
   const ruleOptions = input.rules.rules.map(
     (rule) => (input.rules.options.get(rule.id) ?? {}) as Record<string, unknown>,
   );
@@ -82,7 +102,10 @@ export function* evaluateRun(
       if (!hit) continue;
       const base = hit.severity ?? rule.severity;
       const exception = source.exceptions.find(
-        (entry) => covers(entry.regex, account) && (!entry.rules || entry.rules.includes(rule.id)),
+        (entry) =>
+          entry.credential === undefined &&
+          covers(entry.regex, account) &&
+          (!entry.rules || entry.rules.includes(rule.id)),
       );
       yield {
         rule: rule.id,
@@ -109,4 +132,62 @@ export function* evaluateRun(
 
 function covers(regex: RegExp, account: Account): boolean {
   return Boolean((account.login && regex.test(account.login)) || (account.email && regex.test(account.email)));
+}
+
+/**
+ * Credential rules over every credential this run collected from a complete source. A credential's owner is resolved
+ * through its owner account's match to a person. Exceptions: one naming the credential covers it; one on the owner
+ * account (login/email glob, no `credential`) covers the account's credentials too.
+ */
+function* evaluateCredentials(db: Db, input: EvaluateInput, sources: SourceExceptions): Generator<FindingDraft> {
+  const rules = input.rules.credentialRules ?? [];
+  if (rules.length === 0) return;
+  const ruleOptions = rules.map((rule) => (input.rules.options.get(rule.id) ?? {}) as Record<string, unknown>);
+  for (const { credential, owners: stored } of evaluableRunCredentials(db, input.runId)) {
+    const source = sources.get(credential.source);
+    if (!source) continue;
+    const owners: CredentialOwner[] = stored.map((owner) => ({
+      ...owner,
+      person: owner.match ? input.identity.person(owner.match.personId) : null,
+    }));
+    const owner = credential.accountId !== null ? (owners[0] ?? null) : null;
+    const subject: CredentialSubject = { credential, sourceRole: source.role, owner, owners };
+    for (const [index, rule] of rules.entries()) {
+      const hit = rule.evaluate(subject, { now: input.now, options: ruleOptions[index]! });
+      if (!hit) continue;
+      const base = hit.severity ?? rule.severity;
+      const exception = source.exceptions.find((entry) => {
+        if (entry.rules && !entry.rules.includes(rule.id)) return false;
+        if (entry.credential !== undefined) return entry.credential === credential.id;
+        return owner?.account ? covers(entry.regex, owner.account) : false;
+      });
+      const person = owner?.match && owner.match.method !== 'ambiguous' ? owner.match.personId : null;
+      yield {
+        rule: rule.id,
+        source: credential.source,
+        // Credential findings are keyed by (rule, source, credential id).
+        accountId: credential.id,
+        severity: credential.privileged ? bumpSeverity(base) : base,
+        personId: person,
+        login: owner?.account?.login ?? null,
+        email: owner?.account?.email ?? null,
+        displayName: owner?.account?.displayName ?? null,
+        message: hit.message,
+        evidence: { ...hit.evidence, privileged: credential.privileged, credentialId: credential.id },
+        exception: exception
+          ? { reason: exception.reason, owner: exception.owner, expires: exception.expiresAt.toISOString() }
+          : null,
+        credential: {
+          id: credential.id,
+          ownerAccountId: credential.accountId,
+          summary: {
+            kind: credential.kind,
+            name: credential.name,
+            lastUsedAt: credential.lastUsedAt,
+            expiresAt: credential.expiresAt,
+          },
+        },
+      };
+    }
+  }
 }

@@ -11,6 +11,13 @@ import { dropStagedDrafts, openBySeverity, stageDrafts } from '../store/findings
 import { acceptedRosterSize } from '../store/people.js';
 import { abandonRun, beginRun, beginSourceCollection, finishSourceCollection, renewRunLease } from '../store/runs.js';
 import { commitScan } from '../store/scan-commit.js';
+import {
+  countRunCredentials,
+  CredentialWriter,
+  pruneCredentialSnapshots,
+  runAccountRiskFacts,
+} from '../store/credentials.js';
+import { endDatePassed, terminationInEffect } from '../contract/people.js';
 import { snapshotRuns } from '../store/sources.js';
 import type { Logger } from '../common/logger.js';
 import { Redactor } from '../common/logger.js';
@@ -142,9 +149,13 @@ async function scanRun(
   const evaluationTime = now();
   const evaluated = selected.filter((source) => complete.has(source.name));
   const rulesUsingIdp = new Set(options.rules.rules.filter((rule) => rule.usesIdpAccounts).map((rule) => rule.id));
+  const credentialRules = options.rules.credentialRules ?? [];
   const scope = {
     sources: [...complete],
-    rules: options.rules.rules.map((rule) => rule.id).filter((rule) => !(failedIdp && rulesUsingIdp.has(rule))),
+    rules: [
+      ...options.rules.rules.map((rule) => rule.id).filter((rule) => !(failedIdp && rulesUsingIdp.has(rule))),
+      ...credentialRules.map((rule) => rule.id),
+    ],
   };
   let drafts: number;
   let finishedAt: Date;
@@ -165,7 +176,7 @@ async function scanRun(
       }),
       {
         source: new Map(evaluated.map((source, index) => [source.name, index])),
-        rule: new Map(options.rules.rules.map((rule, index) => [rule.id, index])),
+        rule: new Map([...options.rules.rules, ...credentialRules].map((rule, index) => [rule.id, index])),
       },
     );
     phase('rules', performance.now() - rulesStarted, drafts);
@@ -190,7 +201,7 @@ async function scanRun(
   phase('findings', performance.now() - savingStarted, drafts);
 
   const pruneStarted = performance.now();
-  const pruned = pruneSnapshots(db, runId);
+  const pruned = pruneSnapshots(db, runId) + pruneCredentialSnapshots(db, runId);
   phase('prune', performance.now() - pruneStarted, pruned);
 
   return {
@@ -259,6 +270,7 @@ async function collectSource(
   let accounts = 0;
   let activityKnown: boolean | null = null;
   let error: string | null = null;
+  let credentials: number | null = null;
   try {
     const collector = options.createCollector(source, options.collectorDeps);
     const context = {
@@ -292,6 +304,19 @@ async function collectSource(
     // INSERT OR REPLACE collapses an account a source listed twice: count what is stored.
     writer.flush();
     accounts = countRunAccounts(db, source.name, runId);
+    if (collector.collectCredentials) {
+      const atRisk = accountsAtRisk(db, source.name, runId, identity, context.now);
+      const credentialWriter = new CredentialWriter(db, runId);
+      for await (const page of collector.collectCredentials(context, atRisk)) {
+        signal.throwIfAborted();
+        credentialWriter.add(
+          page.map((credential) =>
+            credential.source === source.name ? credential : { ...credential, source: source.name },
+          ),
+        );
+      }
+      credentials = countRunCredentials(db, source.name, runId);
+    }
   } catch (caught) {
     if (options.signal?.aborted) throw caught;
     error = redactor.redact(describeFailure(caught, timeout.aborted, source));
@@ -317,7 +342,23 @@ async function collectSource(
     error,
     notices,
     durationMs: Date.now() - started,
+    ...(credentials === null ? {} : { credentials }),
   };
+}
+
+/**
+ * Accounts whose per-user credential lists are worth reading (SPEC): the owner is terminated, past their end date or
+ * unknown (unmatched or ambiguous), the account is disabled, or it is privileged. Healthy accounts cost nothing.
+ */
+function accountsAtRisk(db: Db, source: string, runId: number, identity: IdentityIndex, now: Date): Set<string> {
+  const atRisk = new Set<string>();
+  for (const account of runAccountRiskFacts(db, source, runId)) {
+    const person = identity.person(account.personId);
+    const ownerUnknown = person === null || account.matchMethod === 'none' || account.matchMethod === 'ambiguous';
+    const ownerGone = person !== null && (terminationInEffect(person, now) || endDatePassed(person, now));
+    if (!account.enabled || account.privileged || ownerUnknown || ownerGone) atRisk.add(account.id);
+  }
+  return atRisk;
 }
 
 function describeFailure(error: unknown, timedOut: boolean, source: SourceConfig): string {

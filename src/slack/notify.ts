@@ -75,6 +75,15 @@ export function collectDigest(db: Db, config: Config): DigestData {
       message: finding.message,
       firstSeen: finding.firstSeen,
       isNew,
+      credential:
+        finding.credentialId && finding.credential
+          ? {
+              id: finding.credentialId,
+              kind: finding.credential.kind,
+              name: finding.credential.name,
+              lastUsedAt: finding.credential.lastUsedAt,
+            }
+          : null,
     });
   }
   // listFindings is most severe first, then oldest: within a severity, show what is new first.

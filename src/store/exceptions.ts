@@ -8,13 +8,15 @@ export interface StandingException {
   owner: string;
   expires: string;
   rules?: readonly string[] | undefined;
+  /** Covers one credential instead of an account's findings. */
+  credential?: string | undefined;
 }
 
 /** Replaces the recorded exceptions; runs inside the scan's commit. */
 export function replaceExceptions(db: Db, exceptions: readonly StandingException[]): void {
   db.prepare('DELETE FROM exceptions').run();
   const insert = db.prepare(
-    'INSERT INTO exceptions (source, login, reason, owner, expires, rules) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO exceptions (source, login, reason, owner, expires, rules, credential) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   for (const entry of exceptions) {
     insert.run(
@@ -24,6 +26,7 @@ export function replaceExceptions(db: Db, exceptions: readonly StandingException
       entry.owner,
       entry.expires,
       JSON.stringify(entry.rules ?? null),
+      entry.credential ?? null,
     );
   }
 }

@@ -2,7 +2,7 @@ import type { ReconcileResult } from '../contract/run.js';
 import type { Db } from './database.js';
 import { rowToFinding, type FindingRow } from './rows.js';
 import { NotFoundError, UsageError } from '../contract/errors.js';
-import type { Finding, FindingStatus, Severity } from '../contract/model.js';
+import type { CredentialSummary, Finding, FindingStatus, Severity } from '../contract/model.js';
 
 /**
  * The findings lifecycle. A finding is keyed by (rule, source, account id) and keeps its id, firstSeen and history
@@ -24,6 +24,11 @@ export interface FindingDraft {
   evidence: Record<string, unknown>;
   /** Set when a standing exception (config) covers the account: the finding is kept, suppressed. */
   exception: { reason: string; owner: string; expires: string } | null;
+  /**
+   * A credential finding: keyed by (rule, source, credential id), so `accountId` must then be the credential id;
+   * the owner account goes in `ownerAccountId` (null when ownerless).
+   */
+  credential?: { id: string; ownerAccountId: string | null; summary: CredentialSummary } | null;
 }
 
 /** What a scan saw completely: only findings of these sources and rules are opened, updated or resolved. */
@@ -65,19 +70,27 @@ export function stageDrafts(
       exception_reason TEXT,
       exception_owner TEXT,
       exception_expires TEXT,
+      credential_id TEXT,
+      owner_account_id TEXT,
+      credential TEXT,
       UNIQUE (rule, source, account_id)
     );
     CREATE INDEX temp.finding_drafts_order ON finding_drafts (source_order, account_id, rule_order);`);
   const insert = db.prepare(`
     INSERT OR REPLACE INTO temp.finding_drafts (source_order, rule_order, rule, source, account_id, severity, person_id,
-      login, email, display_name, message, evidence, exception_reason, exception_owner, exception_expires)
+      login, email, display_name, message, evidence, exception_reason, exception_owner, exception_expires,
+      credential_id, owner_account_id, credential)
     VALUES (@sourceOrder, @ruleOrder, @rule, @source, @accountId, @severity, @personId, @login, @email, @displayName,
-      @message, @evidence, @exceptionReason, @exceptionOwner, @exceptionExpires)`);
+      @message, @evidence, @exceptionReason, @exceptionOwner, @exceptionExpires, @credentialId, @ownerAccountId,
+      @credentialSummary)`);
   return db.transaction(() => {
     let count = 0;
-    for (const draft of drafts) {
+    for (const { credential, ...draft } of drafts) {
       insert.run({
         ...draft,
+        credentialId: credential?.id ?? null,
+        ownerAccountId: credential?.ownerAccountId ?? null,
+        credentialSummary: credential ? JSON.stringify(credential.summary) : null,
         sourceOrder: order.source.get(draft.source) ?? 0,
         ruleOrder: order.rule.get(draft.rule) ?? 0,
         evidence: JSON.stringify(draft.evidence),
@@ -112,6 +125,9 @@ interface StagedDraftRow {
   exception_reason: string | null;
   exception_owner: string | null;
   exception_expires: string | null;
+  credential_id: string | null;
+  owner_account_id: string | null;
+  credential: string | null;
   previous_id: number | null;
   previous_status: FindingStatus | null;
   previous_origin: 'manual' | 'exception' | null;
@@ -143,15 +159,17 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
   const insert = db.prepare(`
     INSERT INTO findings (rule, source, account_id, severity, status, person_id, login, email, display_name, message,
       evidence, first_seen, last_seen, last_run_id, status_changed_at, suppressed_until, suppress_reason,
-      suppressed_by, suppression_origin)
+      suppressed_by, suppression_origin, credential_id, owner_account_id, credential)
     VALUES (@rule, @source, @accountId, @severity, @status, @personId, @login, @email, @displayName, @message,
-      @evidence, @now, @now, @runId, @now, @suppressedUntil, @suppressReason, @suppressedBy, @suppressionOrigin)`);
+      @evidence, @now, @now, @runId, @now, @suppressedUntil, @suppressReason, @suppressedBy, @suppressionOrigin,
+      @credentialId, @ownerAccountId, @credential)`);
   const update = db.prepare(`
     UPDATE findings SET severity = @severity, status = @status, person_id = @personId, login = @login, email = @email,
       display_name = @displayName, message = @message, evidence = @evidence, last_seen = @now, last_run_id = @runId,
       status_changed_at = CASE WHEN status = @status THEN status_changed_at ELSE @now END,
       suppressed_until = @suppressedUntil, suppress_reason = @suppressReason, suppressed_by = @suppressedBy,
-      suppression_origin = @suppressionOrigin
+      suppression_origin = @suppressionOrigin, credential_id = @credentialId, owner_account_id = @ownerAccountId,
+      credential = @credential
     WHERE id = @id`);
   const event = db.prepare(
     `INSERT INTO finding_events (finding_id, run_id, at, from_status, to_status, actor, reason)
@@ -192,6 +210,9 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
         displayName: draft.display_name,
         message: draft.message,
         evidence: draft.evidence,
+        credentialId: draft.credential_id,
+        ownerAccountId: draft.owner_account_id,
+        credential: draft.credential,
         now: nowIso,
         runId: input.runId,
         status: next.status,

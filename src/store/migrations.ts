@@ -325,4 +325,41 @@ export const MIGRATIONS: readonly string[] = [
     received_at TEXT NOT NULL
   );
   `,
+  /* 8: credentials — tokens, grants, keys and app secrets beside accounts */ `
+  -- Same snapshot semantics as accounts: rows carry the run that collected them and are visible (current_credentials)
+  -- only while their source's snapshot points at that run. Appended in arrival order, keyed by a unique index led by
+  -- the run like accounts, so dropping a superseded snapshot deletes one contiguous range.
+  CREATE TABLE credentials (
+    source TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    account_id TEXT,
+    owner_account_ids TEXT NOT NULL,
+    name TEXT,
+    created_at TEXT,
+    last_used_at TEXT,
+    usage_known INTEGER NOT NULL,
+    expires_at TEXT,
+    enabled INTEGER NOT NULL,
+    scopes TEXT NOT NULL,
+    privileged INTEGER NOT NULL,
+    attributes TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX credentials_key ON credentials (run_id, source, id);
+  CREATE INDEX credentials_owner ON credentials (source, account_id);
+
+  CREATE VIEW current_credentials AS
+    SELECT credentials.* FROM credentials
+    JOIN sources ON sources.name = credentials.source AND sources.snapshot_run_id = credentials.run_id;
+
+  -- A credential finding is keyed by (rule, source, credential id): its account_id column holds the credential id
+  -- (so the existing unique key serves both), credential_id marks it, owner_account_id names the owner account.
+  ALTER TABLE findings ADD COLUMN credential_id TEXT;
+  ALTER TABLE findings ADD COLUMN owner_account_id TEXT;
+  ALTER TABLE findings ADD COLUMN credential TEXT;
+  -- An exception with \`credential: ID\` covers that one credential.
+  ALTER TABLE exceptions ADD COLUMN credential TEXT;
+  ALTER TABLE run_sources ADD COLUMN credentials INTEGER;
+  `,
 ];

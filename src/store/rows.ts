@@ -1,6 +1,7 @@
 import type {
   Account,
   AccountType,
+  CredentialSummary,
   Finding,
   FindingStatus,
   Match,
@@ -230,6 +231,9 @@ export interface FindingRow {
   suppressed_by: string | null;
   suppression_origin: 'manual' | 'exception' | null;
   ticket_key: string | null;
+  credential_id?: string | null;
+  owner_account_id?: string | null;
+  credential?: string | null;
 }
 
 export function rowToFinding(row: FindingRow): Finding {
@@ -239,7 +243,8 @@ export function rowToFinding(row: FindingRow): Finding {
     severity: row.severity as Severity,
     status: row.status as FindingStatus,
     source: row.source,
-    accountId: row.account_id,
+    // A credential finding's account_id column holds its key (the credential id); the owner is owner_account_id.
+    accountId: row.credential_id ? (row.owner_account_id ?? '') : row.account_id,
     login: row.login,
     email: row.email,
     displayName: row.display_name,
@@ -252,5 +257,7 @@ export function rowToFinding(row: FindingRow): Finding {
     suppressReason: row.suppress_reason,
     suppressedBy: row.suppressed_by,
     ticketKey: row.ticket_key,
+    credentialId: row.credential_id ?? null,
+    credential: row.credential ? (JSON.parse(row.credential) as CredentialSummary) : null,
   };
 }

@@ -26,6 +26,12 @@ import type { AddressInfo } from 'node:net';
  *   userKey"; PUT and PATCH (patch semantics: `suspended`, `archived`, `orgUnitPath`; suspending sets
  *   `suspensionReason` ADMIN); POST .../{userKey}/signOut: 204, recorded. Writes need `admin.directory.user`,
  *   signOut `admin.directory.user.security`; a delegated admin (not super admin) may not modify a super admin.
+ * - Third-party access (discovery doc tokens.*, asps.*; scope `admin.directory.user.security` for all): GET
+ *   .../users/{userKey}/tokens -> `{kind: admin#directory#tokens, etag, items}` (no paging; `items` left out when
+ *   there are none), each `{kind, etag, clientId, displayText, anonymous, nativeApp, userKey, scopes}`; GET/DELETE
+ *   .../tokens/{clientId} (DELETE: 204, every token of that client is gone; 404 when there is none); GET
+ *   .../users/{userKey}/asps -> `{kind: admin#directory#asps, etag, items}`, each `{kind, etag, codeId (int), name,
+ *   creationTime, lastTimeUsed (int64 ms as strings; 0 = never used), userKey}`; GET/DELETE .../asps/{codeId}.
  * - Quota: `queriesPerMinute` per project answers 403 `userRateLimitExceeded` (domain usageLimits) past the limit,
  *   with no Retry-After, as Google does; injectable faults (403/429 quota reasons, 5xx, 401, dropped connections).
  * Error bodies have Google's JSON shape: `{error: {code, message, errors: [{message, domain, reason}], status}}`.
@@ -92,6 +98,29 @@ export interface GoogleFakeOptions {
   /** Queries per minute before 403 userRateLimitExceeded (default: unlimited). */
   queriesPerMinute?: number;
   latencyMs?: number;
+  /** Third-party OAuth tokens per user id. */
+  tokens?: Record<string, GoogleFakeToken[]>;
+  /** App passwords per user id. */
+  asps?: Record<string, GoogleFakeAsp[]>;
+}
+
+/** A token a user issued to a third-party app (tokens.list item, without kind/etag/userKey). */
+export interface GoogleFakeToken {
+  clientId: string;
+  displayText: string;
+  anonymous: boolean;
+  nativeApp: boolean;
+  scopes: string[];
+}
+
+/** An app password (asps.list item, without kind/etag/userKey). */
+export interface GoogleFakeAsp {
+  codeId: number;
+  name: string;
+  /** Epoch ms as a string, as the API sends int64. */
+  creationTime: string;
+  /** Epoch ms as a string; "0" = never used. */
+  lastTimeUsed: string;
 }
 
 export interface GoogleFakeRequest {
@@ -131,6 +160,8 @@ export interface GoogleFakeState {
   /** Bugs in the fake itself, answered with a 500; tests can assert there were none. */
   serverErrors: unknown[];
   queriesPerMinute: number | null;
+  tokens: Map<string, GoogleFakeToken[]>;
+  asps: Map<string, GoogleFakeAsp[]>;
   inject(fault: GoogleFakeFault): void;
   user(key: string): GoogleFakeUser | undefined;
 }
@@ -277,6 +308,8 @@ export async function startFakeGoogle(options: GoogleFakeOptions = {}): Promise<
     tokenGrants: [],
     serverErrors: [],
     queriesPerMinute: options.queriesPerMinute ?? null,
+    tokens: new Map(Object.entries(options.tokens ?? {}).map(([id, list]) => [id, [...list]])),
+    asps: new Map(Object.entries(options.asps ?? {}).map(([id, list]) => [id, [...list]])),
     inject(fault) {
       faults.push({ ...fault, left: fault.times ?? 1 });
     },
@@ -520,6 +553,51 @@ export async function startFakeGoogle(options: GoogleFakeOptions = {}): Promise<
     }
   }
 
+  function thirdPartyAccess(
+    method: string,
+    user: GoogleFakeUser,
+    kind: 'tokens' | 'asps',
+    itemKey: string | undefined,
+  ): { status: number; body: unknown } {
+    const etag = `"${randomBytes(6).toString('hex')}"`;
+    const userKey = user.id;
+    if (kind === 'tokens') {
+      const list = state.tokens.get(user.id) ?? [];
+      const shaped = (token: GoogleFakeToken) => ({ kind: 'admin#directory#token', etag, userKey, ...token });
+      if (itemKey === undefined && method === 'GET') {
+        return {
+          status: 200,
+          body: { kind: 'admin#directory#tokens', etag, ...(list.length ? { items: list.map(shaped) } : {}) },
+        };
+      }
+      const index = list.findIndex((token) => token.clientId === decodeURIComponent(itemKey ?? ''));
+      if (index < 0) throw new ApiError(404, 'notFound', 'Resource Not Found: clientId');
+      if (method === 'GET') return { status: 200, body: shaped(list[index]!) };
+      if (method === 'DELETE') {
+        list.splice(index, 1);
+        return { status: 204, body: null };
+      }
+    } else {
+      const list = state.asps.get(user.id) ?? [];
+      const shaped = (asp: GoogleFakeAsp) => ({ kind: 'admin#directory#asp', etag, userKey, ...asp });
+      if (itemKey === undefined && method === 'GET') {
+        return {
+          status: 200,
+          body: { kind: 'admin#directory#asps', etag, ...(list.length ? { items: list.map(shaped) } : {}) },
+        };
+      }
+      if (!/^\d+$/.test(itemKey ?? '')) throw new ApiError(400, 'invalid', 'Invalid value for: codeId');
+      const index = list.findIndex((asp) => asp.codeId === Number(itemKey));
+      if (index < 0) throw new ApiError(404, 'notFound', 'Resource Not Found: codeId');
+      if (method === 'GET') return { status: 200, body: shaped(list[index]!) };
+      if (method === 'DELETE') {
+        list.splice(index, 1);
+        return { status: 204, body: null };
+      }
+    }
+    throw new ApiError(404, 'notFound', `Not Found: ${method}`);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, body: string) {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
@@ -547,6 +625,16 @@ export async function startFakeGoogle(options: GoogleFakeOptions = {}): Promise<
         );
       }
       quota();
+      const access = /^\/admin\/directory\/v1\/users\/([^/]+)\/(tokens|asps)(?:\/([^/]+))?$/.exec(url.pathname);
+      if (access) {
+        const grant = authorise(req, [GOOGLE_SCOPE.security]);
+        grantScopes = grant.scopes;
+        const user = target(access[1]!);
+        const answer = thirdPartyAccess(method, user, access[2] as 'tokens' | 'asps', access[3]);
+        record(req, url, answer.status, grantScopes);
+        send(res, answer.status, answer.body);
+        return;
+      }
       const userMatch = /^\/admin\/directory\/v1\/users\/([^/]+)(\/signOut)?$/.exec(url.pathname);
       if (url.pathname === USERS_PATH && method === 'GET') {
         grantScopes = authorise(req, [GOOGLE_SCOPE.read, GOOGLE_SCOPE.act]).scopes;

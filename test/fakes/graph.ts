@@ -29,6 +29,14 @@ import type { AddressInfo } from 'node:net';
  *   or revoking the sessions of a user who holds a directory role needs the app itself to hold Privileged
  *   Authentication Administrator or Global Administrator (`appRoles`); all refusals are Graph's undifferentiated
  *   403 Authorization_RequestDenied.
+ * - Credentials (Graph docs "List oauth2PermissionGrants", "List applications", "passwordCredential",
+ *   "keyCredential", "application: removePassword", "Delete oAuth2PermissionGrant"): GET /v1.0/oauth2PermissionGrants
+ *   (paged; needs Directory.Read.All or DelegatedPermissionGrant.ReadWrite.All), GET/DELETE
+ *   /v1.0/oauth2PermissionGrants/{id} (DELETE needs DelegatedPermissionGrant.ReadWrite.All, 204); GET
+ *   /v1.0/applications with $select and `$expand=owners` (owners as directoryObjects with @odata.type; needs
+ *   Application.Read.All or Directory.Read.All), GET /v1.0/applications/{id}, POST .../removePassword {keyId} (204;
+ *   400 for an unknown keyId), PATCH /v1.0/applications/{id} {keyCredentials} (certificates are removed by writing the
+ *   remaining ones back); writes need Application.ReadWrite.All. Secrets are never returned (only `hint`).
  * - `latencyMs` delays every answer; injectable failures (429 with Retry-After, 5xx, 401, connection reset) and a
  *   request log with the parsed JSON body of writes.
  */
@@ -85,7 +93,49 @@ export interface FakeRoleAssignment {
   directoryScopeId: string;
 }
 
+/** An oauth2PermissionGrant: `principalId` null for an admin consent for all users (AllPrincipals). */
+export interface FakePermissionGrant {
+  id: string;
+  clientId: string;
+  consentType: 'Principal' | 'AllPrincipals';
+  principalId: string | null;
+  resourceId: string;
+  scope: string;
+}
+
+export interface FakeAppPasswordCredential {
+  keyId: string;
+  displayName: string | null;
+  hint: string;
+  startDateTime: string;
+  endDateTime: string;
+}
+
+export interface FakeAppKeyCredential {
+  keyId: string;
+  displayName: string | null;
+  type: 'AsymmetricX509Cert' | 'Symmetric';
+  usage: 'Verify' | 'Sign';
+  startDateTime: string;
+  endDateTime: string;
+}
+
+/** An app registration; `owners` are user (or service principal) object ids. */
+export interface FakeApplication {
+  id: string;
+  appId: string;
+  displayName: string;
+  createdDateTime: string;
+  passwordCredentials: FakeAppPasswordCredential[];
+  keyCredentials: FakeAppKeyCredential[];
+  owners: string[];
+}
+
 export type GraphPermission =
+  | 'Directory.Read.All'
+  | 'Application.Read.All'
+  | 'Application.ReadWrite.All'
+  | 'DelegatedPermissionGrant.ReadWrite.All'
   | 'User.Read.All'
   | 'AuditLog.Read.All'
   | 'RoleManagement.Read.Directory'
@@ -104,6 +154,9 @@ export const ALL_PERMISSIONS: readonly GraphPermission[] = [
   'User.RevokeSessions.All',
   'LicenseAssignment.ReadWrite.All',
   'User.DeleteRestore.All',
+  'Directory.Read.All',
+  'Application.ReadWrite.All',
+  'DelegatedPermissionGrant.ReadWrite.All',
 ];
 
 /** Directory roles the app's service principal may hold; sensitive actions on admins need one of these. */
@@ -130,6 +183,10 @@ export type FailureTarget =
   | 'deleteUser'
   | 'revokeSignInSessions'
   | 'assignLicense'
+  | 'revokeSignInSessions'
+  | 'assignLicense'
+  | 'permissionGrants'
+  | 'applications'
   | 'graph';
 
 export interface InjectedFailure {
@@ -165,6 +222,8 @@ export interface GraphFakeState {
   /** Users removed by DELETE /users/{id} (Entra's deleted items: restorable for 30 days). */
   deletedUsers: FakeGraphUser[];
   roleAssignments: FakeRoleAssignment[];
+  permissionGrants: FakePermissionGrant[];
+  applications: FakeApplication[];
   permissions: Set<GraphPermission>;
   /** Directory roles of the app's service principal (none by default). */
   appRoles: Set<AppDirectoryRole>;
@@ -186,6 +245,8 @@ export interface GraphFakeOptions {
   clientSecret?: string;
   users?: FakeGraphUser[];
   roleAssignments?: FakeRoleAssignment[];
+  permissionGrants?: FakePermissionGrant[];
+  applications?: FakeApplication[];
   permissions?: readonly GraphPermission[];
   appRoles?: readonly AppDirectoryRole[];
   premium?: boolean;
@@ -270,6 +331,8 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
     users: options.users ?? [],
     deletedUsers: [],
     roleAssignments: options.roleAssignments ?? [],
+    permissionGrants: options.permissionGrants ?? [],
+    applications: options.applications ?? [],
     permissions: new Set(options.permissions ?? ALL_PERMISSIONS),
     appRoles: new Set(options.appRoles ?? []),
     premium: options.premium ?? true,
@@ -366,8 +429,116 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
       if (target === 'revokeSignInSessions') return revokeSignInSessions(userId, send, graphError);
       if (target === 'assignLicense') return assignLicense(userId, graphBody, send, graphError);
     }
+    if (target === 'permissionGrants') return permissionGrants(method, url, send, graphError);
+    if (target === 'applications') return applications(method, url, entry.body, send, graphError);
     const segment = url.pathname.split('/').filter(Boolean).slice(1).join('/');
     return graphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`);
+  };
+
+  const permissionGrants = (method: string, url: URL, send: Send, graphError: GraphErrorSend) => {
+    const id = /^\/v1\.0\/oauth2PermissionGrants\/([^/]+)$/.exec(url.pathname)?.[1];
+    if (
+      method === 'GET' &&
+      !hasAny('Directory.Read.All', 'DelegatedPermissionGrant.ReadWrite.All', 'Directory.ReadWrite.All')
+    ) {
+      return denied(graphError);
+    }
+    if (id === undefined) {
+      const page = pageOf(url, state.permissionGrants.length, Infinity);
+      if ('error' in page) return graphError(400, 'Request_BadRequest', page.error);
+      return send(200, {
+        '@odata.context': `${origin}/v1.0/$metadata#oauth2PermissionGrants`,
+        value: state.permissionGrants.slice(page.offset, page.offset + page.size),
+        ...(page.nextLink ? { '@odata.nextLink': page.nextLink } : {}),
+      });
+    }
+    const index = state.permissionGrants.findIndex((grant) => grant.id === decodeURIComponent(id));
+    if (method === 'DELETE' && !hasAny('DelegatedPermissionGrant.ReadWrite.All', 'Directory.ReadWrite.All')) {
+      return denied(graphError);
+    }
+    if (index < 0) return notFound(id, graphError);
+    if (method === 'GET') return send(200, state.permissionGrants[index]);
+    state.permissionGrants.splice(index, 1);
+    send(204, undefined);
+  };
+
+  const APPLICATION_PROPERTIES = [
+    'id',
+    'appId',
+    'displayName',
+    'createdDateTime',
+    'passwordCredentials',
+    'keyCredentials',
+  ] as const;
+  const projectApplication = (app: FakeApplication, url: URL) => {
+    const select = url.searchParams.get('$select');
+    const fields = select === null ? APPLICATION_PROPERTIES : select.split(',');
+    const projected: Record<string, unknown> = {};
+    for (const field of fields) projected[field] = app[field as keyof FakeApplication];
+    projected.id = app.id;
+    if (/^owners\b/.test(url.searchParams.get('$expand') ?? '')) {
+      projected.owners = app.owners.map((ownerId) => ({
+        '@odata.type': state.users.some((user) => user.id === ownerId)
+          ? '#microsoft.graph.user'
+          : '#microsoft.graph.servicePrincipal',
+        id: ownerId,
+      }));
+    }
+    return projected;
+  };
+
+  const applications = (method: string, url: URL, body: unknown, send: Send, graphError: GraphErrorSend) => {
+    const match = /^\/v1\.0\/applications(?:\/([^/]+)(?:\/(removePassword))?)?$/.exec(url.pathname)!;
+    const [, rawId, action] = match;
+    const mayRead = hasAny('Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All');
+    const mayWrite = hasAny('Application.ReadWrite.All', 'Directory.ReadWrite.All');
+    if (method === 'GET' ? !mayRead : !mayWrite) return denied(graphError);
+    const select = url.searchParams.get('$select');
+    const unknown = (select ?? '')
+      .split(',')
+      .filter((field) => field && !(APPLICATION_PROPERTIES as readonly string[]).includes(field));
+    if (unknown.length > 0) {
+      return graphError(
+        400,
+        'Request_BadRequest',
+        `Could not find a property named '${unknown[0]}' on type 'microsoft.graph.application'.`,
+      );
+    }
+    if (rawId === undefined) {
+      const page = pageOf(url, state.applications.length, Infinity);
+      if ('error' in page) return graphError(400, 'Request_BadRequest', page.error);
+      return send(200, {
+        '@odata.context': `${origin}/v1.0/$metadata#applications`,
+        value: state.applications
+          .slice(page.offset, page.offset + page.size)
+          .map((app) => projectApplication(app, url)),
+        ...(page.nextLink ? { '@odata.nextLink': page.nextLink } : {}),
+      });
+    }
+    const id = decodeURIComponent(rawId);
+    const app = state.applications.find((candidate) => candidate.id === id);
+    if (!app) return notFound(id, graphError);
+    if (method === 'GET' && action === undefined) return send(200, projectApplication(app, url));
+    if (method === 'POST' && action === 'removePassword') {
+      const keyId = (body as { keyId?: unknown } | undefined)?.keyId;
+      const index = app.passwordCredentials.findIndex((secret) => secret.keyId === keyId);
+      if (index < 0)
+        return graphError(400, 'Request_BadRequest', `No password credential found with keyId ${String(keyId)}.`);
+      app.passwordCredentials.splice(index, 1);
+      return send(204, undefined);
+    }
+    if (method === 'PATCH' && action === undefined) {
+      const keys = (body as { keyCredentials?: unknown } | undefined)?.keyCredentials;
+      if (!Array.isArray(keys)) return graphError(400, 'Request_BadRequest', 'The fake updates only keyCredentials.');
+      const kept = new Set(keys.map((key: { keyId?: string }) => key.keyId));
+      // Writing back a key the app does not have would add one; the fake only removes.
+      if ([...kept].some((keyId) => !app.keyCredentials.some((key) => key.keyId === keyId))) {
+        return graphError(400, 'Request_BadRequest', 'Adding keys is not supported by the fake.');
+      }
+      app.keyCredentials = app.keyCredentials.filter((key) => kept.has(key.keyId));
+      return send(204, undefined);
+    }
+    return graphError(405, 'Request_BadRequest', 'Unsupported method.');
   };
 
   type Send = (status: number, payload: unknown, headers?: Record<string, string>) => void;
@@ -706,6 +877,8 @@ function routeOf(method: string, path: string): { target: FailureTarget | 'other
   if (method === 'POST' && /^\/login\/[^/]+\/oauth2\/v2\.0\/token$/.test(path)) return route('token');
   if (method === 'GET' && path === '/v1.0/users') return route('users');
   if (method === 'GET' && path === '/v1.0/roleManagement/directory/roleAssignments') return route('roleAssignments');
+  if (/^\/v1\.0\/oauth2PermissionGrants(\/[^/]+)?$/.test(path)) return route('permissionGrants');
+  if (/^\/v1\.0\/applications(\/[^/]+(\/removePassword)?)?$/.test(path)) return route('applications');
   const single = /^\/v1\.0\/users\/([^/]+)(?:\/(?:microsoft\.graph\.)?(revokeSignInSessions|assignLicense))?$/.exec(
     path,
   );
@@ -897,4 +1070,31 @@ export function fakeUsers(count: number): FakeGraphUser[] {
       ...(index % 13 === 7 ? { signInActivity: undefined } : {}),
     }),
   );
+}
+
+/** An app registration with one client secret valid until `endDateTime`, owned by `owners`. */
+export function fakeApplication(
+  index: number,
+  owners: string[],
+  overrides: Partial<FakeApplication> = {},
+): FakeApplication {
+  const suffix = String(index).padStart(12, '0');
+  return {
+    id: `app00000-0000-4000-8000-${suffix}`,
+    appId: `cli00000-0000-4000-8000-${suffix}`,
+    displayName: `App ${index}`,
+    createdDateTime: '2025-02-01T09:00:00Z',
+    passwordCredentials: [
+      {
+        keyId: `key00000-0000-4000-8000-${suffix}`,
+        displayName: 'ci secret',
+        hint: 'abc',
+        startDateTime: '2025-02-01T09:00:00Z',
+        endDateTime: '2027-02-01T09:00:00Z',
+      },
+    ],
+    keyCredentials: [],
+    owners,
+    ...overrides,
+  };
 }

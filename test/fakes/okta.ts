@@ -18,6 +18,13 @@ import type { AddressInfo } from 'node:net';
  *   sessions, as Okta's do;
  * - DELETE /api/v1/users/{id}/sessions[?oauthTokens=true]: 204, recorded in `sessionRevocations`;
  * - DELETE /api/v1/users/{id}: 204; a user not yet DEPROVISIONED is deactivated by it, a DEPROVISIONED one removed;
+ * - GET /api/v1/api-tokens: the metadata of active API tokens (id, name, userId, clientName, created, lastUpdated,
+ *   expiresAt, tokenWindow, network), `limit` default 20 (max 200), opaque `after` cursor in the Link header;
+ *   GET/DELETE /api/v1/api-tokens/{id} (DELETE = revoke: 204, then 404 E0000007); 403 E0000006 when
+ *   `apiTokensForbidden` (the admin lacks okta.apiTokens.read);
+ * - GET /api/v1/users/{id}/grants: the user's OAuth scope consent grants (id, userId, clientId, scopeId, issuer,
+ *   status, source, created, createdBy, lastUpdated), `limit` default 20 (max 200), `after`; GET/DELETE
+ *   /api/v1/users/{id}/grants/{grantId} (DELETE: 204, the grant is gone); 403 E0000006 when `grantsForbidden`;
  * - `writesForbidden`: the token's admin may only read (Read-Only Admin): every write answers 403 E0000006;
  * - every response carries Date, X-Okta-Request-Id and X-Rate-Limit-Limit/Remaining/Reset (epoch seconds) for its
  *   endpoint's fixed window (per endpoint template: /api/v1/users/{id} is one bucket for every user, as in Okta);
@@ -43,6 +50,33 @@ export interface OktaFakeUser {
   _links: Record<string, { href: string }>;
 }
 
+/** GET /api/v1/api-tokens item (ApiToken). */
+export interface OktaFakeApiToken {
+  id: string;
+  name: string;
+  userId: string;
+  clientName: string;
+  created: string;
+  lastUpdated: string;
+  expiresAt: string;
+  tokenWindow: string;
+  network: { connection: string };
+}
+
+/** GET /api/v1/users/{id}/grants item (OAuth2ScopeConsentGrant). */
+export interface OktaFakeGrant {
+  id: string;
+  userId: string;
+  clientId: string;
+  scopeId: string;
+  issuer: string;
+  status: 'ACTIVE' | 'REVOKED';
+  source: 'END_USER' | 'ADMIN';
+  created: string;
+  createdBy: { id: string; type: string };
+  lastUpdated: string;
+}
+
 export interface OktaFakeRateLimit {
   /** Calls allowed per window, per endpoint. */
   requests: number;
@@ -63,6 +97,13 @@ export interface OktaFakeOptions {
   writesForbidden?: boolean;
   /** Every answer (faults included) is sent this many milliseconds after the request arrived. */
   latencyMs?: number;
+  apiTokens?: OktaFakeApiToken[];
+  /** Grants per user id. */
+  grants?: Record<string, OktaFakeGrant[]>;
+  /** 403 E0000006 on the API tokens API. */
+  apiTokensForbidden?: boolean;
+  /** 403 E0000006 on users' grants. */
+  grantsForbidden?: boolean;
 }
 
 export interface OktaFakeFault {
@@ -106,6 +147,10 @@ export interface OktaFakeState {
   adminsForbidden: boolean;
   writesForbidden: boolean;
   latencyMs: number;
+  apiTokens: OktaFakeApiToken[];
+  grants: Map<string, OktaFakeGrant[]>;
+  apiTokensForbidden: boolean;
+  grantsForbidden: boolean;
   requests: OktaFakeRequest[];
   /** Every DELETE /api/v1/users/{id}/sessions that succeeded. */
   sessionRevocations: OktaSessionRevocation[];
@@ -129,6 +174,9 @@ const USER_ROUTE = /^\/api\/v1\/users\/([^/]+)(\/.*)?$/;
 const ASSIGNEES_PATH = '/api/v1/iam/assignees/users';
 const USERS_MAX_LIMIT = 200;
 const ASSIGNEES_DEFAULT_LIMIT = 100;
+const API_TOKENS_PATH = '/api/v1/api-tokens';
+/** API tokens and grants: Okta's documented default page size. */
+const SMALL_LIST_DEFAULT_LIMIT = 20;
 const ORG_ID = '00o1fakeorg0000000000';
 
 const ERRORS = {
@@ -159,12 +207,17 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
     return sortedUsers.sorted;
   };
 
+  let sortedTokens: { of: OktaFakeApiToken[]; length: number; sorted: OktaFakeApiToken[] } | null = null;
   const state: OktaFakeState = {
     users: [],
     adminIds: new Set(options.adminIds ?? []),
     adminsForbidden: options.adminsForbidden ?? false,
     writesForbidden: options.writesForbidden ?? false,
     latencyMs: options.latencyMs ?? 0,
+    apiTokens: [...(options.apiTokens ?? [])],
+    grants: new Map(Object.entries(options.grants ?? {}).map(([userId, grants]) => [userId, [...grants]])),
+    apiTokensForbidden: options.apiTokensForbidden ?? false,
+    grantsForbidden: options.grantsForbidden ?? false,
     requests: [],
     sessionRevocations: [],
     serverErrors: [],
@@ -246,6 +299,9 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
     const method = request.method ?? 'GET';
     if (method === 'GET' && url.pathname === USERS_PATH) return listUsers(url, response);
     if (method === 'GET' && url.pathname === ASSIGNEES_PATH) return listAssignees(url, response);
+    if (url.pathname === API_TOKENS_PATH || url.pathname.startsWith(`${API_TOKENS_PATH}/`)) {
+      return apiTokens(method, url, response);
+    }
     const route = USER_ROUTE.exec(url.pathname);
     if (!route) return sendError(response, 'E0000007');
     const [, userKey, rest] = route;
@@ -264,6 +320,8 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
       response.end();
       return;
     }
+    const grantRoute = rest === undefined ? null : /^\/grants(?:\/([^/]+))?$/.exec(rest);
+    if (grantRoute) return userGrants(method, user, grantRoute[1], url, response);
     if (method === 'DELETE' && rest === '/sessions') {
       state.sessionRevocations.push({ userId: user.id, oauthTokens: url.searchParams.get('oauthTokens'), at: now });
       response.writeHead(204);
@@ -271,6 +329,73 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
       return;
     }
     return sendError(response, 'E0000007');
+  }
+
+  function apiTokens(method: string, url: URL, response: ServerResponse): void {
+    if (state.apiTokensForbidden) return sendError(response, 'E0000006');
+    if (method === 'GET' && url.pathname === API_TOKENS_PATH) {
+      // Sorted once per tokens array (a big org pages through tens of thousands, 20 at a time).
+      if (sortedTokens?.of !== state.apiTokens || sortedTokens.length !== state.apiTokens.length) {
+        const sorted = [...state.apiTokens].sort((a, b) => compareIds(a.id, b.id));
+        sortedTokens = { of: state.apiTokens, length: state.apiTokens.length, sorted };
+      }
+      return sendPage(url, response, sortedTokens.sorted, API_TOKENS_PATH);
+    }
+    const id = decodeURIComponent(url.pathname.slice(API_TOKENS_PATH.length + 1));
+    const index = state.apiTokens.findIndex((token) => token.id === id);
+    if (index < 0) return sendError(response, 'E0000007', `Not found: Resource not found: ${id} (ApiToken)`);
+    if (method === 'GET') return sendJson(response, 200, state.apiTokens[index]);
+    if (method === 'DELETE') {
+      if (state.writesForbidden) return sendError(response, 'E0000006');
+      state.apiTokens.splice(index, 1);
+      response.writeHead(204);
+      response.end();
+      return;
+    }
+    return sendError(response, 'E0000007');
+  }
+
+  function userGrants(
+    method: string,
+    user: OktaFakeUser,
+    grantId: string | undefined,
+    url: URL,
+    response: ServerResponse,
+  ): void {
+    if (state.grantsForbidden) return sendError(response, 'E0000006');
+    const grants = state.grants.get(user.id) ?? [];
+    if (grantId === undefined) {
+      if (method !== 'GET') return sendError(response, 'E0000007');
+      const sorted = grants.filter((grant) => grant.status === 'ACTIVE').sort((a, b) => compareIds(a.id, b.id));
+      return sendPage(url, response, sorted, `${USERS_PATH}/${user.id}/grants`);
+    }
+    const index = grants.findIndex((grant) => grant.id === decodeURIComponent(grantId));
+    if (index < 0) return sendError(response, 'E0000007', `Not found: Resource not found: ${grantId} (Grant)`);
+    if (method === 'GET') return sendJson(response, 200, grants[index]);
+    if (method === 'DELETE') {
+      grants.splice(index, 1);
+      response.writeHead(204);
+      response.end();
+      return;
+    }
+    return sendError(response, 'E0000007');
+  }
+
+  /** Okta's cursor paging for the smaller lists: `limit` default 20 (max 200), `after` in the next Link. */
+  function sendPage<T extends { id: string }>(url: URL, response: ServerResponse, sorted: T[], path: string): void {
+    const limit = pageLimit(url.searchParams.get('limit'), SMALL_LIST_DEFAULT_LIMIT, USERS_MAX_LIMIT);
+    const after = url.searchParams.get('after');
+    const afterId = after === null ? null : decodeCursor(after);
+    const start = afterId === null ? 0 : sorted.findIndex((item) => compareIds(item.id, afterId) > 0);
+    const page = start < 0 ? [] : sorted.slice(start, start + limit);
+    const links = [`<${orgUrl}${path}${url.search}>; rel="self"`];
+    if (page.length === limit) {
+      const next = new URLSearchParams(url.searchParams);
+      next.set('after', encodeCursor(page[page.length - 1]!.id));
+      links.push(`<${orgUrl}${path}?${next.toString()}>; rel="next"`);
+    }
+    response.setHeader('Link', links);
+    sendJson(response, 200, page);
   }
 
   function findUser(key: string): OktaFakeUser | undefined {
@@ -465,7 +590,10 @@ function sendError(response: ServerResponse, code: ErrorCode, summary?: string, 
 
 /** /api/v1/users/00u123.../lifecycle/suspend -> /api/v1/users/{id}/lifecycle/suspend: Okta's rate-limit bucket. */
 export function endpointTemplate(path: string): string {
-  return path.replace(/^(\/api\/v1\/users\/)[^/]+/, '$1{id}');
+  return path
+    .replace(/^(\/api\/v1\/users\/)[^/]+/, '$1{id}')
+    .replace(/^(\/api\/v1\/users\/\{id\}\/grants\/)[^/]+/, '$1{grantId}')
+    .replace(/^(\/api\/v1\/api-tokens\/)[^/]+/, '$1{id}');
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
@@ -515,5 +643,42 @@ export function makeOktaUser(orgUrl: string, index: number, options: MakeOktaUse
       provider: { type: 'OKTA', name: 'OKTA' },
     },
     _links: { self: { href: `${orgUrl}${USERS_PATH}/${id}` } },
+  };
+}
+
+/** An API token shaped like GET /api/v1/api-tokens returns it (no secret: Okta never lists one). */
+export function makeOktaApiToken(
+  index: number,
+  userId: string,
+  options: Partial<OktaFakeApiToken> = {},
+): OktaFakeApiToken {
+  return {
+    id: `00T${String(index).padStart(10, '0')}FAKE0a7`,
+    name: `token-${index}`,
+    userId,
+    clientName: 'Okta API',
+    created: '2025-06-01T10:00:00.000Z',
+    lastUpdated: '2025-06-01T10:00:00.000Z',
+    expiresAt: '2026-12-31T10:00:00.000Z',
+    tokenWindow: 'P30D',
+    network: { connection: 'ANYWHERE' },
+    ...options,
+  };
+}
+
+/** A user's OAuth scope consent grant as GET /api/v1/users/{id}/grants returns it. */
+export function makeOktaGrant(index: number, userId: string, options: Partial<OktaFakeGrant> = {}): OktaFakeGrant {
+  return {
+    id: `oag${String(index).padStart(10, '0')}FAKE0a7`,
+    userId,
+    clientId: '0oa1fakeclient000000',
+    scopeId: 'okta.users.read',
+    issuer: 'https://example.okta.com',
+    status: 'ACTIVE',
+    source: 'END_USER',
+    created: '2025-03-01T10:00:00.000Z',
+    createdBy: { id: userId, type: 'User' },
+    lastUpdated: '2025-03-01T10:00:00.000Z',
+    ...options,
   };
 }

@@ -135,7 +135,7 @@ describe('offboard', () => {
     );
     const { report } = result;
 
-    expect(Object.keys(report)).toEqual(['person', 'startedAt', 'finishedAt', 'complete', 'accounts']);
+    expect(Object.keys(report)).toEqual(['person', 'startedAt', 'finishedAt', 'complete', 'accounts', 'credentials']);
     expect(report.person).toEqual({ employeeId: 'E2', email: 'bob@acme.com', name: 'Bob', status: 'terminated' });
     const by = (source: string) => report.accounts.find((a) => a.source === source)!;
     expect(Object.keys(by('okta'))).toEqual(['source', 'accountId', 'login', 'before', 'actions', 'after', 'verified']);

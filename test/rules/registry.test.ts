@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { RULES, resolveRuleOptions, ruleById } from '../../rules/index.js';
+import { ALL_RULES, CREDENTIAL_RULES, RULES, resolveRuleOptions, ruleById } from '../../rules/index.js';
 import { parseConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/contract/errors.js';
 import type { Severity } from '../../src/contract/model.js';
@@ -26,8 +26,18 @@ const SPEC_RULES: Record<string, Severity> = {
   'ambiguous-owner': 'low',
 };
 
+/** SPEC "Credentials that outlive accounts": the credential rules with their default severities. */
+const SPEC_CREDENTIAL_RULES: Record<string, Severity> = {
+  'credential-outlived-owner': 'critical',
+  'ownerless-app-secret': 'high',
+  'unused-credential': 'medium',
+};
+
 /** Everything that makes the registry disagree with the rule files; empty when consistent. */
-function registryProblems(files: Record<string, Record<string, unknown>>, registry: readonly Rule[]): string[] {
+function registryProblems(
+  files: Record<string, Record<string, unknown>>,
+  registry: readonly Pick<Rule, 'id' | 'title' | 'risk' | 'remediation' | 'options'>[],
+): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const rule of registry) {
@@ -42,7 +52,7 @@ function registryProblems(files: Record<string, Record<string, unknown>>, regist
     }
   }
   for (const [fileId, module] of Object.entries(files)) {
-    const exported = (module.rule ?? module.default) as Rule | undefined;
+    const exported = (module.rule ?? module.default) as (typeof registry)[number] | undefined;
     if (exported === undefined) {
       problems.push(`rules/${fileId}.ts: exports no rule`);
       continue;
@@ -84,8 +94,14 @@ const fakeRule = (overrides: Partial<Rule> = {}): Rule =>
 describe('rule registry', () => {
   it('agrees with the files under rules/', async () => {
     const files = await loadRuleFiles();
-    expect(Object.keys(files).sort()).toEqual(Object.keys(SPEC_RULES).sort());
-    expect(registryProblems(files, RULES)).toEqual([]);
+    expect(Object.keys(files).sort()).toEqual(Object.keys({ ...SPEC_RULES, ...SPEC_CREDENTIAL_RULES }).sort());
+    expect(registryProblems(files, ALL_RULES)).toEqual([]);
+  });
+
+  it('lists the credential rules SPEC names, as credential rules', () => {
+    expect(Object.fromEntries(CREDENTIAL_RULES.map((rule) => [rule.id, rule.severity]))).toEqual(SPEC_CREDENTIAL_RULES);
+    expect(CREDENTIAL_RULES.every((rule) => rule.subject === 'credential')).toBe(true);
+    expect(ruleById('unused-credential')?.severity).toBe('medium');
   });
 
   it('has exactly the rules and default severities SPEC lists', () => {
@@ -98,7 +114,7 @@ describe('rule registry', () => {
   });
 
   it('gives every option a default, so an empty config is valid', () => {
-    for (const rule of RULES) expect(() => rule.options.parse({})).not.toThrow();
+    for (const rule of ALL_RULES) expect(() => rule.options.parse({})).not.toThrow();
   });
 
   describe('the consistency check itself', () => {
@@ -144,7 +160,8 @@ describe('rule registry', () => {
 describe('resolveRuleOptions', () => {
   it('applies defaults for every rule, configured or not', () => {
     const options = resolveRuleOptions({});
-    expect([...options.keys()]).toEqual(RULES.map((rule) => rule.id));
+    expect([...options.keys()]).toEqual(ALL_RULES.map((rule) => rule.id));
+    expect(options.get('unused-credential')).toEqual({ days: 90 });
     expect(options.get('dormant-account')).toEqual({ days: 90 });
     expect(options.get('never-logged-in')).toEqual({ days: 30 });
     expect(options.get('stale-guest')).toEqual({ days: 60 });
@@ -171,7 +188,7 @@ describe('resolveRuleOptions', () => {
   it('refuses an unknown rule id and lists the known ones', () => {
     expect(() => resolveRuleOptions({ 'no-such-rule': {} })).toThrow(ConfigError);
     expect(() => resolveRuleOptions({ 'no-such-rule': {} })).toThrow(
-      `rules.no-such-rule: unknown rule (known: ${RULES.map((rule) => rule.id).join(', ')})`,
+      `rules.no-such-rule: unknown rule (known: ${ALL_RULES.map((rule) => rule.id).join(', ')})`,
     );
   });
 

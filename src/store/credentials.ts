@@ -1,0 +1,233 @@
+import type { Account, Credential, CredentialKind, Match } from '../contract/model.js';
+import type { Db } from './database.js';
+import { ACCOUNT_COLUMNS, accountFromValues, matchFromValues } from './rows.js';
+
+/**
+ * Credential snapshots (tokens, grants, keys, app secrets), with the same semantics as accounts: a scan writes each
+ * source's credentials stamped with its run, and they become the source's current credentials in the same commit
+ * that points the source's snapshot at that run. A failed source keeps its last complete credentials.
+ */
+
+const CREDENTIAL_COLUMNS = [
+  'source',
+  'run_id',
+  'id',
+  'kind',
+  'account_id',
+  'owner_account_ids',
+  'name',
+  'created_at',
+  'last_used_at',
+  'usage_known',
+  'expires_at',
+  'enabled',
+  'scopes',
+  'privileged',
+  'attributes',
+] as const;
+
+/** Rows read per statement: bounded memory, and no statement open while the caller writes what it yields. */
+const READ_CHUNK = 2_000;
+
+function credentialRowValues(credential: Credential, runId: number): unknown[] {
+  return [
+    credential.source,
+    runId,
+    credential.id,
+    credential.kind,
+    credential.accountId,
+    JSON.stringify(credential.ownerAccountIds),
+    credential.name,
+    credential.createdAt,
+    credential.lastUsedAt,
+    credential.usageKnown ? 1 : 0,
+    credential.expiresAt,
+    credential.enabled ? 1 : 0,
+    JSON.stringify(credential.scopes),
+    credential.privileged ? 1 : 0,
+    JSON.stringify(credential.attributes),
+  ];
+}
+
+function credentialFromValues(values: readonly unknown[]): Credential {
+  return {
+    source: values[0] as string,
+    id: values[2] as string,
+    kind: values[3] as CredentialKind,
+    accountId: values[4] as string | null,
+    ownerAccountIds: JSON.parse(values[5] as string) as string[],
+    name: values[6] as string | null,
+    createdAt: values[7] as string | null,
+    lastUsedAt: values[8] as string | null,
+    usageKnown: values[9] === 1,
+    expiresAt: values[10] as string | null,
+    enabled: values[11] === 1,
+    scopes: JSON.parse(values[12] as string) as string[],
+    privileged: values[13] === 1,
+    attributes: JSON.parse(values[14] as string) as Record<string, unknown>,
+  };
+}
+
+/** Writes a source's credentials for a run, a page per transaction (credentials are about one per ten accounts). */
+export class CredentialWriter {
+  private readonly writePage: (credentials: readonly Credential[]) => void;
+
+  constructor(db: Db, runId: number) {
+    // OR REPLACE: a credential a source lists twice is stored once, as last listed.
+    const insert = db.prepare(
+      `INSERT OR REPLACE INTO credentials (${CREDENTIAL_COLUMNS.join(', ')})
+       VALUES (${CREDENTIAL_COLUMNS.map(() => '?').join(', ')})`,
+    );
+    this.writePage = db.transaction((credentials: readonly Credential[]) => {
+      for (const credential of credentials) insert.run(credentialRowValues(credential, runId));
+    });
+  }
+
+  add(credentials: readonly Credential[]): void {
+    if (credentials.length > 0) this.writePage(credentials);
+  }
+}
+
+export function countRunCredentials(db: Db, source: string, runId: number): number {
+  return (
+    db.prepare('SELECT count(*) AS n FROM credentials WHERE source = ? AND run_id = ?').get(source, runId) as {
+      n: number;
+    }
+  ).n;
+}
+
+/** What deciding "at risk" needs about each account a run collected from a source. */
+export interface AccountRiskFacts {
+  id: string;
+  enabled: boolean;
+  privileged: boolean;
+  personId: string | null;
+  matchMethod: string;
+}
+
+/** Every account of a source in a run, with the facts the at-risk decision reads (all read before returning). */
+export function runAccountRiskFacts(db: Db, source: string, runId: number): AccountRiskFacts[] {
+  return (
+    db
+      .prepare(
+        `SELECT id, enabled, privileged, person_id, match_method FROM accounts WHERE run_id = ? AND source = ?
+         AND built_in = 0`,
+      )
+      .all(runId, source) as {
+      id: string;
+      enabled: number;
+      privileged: number;
+      person_id: string | null;
+      match_method: string;
+    }[]
+  ).map((row) => ({
+    id: row.id,
+    enabled: row.enabled === 1,
+    privileged: row.privileged === 1,
+    personId: row.person_id,
+    matchMethod: row.match_method,
+  }));
+}
+
+/** One owner account of a credential as the same run stored it; null account = the source no longer lists it. */
+export interface StoredCredentialOwner {
+  accountId: string;
+  account: Account | null;
+  match: Match | null;
+}
+
+/**
+ * The run's credentials with their owner accounts from the same run, in stored order, a chunk per statement (no
+ * statement is open between two yields, so the caller may write).
+ */
+export function* evaluableRunCredentials(
+  db: Db,
+  runId: number,
+): Generator<{ credential: Credential; owners: StoredCredentialOwner[] }> {
+  const next = db
+    .prepare<[number, number, number], unknown[]>(
+      `SELECT ${CREDENTIAL_COLUMNS.join(', ')}, rowid FROM credentials NOT INDEXED
+       WHERE rowid > ? AND run_id = ? ORDER BY rowid LIMIT ?`,
+    )
+    .raw(true);
+  const owner = db
+    .prepare<[number, string, string], unknown[]>(
+      `SELECT ${ACCOUNT_COLUMNS.join(', ')} FROM accounts WHERE run_id = ? AND source = ? AND id = ?`,
+    )
+    .raw(true);
+  let after = 0;
+  for (;;) {
+    const chunk = next.all(after, runId, READ_CHUNK);
+    if (chunk.length === 0) return;
+    after = chunk[chunk.length - 1]![CREDENTIAL_COLUMNS.length] as number;
+    const resolved = chunk.map((values) => {
+      const credential = credentialFromValues(values);
+      const ids = credential.accountId !== null ? [credential.accountId] : credential.ownerAccountIds;
+      const owners = ids.map((accountId) => {
+        const row = owner.get(runId, credential.source, accountId);
+        return row
+          ? { accountId, account: accountFromValues(row), match: matchFromValues(row) }
+          : { accountId, account: null, match: null };
+      });
+      return { credential, owners };
+    });
+    yield* resolved;
+  }
+}
+
+/** Snapshots no source points at any more, and this run's rows of failed sources; after the commit, like accounts. */
+export function pruneCredentialSnapshots(db: Db, runId: number): number {
+  const stale = db
+    .prepare(
+      `DELETE FROM credentials WHERE run_id < ? AND NOT EXISTS (
+       SELECT 1 FROM sources WHERE sources.name = credentials.source AND sources.snapshot_run_id = credentials.run_id)`,
+    )
+    .run(runId).changes;
+  const failed = db
+    .prepare(
+      `DELETE FROM credentials WHERE run_id = ? AND source IN (
+      SELECT source FROM run_sources WHERE run_id = ? AND status = 'failed')`,
+    )
+    .run(runId, runId).changes;
+  return stale + failed;
+}
+
+/** A current credential (latest complete snapshot of its source), as remediation reads it; null when not listed. */
+export function currentCredential(db: Db, source: string, id: string): Credential | null {
+  const row = db
+    .prepare<[string, string], unknown[]>(
+      `SELECT ${CREDENTIAL_COLUMNS.join(', ')} FROM current_credentials WHERE source = ? AND id = ?`,
+    )
+    .raw(true)
+    .get(source, id);
+  return row ? credentialFromValues(row) : null;
+}
+
+/**
+ * Every current credential of a person: those owned by one of their current accounts, and app registrations whose
+ * owners include one (offboarding revokes both; for an app with other current owners the plan says so).
+ */
+export function currentCredentialsOfPerson(db: Db, personId: string): Credential[] {
+  const rows = db
+    .prepare<[string, string], unknown[]>(
+      `SELECT ${CREDENTIAL_COLUMNS.map((column) => `c.${column}`).join(', ')} FROM current_credentials c
+       WHERE EXISTS (SELECT 1 FROM current_accounts a WHERE a.source = c.source AND a.person_id = ?
+         AND a.match_method != 'service-account' AND a.id = c.account_id)
+       OR EXISTS (SELECT 1 FROM current_accounts a WHERE a.source = c.source AND a.person_id = ?
+         AND a.match_method != 'service-account'
+         AND a.id IN (SELECT value FROM json_each(c.owner_account_ids)))
+       ORDER BY c.source, c.kind, c.id`,
+    )
+    .raw(true)
+    .all(personId, personId);
+  return rows.map(credentialFromValues);
+}
+
+/** How many current credentials each source holds (for reports). */
+export function currentCredentialCounts(db: Db): Map<string, number> {
+  const rows = db.prepare('SELECT source, count(*) AS n FROM current_credentials GROUP BY source').all() as {
+    source: string;
+    n: number;
+  }[];
+  return new Map(rows.map((row) => [row.source, row.n]));
+}
