@@ -1,5 +1,6 @@
 import type { CollectorDeps, SourceCollector } from '../src/contract/collector.js';
 import type { SourceConfig } from '../src/config/config.js';
+import { createAwsCollector } from './aws/lazy.js';
 import { createCsvCollector } from './csv/index.js';
 import { createGoogleCollector } from './google/index.js';
 import { createEntraCollector } from './entra/index.js';
@@ -25,5 +26,7 @@ export function createCollector(source: SourceConfig, deps?: CollectorDeps): Sou
       return createGoogleCollector(source, deps);
     case 'github':
       return createGitHubCollector(source, deps);
+    case 'aws':
+      return createAwsCollector(source, deps);
   }
 }

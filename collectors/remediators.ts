@@ -1,6 +1,7 @@
 import type { CollectorDeps } from '../src/contract/collector.js';
 import type { Config, SourceConfig } from '../src/config/config.js';
 import type { SourceRemediator } from '../src/contract/action.js';
+import { createAwsRemediator } from './aws/lazy.js';
 import { createCsvRemediator } from './csv/actions.js';
 import { createGoogleRemediator } from './google/actions.js';
 import { createEntraRemediator } from './entra/actions.js';
@@ -26,6 +27,8 @@ export function createRemediator(source: SourceConfig, deps?: CollectorDeps): So
       return createGoogleRemediator(source, deps);
     case 'github':
       return createGitHubRemediator(source, deps);
+    case 'aws':
+      return createAwsRemediator(source, deps);
   }
 }
 

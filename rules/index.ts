@@ -7,6 +7,7 @@ import { rule as idpDisabledAppActive } from './idp-disabled-app-active.js';
 import { rule as neverLoggedIn } from './never-logged-in.js';
 import { rule as orphanAccount } from './orphan-account.js';
 import { rule as pastEndDate } from './past-end-date.js';
+import { rule as rootCredentialsInUse } from './root-credentials-in-use.js';
 import { rule as staleGuest } from './stale-guest.js';
 import { rule as terminatedStillActive } from './terminated-still-active.js';
 import { rule as unownedServiceAccount } from './unowned-service-account.js';
@@ -20,6 +21,7 @@ export const RULES: readonly Rule[] = [
   pastEndDate,
   orphanAccount,
   idpDisabledAppActive,
+  rootCredentialsInUse,
   dormantAccount,
   neverLoggedIn,
   staleGuest,

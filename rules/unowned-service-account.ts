@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   accountLabel,
   endDatePassed,
+  isCloudRoot,
   isServiceLike,
   personLabel,
   terminationInEffect,
@@ -22,7 +23,8 @@ export const rule = defineRule({
   options: z.object({}),
   evaluate(subject, { now }) {
     const { account, owner, match } = subject;
-    if (!isServiceLike(subject)) return null;
+    // A cloud root user has no owner by design: root-credentials-in-use judges it.
+    if (!isServiceLike(subject) || isCloudRoot(account)) return null;
     const what = `The ${account.source} ${account.type === 'bot' ? 'bot' : 'service account'} ${accountLabel(account)}`;
     const evidence = {
       accountType: account.type,

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, resolveConfigPath, type Config } from '../config/config.js';
 import { ConfigError } from '../contract/errors.js';
-import { createLogger, Redactor, type Logger } from '../common/logger.js';
+import { createLogger, Redactor, type LogFormat, type Logger } from '../common/logger.js';
 import { closeDatabase, openDatabase, type Db } from '../store/database.js';
 import { resolveRuleOptions, RULES } from '../../rules/index.js';
 import type { RuleSet } from '../scan/evaluate.js';
@@ -11,6 +11,8 @@ export interface GlobalOptions {
   config?: string;
   db?: string;
   json?: boolean;
+  /** Default: json with --json, else human. */
+  logFormat?: LogFormat;
   color?: boolean;
   verbose?: boolean;
 }
@@ -35,7 +37,7 @@ export class CliContext {
   ) {
     this.log = createLogger({
       stream: io.stderr,
-      json: io.stderr.isTTY ? false : undefined,
+      format: globals.logFormat ?? (globals.json ? 'json' : 'human'),
       level: globals.verbose ? 'debug' : 'info',
       redact: (text: string) => this.redactor.redact(text),
     });

@@ -1,21 +1,12 @@
 import { Command, Option } from 'commander';
 import { FINDING_STATUSES, SEVERITIES } from '../contract/model.js';
+import { LOG_FORMATS } from '../common/logger.js';
 import type { FindingFilter } from '../store/findings.js';
 import { CliContext, type GlobalOptions, type Io } from './context.js';
 import type { RemediationWiring } from './remediation-deps.js';
 import type { RunAction } from './run-action.js';
-import { demoCommand } from './commands/demo.js';
-import { doctorCommand } from './commands/doctor.js';
-import { findingsCommand, suppressCommand, unsuppressCommand } from './commands/findings.js';
-import { initCommand } from './commands/init.js';
-import {
-  reportAuditCommand,
-  reportFindingsCommand,
-  reportTerminationCommand,
-  type FindingsFormat,
-} from './commands/report.js';
-import { runsCommand } from './commands/runs.js';
-import { scanCommand, type ScanCommandOptions } from './commands/scan.js';
+import type { FindingsFormat } from './commands/report.js';
+import type { ScanCommandOptions } from './commands/scan.js';
 import { registerAuditLogCommand } from './commands/audit-log.js';
 import { registerOffboardCommand } from './commands/offboard.js';
 import { registerRemediateCommand } from './commands/remediate.js';
@@ -23,6 +14,8 @@ import { registerServeCommands } from './commands/serve.js';
 
 /**
  * The command tree. Each action resolves to an exit code; errors propagate to the single handler in main.ts.
+ * Command modules are imported when their command runs, not here: `--help` or `offboard` must not pay for loading
+ * every vendor SDK (Node 20 compiles each module on every start; the Okta SDK alone is ~2,000 files).
  */
 export function buildProgram(
   io: Io,
@@ -47,7 +40,12 @@ export function buildProgram(
     .description('Finds zombie accounts: accounts whose owner left, has no owner, or stopped using them.')
     .option('-c, --config <file>', 'config file (default ./zombiescan.yaml, or $ZOMBIESCAN_CONFIG)')
     .option('--db <file>', 'SQLite database (overrides `database` in the config)')
-    .option('--json', 'machine output on stdout (logs stay on stderr)')
+    .option('--json', 'machine output on stdout (logs stay on stderr, as JSON lines)')
+    .addOption(
+      new Option('--log-format <format>', 'stderr logs: human sentences, or JSON lines for a log collector')
+        .choices(LOG_FORMATS)
+        .default(undefined, 'json with --json, else human'),
+    )
     .option('--no-color', 'plain output')
     .option('-v, --verbose', 'debug logs')
     .showHelpAfterError('(run with --help for usage)')
@@ -68,20 +66,22 @@ Examples:
     .description('scan the bundled demo organisation (no credentials) into ./zombiescan-demo/')
     .option('--dir <dir>', 'where to write the demo database, data and reports', 'zombiescan-demo')
     .addHelpText('after', '\nExamples:\n  $ zombiescan demo\n  $ zombiescan demo --json > summary.json')
-    .action(run((options: { dir: string }) => demoCommand(ctx(), options)));
+    .action(run(async (options: { dir: string }) => (await import('./commands/demo.js')).demoCommand(ctx(), options)));
 
   program
     .command('init')
     .description('write a commented starter zombiescan.yaml')
     .option('--force', 'overwrite an existing file')
     .addHelpText('after', '\nExamples:\n  $ zombiescan init\n  $ zombiescan --config /etc/zombiescan.yaml init')
-    .action(run((options: { force?: boolean }) => initCommand(ctx(), options)));
+    .action(
+      run(async (options: { force?: boolean }) => (await import('./commands/init.js')).initCommand(ctx(), options)),
+    );
 
   program
     .command('doctor')
     .description('check the config, the roster, and per source: reachable, authenticated, which fields it can read')
     .addHelpText('after', '\nExamples:\n  $ zombiescan doctor\n  $ zombiescan doctor --json')
-    .action(run(() => doctorCommand(ctx())));
+    .action(run(async () => (await import('./commands/doctor.js')).doctorCommand(ctx())));
 
   program
     .command('scan')
@@ -97,7 +97,9 @@ Examples:
   $ zombiescan scan --source okta --source slack
   $ zombiescan scan --fail-on high --json > scan.json`,
     )
-    .action(run((options: ScanCommandOptions) => scanCommand(ctx(), options)));
+    .action(
+      run(async (options: ScanCommandOptions) => (await import('./commands/scan.js')).scanCommand(ctx(), options)),
+    );
 
   const filterOptions = (command: Command, defaultStatus: string) =>
     command
@@ -119,7 +121,9 @@ Examples:
   $ zombiescan findings --rule terminated-still-active --json
   $ zombiescan findings --status all --person E1042`,
     )
-    .action(run((options: FindingFilter) => findingsCommand(ctx(), options)));
+    .action(
+      run(async (options: FindingFilter) => (await import('./commands/findings.js')).findingsCommand(ctx(), options)),
+    );
 
   program
     .command('suppress <id>')
@@ -132,7 +136,9 @@ Examples:
       '\nExamples:\n  $ zombiescan suppress 42 --reason "Contract extension in signature" --until 2026-12-31 --by alice',
     )
     .action(
-      run((id: string, options: { reason: string; until: string; by?: string }) => suppressCommand(ctx(), id, options)),
+      run(async (id: string, options: { reason: string; until: string; by?: string }) =>
+        (await import('./commands/findings.js')).suppressCommand(ctx(), id, options),
+      ),
     );
 
   program
@@ -140,14 +146,20 @@ Examples:
     .description('reopen a suppressed finding')
     .option('--by <who>', 'who reopens it (default: $USER)')
     .addHelpText('after', '\nExamples:\n  $ zombiescan unsuppress 42')
-    .action(run((id: string, options: { by?: string }) => unsuppressCommand(ctx(), id, options)));
+    .action(
+      run(async (id: string, options: { by?: string }) =>
+        (await import('./commands/findings.js')).unsuppressCommand(ctx(), id, options),
+      ),
+    );
 
   program
     .command('runs')
     .description('past scans: when, per-source completeness, finding counts')
     .option('--limit <n>', 'how many', (value) => Number.parseInt(value, 10), 20)
     .addHelpText('after', '\nExamples:\n  $ zombiescan runs\n  $ zombiescan runs --json --limit 5')
-    .action(run((options: { limit: number }) => runsCommand(ctx(), options)));
+    .action(
+      run(async (options: { limit: number }) => (await import('./commands/runs.js')).runsCommand(ctx(), options)),
+    );
 
   const report = program.command('report').description('write reports');
   filterOptions(report.command('findings'), 'open')
@@ -163,7 +175,9 @@ Examples:
   $ zombiescan report findings --format ocsf --status all > findings.ocsf.json`,
     )
     .action(
-      run((options: FindingFilter & { format: FindingsFormat; out?: string }) => reportFindingsCommand(ctx(), options)),
+      run(async (options: FindingFilter & { format: FindingsFormat; out?: string }) =>
+        (await import('./commands/report.js')).reportFindingsCommand(ctx(), options),
+      ),
     );
 
   report
@@ -178,7 +192,11 @@ Examples:
   $ zombiescan report audit --out reports/
   $ zombiescan report audit --since 2026-01-01 --out reports/`,
     )
-    .action(run((options: { out?: string; since?: string }) => reportAuditCommand(ctx(), options)));
+    .action(
+      run(async (options: { out?: string; since?: string }) =>
+        (await import('./commands/report.js')).reportAuditCommand(ctx(), options),
+      ),
+    );
 
   report
     .command('termination')
@@ -194,8 +212,8 @@ Examples:
   $ zombiescan report termination --person bob@acme.com --format json --out -`,
     )
     .action(
-      run((options: { person: string; out?: string; format: 'html' | 'json' }) =>
-        reportTerminationCommand(ctx(), options),
+      run(async (options: { person: string; out?: string; format: 'html' | 'json' }) =>
+        (await import('./commands/report.js')).reportTerminationCommand(ctx(), options),
       ),
     );
 

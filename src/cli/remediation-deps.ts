@@ -1,19 +1,18 @@
 import { userInfo } from 'node:os';
-import { remediatorLookup } from '../../collectors/remediators.js';
-import { SlackApi } from '../../collectors/slack/client.js';
 import type { Logger } from '../common/logger.js';
 import type { RetryPolicy } from '../common/retry.js';
 import type { Config } from '../config/config.js';
-import { runRemediation, type EngineDeps } from '../remediation/apply.js';
+import type { EngineDeps } from '../remediation/apply.js';
+import type { SlackChat } from '../contract/chat.js';
 import { createChatOwnerNotifier, type OwnerNotifier } from '../remediation/notify-owner.js';
 import type { ActionRecord } from '../remediation/plan.js';
-import { createTicketClient } from '../remediation/tickets.js';
 import type { CliContext } from './context.js';
 
 /**
  * The remediation engine wired for the commands that change other systems (`remediate`, `offboard`, and `serve`'s
  * approvals and auto-apply): the real remediators, ticket system and Slack from the config, unless a
- * `RemediationWiring` swaps them (end-to-end tests pass fakes).
+ * `RemediationWiring` swaps them (end-to-end tests pass fakes). The engine and the vendor SDKs are imported when a
+ * command runs, not when the CLI starts: `--help` and `offboard` must not pay for every SDK.
  */
 
 export interface RemediationWiring {
@@ -22,11 +21,15 @@ export interface RemediationWiring {
 }
 
 /** The engine's clients for a CLI run: real systems from the config, unless the wiring says otherwise. */
-export function engineDeps(
+export async function engineDeps(
   ctx: CliContext,
   wiring: RemediationWiring = {},
   overrides: Partial<EngineDeps> = {},
-): EngineDeps {
+): Promise<EngineDeps> {
+  const [{ remediatorLookup }, { createTicketClient }] = await Promise.all([
+    import('../../collectors/remediators.js'),
+    import('../remediation/tickets.js'),
+  ]);
   const config = ctx.config();
   return {
     now: ctx.io.now,
@@ -52,11 +55,12 @@ export function cliActor(ctx: CliContext): string {
  */
 export function remediationApprover(ctx: CliContext, wiring: RemediationWiring = {}) {
   return async (findingId: number, actor: string, signal: AbortSignal): Promise<ActionRecord[]> => {
+    const { runRemediation } = await import('../remediation/apply.js');
     const result = await runRemediation(
       ctx.db(),
       ctx.config(),
       { apply: true, findingIds: [findingId] },
-      engineDeps(ctx, wiring, { actor, signal }),
+      await engineDeps(ctx, wiring, { actor, signal }),
     );
     if (result.refusedToStart) ctx.log.error(result.refusedToStart);
     return result.records;
@@ -69,11 +73,12 @@ export async function autoRemediation(
   signal: AbortSignal,
   wiring: RemediationWiring = {},
 ): Promise<ActionRecord[]> {
+  const { runRemediation } = await import('../remediation/apply.js');
   const result = await runRemediation(
     ctx.db(),
     ctx.config(),
     { apply: true },
-    engineDeps(ctx, wiring, { actor: 'serve', signal }),
+    await engineDeps(ctx, wiring, { actor: 'serve', signal }),
   );
   if (result.refusedToStart) ctx.log.error(result.refusedToStart);
   return result.records;
@@ -84,20 +89,26 @@ export interface SlackNotifierDeps {
   log?: Logger;
 }
 
-/** notify-owner through the Slack client of collectors/slack (our retry policy, errors without the token). */
+/**
+ * notify-owner through the Slack client of collectors/slack (our retry policy, errors without the token). The Slack
+ * SDK is loaded on the first message, not when a command that might notify starts.
+ */
 export function createSlackOwnerNotifier(
   config: NonNullable<Config['slack']>,
   deps: SlackNotifierDeps = {},
 ): OwnerNotifier {
-  return createChatOwnerNotifier(
-    (signal) =>
-      new SlackApi({
-        source: 'slack',
-        token: config.token,
-        apiUrl: config.apiUrl,
-        signal,
-        retryPolicy: deps.retryPolicy,
-        log: deps.log,
-      }),
-  );
+  return createChatOwnerNotifier((signal: AbortSignal): SlackChat => {
+    const client = import('../../collectors/slack/client.js').then(
+      ({ SlackApi }) =>
+        new SlackApi({
+          source: 'slack',
+          token: config.token,
+          apiUrl: config.apiUrl,
+          signal,
+          retryPolicy: deps.retryPolicy,
+          log: deps.log,
+        }),
+    );
+    return { call: async (method, args, options) => (await client).call(method, args, options) };
+  });
 }

@@ -19,15 +19,22 @@ export class Redactor {
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const LEVELS: Level[] = ['debug', 'info', 'warn', 'error'];
 
-/** Human lines on a terminal, JSON lines otherwise; always on stderr so stdout stays machine output. */
+/** `human`: sentences for a person at a terminal (the default); `json`: one JSON object a line, for log collectors. */
+export type LogFormat = 'human' | 'json';
+export const LOG_FORMATS: readonly LogFormat[] = ['human', 'json'];
+
+/**
+ * Always on stderr, so stdout stays the command's output. The format is chosen by the caller, never guessed from
+ * whether stderr is a terminal: `npm run demo | tee`, CI logs and `2> file` are read by people too.
+ */
 export function createLogger(options: {
   redact?: (text: string) => string;
-  json?: boolean;
+  format?: LogFormat;
   level?: Level;
   stream?: NodeJS.WritableStream;
 }): Logger {
   const stream = options.stream ?? process.stderr;
-  const json = options.json ?? !(stream as NodeJS.WriteStream).isTTY;
+  const json = options.format === 'json';
   const minimum = LEVELS.indexOf(options.level ?? 'info');
   const redact = options.redact ?? ((text: string) => text);
   const write = (level: Level, message: string, fields?: Record<string, unknown>) => {
@@ -35,7 +42,7 @@ export function createLogger(options: {
     if (json) {
       stream.write(redact(JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields })) + '\n');
     } else {
-      const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
+      const extra = fields && Object.keys(fields).length > 0 ? ` (${humanFields(fields)})` : '';
       stream.write(redact(`${level === 'info' ? '' : `${level}: `}${message}${extra}`) + '\n');
     }
   };
@@ -45,4 +52,22 @@ export function createLogger(options: {
     warn: (message, fields) => write('warn', message, fields),
     error: (message, fields) => write('error', message, fields),
   };
+}
+
+/** `{port: 8080, trigger: "cron"}` -> `port 8080, trigger cron`: the facts of a log line, read as words. */
+export function humanFields(fields: Record<string, unknown>): string {
+  return Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key} ${humanValue(value)}`)
+    .join(', ');
+}
+
+function humanValue(value: unknown): string {
+  if (value === null) return 'none';
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map(humanValue).join(' ');
+  if (typeof value === 'object') {
+    return `{${humanFields(value as Record<string, unknown>)}}`;
+  }
+  return String(value);
 }

@@ -178,6 +178,43 @@ export const githubSourceSchema = z
       });
     }
   });
+/** IAM user names and Identity Center ids are case-sensitive; tag keys too. */
+export const awsSourceSchema = z.strictObject({
+  ...sourceCommon,
+  type: z.literal('aws'),
+  /** Region of the IAM and STS clients (IAM is global: us-east-1 in the aws partition). */
+  region: z.string().min(1).default('us-east-1'),
+  /** A named profile of the standard AWS config (~/.aws/config, SSO included); default: the default chain. */
+  profile: z.string().min(1).optional(),
+  /** Role to assume in the account to scan (cross-account), with the chain's credentials. */
+  assumeRoleArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/,
+      'a role ARN such as arn:aws:iam::123456789012:role/zombiescan-audit',
+    )
+    .optional(),
+  /** Sent with AssumeRole when the role's trust policy requires one. */
+  externalId: z.string().min(1).optional(),
+  /** One endpoint for IAM, STS and the identity store: tests and private endpoints. */
+  endpoint: httpUrl.optional(),
+  /** IAM user tag holding the person's email (the user name counts when it is an email). */
+  emailTag: z.string().min(1).default('email'),
+  /** IAM user tag holding the HR employee id. */
+  employeeIdTag: z.string().min(1).default('employee_id'),
+  /** IAM user tag whose value `service` (or `bot`) makes the user a service account. */
+  typeTag: z.string().min(1).default('type'),
+  /** Identity Center identity store (d-xxxxxxxxxx) whose users are collected too. */
+  identityStoreId: z.string().min(1).optional(),
+  /** Region of the Identity Center instance; default `region`. */
+  identityStoreRegion: z.string().min(1).optional(),
+  /** Root password used within this many days opens root-credentials-in-use (default: that rule's `days`, 90). */
+  days: z.number().int().positive().optional(),
+  /** Per-user IAM calls in flight at once: IAM's quota is per account and shared with everything else. */
+  concurrency: z.number().int().min(1).max(20).default(4),
+  /** SDK attempts per call (adaptive retry mode: throttling slows the client down). */
+  maxAttempts: z.number().int().min(1).max(20).default(8),
+});
 
 export const sourceSchema = z.discriminatedUnion('type', [
   csvSourceSchema,
@@ -187,6 +224,7 @@ export const sourceSchema = z.discriminatedUnion('type', [
   scimSourceSchema,
   googleSourceSchema,
   githubSourceSchema,
+  awsSourceSchema,
 ]);
 
 export type SourceConfig = z.infer<typeof sourceSchema>;
@@ -197,6 +235,7 @@ export type SlackSourceConfig = z.infer<typeof slackSourceSchema>;
 export type ScimSourceConfig = z.infer<typeof scimSourceSchema>;
 export type GoogleSourceConfig = z.infer<typeof googleSourceSchema>;
 export type GitHubSourceConfig = z.infer<typeof githubSourceSchema>;
+export type AwsSourceConfig = z.infer<typeof awsSourceSchema>;
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 

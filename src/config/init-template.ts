@@ -23,6 +23,8 @@ sources:
   # - { name: google, type: google, subject: "admin@acme.com", keyFile: ./zombiescan-sa.json, role: idp }
   # - { name: slack, type: slack, token: "\${SLACK_TOKEN}" }
   # - { name: zoom, type: scim, baseUrl: "https://api.zoom.us/scim2", token: "\${ZOOM_SCIM_TOKEN}" }
+  # AWS: credentials from the standard AWS chain (env, profile/SSO, instance role), never in this file.
+  # - { name: aws-prod, type: aws, profile: prod-audit, identityStoreId: d-1234567890 }
   - { name: github, type: csv, path: ./exports/github.csv }
 
 rules:

@@ -48,9 +48,11 @@ export interface SourceRemediator {
   /**
    * Null when this source can do the action; otherwise why not ("Slack has no licences to remove"), and the
    * engine plans a ticket instead with that reason. Plan-dependent limits found only when calling (Slack session
-   * reset needs Enterprise Grid) come back as a failed outcome with the reason.
+   * reset needs Enterprise Grid) come back as a failed outcome with the reason. `accountId`, when given, lets a
+   * source that holds several kinds of account answer per account (AWS: IAM users can be disabled, Identity Center
+   * users cannot).
    */
-  unsupportedReason(action: SystemAction): string | null;
+  unsupportedReason(action: SystemAction, accountId?: string): string | null;
   /** Re-reads one account from the source. Throws SourceError when the source cannot be read. */
   read(account: AccountRef, signal: AbortSignal): Promise<LiveState>;
   /** Does the live state already satisfy the action? (disable on a disabled account: nothing to do.) */

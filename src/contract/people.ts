@@ -60,3 +60,13 @@ export function ownedAccountPhrase(account: Account, owner: Person): string {
   const sameAsOwner = label.toLowerCase() === owner.email.toLowerCase();
   return sameAsOwner ? `their ${account.source} account` : `their ${account.source} account ${label}`;
 }
+
+/**
+ * Attribute a collector sets on a cloud account's own root identity (the AWS root user): it belongs to no person,
+ * so matching never ties it to one, and only the rules written for it judge it.
+ */
+export const CLOUD_ROOT_ATTRIBUTE = 'cloudRoot';
+
+export function isCloudRoot(account: Account): boolean {
+  return account.attributes[CLOUD_ROOT_ATTRIBUTE] === true;
+}

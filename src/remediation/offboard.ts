@@ -27,10 +27,10 @@ import { ticketForOffboarding } from './tickets.js';
 
 /**
  * `offboard PERSON`: the emergency kill-all for one person. Every account of theirs in every source's current
- * snapshot is re-read (concurrently), the identity providers are locked first (disable, then revoke sessions, so a
- * revoked session cannot simply sign in again), then every other system at once; a system that cannot disable gets a
- * ticket; every account is read back once its actions are done, and the termination report says which ones are
- * verified disabled.
+ * snapshot is re-read (concurrently), the identity providers are locked first (disable and revoke sessions, sent
+ * together), then every other system at once; a system that cannot disable gets a ticket; every account is read back
+ * once its actions are done, and the termination report says which ones are verified disabled. The critical path is
+ * four round trips: read the IdP account, lock it, act on the slowest other system, read that back.
  * Naming the person is the confirmation: privileged accounts are included and no per-run limit applies. A source
  * whose latest scan failed is still acted on (an emergency uses whatever answers); one that does not answer is
  * reported unverified.
@@ -80,7 +80,7 @@ export interface OffboardResult {
   exitCode: 0 | 1;
 }
 
-/** Disable first so nobody signs in again, then end the sessions already open. */
+/** Disable so nobody signs in again, and end the sessions already open (both at once: see lockAccount). */
 const OFFBOARD_ACTIONS: readonly ActionName[] = ['disable', 'revoke-sessions'];
 
 interface Target {
@@ -270,7 +270,7 @@ function target(config: Config, account: AccountRef, deps: EngineDeps): Target {
       unusable = `cannot act on ${account.source}: ${describe(error)}`;
     }
   }
-  const steps = resolveActions(OFFBOARD_ACTIONS, (action) => remediator?.unsupportedReason(action) ?? null);
+  const steps = resolveActions(OFFBOARD_ACTIONS, (action) => remediator?.unsupportedReason(action, account.id) ?? null);
   return {
     account,
     idp: source?.role === 'idp',
@@ -313,6 +313,13 @@ async function readAfter(config: Config, entry: Target, deps: EngineDeps): Promi
   }
 }
 
+/**
+ * Performs every step of one account at once and records them in step order. Disable and revoke-sessions are
+ * independent calls in every system (Okta suspend / clear sessions, Entra accountEnabled / revokeSignInSessions,
+ * Slack SCIM deactivate / session reset, Google suspended / signOut): sent together, the window in which a revoked
+ * session could sign in again before the disable lands is the difference of two server round trips, not a round
+ * trip of our own, and the account costs one round trip instead of two.
+ */
 async function lockAccount(
   db: Db,
   config: Config,
@@ -323,36 +330,40 @@ async function lockAccount(
   request: OffboardRequest,
   deps: EngineDeps,
 ): Promise<void> {
-  for (const step of entry.steps) {
-    const context: ActionContext = {
-      findingId: null,
-      personId: person.employeeId,
-      account: entry.account,
-      action: step.action,
-    };
-    let outcome: StepOutcome;
-    const blocked = unconfirmed.get(actionKey(entry.account.source, entry.account.id, step.action));
-    if (entry.unusable !== null) {
-      outcome = journal.result(context, null, 'failed', entry.unusable);
-    } else if (blocked) {
-      outcome = journal.result(context, null, 'refused', blocked);
-    } else if (isSystemAction(step.action)) {
-      outcome =
-        entry.remediator && entry.before
-          ? await runSystemAction(
-              config,
-              journal,
-              entry.remediator,
-              { ...context, action: step.action },
-              entry.before,
-              deps,
-            )
-          : journal.result(context, null, 'failed', `could not read the account before acting: ${entry.readError}`);
-    } else {
-      outcome = await offboardTicket(db, journal, person, entry, step, context, request, deps);
-    }
-    entry.actions.push({ action: step.action, status: outcome.status, at: outcome.at, reason: outcome.reason });
+  entry.actions = await Promise.all(
+    entry.steps.map(async (step): Promise<TerminationAction> => {
+      const outcome = await lockStep(db, config, journal, person, entry, step, unconfirmed, request, deps);
+      return { action: step.action, status: outcome.status, at: outcome.at, reason: outcome.reason };
+    }),
+  );
+}
+
+async function lockStep(
+  db: Db,
+  config: Config,
+  journal: ActionJournal,
+  person: Person,
+  entry: Target,
+  step: ResolvedAction,
+  unconfirmed: ReadonlyMap<string, string>,
+  request: OffboardRequest,
+  deps: EngineDeps,
+): Promise<StepOutcome> {
+  const context: ActionContext = {
+    findingId: null,
+    personId: person.employeeId,
+    account: entry.account,
+    action: step.action,
+  };
+  const blocked = unconfirmed.get(actionKey(entry.account.source, entry.account.id, step.action));
+  if (entry.unusable !== null) return journal.result(context, null, 'failed', entry.unusable);
+  if (blocked) return journal.result(context, null, 'refused', blocked);
+  if (isSystemAction(step.action)) {
+    return entry.remediator && entry.before
+      ? runSystemAction(config, journal, entry.remediator, { ...context, action: step.action }, entry.before, deps)
+      : journal.result(context, null, 'failed', `could not read the account before acting: ${entry.readError}`);
   }
+  return offboardTicket(db, journal, person, entry, step, context, request, deps);
 }
 
 async function offboardTicket(

@@ -134,7 +134,7 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
     }
 
     const resolved = resolveActions(actionsForRule(finding.rule, config.remediation.policy), (action) =>
-      remediator ? remediator.unsupportedReason(action) : null,
+      remediator ? remediator.unsupportedReason(action, finding.accountId) : null,
     );
     const steps = resolved.map(({ action, fallbackFor }): PlannedStep => {
       const step: PlannedStep = {

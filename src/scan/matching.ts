@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Account, Match, Person } from '../contract/model.js';
+import { isCloudRoot } from '../contract/people.js';
 
 /**
  * Ties accounts to people, in SPEC order, first hit wins: (1) a configured service account (owner from config),
@@ -86,6 +87,8 @@ export class IdentityIndex {
   }
 
   match(account: Account): Match {
+    // A cloud account's root user is nobody's, whatever its email or a serviceAccounts glob says.
+    if (isCloudRoot(account)) return { method: 'none', personId: null, candidates: [], matchedOn: null };
     for (const service of this.servicePatterns) {
       if (service.source !== account.source) continue;
       if (

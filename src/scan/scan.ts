@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { CollectorDeps, SourceCollector } from '../contract/collector.js';
 import type { Config, SourceConfig } from '../config/config.js';
-import { RosterGuardError, UsageError, ZombiescanError } from '../contract/errors.js';
+import { RosterGuardError, SourceError, UsageError, ZombiescanError } from '../contract/errors.js';
 import { evaluateRun, type ExceptionRule, type RuleSet } from './evaluate.js';
 import { AccountWriter, countRunAccounts, ownerAccountSummary, pruneSnapshots } from '../store/accounts.js';
 import type { ReconcileResult, ScanResult, SourceOutcome } from '../contract/run.js';
@@ -303,7 +303,14 @@ async function collectSource(
 }
 
 function describeFailure(error: unknown, timedOut: boolean, source: SourceConfig): string {
-  if (timedOut) return `gave up after ${source.timeoutSeconds}s (timeoutSeconds)`;
+  if (timedOut) {
+    // A collector that knows what it was waiting for (AWS: a credential report never COMPLETE) says so.
+    const detail =
+      error instanceof SourceError && error.kind === 'timeout'
+        ? `: ${error.message.replace(new RegExp(`^${source.name}: `), '')}`
+        : '';
+    return `gave up after ${source.timeoutSeconds}s (timeoutSeconds)${detail}`;
+  }
   if (error instanceof ZombiescanError) return error.message.replace(new RegExp(`^${source.name}: `), '');
   if (error instanceof Error) return error.message;
   return String(error);

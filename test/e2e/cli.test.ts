@@ -158,6 +158,35 @@ describe('zombiescan CLI (built binary, child process)', () => {
     expect((await zombiescan(['scan', '--help'], { cwd: dir })).stdout).toMatch(/Examples:/);
   });
 
+  it('logs sentences for people, JSON lines only with --json or --log-format json', async () => {
+    // A CSV source without last_login_at makes the scan warn once; stderr here is a pipe, not a terminal.
+    writeFileSync(path.join(dir, 'app.csv'), 'id,login,email,status\na1,alice,alice@acme.com,active\n');
+    const warning = /app: .*app\.csv has no last_login_at column: sign-in activity unknown/;
+
+    const human = await zombiescan(['scan'], { cwd: dir });
+    expect(human.code).toBe(0);
+    const humanLines = human.stderr.trim().split('\n');
+    expect(humanLines).toEqual([expect.stringMatching(/^warn: app: /)]);
+    expect(humanLines[0]).toMatch(warning);
+    expect(human.stderr).not.toMatch(/[{}"]/);
+
+    for (const args of [
+      ['--json', 'scan'],
+      ['--log-format', 'json', 'scan'],
+    ]) {
+      const structured = await zombiescan(args, { cwd: dir });
+      expect(structured.code).toBe(0);
+      const lines = structured.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', msg: expect.stringMatching(warning) });
+    }
+
+    const machineOutHumanLogs = await zombiescan(['--json', '--log-format', 'human', 'scan'], { cwd: dir });
+    expect(machineOutHumanLogs.stderr).toMatch(/^warn: app: /);
+    expect(JSON.parse(machineOutHumanLogs.stdout)).toBeTruthy();
+    expect((await zombiescan(['--log-format', 'xml', 'scan'], { cwd: dir })).code).toBe(2);
+  });
+
   it('creates the database with mode 0600', async () => {
     await zombiescan(['scan'], { cwd: dir });
     const { statSync } = await import('node:fs');

@@ -6,6 +6,7 @@ import { registerRemediationCommands } from '../../src/cli/program.js';
 import type { RemediationWiring } from '../../src/cli/remediation-deps.js';
 import { CliContext, type GlobalOptions, type Io } from '../../src/cli/context.js';
 import { ZombiescanError } from '../../src/contract/errors.js';
+import type { TerminationReport } from '../../src/remediation/offboard.js';
 import type { Harness } from '../engine/helpers.js';
 import { BASE_CONFIG, company, companySystems, findingId } from './helpers.js';
 
@@ -129,5 +130,24 @@ describe('CLI', () => {
     expect(result.exitCode).toBe(0);
     expect(readdirSync(out)).toEqual(['termination-E2-20261126T130000Z.json']);
     expect(JSON.parse(readFileSync(path.join(out, 'termination-E2-20261126T130000Z.json'), 'utf8'))).toEqual(report);
+  });
+
+  it('offboard accepts --include-privileged and acts on a privileged account with or without it', async () => {
+    for (const flags of [['--include-privileged'], []]) {
+      const h = await company();
+      const systems = companySystems();
+      const wiring: RemediationWiring = {
+        engine: () => ({ remediatorFor: (name) => systems[name as keyof typeof systems] ?? null }),
+      };
+      const result = await cli(h, BASE_CONFIG, ['offboard', 'dave@acme.com', '--apply', '--json', ...flags], wiring);
+      expect(result.exitCode).toBe(0);
+      const report = JSON.parse(result.stdout) as TerminationReport;
+      expect(report.complete).toBe(true);
+      // Dave's only account is a Slack admin: disabled although privileged.
+      expect(report.accounts).toEqual([
+        expect.objectContaining({ source: 'slack', accountId: 's4', verified: true, after: { enabled: false } }),
+      ]);
+      expect(systems.slack.performed('disable')).toHaveLength(1);
+    }
   });
 });

@@ -17,6 +17,7 @@ const SPEC_RULES: Record<string, Severity> = {
   'past-end-date': 'high',
   'orphan-account': 'high',
   'idp-disabled-app-active': 'high',
+  'root-credentials-in-use': 'high',
   'dormant-account': 'medium',
   'never-logged-in': 'low',
   'stale-guest': 'medium',

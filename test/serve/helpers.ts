@@ -149,6 +149,7 @@ export async function runServeCli(
     .option('-c, --config <file>')
     .option('--db <file>')
     .option('--json')
+    .option('--log-format <format>')
     .exitOverride();
   const ctx = () => (context ??= new CliContext(program.opts<GlobalOptions>(), io));
   const run =

@@ -290,10 +290,10 @@ describe('CLI: zombiescan serve / notify', () => {
     };
   }
 
-  /** Starts `serve` and resolves with its port, read from the structured "listening" log line. */
+  /** Starts `serve` with JSON logs (as under a supervisor) and resolves with the port its "listening" line names. */
   function startServe(shutdown: Promise<string>) {
     const listening = deferred<number>();
-    const done = runServeCli(['--config', config, 'serve', '--port', '0'], {
+    const done = runServeCli(['--config', config, '--log-format', 'json', 'serve', '--port', '0'], {
       env: ENV,
       wiring: wiring(shutdown),
       onStderr: (text) => {

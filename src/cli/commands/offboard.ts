@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { runOffboard, type OffboardResult, type TerminationReport } from '../../remediation/offboard.js';
+import type { OffboardResult, TerminationReport } from '../../remediation/offboard.js';
 import { colors, table, type Colors } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';
-import { writeReport } from './report.js';
 import { engineDeps, type RemediationWiring } from '../remediation-deps.js';
 import type { RunAction } from '../run-action.js';
 
@@ -10,6 +9,8 @@ export interface OffboardCommandOptions {
   apply?: boolean;
   reason?: string;
   out?: string;
+  /** Accepted so a runbook can pass remediate's flags unchanged; offboard includes privileged accounts anyway. */
+  includePrivileged?: boolean;
 }
 
 export function registerOffboardCommand(
@@ -24,11 +25,13 @@ export function registerOffboardCommand(
     .option('--apply', 'do it (without it: a dry run that still re-reads every account)')
     .option('--reason <text>', 'why: journaled, and put on any ticket opened')
     .option('--out <dir>', 'also write the termination report JSON into this folder')
+    .option('--include-privileged', 'accepted, changes nothing: offboard always includes privileged accounts')
     .addHelpText(
       'after',
       `
 Identity providers (role: idp) are locked first, then every other source at once; a source that cannot disable gets a
-ticket. Naming the person is the confirmation: privileged accounts are included and no per-run limit applies.
+ticket. Naming the person is the confirmation: privileged accounts are included (--include-privileged is accepted
+but not needed) and no per-run limit applies.
 With --apply, exit 1 unless every account was verified disabled; a dry run exits 1 when an account cannot be read.
 
 Examples:
@@ -45,13 +48,15 @@ export async function offboardCommand(
   options: OffboardCommandOptions,
   wiring: RemediationWiring = {},
 ): Promise<number> {
+  const { runOffboard } = await import('../../remediation/offboard.js');
   const result = await runOffboard(
     ctx.db(),
     ctx.config(),
     { person, apply: Boolean(options.apply), reason: options.reason },
-    engineDeps(ctx, wiring),
+    await engineDeps(ctx, wiring),
   );
   if (options.out) {
+    const { writeReport } = await import('./report.js');
     const file = writeReport(options.out, reportFileName(result.report), JSON.stringify(result.report, null, 2) + '\n');
     ctx.log.info(`termination report written to ${file}`);
   }

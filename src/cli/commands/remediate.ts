@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../../contract/errors.js';
-import { runRemediation, type RemediationRun } from '../../remediation/apply.js';
+import type { RemediationRun } from '../../remediation/apply.js';
 import type { ActionRecord } from '../../remediation/plan.js';
 import { colors, table, type Colors } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';
@@ -9,7 +9,8 @@ import type { RunAction } from '../run-action.js';
 
 /**
  * `remediate`: the remediation policy applied to open findings. The engine's clients come through
- * `RemediationWiring`, so end-to-end tests swap in fakes.
+ * `RemediationWiring`, so end-to-end tests swap in fakes. The engine and the vendor SDKs are imported when the
+ * command runs (see program.ts).
  */
 
 export interface RemediateCommandOptions {
@@ -55,6 +56,7 @@ export async function remediateCommand(
   wiring: RemediationWiring = {},
 ): Promise<number> {
   if (options.plan && options.apply) throw new UsageError('--plan and --apply exclude each other');
+  const { runRemediation } = await import('../../remediation/apply.js');
   const result = await runRemediation(
     ctx.db(),
     ctx.config(),
@@ -64,7 +66,7 @@ export async function remediateCommand(
       max: options.max,
       includePrivileged: Boolean(options.includePrivileged),
     },
-    engineDeps(ctx, wiring),
+    await engineDeps(ctx, wiring),
   );
   if (ctx.json) ctx.outJson(result.records);
   else ctx.out(renderRemediation(result, colors(ctx.color)));

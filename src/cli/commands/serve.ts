@@ -1,15 +1,7 @@
 import type { Command } from 'commander';
-import { createCollector } from '../../../collectors/index.js';
-import { loadRoster } from '../../../collectors/hr-roster/index.js';
 import type { CollectorDeps } from '../../contract/collector.js';
 import { UsageError } from '../../contract/errors.js';
-import { postDigest, postScanFailure, requireSlack } from '../../slack/notify.js';
-import { createSlackChat } from '../slack-chat.js';
-import { createNightlyJob, Scheduler } from '../../serve/schedule.js';
 import type { ScanResult } from '../../contract/run.js';
-import { runScan } from '../../scan/scan.js';
-import { startServer } from '../../serve/server.js';
-import { SlackActionHandler } from '../../slack/interactivity.js';
 import type { CliContext } from '../context.js';
 import { autoRemediation, remediationApprover, type RemediationWiring } from '../remediation-deps.js';
 import type { RunAction } from '../run-action.js';
@@ -17,7 +9,8 @@ import type { RunAction } from '../run-action.js';
 /**
  * `zombiescan serve` (the nightly scheduler and the Slack interactivity endpoint) and `zombiescan notify` (the
  * digest, once). Process signals and the remediation engine come in through `ServeWiring`, so tests drive the real
- * commands without signalling their own process.
+ * commands without signalling their own process. The engine, the collectors and the Slack SDK are imported when a
+ * command runs: registering these commands must stay cheap for every other command (see program.ts).
  */
 
 export interface ServeWiring {
@@ -79,6 +72,10 @@ function parsePort(value: string): number {
 }
 
 export async function notifyCommand(ctx: CliContext): Promise<number> {
+  const [{ postDigest, requireSlack }, { createSlackChat }] = await Promise.all([
+    import('../../slack/notify.js'),
+    import('../slack-chat.js'),
+  ]);
   const config = ctx.config();
   const chat = createSlackChat(requireSlack(config), ctx.log);
   const result = await postDigest(ctx.db(), config, { chat, log: ctx.log });
@@ -95,6 +92,14 @@ export async function serveCommand(
   options: ServeCommandOptions,
   wiring: ServeWiring = defaultServeWiring,
 ): Promise<number> {
+  const [{ postDigest, postScanFailure }, { createSlackChat }, { createNightlyJob, Scheduler }, { startServer }] =
+    await Promise.all([
+      import('../../slack/notify.js'),
+      import('../slack-chat.js'),
+      import('../../serve/schedule.js'),
+      import('../../serve/server.js'),
+    ]);
+  const { SlackActionHandler } = await import('../../slack/interactivity.js');
   const config = ctx.config();
   const db = ctx.db();
   const log = ctx.log;
@@ -187,6 +192,11 @@ async function scanInBackground(
   signal: AbortSignal,
   collectorDeps?: CollectorDeps,
 ): Promise<ScanResult> {
+  const [{ createCollector }, { loadRoster }, { runScan }] = await Promise.all([
+    import('../../../collectors/index.js'),
+    import('../../../collectors/hr-roster/index.js'),
+    import('../../scan/scan.js'),
+  ]);
   return runScan(ctx.db(), ctx.config(), {
     now: ctx.io.now,
     log: ctx.log,
