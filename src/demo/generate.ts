@@ -13,10 +13,12 @@ import {
   type DemoExpectedAccount,
 } from './prepare.js';
 import {
+  DEMO_AWS_FILE,
   DEMO_GITHUB_FILE,
   DEMO_GOOGLE_FILE,
   DEMO_GOOGLE_KEY_FILE,
   DEMO_TENANT_ENV,
+  type DemoAwsAccount,
   type DemoGitHubOrg,
   type DemoGitHubUser,
   type DemoGoogleTenant,
@@ -74,12 +76,24 @@ const FILLER_ON_LEAVE = 3;
 const FILLER_CONTRACTORS = 16;
 
 /** When each system was rolled out: accounts of earlier hires were created then. */
-const ADOPTED_DAY: Record<SourceName, number> = { okta: -2700, slack: -3000, github: -3500, box: -2200, google: -3850 };
+const ADOPTED_DAY: Record<SourceName, number> = {
+  okta: -2700,
+  slack: -3000,
+  github: -3500,
+  box: -2200,
+  google: -3850,
+  aws: -3400,
+};
 
 export const DEMO_GITHUB_ORG = 'northwind-labs';
 export const DEMO_GOOGLE_CUSTOMER_ID = 'C03nw7k2q';
 /** Where Google Workspace keeps machine users; the config declares it in serviceOrgUnits. */
 const GOOGLE_SERVICE_OU = '/Service Accounts';
+export const DEMO_AWS_ACCOUNT_ID = '481516234200';
+const AWS_ADMIN_GROUP = 'Admins';
+const AWS_ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
+/** The credential report's name for the account's root user. */
+const AWS_ROOT_LOGIN = '<root_account>';
 
 const FIRST_NAMES = `
   James Oliver Harry George Jack Charlie Thomas William Henry Edward Daniel Matthew Joseph Luke Ryan Adam Nathan
@@ -111,8 +125,8 @@ const LAST_NAMES = `
   .trim()
   .split(/\s+/);
 
-type SourceName = 'okta' | 'slack' | 'github' | 'box' | 'google';
-/** Sources the demo ships as CSV exports; Google and GitHub are served as tenants. */
+type SourceName = 'okta' | 'slack' | 'github' | 'box' | 'google' | 'aws';
+/** Sources the demo ships as CSV exports; Google, GitHub and AWS are served as tenants. */
 type CsvSourceName = 'okta' | 'slack' | 'box';
 /** `deleted` in Google or GitHub means gone from the tenant: the account is not written at all. */
 type AccountStatus = 'active' | 'disabled' | 'suspended' | 'archived' | 'deleted';
@@ -172,6 +186,11 @@ interface PlannedAccount {
   invitation?: boolean;
   /** Google only (default "/"). */
   orgUnitPath?: string;
+  /**
+   * AWS only: what the IAM user can authenticate with (an active status needs one of them; disabled keeps the user
+   * with no password and its key deactivated). The root user is planned as an account too, written apart.
+   */
+  aws?: { password: boolean; accessKey: boolean; root?: boolean };
 }
 
 const RULE_SEVERITY = {
@@ -181,6 +200,7 @@ const RULE_SEVERITY = {
   'never-logged-in': 'low',
   'orphan-account': 'high',
   'past-end-date': 'high',
+  'root-credentials-in-use': 'high',
   'stale-guest': 'medium',
   'terminated-still-active': 'critical',
   'unowned-service-account': 'medium',
@@ -401,6 +421,8 @@ class DemoPlanner {
           : this.uniqueId(() => String(this.int(1_000_000, 189_999_999)));
       case 'google':
         return this.uniqueId(() => '1' + chars('0123456789', 20));
+      case 'aws':
+        return this.uniqueId(() => 'AIDA' + chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 17));
       case 'box':
         return this.uniqueId(() => String(this.int(10_000_000_000, 39_999_999_999)));
     }
@@ -429,10 +451,10 @@ class DemoPlanner {
     }
   }
 
-  addAccount(account: Omit<PlannedAccount, 'order' | 'id'>): PlannedAccount {
+  addAccount(account: Omit<PlannedAccount, 'order' | 'id'> & { id?: string }): PlannedAccount {
     const planned: PlannedAccount = {
       ...account,
-      id: this.idFor(account.source, account.invitation === true),
+      id: account.id ?? this.idFor(account.source, account.invitation === true),
       order: this.accountOrder++,
     };
     this.accounts.push(planned);
@@ -452,6 +474,8 @@ interface PersonAccountOptions {
   withEmployeeId?: boolean;
   expectation?: Expectation;
   githubLink?: GitHubLink;
+  /** AWS: console password (default) and/or an access key. */
+  aws?: { password: boolean; accessKey: boolean };
 }
 
 /** The status a clean offboarding leaves behind in each system. */
@@ -463,6 +487,9 @@ function offboardedStatus(planner: DemoPlanner, source: SourceName): AccountStat
       return 'deleted';
     // Removed from the org: a GitHub account outlives its membership, but no longer shows in the org.
     case 'github':
+      return 'deleted';
+    // Offboarding deletes the IAM user.
+    case 'aws':
       return 'deleted';
     // Leavers are suspended, then deleted once their mail is handed over.
     case 'google':
@@ -490,6 +517,7 @@ function personAccount(
   const login =
     options.login ??
     handle ??
+    (source === 'aws' ? `${slug(person.first)}.${slug(person.last)}` : undefined) ??
     (source === 'slack' ? person.email.split('@')[0]! : source === 'box' || source === 'google' ? email : person.email);
   return planner.addAccount({
     source,
@@ -505,6 +533,7 @@ function personAccount(
     licenses: options.licenses ?? [],
     expectation: options.expectation ?? null,
     ...(source === 'github' ? { githubLink: options.githubLink ?? 'saml' } : {}),
+    ...(source === 'aws' ? { aws: options.aws ?? { password: true, accessKey: false } } : {}),
   });
 }
 
@@ -521,6 +550,8 @@ interface OtherAccount {
   githubLink?: GitHubLink;
   invitation?: boolean;
   orgUnitPath?: string;
+  aws?: PlannedAccount['aws'];
+  id?: string;
 }
 
 /** An account that belongs to no one in HR: an orphan, a guest, a service account or a bot. */
@@ -541,6 +572,8 @@ function otherAccount(planner: DemoPlanner, account: OtherAccount): PlannedAccou
     ...(account.source === 'github' ? { githubLink: account.githubLink ?? 'none' } : {}),
     ...(account.invitation ? { invitation: true } : {}),
     ...(account.orgUnitPath ? { orgUnitPath: account.orgUnitPath } : {}),
+    ...(account.aws ? { aws: account.aws } : {}),
+    ...(account.id ? { id: account.id } : {}),
   });
 }
 
@@ -743,6 +776,13 @@ function planFillerAccounts(planner: DemoPlanner, person: PlannedPerson): void {
     });
   }
 
+  // The platform and security people hold IAM users in the production AWS account; leavers' users are deleted.
+  const awsChance = person.department === 'Engineering' ? 0.2 : person.department === 'Security' ? 0.4 : 0;
+  if (!terminated && planner.chance(awsChance)) {
+    const accessKey = planner.chance(0.4);
+    personAccount(planner, 'aws', person, { aws: { password: true, accessKey } });
+  }
+
   if (planner.chance(plan.box)) {
     personAccount(planner, 'box', person, {
       email: person.uk && planner.chance(0.4) ? ukForm(person.email) : person.email,
@@ -772,6 +812,17 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
   for (const key of ['ceo', 'vpEngineering', 'platformLead']) personAccount(planner, 'google', who(key));
   personAccount(planner, 'google', who('ciso'), { privileged: true });
   personAccount(planner, 'google', who('itAdmin'), { privileged: true });
+  personAccount(planner, 'aws', who('ciso'));
+  personAccount(planner, 'aws', who('platformLead'), { privileged: true, aws: { password: true, accessKey: true } });
+  personAccount(planner, 'aws', who('vpEngineering'), {
+    privileged: true,
+    lastLoginDay: -160,
+    expectation: open(
+      'dormant-account',
+      'vpEngineering',
+      "VP Engineering's administrator IAM user from the early days, unused for 160 days (privileged: medium raised to high)",
+    ),
+  });
   personAccount(planner, 'okta', who('ceo'));
   personAccount(planner, 'slack', who('ceo'), { privileged: true });
   personAccount(planner, 'box', who('ceo'), { licenses: ['box-business'] });
@@ -856,6 +907,15 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
   personAccount(planner, 'okta', marta, { status: 'deleted' });
   personAccount(planner, 'slack', marta, { status: 'deleted' });
   personAccount(planner, 'google', marta, { status: 'suspended' });
+  personAccount(planner, 'aws', marta, {
+    status: 'disabled',
+    lastLoginDay: -72,
+    aws: { password: false, accessKey: true },
+    expectation: clean(
+      'marta',
+      'IAM user kept for the audit trail: no password, access key deactivated on her last day',
+    ),
+  });
   personAccount(planner, 'github', marta, {
     status: 'active',
     login: planner.claimHandle('mkowalczyk'),
@@ -873,6 +933,16 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
   personAccount(planner, 'google', leo, {
     status: 'archived',
     expectation: clean('leo', 'left 60 days ago; archived in Google (data kept, cannot sign in): not active'),
+  });
+  personAccount(planner, 'aws', leo, {
+    status: 'active',
+    lastLoginDay: -1,
+    aws: { password: false, accessKey: true },
+    expectation: open(
+      'terminated-still-active',
+      'leo',
+      'left 60 days ago; his console password was removed, but his IAM access key still signs the nightly sync',
+    ),
   });
   // GitHub invitations expire after 7 days, so this one is fresh: sent to a leaver's work address by a teammate.
   otherAccount(planner, {
@@ -900,6 +970,11 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
   });
   personAccount(planner, 'slack', dev, { lastLoginDay: -22, expectation: open('past-end-date', 'dev', devWhy) });
   personAccount(planner, 'google', dev, { lastLoginDay: -22, expectation: open('past-end-date', 'dev', devWhy) });
+  personAccount(planner, 'aws', dev, {
+    lastLoginDay: -24,
+    aws: { password: true, accessKey: true },
+    expectation: open('past-end-date', 'dev', devWhy),
+  });
   personAccount(planner, 'github', dev, {
     login: planner.claimHandle('devmalhotra-io'),
     lastLoginDay: -23,
@@ -937,6 +1012,10 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
   });
   personAccount(planner, 'google', samuel, {
     lastLoginDay: -2,
+    expectation: open('idp-disabled-app-active', 'samuel', samuelWhy),
+  });
+  personAccount(planner, 'aws', samuel, {
+    lastLoginDay: -4,
     expectation: open('idp-disabled-app-active', 'samuel', samuelWhy),
   });
 
@@ -1158,6 +1237,36 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
     ),
   });
 
+  otherAccount(planner, {
+    source: 'aws',
+    login: 'vendor-migration',
+    displayName: 'vendor-migration',
+    type: 'human',
+    createdDay: -240,
+    lastLoginDay: -30,
+    aws: { password: true, accessKey: true },
+    expectation: open(
+      'orphan-account',
+      null,
+      "IAM user made for a vendor's database migration, no email or employee tag: matches no one",
+    ),
+  });
+  otherAccount(planner, {
+    source: 'aws',
+    id: DEMO_AWS_ACCOUNT_ID,
+    login: AWS_ROOT_LOGIN,
+    displayName: `root user of AWS account ${DEMO_AWS_ACCOUNT_ID}`,
+    type: 'service',
+    createdDay: -3400,
+    lastLoginDay: -12,
+    aws: { password: true, accessKey: true, root: true },
+    expectation: open(
+      'root-credentials-in-use',
+      null,
+      'root signed in 12 days ago to change billing, and holds an old access key used 4 days ago',
+    ),
+  });
+
   // stale-guest
   otherAccount(planner, {
     source: 'slack',
@@ -1285,6 +1394,26 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
     ),
   });
   otherAccount(planner, {
+    source: 'aws',
+    login: 'svc-terraform',
+    displayName: 'svc-terraform',
+    type: 'service',
+    createdDay: -1900,
+    lastLoginDay: -1,
+    aws: { password: false, accessKey: true },
+    expectation: declared('platformLead', 'IAM user the Terraform pipeline deploys with'),
+  });
+  otherAccount(planner, {
+    source: 'aws',
+    login: 'svc-backup-s3',
+    displayName: 'svc-backup-s3',
+    type: 'service',
+    createdDay: -1300,
+    lastLoginDay: -1,
+    aws: { password: false, accessKey: true },
+    expectation: open('unowned-service-account', null, 'IAM user whose key copies backups to S3 nightly; no owner'),
+  });
+  otherAccount(planner, {
     source: 'slack',
     login: 'jira-bot',
     displayName: 'Jira Cloud',
@@ -1395,6 +1524,12 @@ sources:
     org: ${DEMO_GITHUB_ORG}
     token: \${${DEMO_TENANT_ENV.githubToken}}
     apiUrl: \${${DEMO_TENANT_ENV.githubApiUrl}}
+  # The production AWS account: IAM users from the credential report (tagged email and employee_id by the platform
+  # team) and the root user. Credentials come only from the standard AWS chain, never the config: the demo sets
+  # throwaway keys in its own process environment for the length of the scan.
+  - name: aws
+    type: aws
+    endpoint: \${${DEMO_TENANT_ENV.awsEndpoint}}
   # Box's user export has no last-login column: activity is unknown, so inactivity rules stay silent for it.
   - name: box
     type: csv
@@ -1430,6 +1565,10 @@ serviceAccounts:
   - source: google
     login: svc-calendar-sync@${DOMAIN}
     owner: ${itAdmin.employeeId}
+  # Terraform deploys: ${nameOf(platformLead)}, platform team lead.
+  - source: aws
+    login: svc-terraform
+    owner: ${platformLead.employeeId}
   # Jira Cloud integration: ${nameOf(itAdmin)}, IT.
   - source: slack
     login: jira-bot
@@ -1470,8 +1609,8 @@ function rosterCsv(planner: DemoPlanner): string {
   return formatCsv([ROSTER_HEADER, ...rows]);
 }
 
-/** The accounts a tenant still holds: deleted Google users and removed GitHub members are simply gone. */
-function tenantAccounts(planner: DemoPlanner, source: 'google' | 'github'): PlannedAccount[] {
+/** The accounts a tenant still holds: deleted Google and IAM users and removed GitHub members are simply gone. */
+function tenantAccounts(planner: DemoPlanner, source: 'google' | 'github' | 'aws'): PlannedAccount[] {
   return planner.accounts
     .filter((account) => account.source === source && account.status !== 'deleted')
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.order - b.order);
@@ -1549,6 +1688,58 @@ function githubOrg(planner: DemoPlanner, scanner: string): DemoGitHubOrg {
     throw new Error(`the demo scans GitHub as ${scanner}, who must be an owner`);
   }
   return org;
+}
+
+function awsAccount(planner: DemoPlanner): DemoAwsAccount {
+  const account: DemoAwsAccount = {
+    accountId: DEMO_AWS_ACCOUNT_ID,
+    groups: [{ name: AWS_ADMIN_GROUP, attachedPolicies: [AWS_ADMINISTRATOR_ACCESS] }],
+    users: [],
+    root: { created: '', passwordLastUsed: null, accessKeys: [], mfa: false },
+  };
+  for (const planned of tenantAccounts(planner, 'aws')) {
+    const credentials = planned.aws ?? { password: true, accessKey: false };
+    if (credentials.root) {
+      // An access key made at the start and never rotated, last used a few days ago (a forgotten cron job).
+      account.root = {
+        created: planned.createdAt,
+        passwordLastUsed: planned.lastLoginAt,
+        accessKeys: [
+          { active: true, lastRotated: `${planner.date(-2900)}T08:12:00Z`, lastUsed: `${planner.date(-4)}T03:47:00Z` },
+        ],
+        mfa: false,
+      };
+      continue;
+    }
+    const active = planned.status === 'active';
+    account.users.push({
+      userName: planned.login,
+      userId: planned.id,
+      created: planned.createdAt,
+      path: planned.type === 'service' ? '/service/' : '/',
+      tags: {
+        ...(planned.email ? { email: planned.email } : {}),
+        ...(planned.employeeId ? { employee_id: planned.employeeId } : {}),
+        ...(planned.type === 'service' ? { type: 'service' } : {}),
+      },
+      groups: planned.privileged ? [AWS_ADMIN_GROUP] : [],
+      password: active && credentials.password ? { created: planned.createdAt, lastUsed: planned.lastLoginAt } : null,
+      // Key ids follow the user id, so the file needs no second draw of randomness.
+      accessKeys: credentials.accessKey
+        ? [
+            {
+              id: `AKIA${planned.id.slice(4, 20)}`,
+              status: active ? 'Active' : 'Inactive',
+              created: planned.createdAt,
+              lastUsed: planned.lastLoginAt,
+            },
+          ]
+        : [],
+      mfa: active && credentials.password,
+    });
+  }
+  if (account.root.created === '') throw new Error('the demo AWS account has no root user planned');
+  return account;
 }
 
 function accountsCsv(planner: DemoPlanner, source: CsvSourceName): string {
@@ -1640,6 +1831,7 @@ export function generateDemo(options: GenerateDemoOptions): Record<string, strin
     'box.csv': accountsCsv(planner, 'box'),
     [DEMO_GOOGLE_FILE]: JSON.stringify(googleTenant(planner), null, 2) + '\n',
     [DEMO_GITHUB_FILE]: JSON.stringify(githubOrg(planner, 'klindgren'), null, 2) + '\n',
+    [DEMO_AWS_FILE]: JSON.stringify(awsAccount(planner), null, 2) + '\n',
     [DEMO_EXPECTED_FILE]: JSON.stringify(expectedJson(planner), null, 2) + '\n',
     [DEMO_ANCHOR_FILE]: options.anchor + '\n',
   };

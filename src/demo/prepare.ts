@@ -20,6 +20,7 @@ export const DEMO_DATA_FILES = [
   'box.csv',
   'google.json',
   'github.json',
+  'aws.json',
 ] as const;
 export const DEMO_CONFIG_FILE = 'zombiescan.yaml';
 export const DEMO_EXPECTED_FILE = 'expected.json';
@@ -27,8 +28,16 @@ export const DEMO_ANCHOR_FILE = 'anchor.txt';
 
 /** CSV columns (roster and account exports) whose values start with an ISO date; every other cell is left alone. */
 export const DEMO_DATE_COLUMNS: readonly string[] = ['hire_date', 'termination_date', 'created_at', 'last_login_at'];
-/** Keys of the tenant files (google.json, github.json) whose string values are ISO times; nothing else moves. */
-export const DEMO_JSON_DATE_KEYS: readonly string[] = ['creationTime', 'lastLoginTime', 'created_at'];
+/** Keys of the tenant files (google.json, github.json, aws.json) whose string values are ISO times; nothing else moves. */
+export const DEMO_JSON_DATE_KEYS: readonly string[] = [
+  'creationTime',
+  'lastLoginTime',
+  'created_at',
+  'created',
+  'lastUsed',
+  'passwordLastUsed',
+  'lastRotated',
+];
 
 /** One account the demo plan says a rule must report (or, when excepted, must stay quiet about). */
 export interface DemoExpectedAccount {

@@ -1,5 +1,5 @@
 /**
- * The shapes of the demo's tenant files (google.json, github.json): plain data that src/demo/tenants.ts hands to the
+ * The shapes of the demo's tenant files (google.json, github.json, aws.json): plain data that src/demo/tenants.ts hands to the
  * loopback fakes of test/fakes, which the real collectors then read through their SDKs. Kept apart from tenants.ts so
  * the generator and the date shifter never load a server; tenants.ts passing these to the fakes is what keeps the two
  * shapes in step (the compiler checks it).
@@ -11,12 +11,14 @@ export const DEMO_TENANT_ENV = {
   googleTokenUrl: 'ZOMBIESCAN_DEMO_GOOGLE_TOKEN_URL',
   githubApiUrl: 'ZOMBIESCAN_DEMO_GITHUB_API_URL',
   githubToken: 'ZOMBIESCAN_DEMO_GITHUB_TOKEN',
+  awsEndpoint: 'ZOMBIESCAN_DEMO_AWS_ENDPOINT',
 } as const;
 
 /** The service-account key the demo writes beside its config at run time (the fake makes a fresh pair each run). */
 export const DEMO_GOOGLE_KEY_FILE = 'google-service-account.json';
 export const DEMO_GOOGLE_FILE = 'google.json';
 export const DEMO_GITHUB_FILE = 'github.json';
+export const DEMO_AWS_FILE = 'aws.json';
 
 /** A Directory API user as the fake takes it (test/fakes/google.ts GoogleUserData). */
 export interface DemoGoogleUser {
@@ -65,4 +67,30 @@ export interface DemoGitHubOrg {
     created_at: string;
   }[];
   saml: { ssoUrl: string; identities: { guid: string; nameId: string; emails: string[]; userId: number }[] };
+}
+
+/** An IAM user as the fake takes it (test/fakes/aws.ts FakeIamUser). */
+export interface DemoIamUser {
+  userName: string;
+  userId: string;
+  created: string;
+  path: string;
+  tags: Record<string, string>;
+  groups: string[];
+  password: { created: string; lastUsed: string | null } | null;
+  accessKeys: { id: string; status: 'Active' | 'Inactive'; created: string; lastUsed: string | null }[];
+  mfa: boolean;
+}
+
+/** One AWS account as the fake takes it (test/fakes/aws.ts FakeAwsAccount). */
+export interface DemoAwsAccount {
+  accountId: string;
+  groups: { name: string; attachedPolicies: string[] }[];
+  users: DemoIamUser[];
+  root: {
+    created: string;
+    passwordLastUsed: string | null;
+    accessKeys: { active: boolean; lastRotated: string; lastUsed: string | null }[];
+    mfa: boolean;
+  };
 }

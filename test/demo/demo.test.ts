@@ -21,6 +21,7 @@ import {
 import {
   DEMO_GOOGLE_KEY_FILE,
   DEMO_TENANT_ENV,
+  type DemoAwsAccount,
   type DemoGitHubOrg,
   type DemoGoogleTenant,
 } from '../../src/demo/tenant-data.js';
@@ -33,6 +34,7 @@ const RULE_IDS = [
   'never-logged-in',
   'orphan-account',
   'past-end-date',
+  'root-credentials-in-use',
   'stale-guest',
   'terminated-still-active',
   'unowned-service-account',
@@ -49,15 +51,25 @@ const readRecords = (text: string) => parse(text, { columns: true }) as Record<s
 const expected = JSON.parse(committed('expected.json')) as DemoExpected;
 const googleTenant = JSON.parse(committed('google.json')) as DemoGoogleTenant;
 const githubOrg = JSON.parse(committed('github.json')) as DemoGitHubOrg;
+const awsAccount = JSON.parse(committed('aws.json')) as DemoAwsAccount;
 /** What `zombiescan demo` hands the config at run time; any values do for parsing. */
 const demoEnv = {
   [DEMO_TENANT_ENV.googleApiUrl]: 'http://127.0.0.1:9/',
   [DEMO_TENANT_ENV.googleTokenUrl]: 'http://127.0.0.1:9/token',
   [DEMO_TENANT_ENV.githubApiUrl]: 'http://127.0.0.1:10',
   [DEMO_TENANT_ENV.githubToken]: 'ghp_demoToken',
+  [DEMO_TENANT_ENV.awsEndpoint]: 'http://127.0.0.1:11',
 };
 /** Keys of the tenant files that hold dates, written out here for the same reason. */
-const JSON_DATE_KEYS = ['creationTime', 'lastLoginTime', 'created_at'];
+const JSON_DATE_KEYS = [
+  'creationTime',
+  'lastLoginTime',
+  'created_at',
+  'created',
+  'lastUsed',
+  'passwordLastUsed',
+  'lastRotated',
+];
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -141,13 +153,14 @@ describe('demo roster', () => {
     expect(rehires.map((records) => records.map((record) => record.status))).toEqual([['terminated', 'active']]);
   });
 
-  it('loads as a valid config pointing at the five sources, the tenants on the loopback addresses it is given', () => {
+  it('loads as a valid config pointing at the six sources, the tenants on the loopback addresses it is given', () => {
     const config = parseConfig(committed('zombiescan.yaml'), path.join(dataDir, 'zombiescan.yaml'), demoEnv);
     expect(config.sources.map((source) => `${source.name}:${source.type}:${source.role}`)).toEqual([
       'okta:csv:idp',
       'google:google:app',
       'slack:csv:app',
       'github:github:app',
+      'aws:aws:app',
       'box:csv:app',
     ]);
     // The throwaway GitHub token is a secret (redacted); the loopback addresses are not.
@@ -194,6 +207,7 @@ describe('expected.json', () => {
         ...githubOrg.invitations.map((invitation) => `invitation:${invitation.id}`),
       ]),
     );
+    accountIds.set('aws', new Set([awsAccount.accountId, ...awsAccount.users.map((user) => user.userId)]));
     const all = [
       ...Object.values(expected.rules).flatMap(({ open, excepted }) => [...open, ...excepted]),
       ...expected.clean,
@@ -241,6 +255,16 @@ describe('demo tenants', () => {
         'orphan-account fuzzy-otter-42',
       ]),
     );
+    expect(plantedIn('aws')).toEqual(
+      expect.arrayContaining([
+        // a leaver's IAM user whose access key still works, and the root user in use
+        'terminated-still-active leo.fischer',
+        'root-credentials-in-use <root_account>',
+        'orphan-account vendor-migration',
+        'dormant-account kate.lindgren',
+        'unowned-service-account svc-backup-s3',
+      ]),
+    );
     const unlinked = githubOrg.members.find((member) => member.user.login === 'fuzzy-otter-42')!;
     expect(unlinked.user.verifiedDomainEmails).toBeUndefined();
     expect(githubOrg.saml.identities.some((identity) => identity.userId === unlinked.user.id)).toBe(false);
@@ -257,11 +281,21 @@ describe('demo tenants', () => {
   it('serve the data on loopback with a fresh key and token, and refuse anyone else', async () => {
     const target = tempDir();
     prepareDemo(target, new Date(`${anchor}T12:00:00Z`));
+    const keyBefore = process.env.AWS_ACCESS_KEY_ID;
     const tenants = await startDemoTenants(target);
     try {
+      // Throwaway AWS keys for the SDK's chain, in this process only and only while the tenants are up.
+      expect(process.env.AWS_ACCESS_KEY_ID).toMatch(/^AKIA[0-9A-F]{16}$/);
+      expect(process.env.AWS_ACCESS_KEY_ID).not.toBe(keyBefore);
+      expect(process.env.AWS_PROFILE).toBeUndefined();
       const env = tenants.env;
       expect(Object.keys(env).sort()).toEqual(Object.values(DEMO_TENANT_ENV).sort());
-      for (const name of [DEMO_TENANT_ENV.googleApiUrl, DEMO_TENANT_ENV.googleTokenUrl, DEMO_TENANT_ENV.githubApiUrl])
+      for (const name of [
+        DEMO_TENANT_ENV.googleApiUrl,
+        DEMO_TENANT_ENV.googleTokenUrl,
+        DEMO_TENANT_ENV.githubApiUrl,
+        DEMO_TENANT_ENV.awsEndpoint,
+      ])
         expect(env[name]).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
       expect(env[DEMO_TENANT_ENV.githubToken]).toMatch(/^ghp_[0-9a-f]{36}$/);
 
@@ -284,12 +318,13 @@ describe('demo tenants', () => {
     } finally {
       await tenants.close();
     }
+    expect(process.env.AWS_ACCESS_KEY_ID).toBe(keyBefore);
   });
 
   it('ship fakes that import nothing but Node built-ins (they run in the installed CLI, without vitest)', () => {
     const tenantsSource = readFileSync(path.resolve(import.meta.dirname, '../../src/demo/tenants.ts'), 'utf8');
     const fakes = [...tenantsSource.matchAll(/from '(\.\.\/\.\.\/test\/fakes\/[^']+)\.js'/g)].map((m) => m[1]!);
-    expect(fakes.sort()).toEqual(['../../test/fakes/github', '../../test/fakes/google']);
+    expect(fakes.sort()).toEqual(['../../test/fakes/aws', '../../test/fakes/github', '../../test/fakes/google']);
     const build = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../tsconfig.build.json'), 'utf8')) as {
       include: string[];
     };
@@ -446,6 +481,47 @@ function sourceRows(source: Config['sources'][number]): { rows: Record<string, s
     ];
     return { rows, activityKnown: false };
   }
+  if (source.type === 'aws') {
+    // IAM's managed AdministratorAccess, attached to the user or one of its groups, is what makes an IAM user
+    // privileged here (the demo has no custom allow-everything policy).
+    const admin = 'arn:aws:iam::aws:policy/AdministratorAccess';
+    const adminGroups = new Set(
+      awsAccount.groups.filter((group) => group.attachedPolicies.includes(admin)).map((group) => group.name),
+    );
+    const latest = (times: (string | null | undefined)[]) =>
+      times
+        .filter((time): time is string => !!time)
+        .sort()
+        .at(-1) ?? '';
+    const { root } = awsAccount;
+    const rows = [
+      {
+        id: awsAccount.accountId,
+        login: '<root_account>',
+        email: '',
+        status: 'active',
+        type: 'service',
+        root: 'true',
+        last_login_at: latest([root.passwordLastUsed, ...root.accessKeys.map((key) => key.lastUsed)]),
+        root_keys_active: String(root.accessKeys.some((key) => key.active)),
+        root_password_last_used: root.passwordLastUsed ?? '',
+        privileged: 'false',
+      },
+      ...awsAccount.users.map((user) => ({
+        id: user.userId,
+        login: user.userName,
+        email: user.tags.email ?? (/^[^@\s]+@[^@\s]+$/.test(user.userName) ? user.userName : ''),
+        employee_id: user.tags.employee_id ?? '',
+        status:
+          user.password !== null || user.accessKeys.some((key) => key.status === 'Active') ? 'active' : 'disabled',
+        type: user.tags.type ?? 'human',
+        created_at: user.created,
+        last_login_at: latest([user.password?.lastUsed, ...user.accessKeys.map((key) => key.lastUsed)]),
+        privileged: String(user.groups.some((group) => adminGroups.has(group))),
+      })),
+    ];
+    return { rows, activityKnown: true };
+  }
   throw new Error(`the demo has no ${source.type} source`);
 }
 
@@ -494,6 +570,11 @@ function referenceScan(config: Config, now: Date): { open: string[]; excepted: s
   for (const source of config.sources) {
     const { rows, activityKnown } = sourceRows(source);
     for (const row of rows) {
+      // SPEC: the AWS root user is never matched to a person.
+      if (row.root === 'true') {
+        subjects.push({ source: source.name, row, idp: false, activityKnown, method: 'none', owner: null });
+        continue;
+      }
       const names = [row.login ?? '', row.email ?? ''].filter(Boolean);
       const declared = config.serviceAccounts.find(
         (entry) => entry.source === source.name && names.some((name) => glob(entry.login, name)),
@@ -532,6 +613,15 @@ function referenceScan(config: Config, now: Date): { open: string[]; excepted: s
   for (const subject of subjects) {
     const { row, owner } = subject;
     if (row.status !== 'active') continue;
+    if (row.root === 'true') {
+      // root-credentials-in-use, and nothing else: an active root key, or a root password used within `days`.
+      const recentPassword =
+        row.root_password_last_used !== '' &&
+        !olderThan(row.root_password_last_used!, Number(config.rules['root-credentials-in-use']?.days ?? 90));
+      if (row.root_keys_active === 'true' || recentPassword)
+        open.push(`root-credentials-in-use ${subject.source} ${row.id} high null`);
+      continue;
+    }
     const serviceLike = row.type === 'service' || row.type === 'bot' || subject.method === 'service';
     const lastLogin = row.last_login_at ?? '';
     const hits: [string, Severity][] = [];
