@@ -1472,9 +1472,9 @@ function renderConfig(planner: DemoPlanner, people: ConfigPeople): string {
   const { ciso, vpEngineering, platformLead, itAdmin, leftOwner } = people;
   return `# zombiescan configuration for Northwind Labs (the bundled demo organisation).
 # \`zombiescan demo\` copies this folder and moves every date so that the data describes today. It serves the Google
-# Workspace and GitHub tenants (google.json, github.json) on loopback for the duration of the scan and hands their
-# addresses and a throwaway token to this config through the \`\${ZOMBIESCAN_DEMO_...}\` variables below; a real
-# config leaves apiUrl and tokenUrl out and names a real key and token.
+# Workspace, GitHub and AWS tenants (google.json, github.json, aws.json) on loopback for the length of the scan, writes
+# their addresses over the \`\${ZOMBIESCAN_DEMO_..._URL}\`-style placeholders below in its copy, and hands it a
+# throwaway GitHub token; a real config leaves apiUrl, tokenUrl and endpoint out and names a real key and token.
 # Relative paths resolve against this file's folder.
 
 # Snapshots, findings and the remediation journal.

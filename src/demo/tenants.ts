@@ -17,6 +17,7 @@ import {
   type DemoGitHubOrg,
   type DemoGoogleTenant,
 } from './tenant-data.js';
+import { DEMO_CONFIG_FILE } from './prepare.js';
 
 /**
  * The demo company's Google Workspace, GitHub organization and AWS account, served on 127.0.0.1 from the demo's data
@@ -27,7 +28,7 @@ import {
  * while the tenants are up (see `useAwsChain`).
  */
 export interface DemoTenants {
-  /** Variables the demo config references (`${ZOMBIESCAN_DEMO_...}`); pass them to the config loader only. */
+  /** The throwaway GitHub token the demo config references; pass it to the config loader only. */
   env: Record<string, string>;
   close(): Promise<void>;
 }
@@ -65,14 +66,14 @@ export async function startDemoTenants(dataDir: string): Promise<DemoTenants> {
     const restoreEnv = useAwsChain(awsKeys);
     started.push({ close: async () => restoreEnv() });
     writeFileSync(path.join(dataDir, DEMO_GOOGLE_KEY_FILE), google.keyJson, { mode: 0o600 });
+    pointConfigAt(path.join(dataDir, DEMO_CONFIG_FILE), {
+      [DEMO_TENANT_ENV.googleApiUrl]: google.apiUrl,
+      [DEMO_TENANT_ENV.googleTokenUrl]: google.tokenUrl,
+      [DEMO_TENANT_ENV.githubApiUrl]: github.apiUrl,
+      [DEMO_TENANT_ENV.awsEndpoint]: aws.endpoint,
+    });
     return {
-      env: {
-        [DEMO_TENANT_ENV.googleApiUrl]: google.apiUrl,
-        [DEMO_TENANT_ENV.googleTokenUrl]: google.tokenUrl,
-        [DEMO_TENANT_ENV.githubApiUrl]: github.apiUrl,
-        [DEMO_TENANT_ENV.githubToken]: token,
-        [DEMO_TENANT_ENV.awsEndpoint]: aws.endpoint,
-      },
+      env: { [DEMO_TENANT_ENV.githubToken]: token },
       close: async () => {
         await Promise.all(started.map((tenant) => tenant.close()));
       },
@@ -81,6 +82,20 @@ export async function startDemoTenants(dataDir: string): Promise<DemoTenants> {
     await Promise.all(started.map((tenant) => tenant.close()));
     throw error;
   }
+}
+
+/**
+ * Writes the loopback addresses into the demo's copy of the config, so that copy loads on its own after the demo
+ * (reports, `findings`); only the token stays a `${VAR}` reference, as credentials must.
+ */
+function pointConfigAt(configFile: string, urls: Record<string, string>): void {
+  let text = readFileSync(configFile, 'utf8');
+  for (const [name, url] of Object.entries(urls)) {
+    const reference = '${' + name + '}';
+    if (!text.includes(reference)) throw new Error(`${configFile}: no ${reference} to point at the demo tenant`);
+    text = text.replaceAll(reference, url);
+  }
+  writeFileSync(configFile, text);
 }
 
 /** Variables of the AWS SDK's default chain the demo sets, and those it clears so nothing else outranks them. */

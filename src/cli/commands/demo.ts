@@ -23,7 +23,7 @@ export async function demoCommand(ctx: CliContext, options: { dir: string }): Pr
   const tenants = await startDemoTenants(dataDir);
   let result: Awaited<ReturnType<typeof scanWithProgress>>;
   try {
-    // The loopback addresses and throwaway token reach the config only, never this process's environment.
+    // The throwaway GitHub token reaches the config only, never this process's environment.
     const config = loadConfig(configPath, { ...ctx.io.env, ...tenants.env });
     ctx.useConfig({ ...config, database });
     if (!ctx.globals.db) ctx.globals.db = database;
