@@ -168,6 +168,19 @@ describe('architecture', () => {
     expect(violations).toEqual([]);
   });
 
+  it('lets product code reach into test/ only for the loopback fakes the demo serves', () => {
+    // src/demo/tenants.ts serves the demo's tenants with test/fakes (compiled into the build by tsconfig.build.json)
+    // so there is one fake per vendor; nothing else in the product may depend on test code.
+    const intoTests = FILES.flatMap((file) =>
+      importsOf(file)
+        .filter((target) => target.startsWith('test/'))
+        .map((target) => `${file} -> ${target}`),
+    );
+    const build = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
+    const shipped = build.include.filter((entry) => entry.startsWith('test/'));
+    expect(intoTests.sort()).toEqual(shipped.map((fake) => `src/demo/tenants.ts -> ${fake}`).sort());
+  });
+
   it('keeps SQL behind the store boundary', () => {
     const outside = FILES.filter((file) => !file.startsWith('src/store/')).filter((file) =>
       /\.(prepare|pragma|transaction)\s*[<(]|\bdb\.exec\(|from 'better-sqlite3'/.test(

@@ -12,12 +12,26 @@ import {
   type DemoExpected,
   type DemoExpectedAccount,
 } from './prepare.js';
+import {
+  DEMO_AWS_FILE,
+  DEMO_GITHUB_FILE,
+  DEMO_GOOGLE_FILE,
+  DEMO_GOOGLE_KEY_FILE,
+  DEMO_TENANT_ENV,
+  type DemoAwsAccount,
+  type DemoGitHubOrg,
+  type DemoGitHubUser,
+  type DemoGoogleTenant,
+  type DemoGoogleUser,
+} from './tenant-data.js';
 
 /**
- * Writes the demo organisation, Northwind Labs: an HR roster, four account exports (Okta as the IdP, Slack, GitHub,
- * Box), the config, and the planted truth. A seeded PRNG makes the filler (names, ids, times) repeatable; the stories
- * that make every rule fire are written out by hand below, and `expected.json` is derived from that plan, never from
- * running the scanner. Every date is an offset from the anchor, so generating for another anchor equals shifting.
+ * Writes the demo organisation, Northwind Labs: an HR roster, three account exports (Okta as the IdP, Slack, Box),
+ * two tenants the demo serves on loopback to the real collectors (a Google Workspace directory and a GitHub
+ * organization, as plain data for the fakes in test/fakes), the config, and the planted truth. A seeded PRNG makes the
+ * filler (names, ids, times) repeatable; the stories that make every rule fire are written out by hand below, and
+ * `expected.json` is derived from that plan, never from running the scanner. Every date is an offset from the anchor,
+ * so generating for another anchor equals shifting.
  *
  * Regenerate after a build: `node dist/src/demo/generate.js [--anchor YYYY-MM-DD] [--out DIR]`.
  */
@@ -62,7 +76,24 @@ const FILLER_ON_LEAVE = 3;
 const FILLER_CONTRACTORS = 16;
 
 /** When each system was rolled out: accounts of earlier hires were created then. */
-const ADOPTED_DAY: Record<SourceName, number> = { okta: -2700, slack: -3000, github: -3500, box: -2200 };
+const ADOPTED_DAY: Record<SourceName, number> = {
+  okta: -2700,
+  slack: -3000,
+  github: -3500,
+  box: -2200,
+  google: -3850,
+  aws: -3400,
+};
+
+export const DEMO_GITHUB_ORG = 'northwind-labs';
+export const DEMO_GOOGLE_CUSTOMER_ID = 'C03nw7k2q';
+/** Where Google Workspace keeps machine users; the config declares it in serviceOrgUnits. */
+const GOOGLE_SERVICE_OU = '/Service Accounts';
+export const DEMO_AWS_ACCOUNT_ID = '481516234200';
+const AWS_ADMIN_GROUP = 'Admins';
+const AWS_ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
+/** The credential report's name for the account's root user. */
+const AWS_ROOT_LOGIN = '<root_account>';
 
 const FIRST_NAMES = `
   James Oliver Harry George Jack Charlie Thomas William Henry Edward Daniel Matthew Joseph Luke Ryan Adam Nathan
@@ -94,8 +125,16 @@ const LAST_NAMES = `
   .trim()
   .split(/\s+/);
 
-type SourceName = 'okta' | 'slack' | 'github' | 'box';
-type AccountStatus = 'active' | 'disabled' | 'suspended' | 'deleted';
+type SourceName = 'okta' | 'slack' | 'github' | 'box' | 'google' | 'aws';
+/** Sources the demo ships as CSV exports; Google, GitHub and AWS are served as tenants. */
+type CsvSourceName = 'okta' | 'slack' | 'box';
+/** `deleted` in Google or GitHub means gone from the tenant: the account is not written at all. */
+type AccountStatus = 'active' | 'disabled' | 'suspended' | 'archived' | 'deleted';
+/**
+ * How a GitHub account is tied to a corporate identity (SPEC "GitHub"): the org's SAML SSO identity, an email of the
+ * org's verified domains, or nothing (an unlinked member matches no one).
+ */
+type GitHubLink = 'saml' | 'verified-domain-email' | 'none';
 type Role = 'ceo' | 'head' | 'lead' | 'member';
 
 interface PlannedPerson {
@@ -141,6 +180,17 @@ interface PlannedAccount {
   expectation: Expectation | null;
   /** Row order in the export. */
   order: number;
+  /** GitHub only. */
+  githubLink?: GitHubLink;
+  /** GitHub only: a pending invitation rather than a member (outside collaborators are the `guest` type). */
+  invitation?: boolean;
+  /** Google only (default "/"). */
+  orgUnitPath?: string;
+  /**
+   * AWS only: what the IAM user can authenticate with (an active status needs one of them; disabled keeps the user
+   * with no password and its key deactivated). The root user is planned as an account too, written apart.
+   */
+  aws?: { password: boolean; accessKey: boolean; root?: boolean };
 }
 
 const RULE_SEVERITY = {
@@ -150,6 +200,7 @@ const RULE_SEVERITY = {
   'never-logged-in': 'low',
   'orphan-account': 'high',
   'past-end-date': 'high',
+  'root-credentials-in-use': 'high',
   'stale-guest': 'medium',
   'terminated-still-active': 'critical',
   'unowned-service-account': 'medium',
@@ -169,11 +220,10 @@ const ACCOUNT_HEADER = [
   'privileged',
   'licenses',
 ];
-/** Per source: the columns its export carries. Slack, GitHub and Box know emails only; Box has no last login. */
-const SOURCE_COLUMNS: Record<SourceName, string[]> = {
+/** Per source: the columns its export carries. Slack and Box know emails only; Box has no last login. */
+const SOURCE_COLUMNS: Record<CsvSourceName, string[]> = {
   okta: ACCOUNT_HEADER,
   slack: ACCOUNT_HEADER.filter((column) => column !== 'employee_id'),
-  github: ACCOUNT_HEADER.filter((column) => column !== 'employee_id'),
   box: ACCOUNT_HEADER.filter((column) => column !== 'employee_id' && column !== 'last_login_at'),
 };
 
@@ -356,7 +406,7 @@ class DemoPlanner {
     }
   }
 
-  idFor(source: SourceName): string {
+  idFor(source: SourceName, invitation = false): string {
     const chars = (alphabet: string, length: number) =>
       Array.from({ length }, () => alphabet[this.int(0, alphabet.length - 1)]).join('');
     switch (source) {
@@ -365,7 +415,14 @@ class DemoPlanner {
       case 'slack':
         return this.uniqueId(() => 'U0' + chars('ABCDEFGHJKLMNPQRSTUVWXYZ0123456789', 9));
       case 'github':
-        return this.uniqueId(() => String(this.int(1_000_000, 189_999_999)));
+        // Pending invitations have ids of their own; collectors/github prefixes them so they never clash with users.
+        return invitation
+          ? this.uniqueId(() => `invitation:${this.int(100_000_000, 199_999_999)}`)
+          : this.uniqueId(() => String(this.int(1_000_000, 189_999_999)));
+      case 'google':
+        return this.uniqueId(() => '1' + chars('0123456789', 20));
+      case 'aws':
+        return this.uniqueId(() => 'AIDA' + chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 17));
       case 'box':
         return this.uniqueId(() => String(this.int(10_000_000_000, 39_999_999_999)));
     }
@@ -394,8 +451,12 @@ class DemoPlanner {
     }
   }
 
-  addAccount(account: Omit<PlannedAccount, 'order' | 'id'>): PlannedAccount {
-    const planned: PlannedAccount = { ...account, id: this.idFor(account.source), order: this.accountOrder++ };
+  addAccount(account: Omit<PlannedAccount, 'order' | 'id'> & { id?: string }): PlannedAccount {
+    const planned: PlannedAccount = {
+      ...account,
+      id: account.id ?? this.idFor(account.source, account.invitation === true),
+      order: this.accountOrder++,
+    };
     this.accounts.push(planned);
     return planned;
   }
@@ -412,6 +473,9 @@ interface PersonAccountOptions {
   licenses?: string[];
   withEmployeeId?: boolean;
   expectation?: Expectation;
+  githubLink?: GitHubLink;
+  /** AWS: console password (default) and/or an access key. */
+  aws?: { password: boolean; accessKey: boolean };
 }
 
 /** The status a clean offboarding leaves behind in each system. */
@@ -421,6 +485,15 @@ function offboardedStatus(planner: DemoPlanner, source: SourceName): AccountStat
       return planner.chance(0.7) ? 'deleted' : 'suspended';
     case 'slack':
       return 'deleted';
+    // Removed from the org: a GitHub account outlives its membership, but no longer shows in the org.
+    case 'github':
+      return 'deleted';
+    // Offboarding deletes the IAM user.
+    case 'aws':
+      return 'deleted';
+    // Leavers are suspended, then deleted once their mail is handed over.
+    case 'google':
+      return planner.chance(0.75) ? 'suspended' : 'deleted';
     default:
       return 'disabled';
   }
@@ -444,7 +517,8 @@ function personAccount(
   const login =
     options.login ??
     handle ??
-    (source === 'slack' ? person.email.split('@')[0]! : source === 'box' ? email : person.email);
+    (source === 'aws' ? `${slug(person.first)}.${slug(person.last)}` : undefined) ??
+    (source === 'slack' ? person.email.split('@')[0]! : source === 'box' || source === 'google' ? email : person.email);
   return planner.addAccount({
     source,
     login,
@@ -458,6 +532,8 @@ function personAccount(
     privileged: options.privileged ?? false,
     licenses: options.licenses ?? [],
     expectation: options.expectation ?? null,
+    ...(source === 'github' ? { githubLink: options.githubLink ?? 'saml' } : {}),
+    ...(source === 'aws' ? { aws: options.aws ?? { password: true, accessKey: false } } : {}),
   });
 }
 
@@ -471,6 +547,11 @@ interface OtherAccount {
   lastLoginDay: number | null;
   privileged?: boolean;
   expectation: Expectation;
+  githubLink?: GitHubLink;
+  invitation?: boolean;
+  orgUnitPath?: string;
+  aws?: PlannedAccount['aws'];
+  id?: string;
 }
 
 /** An account that belongs to no one in HR: an orphan, a guest, a service account or a bot. */
@@ -488,6 +569,11 @@ function otherAccount(planner: DemoPlanner, account: OtherAccount): PlannedAccou
     privileged: account.privileged ?? false,
     licenses: [],
     expectation: account.expectation,
+    ...(account.source === 'github' ? { githubLink: account.githubLink ?? 'none' } : {}),
+    ...(account.invitation ? { invitation: true } : {}),
+    ...(account.orgUnitPath ? { orgUnitPath: account.orgUnitPath } : {}),
+    ...(account.aws ? { aws: account.aws } : {}),
+    ...(account.id ? { id: account.id } : {}),
   });
 }
 
@@ -658,16 +744,43 @@ function planFillerAccounts(planner: DemoPlanner, person: PlannedPerson): void {
     });
   }
 
+  // Everyone has a Google Workspace mailbox; most carry the HR employee id as an organization external id.
+  const googleHasEmployeeId = planner.chance(0.8);
+  personAccount(planner, 'google', person, {
+    withEmployeeId: googleHasEmployeeId,
+    expectation:
+      googleHasEmployeeId || terminated
+        ? undefined
+        : { kind: 'clean', why: 'no external id in Google: matched by primary email', personId: person.employeeId },
+  });
+
   if (planner.chance(plan.github) && (!terminated || planner.chance(0.3))) {
-    const plusTagged = planner.chance(0.1);
+    // SAML SSO came late: members from before it linked through a verified northwind email instead, a few of them
+    // plus-tagged.
+    const link: GitHubLink = planner.chance(0.8) ? 'saml' : 'verified-domain-email';
+    const plusTagged = link === 'verified-domain-email' && planner.chance(0.4);
     personAccount(planner, 'github', person, {
       email: plusTagged ? withPlusTag(person.email, 'github') : person.email,
+      githubLink: link,
       licenses: person.department === 'Engineering' && planner.chance(0.6) ? ['copilot-business'] : [],
       expectation:
-        plusTagged && !terminated
-          ? { kind: 'clean', why: 'plus-tagged address: matches once the tag is stripped', personId: person.employeeId }
+        link === 'verified-domain-email' && !terminated
+          ? {
+              kind: 'clean',
+              why: plusTagged
+                ? 'verified-domain email, plus-tagged: matches once the tag is stripped'
+                : 'no SAML identity: linked through a verified-domain email',
+              personId: person.employeeId,
+            }
           : undefined,
     });
+  }
+
+  // The platform and security people hold IAM users in the production AWS account; leavers' users are deleted.
+  const awsChance = person.department === 'Engineering' ? 0.2 : person.department === 'Security' ? 0.4 : 0;
+  if (!terminated && planner.chance(awsChance)) {
+    const accessKey = planner.chance(0.4);
+    personAccount(planner, 'aws', person, { aws: { password: true, accessKey } });
   }
 
   if (planner.chance(plan.box)) {
@@ -694,7 +807,22 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
     personId: key === null ? null : id(key),
   });
 
-  // Leadership and IT: the people the config names as owners.
+  // Leadership and IT: the people the config names as owners. Rosa (IT) is the Google super admin the scan's service
+  // account impersonates; Kate is the GitHub owner whose read-only token the scan uses.
+  for (const key of ['ceo', 'vpEngineering', 'platformLead']) personAccount(planner, 'google', who(key));
+  personAccount(planner, 'google', who('ciso'), { privileged: true });
+  personAccount(planner, 'google', who('itAdmin'), { privileged: true });
+  personAccount(planner, 'aws', who('ciso'));
+  personAccount(planner, 'aws', who('platformLead'), { privileged: true, aws: { password: true, accessKey: true } });
+  personAccount(planner, 'aws', who('vpEngineering'), {
+    privileged: true,
+    lastLoginDay: -160,
+    expectation: open(
+      'dormant-account',
+      'vpEngineering',
+      "VP Engineering's administrator IAM user from the early days, unused for 160 days (privileged: medium raised to high)",
+    ),
+  });
   personAccount(planner, 'okta', who('ceo'));
   personAccount(planner, 'slack', who('ceo'), { privileged: true });
   personAccount(planner, 'box', who('ceo'), { licenses: ['box-business'] });
@@ -731,10 +859,20 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
     ),
   });
   personAccount(planner, 'box', gareth, { status: 'disabled', licenses: ['box-business'] });
+  personAccount(planner, 'google', gareth, {
+    status: 'active',
+    lastLoginDay: -41,
+    expectation: open(
+      'terminated-still-active',
+      'gareth',
+      'left 40 days ago; his Google mailbox was kept "for forwarding" and never suspended',
+    ),
+  });
 
   const nadia = who('nadia');
   personAccount(planner, 'okta', nadia, { status: 'suspended' });
   personAccount(planner, 'slack', nadia, { status: 'deleted' });
+  personAccount(planner, 'google', nadia, { status: 'suspended' });
   personAccount(planner, 'github', nadia, {
     status: 'active',
     login: planner.claimHandle('nrahman'),
@@ -753,6 +891,7 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
     expectation: open('terminated-still-active', 'callum', 'left 25 days ago; missed in the IdP itself'),
   });
   personAccount(planner, 'slack', callum, { status: 'deleted' });
+  personAccount(planner, 'google', callum, { status: 'suspended' });
   personAccount(planner, 'box', callum, {
     status: 'active',
     email: ukForm(callum.email),
@@ -767,6 +906,16 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
   const marta = who('marta');
   personAccount(planner, 'okta', marta, { status: 'deleted' });
   personAccount(planner, 'slack', marta, { status: 'deleted' });
+  personAccount(planner, 'google', marta, { status: 'suspended' });
+  personAccount(planner, 'aws', marta, {
+    status: 'disabled',
+    lastLoginDay: -72,
+    aws: { password: false, accessKey: true },
+    expectation: clean(
+      'marta',
+      'IAM user kept for the audit trail: no password, access key deactivated on her last day',
+    ),
+  });
   personAccount(planner, 'github', marta, {
     status: 'active',
     login: planner.claimHandle('mkowalczyk'),
@@ -781,6 +930,36 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
   const leo = who('leo');
   personAccount(planner, 'okta', leo, { status: 'deleted' });
   personAccount(planner, 'slack', leo, { status: 'deleted' });
+  personAccount(planner, 'google', leo, {
+    status: 'archived',
+    expectation: clean('leo', 'left 60 days ago; archived in Google (data kept, cannot sign in): not active'),
+  });
+  personAccount(planner, 'aws', leo, {
+    status: 'active',
+    lastLoginDay: -1,
+    aws: { password: false, accessKey: true },
+    expectation: open(
+      'terminated-still-active',
+      'leo',
+      'left 60 days ago; his console password was removed, but his IAM access key still signs the nightly sync',
+    ),
+  });
+  // GitHub invitations expire after 7 days, so this one is fresh: sent to a leaver's work address by a teammate.
+  otherAccount(planner, {
+    source: 'github',
+    invitation: true,
+    login: leo.email,
+    email: leo.email,
+    displayName: '',
+    type: 'human',
+    createdDay: -3,
+    lastLoginDay: null,
+    expectation: open(
+      'terminated-still-active',
+      'leo',
+      'pending GitHub invitation sent 3 days ago to the work address of Leo Fischer, who left 60 days ago',
+    ),
+  });
 
   // past-end-date
   const dev = who('dev');
@@ -790,6 +969,12 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
     expectation: open('past-end-date', 'dev', devWhy),
   });
   personAccount(planner, 'slack', dev, { lastLoginDay: -22, expectation: open('past-end-date', 'dev', devWhy) });
+  personAccount(planner, 'google', dev, { lastLoginDay: -22, expectation: open('past-end-date', 'dev', devWhy) });
+  personAccount(planner, 'aws', dev, {
+    lastLoginDay: -24,
+    aws: { password: true, accessKey: true },
+    expectation: open('past-end-date', 'dev', devWhy),
+  });
   personAccount(planner, 'github', dev, {
     login: planner.claimHandle('devmalhotra-io'),
     lastLoginDay: -23,
@@ -806,6 +991,11 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
     lastLoginDay: -47,
     expectation: open('past-end-date', 'chloe', chloeWhy),
   });
+  personAccount(planner, 'google', chloe, {
+    withEmployeeId: false,
+    lastLoginDay: -46,
+    expectation: open('past-end-date', 'chloe', chloeWhy),
+  });
 
   // idp-disabled-app-active
   const samuel = who('samuel');
@@ -820,6 +1010,14 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
     lastLoginDay: -3,
     expectation: open('idp-disabled-app-active', 'samuel', samuelWhy),
   });
+  personAccount(planner, 'google', samuel, {
+    lastLoginDay: -2,
+    expectation: open('idp-disabled-app-active', 'samuel', samuelWhy),
+  });
+  personAccount(planner, 'aws', samuel, {
+    lastLoginDay: -4,
+    expectation: open('idp-disabled-app-active', 'samuel', samuelWhy),
+  });
 
   // dormant-account
   const tom = who('tom');
@@ -831,6 +1029,10 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
     lastLoginDay: -118,
     expectation: open('dormant-account', 'tom', 'active in HR, not seen in Slack for 118 days'),
   });
+  personAccount(planner, 'google', tom, {
+    lastLoginDay: -119,
+    expectation: open('dormant-account', 'tom', 'active in HR, no Google sign-in for 119 days'),
+  });
   personAccount(planner, 'box', tom, {
     licenses: ['box-business'],
     expectation: clean('tom', 'Box activity is unknown: inactivity rules stay silent even for a dormant person'),
@@ -839,11 +1041,15 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
   personAccount(planner, 'okta', fiona);
   personAccount(planner, 'slack', fiona);
   personAccount(planner, 'box', fiona, { licenses: ['box-business'] });
+  personAccount(planner, 'google', fiona);
   personAccount(planner, 'github', fiona, {
     login: planner.claimHandle('fgallagher'),
     createdDay: -400,
     lastLoginDay: -210,
-    expectation: open('dormant-account', 'fiona', 'GitHub seat for a one-off audit, unused for 210 days'),
+    expectation: clean(
+      'fiona',
+      'GitHub seat for a one-off audit, unused for months: GitHub reports no activity, so dormancy is unknown',
+    ),
   });
 
   // never-logged-in
@@ -855,11 +1061,17 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
     login: planner.claimHandle('amara-nwosu'),
     createdDay: -80,
     lastLoginDay: null,
-    expectation: open('never-logged-in', 'amara', 'GitHub invite accepted 80 days ago, never signed in'),
+    expectation: clean('amara', 'joined GitHub 80 days ago and never used it, but GitHub cannot say so: not flagged'),
   });
+  personAccount(planner, 'google', amara);
   const ben = who('ben');
   personAccount(planner, 'okta', ben);
   personAccount(planner, 'box', ben, { licenses: ['box-business'] });
+  personAccount(planner, 'google', ben, {
+    createdDay: -150,
+    lastLoginDay: null,
+    expectation: open('never-logged-in', 'ben', 'Google account made 150 days ago when Finance moved over, never used'),
+  });
   personAccount(planner, 'slack', ben, {
     createdDay: -150,
     lastLoginDay: null,
@@ -868,6 +1080,7 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
 
   // ambiguous-owner
   for (const key of ['alexMorgan', 'alexChen']) {
+    personAccount(planner, 'google', who(key));
     personAccount(planner, 'okta', who(key));
     personAccount(planner, 'slack', who(key));
     personAccount(planner, 'box', who(key), { licenses: ['box-business'] });
@@ -895,15 +1108,18 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
   personAccount(planner, 'slack', hannah, {
     expectation: clean('hannah', 'on parental leave for 150 days: leave is never dormant'),
   });
+  personAccount(planner, 'google', hannah, {
+    expectation: clean('hannah', 'on parental leave for 150 days: leave is never dormant'),
+  });
   const oscar = who('oscar');
-  for (const source of ['okta', 'slack', 'box'] as const) {
+  for (const source of ['okta', 'google', 'slack', 'box'] as const) {
     personAccount(planner, source, oscar, {
       licenses: source === 'box' ? ['box-business'] : [],
       expectation: clean('oscar', 'terminated in HR with a last day 10 days from now: not in effect yet'),
     });
   }
   const isla = who('isla');
-  for (const source of ['okta', 'slack'] as const) {
+  for (const source of ['okta', 'google', 'slack'] as const) {
     personAccount(planner, source, isla, {
       expectation: clean('isla', 'resigned, working her notice: end date 30 days from now'),
     });
@@ -911,6 +1127,11 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
   const priya = who('priya');
   const priyaWhy = 'rehired: HR holds her old terminated record too; matching prefers the active one';
   personAccount(planner, 'okta', priya, { createdDay: -202, expectation: clean('priya', priyaWhy) });
+  personAccount(planner, 'google', priya, {
+    createdDay: -1505,
+    withEmployeeId: false,
+    expectation: clean('priya', `${priyaWhy} (her mailbox was restored on rehire)`),
+  });
   personAccount(planner, 'slack', priya, { createdDay: -1498, expectation: clean('priya', priyaWhy) });
   personAccount(planner, 'github', priya, {
     login: planner.claimHandle('priyanat'),
@@ -921,9 +1142,22 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
   const rubyWhy = 'starts in 5 days: accounts made ready 10 days ago, not used yet (too new to be never-logged-in)';
   personAccount(planner, 'okta', ruby, { createdDay: -10, lastLoginDay: null, expectation: clean('ruby', rubyWhy) });
   personAccount(planner, 'slack', ruby, { createdDay: -9, lastLoginDay: null, expectation: clean('ruby', rubyWhy) });
+  personAccount(planner, 'google', ruby, { createdDay: -10, lastLoginDay: null, expectation: clean('ruby', rubyWhy) });
+  otherAccount(planner, {
+    source: 'github',
+    invitation: true,
+    login: ruby.email,
+    email: ruby.email,
+    displayName: '',
+    type: 'human',
+    createdDay: -2,
+    lastLoginDay: null,
+    expectation: clean('ruby', 'pending GitHub invitation to a starter who begins in 5 days: an active HR record'),
+  });
   const jonathan = who('jonathan');
   personAccount(planner, 'okta', jonathan);
   personAccount(planner, 'slack', jonathan);
+  personAccount(planner, 'google', jonathan);
   personAccount(planner, 'box', jonathan, { licenses: ['box-business'] });
 
   // orphan-account
@@ -945,7 +1179,8 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
     type: 'human',
     createdDay: -200,
     lastLoginDay: -130,
-    expectation: open('orphan-account', null, 'former intern, not in HR'),
+    githubLink: 'verified-domain-email',
+    expectation: open('orphan-account', null, 'former intern whose verified northwind email matches no one in HR'),
   });
   otherAccount(planner, {
     source: 'github',
@@ -954,7 +1189,11 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
     type: 'human',
     createdDay: -400,
     lastLoginDay: -15,
-    expectation: open('orphan-account', null, 'personal GitHub account with no email invited to the organisation'),
+    expectation: open(
+      'orphan-account',
+      null,
+      'personal GitHub account in the org, linked to no corporate identity (no SAML, no verified email)',
+    ),
   });
   otherAccount(planner, {
     source: 'box',
@@ -981,6 +1220,51 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
       personId: null,
       why: 'break-glass super admin: covered by an exception until next year',
     },
+  });
+
+  otherAccount(planner, {
+    source: 'google',
+    login: `events@${DOMAIN}`,
+    email: `events@${DOMAIN}`,
+    displayName: 'Events Team',
+    type: 'human',
+    createdDay: -1300,
+    lastLoginDay: -3,
+    expectation: open(
+      'orphan-account',
+      null,
+      'shared events mailbox signed in to with a shared password: a full Google user that no one in HR owns',
+    ),
+  });
+
+  otherAccount(planner, {
+    source: 'aws',
+    login: 'vendor-migration',
+    displayName: 'vendor-migration',
+    type: 'human',
+    createdDay: -240,
+    lastLoginDay: -30,
+    aws: { password: true, accessKey: true },
+    expectation: open(
+      'orphan-account',
+      null,
+      "IAM user made for a vendor's database migration, no email or employee tag: matches no one",
+    ),
+  });
+  otherAccount(planner, {
+    source: 'aws',
+    id: DEMO_AWS_ACCOUNT_ID,
+    login: AWS_ROOT_LOGIN,
+    displayName: `root user of AWS account ${DEMO_AWS_ACCOUNT_ID}`,
+    type: 'service',
+    createdDay: -3400,
+    lastLoginDay: -12,
+    aws: { password: true, accessKey: true, root: true },
+    expectation: open(
+      'root-credentials-in-use',
+      null,
+      'root signed in 12 days ago to change billing, and holds an old access key used 4 days ago',
+    ),
   });
 
   // stale-guest
@@ -1012,7 +1296,10 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
     type: 'guest',
     createdDay: -250,
     lastLoginDay: -95,
-    expectation: open('stale-guest', null, 'outside collaborator from a finished consulting job, 95 days idle'),
+    expectation: clean(
+      null,
+      'outside collaborator from a finished consulting job: GitHub reports no activity, so never called stale',
+    ),
   });
   otherAccount(planner, {
     source: 'slack',
@@ -1038,6 +1325,32 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
   // Service accounts and bots.
   const declared = (key: string, what: string) =>
     clean(key, `${what}, declared in serviceAccounts with an active owner`);
+  otherAccount(planner, {
+    source: 'google',
+    login: `svc-calendar-sync@${DOMAIN}`,
+    email: `svc-calendar-sync@${DOMAIN}`,
+    displayName: 'Calendar sync',
+    type: 'service',
+    orgUnitPath: `${GOOGLE_SERVICE_OU}/Integrations`,
+    createdDay: -1400,
+    lastLoginDay: -1,
+    expectation: declared('itAdmin', 'Google user in /Service Accounts for room booking sync'),
+  });
+  otherAccount(planner, {
+    source: 'google',
+    login: `scanner-relay@${DOMAIN}`,
+    email: `scanner-relay@${DOMAIN}`,
+    displayName: 'Office scanner',
+    type: 'service',
+    orgUnitPath: GOOGLE_SERVICE_OU,
+    createdDay: -2000,
+    lastLoginDay: -1,
+    expectation: open(
+      'unowned-service-account',
+      null,
+      'scan-to-email relay user in /Service Accounts with a password nobody owns',
+    ),
+  });
   otherAccount(planner, {
     source: 'okta',
     login: `svc-scim-provisioner@${DOMAIN}`,
@@ -1079,6 +1392,26 @@ function planStories(planner: DemoPlanner, cast: Map<string, PlannedPerson>): Co
       'machine user still running nightly; its declared owner Leo Fischer left 60 days ago',
       'high',
     ),
+  });
+  otherAccount(planner, {
+    source: 'aws',
+    login: 'svc-terraform',
+    displayName: 'svc-terraform',
+    type: 'service',
+    createdDay: -1900,
+    lastLoginDay: -1,
+    aws: { password: false, accessKey: true },
+    expectation: declared('platformLead', 'IAM user the Terraform pipeline deploys with'),
+  });
+  otherAccount(planner, {
+    source: 'aws',
+    login: 'svc-backup-s3',
+    displayName: 'svc-backup-s3',
+    type: 'service',
+    createdDay: -1300,
+    lastLoginDay: -1,
+    aws: { password: false, accessKey: true },
+    expectation: open('unowned-service-account', null, 'IAM user whose key copies backups to S3 nightly; no owner'),
   });
   otherAccount(planner, {
     source: 'slack',
@@ -1138,7 +1471,10 @@ function nameOf(person: PlannedPerson): string {
 function renderConfig(planner: DemoPlanner, people: ConfigPeople): string {
   const { ciso, vpEngineering, platformLead, itAdmin, leftOwner } = people;
   return `# zombiescan configuration for Northwind Labs (the bundled demo organisation).
-# \`zombiescan demo\` copies this folder and moves every date so that the data describes today.
+# \`zombiescan demo\` copies this folder and moves every date so that the data describes today. It serves the Google
+# Workspace, GitHub and AWS tenants (google.json, github.json, aws.json) on loopback for the length of the scan, writes
+# their addresses over the \`\${ZOMBIESCAN_DEMO_..._URL}\`-style placeholders below in its copy, and hands it a
+# throwaway GitHub token; a real config leaves apiUrl, tokenUrl and endpoint out and names a real key and token.
 # Relative paths resolve against this file's folder.
 
 # Snapshots, findings and the remediation journal.
@@ -1164,14 +1500,36 @@ sources:
     type: csv
     role: idp
     path: ./okta.csv
+  # Google Workspace: everyone's mailbox. Read through the Admin SDK Directory API by a service account with
+  # domain-wide delegation (read-only scope), impersonating ${nameOf(itAdmin)}, a super admin.
+  - name: google
+    type: google
+    keyFile: ./${DEMO_GOOGLE_KEY_FILE}
+    subject: ${itAdmin.email}
+    apiUrl: \${${DEMO_TENANT_ENV.googleApiUrl}}
+    tokenUrl: \${${DEMO_TENANT_ENV.googleTokenUrl}}
+    # Machine users (relays, sync jobs) live in this org unit.
+    serviceOrgUnits:
+      - ${GOOGLE_SERVICE_OU}
   # Slack members, guests and bots, with last-seen dates from the access logs (emails only).
   - name: slack
     type: csv
     path: ./slack.csv
-  # GitHub organisation members, outside collaborators and machine users.
+  # GitHub organisation members, outside collaborators, machine users and pending invitations, through the REST and
+  # GraphQL APIs with an owner's read-only token (read:org). GitHub logins are personal: each is tied to a person by
+  # the org's SAML SSO identity or a verified northwind email. GitHub reports no activity, so inactivity rules stay
+  # silent for it.
   - name: github
-    type: csv
-    path: ./github.csv
+    type: github
+    org: ${DEMO_GITHUB_ORG}
+    token: \${${DEMO_TENANT_ENV.githubToken}}
+    apiUrl: \${${DEMO_TENANT_ENV.githubApiUrl}}
+  # The production AWS account: IAM users from the credential report (tagged email and employee_id by the platform
+  # team) and the root user. Credentials come only from the standard AWS chain, never the config: the demo sets
+  # throwaway keys in its own process environment for the length of the scan.
+  - name: aws
+    type: aws
+    endpoint: \${${DEMO_TENANT_ENV.awsEndpoint}}
   # Box's user export has no last-login column: activity is unknown, so inactivity rules stay silent for it.
   - name: box
     type: csv
@@ -1203,6 +1561,14 @@ serviceAccounts:
   - source: github
     login: svc-data-sync
     owner: ${leftOwner.employeeId}
+  # Room booking calendar sync: ${nameOf(itAdmin)}, IT.
+  - source: google
+    login: svc-calendar-sync@${DOMAIN}
+    owner: ${itAdmin.employeeId}
+  # Terraform deploys: ${nameOf(platformLead)}, platform team lead.
+  - source: aws
+    login: svc-terraform
+    owner: ${platformLead.employeeId}
   # Jira Cloud integration: ${nameOf(itAdmin)}, IT.
   - source: slack
     login: jira-bot
@@ -1243,7 +1609,140 @@ function rosterCsv(planner: DemoPlanner): string {
   return formatCsv([ROSTER_HEADER, ...rows]);
 }
 
-function accountsCsv(planner: DemoPlanner, source: SourceName): string {
+/** The accounts a tenant still holds: deleted Google and IAM users and removed GitHub members are simply gone. */
+function tenantAccounts(planner: DemoPlanner, source: 'google' | 'github' | 'aws'): PlannedAccount[] {
+  return planner.accounts
+    .filter((account) => account.source === source && account.status !== 'deleted')
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.order - b.order);
+}
+
+/** Google writes times with milliseconds. */
+function googleTime(isoSeconds: string): string {
+  return isoSeconds.replace(/Z$/, '.000Z');
+}
+
+function googleTenant(planner: DemoPlanner): DemoGoogleTenant {
+  const users = tenantAccounts(planner, 'google').map((account): DemoGoogleUser => {
+    const [givenName = '', ...rest] = account.displayName.split(' ');
+    return {
+      id: account.id,
+      primaryEmail: account.email,
+      givenName,
+      familyName: rest.join(' '),
+      ...(account.status === 'suspended' ? { suspended: true } : {}),
+      ...(account.status === 'archived' ? { archived: true } : {}),
+      ...(account.privileged ? { isAdmin: true } : {}),
+      creationTime: googleTime(account.createdAt),
+      ...(account.lastLoginAt === null ? {} : { lastLoginTime: googleTime(account.lastLoginAt) }),
+      orgUnitPath: account.orgUnitPath ?? '/',
+      ...(account.employeeId ? { employeeId: account.employeeId } : {}),
+    };
+  });
+  return { customerId: DEMO_GOOGLE_CUSTOMER_ID, domains: [DOMAIN, UK_DOMAIN], users };
+}
+
+function githubOrg(planner: DemoPlanner, scanner: string): DemoGitHubOrg {
+  const org: DemoGitHubOrg = {
+    org: DEMO_GITHUB_ORG,
+    scanner,
+    members: [],
+    outsideCollaborators: [],
+    invitations: [],
+    saml: { ssoUrl: `https://northwind-labs.okta.com/app/github/sso/saml`, identities: [] },
+  };
+  for (const account of tenantAccounts(planner, 'github')) {
+    if (account.status !== 'active') throw new Error(`GitHub has no ${account.status} accounts (${account.login})`);
+    if (account.invitation) {
+      org.invitations.push({
+        id: Number(account.id.replace(/^invitation:/, '')),
+        login: null,
+        email: account.email,
+        role: account.privileged ? 'admin' : 'direct_member',
+        created_at: account.createdAt,
+      });
+      continue;
+    }
+    const link = account.githubLink ?? 'none';
+    const user: DemoGitHubUser = {
+      id: Number(account.id),
+      login: account.login,
+      name: account.displayName || null,
+      type: account.type === 'bot' ? 'Bot' : 'User',
+      ...(link === 'verified-domain-email' ? { verifiedDomainEmails: [account.email] } : {}),
+    };
+    if (account.type === 'guest') {
+      org.outsideCollaborators.push(user);
+      continue;
+    }
+    org.members.push({ user, role: account.privileged ? 'admin' : 'member' });
+    if (link === 'saml') {
+      org.saml.identities.push({
+        guid: Buffer.from(`northwind-saml-${account.id}`).toString('base64url'),
+        nameId: account.email,
+        emails: [account.email],
+        userId: user.id,
+      });
+    }
+  }
+  if (!org.members.some((member) => member.role === 'admin' && member.user.login === scanner)) {
+    throw new Error(`the demo scans GitHub as ${scanner}, who must be an owner`);
+  }
+  return org;
+}
+
+function awsAccount(planner: DemoPlanner): DemoAwsAccount {
+  const account: DemoAwsAccount = {
+    accountId: DEMO_AWS_ACCOUNT_ID,
+    groups: [{ name: AWS_ADMIN_GROUP, attachedPolicies: [AWS_ADMINISTRATOR_ACCESS] }],
+    users: [],
+    root: { created: '', passwordLastUsed: null, accessKeys: [], mfa: false },
+  };
+  for (const planned of tenantAccounts(planner, 'aws')) {
+    const credentials = planned.aws ?? { password: true, accessKey: false };
+    if (credentials.root) {
+      // An access key made at the start and never rotated, last used a few days ago (a forgotten cron job).
+      account.root = {
+        created: planned.createdAt,
+        passwordLastUsed: planned.lastLoginAt,
+        accessKeys: [
+          { active: true, lastRotated: `${planner.date(-2900)}T08:12:00Z`, lastUsed: `${planner.date(-4)}T03:47:00Z` },
+        ],
+        mfa: false,
+      };
+      continue;
+    }
+    const active = planned.status === 'active';
+    account.users.push({
+      userName: planned.login,
+      userId: planned.id,
+      created: planned.createdAt,
+      path: planned.type === 'service' ? '/service/' : '/',
+      tags: {
+        ...(planned.email ? { email: planned.email } : {}),
+        ...(planned.employeeId ? { employee_id: planned.employeeId } : {}),
+        ...(planned.type === 'service' ? { type: 'service' } : {}),
+      },
+      groups: planned.privileged ? [AWS_ADMIN_GROUP] : [],
+      password: active && credentials.password ? { created: planned.createdAt, lastUsed: planned.lastLoginAt } : null,
+      // Key ids follow the user id, so the file needs no second draw of randomness.
+      accessKeys: credentials.accessKey
+        ? [
+            {
+              id: `AKIA${planned.id.slice(4, 20)}`,
+              status: active ? 'Active' : 'Inactive',
+              created: planned.createdAt,
+              lastUsed: planned.lastLoginAt,
+            },
+          ]
+        : [],
+      mfa: active && credentials.password,
+    });
+  }
+  if (account.root.created === '') throw new Error('the demo AWS account has no root user planned');
+  return account;
+}
+
+function accountsCsv(planner: DemoPlanner, source: CsvSourceName): string {
   const columns = SOURCE_COLUMNS[source];
   const cell = (account: PlannedAccount, column: string): string => {
     switch (column) {
@@ -1329,8 +1828,10 @@ export function generateDemo(options: GenerateDemoOptions): Record<string, strin
     'hr.csv': rosterCsv(planner),
     'okta.csv': accountsCsv(planner, 'okta'),
     'slack.csv': accountsCsv(planner, 'slack'),
-    'github.csv': accountsCsv(planner, 'github'),
     'box.csv': accountsCsv(planner, 'box'),
+    [DEMO_GOOGLE_FILE]: JSON.stringify(googleTenant(planner), null, 2) + '\n',
+    [DEMO_GITHUB_FILE]: JSON.stringify(githubOrg(planner, 'klindgren'), null, 2) + '\n',
+    [DEMO_AWS_FILE]: JSON.stringify(awsAccount(planner), null, 2) + '\n',
     [DEMO_EXPECTED_FILE]: JSON.stringify(expectedJson(planner), null, 2) + '\n',
     [DEMO_ANCHOR_FILE]: options.anchor + '\n',
   };

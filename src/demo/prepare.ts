@@ -11,14 +11,33 @@ import type { Severity } from '../contract/model.js';
  * month ago, who has been dormant for four months) whatever day it runs.
  */
 
-/** Files the demo scan reads, in the order they are written. */
-export const DEMO_DATA_FILES = ['zombiescan.yaml', 'hr.csv', 'okta.csv', 'slack.csv', 'github.csv', 'box.csv'] as const;
+/** Files the demo scan reads, in the order they are written: the config, CSV exports, and the tenants it serves. */
+export const DEMO_DATA_FILES = [
+  'zombiescan.yaml',
+  'hr.csv',
+  'okta.csv',
+  'slack.csv',
+  'box.csv',
+  'google.json',
+  'github.json',
+  'aws.json',
+] as const;
 export const DEMO_CONFIG_FILE = 'zombiescan.yaml';
 export const DEMO_EXPECTED_FILE = 'expected.json';
 export const DEMO_ANCHOR_FILE = 'anchor.txt';
 
 /** CSV columns (roster and account exports) whose values start with an ISO date; every other cell is left alone. */
 export const DEMO_DATE_COLUMNS: readonly string[] = ['hire_date', 'termination_date', 'created_at', 'last_login_at'];
+/** Keys of the tenant files (google.json, github.json, aws.json) whose string values are ISO times; nothing else moves. */
+export const DEMO_JSON_DATE_KEYS: readonly string[] = [
+  'creationTime',
+  'lastLoginTime',
+  'created_at',
+  'created',
+  'lastUsed',
+  'passwordLastUsed',
+  'lastRotated',
+];
 
 /** One account the demo plan says a rule must report (or, when excepted, must stay quiet about). */
 export interface DemoExpectedAccount {
@@ -109,8 +128,23 @@ export function shiftConfigDates(text: string, days: number): string {
   return text.replace(CONFIG_EXPIRES_DATE, (_, key: string, date: string) => key + shiftIsoDate(date, days));
 }
 
+/** A tenant file with the value of every date key moved by `days`, written back as the generator writes it. */
+export function shiftJsonDates(text: string, days: number): string {
+  const shift = (value: unknown, key: string | null): unknown => {
+    if (Array.isArray(value)) return value.map((item) => shift(item, null));
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, shift(item, name)]));
+    }
+    return typeof value === 'string' && key !== null && DEMO_JSON_DATE_KEYS.includes(key)
+      ? shiftIsoDate(value, days)
+      : value;
+  };
+  return JSON.stringify(shift(JSON.parse(text), null), null, 2) + '\n';
+}
+
 export function shiftDemoFile(name: string, text: string, days: number): string {
   if (name.endsWith('.csv')) return shiftCsvDates(text, days);
+  if (name.endsWith('.json')) return shiftJsonDates(text, days);
   if (name === DEMO_CONFIG_FILE) return shiftConfigDates(text, days);
   return text;
 }

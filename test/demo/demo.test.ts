@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import * as prettier from 'prettier';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { parseConfig, type Config } from '../../src/config/config.js';
+import { loadConfig, parseConfig, type Config } from '../../src/config/config.js';
 import { bumpSeverity, type Severity } from '../../src/contract/model.js';
 import { endOfLocalDay } from '../../src/common/time.js';
 import { DEFAULT_DEMO_ANCHOR, generateDemo } from '../../src/demo/generate.js';
@@ -18,6 +18,14 @@ import {
   shiftIsoDate,
   type DemoExpected,
 } from '../../src/demo/prepare.js';
+import {
+  DEMO_GOOGLE_KEY_FILE,
+  DEMO_TENANT_ENV,
+  type DemoAwsAccount,
+  type DemoGitHubOrg,
+  type DemoGoogleTenant,
+} from '../../src/demo/tenant-data.js';
+import { startDemoTenants } from '../../src/demo/tenants.js';
 
 const RULE_IDS = [
   'ambiguous-owner',
@@ -26,6 +34,7 @@ const RULE_IDS = [
   'never-logged-in',
   'orphan-account',
   'past-end-date',
+  'root-credentials-in-use',
   'stale-guest',
   'terminated-still-active',
   'unowned-service-account',
@@ -40,6 +49,27 @@ const committed = (name: string) => readFileSync(path.join(dataDir, name), 'utf8
 const readCsv = (text: string) => parse(text) as string[][];
 const readRecords = (text: string) => parse(text, { columns: true }) as Record<string, string>[];
 const expected = JSON.parse(committed('expected.json')) as DemoExpected;
+const googleTenant = JSON.parse(committed('google.json')) as DemoGoogleTenant;
+const githubOrg = JSON.parse(committed('github.json')) as DemoGitHubOrg;
+const awsAccount = JSON.parse(committed('aws.json')) as DemoAwsAccount;
+/** What `zombiescan demo` hands the config at run time; any values do for parsing. */
+const demoEnv = {
+  [DEMO_TENANT_ENV.googleApiUrl]: 'http://127.0.0.1:9/',
+  [DEMO_TENANT_ENV.googleTokenUrl]: 'http://127.0.0.1:9/token',
+  [DEMO_TENANT_ENV.githubApiUrl]: 'http://127.0.0.1:10',
+  [DEMO_TENANT_ENV.githubToken]: 'ghp_demoToken',
+  [DEMO_TENANT_ENV.awsEndpoint]: 'http://127.0.0.1:11',
+};
+/** Keys of the tenant files that hold dates, written out here for the same reason. */
+const JSON_DATE_KEYS = [
+  'creationTime',
+  'lastLoginTime',
+  'created_at',
+  'created',
+  'lastUsed',
+  'passwordLastUsed',
+  'lastRotated',
+];
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -123,14 +153,22 @@ describe('demo roster', () => {
     expect(rehires.map((records) => records.map((record) => record.status))).toEqual([['terminated', 'active']]);
   });
 
-  it('loads as a valid config pointing at the four sources', () => {
-    const config = parseConfig(committed('zombiescan.yaml'), path.join(dataDir, 'zombiescan.yaml'), {});
-    expect(config.sources.map((source) => `${source.name}:${source.role}`)).toEqual([
-      'okta:idp',
-      'slack:app',
-      'github:app',
-      'box:app',
+  it('loads as a valid config pointing at the six sources, the tenants on the loopback addresses it is given', () => {
+    const config = parseConfig(committed('zombiescan.yaml'), path.join(dataDir, 'zombiescan.yaml'), demoEnv);
+    expect(config.sources.map((source) => `${source.name}:${source.type}:${source.role}`)).toEqual([
+      'okta:csv:idp',
+      'google:google:app',
+      'slack:csv:app',
+      'github:github:app',
+      'aws:aws:app',
+      'box:csv:app',
     ]);
+    // The throwaway GitHub token is a secret (redacted); the loopback addresses are not.
+    // The token, and the path of the Google token URL: a URL given whole as ${VAR} is secret-capable.
+    expect([...config.secrets].sort()).toEqual(['/token', 'ghp_demoToken']);
+    expect(() => parseConfig(committed('zombiescan.yaml'), path.join(dataDir, 'zombiescan.yaml'), {})).toThrow(
+      /ZOMBIESCAN_DEMO_GOOGLE_API_URL is not set/,
+    );
     expect(config.timezone).toBe('Europe/London');
     expect(config.identity.domainAliases).toEqual({ 'northwind-labs.co.uk': 'northwind-labs.com' });
     for (const owner of [...config.serviceAccounts, ...config.exceptions].map((entry) => entry.owner)) {
@@ -154,13 +192,23 @@ describe('expected.json', () => {
     expect(expected.clean).toEqual(byAccount(expected.clean));
   });
 
-  it('names accounts that exist in the exports', () => {
+  it('names accounts that exist in the exports and tenants', () => {
     const accountIds = new Map(
-      ['okta', 'slack', 'github', 'box'].map((source) => [
+      ['okta', 'slack', 'box'].map((source) => [
         source,
         new Set(readRecords(committed(`${source}.csv`)).map((row) => row.id)),
       ]),
     );
+    accountIds.set('google', new Set(googleTenant.users.map((user) => user.id)));
+    accountIds.set(
+      'github',
+      new Set([
+        ...githubOrg.members.map((member) => String(member.user.id)),
+        ...githubOrg.outsideCollaborators.map((user) => String(user.id)),
+        ...githubOrg.invitations.map((invitation) => `invitation:${invitation.id}`),
+      ]),
+    );
+    accountIds.set('aws', new Set([awsAccount.accountId, ...awsAccount.users.map((user) => user.userId)]));
     const all = [
       ...Object.values(expected.rules).flatMap(({ open, excepted }) => [...open, ...excepted]),
       ...expected.clean,
@@ -169,7 +217,7 @@ describe('expected.json', () => {
   });
 
   it('is what an independent reading of SPEC finds in the data, and nothing else', () => {
-    const config = parseConfig(committed('zombiescan.yaml'), path.join(dataDir, 'zombiescan.yaml'), {});
+    const config = parseConfig(committed('zombiescan.yaml'), path.join(dataDir, 'zombiescan.yaml'), demoEnv);
     const actual = referenceScan(config, new Date(`${anchor}T12:00:00Z`));
     const planned = Object.entries(expected.rules).flatMap(([rule, { open }]) =>
       open.map((entry) => `${rule} ${entry.source} ${entry.accountId} ${entry.severity} ${entry.personId}`),
@@ -182,6 +230,118 @@ describe('expected.json', () => {
     const flagged = new Set([...actual.open, ...actual.excepted].map((line) => line.split(' ').slice(1, 3).join(' ')));
     for (const entry of expected.clean)
       expect(flagged.has(`${entry.source} ${entry.accountId}`), entry.why).toBe(false);
+  });
+});
+
+describe('demo tenants', () => {
+  const plantedIn = (source: string) =>
+    Object.entries(expected.rules).flatMap(([rule, { open }]) =>
+      open.filter((entry) => entry.source === source).map((entry) => `${rule} ${entry.login}`),
+    );
+
+  it('plant findings in Google and GitHub that only those sources show', () => {
+    expect(plantedIn('google')).toEqual(
+      expect.arrayContaining([
+        'terminated-still-active gareth.pryce@northwind-labs.com',
+        'orphan-account events@northwind-labs.com',
+        'unowned-service-account scanner-relay@northwind-labs.com',
+        'dormant-account tom.hargreaves@northwind-labs.com',
+        'never-logged-in ben.lucas@northwind-labs.com',
+      ]),
+    );
+    expect(plantedIn('github')).toEqual(
+      expect.arrayContaining([
+        // a pending invitation to a leaver's work address, and a member linked to no corporate identity
+        'terminated-still-active leo.fischer@northwind-labs.com',
+        'orphan-account fuzzy-otter-42',
+      ]),
+    );
+    expect(plantedIn('aws')).toEqual(
+      expect.arrayContaining([
+        // a leaver's IAM user whose access key still works, and the root user in use
+        'terminated-still-active leo.fischer',
+        'root-credentials-in-use <root_account>',
+        'orphan-account vendor-migration',
+        'dormant-account kate.lindgren',
+        'unowned-service-account svc-backup-s3',
+      ]),
+    );
+    const unlinked = githubOrg.members.find((member) => member.user.login === 'fuzzy-otter-42')!;
+    expect(unlinked.user.verifiedDomainEmails).toBeUndefined();
+    expect(githubOrg.saml.identities.some((identity) => identity.userId === unlinked.user.id)).toBe(false);
+    // GitHub has no activity dates: its tempting inactive accounts must stay clean.
+    expect(expected.clean.filter((entry) => entry.source === 'github').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("keep invitations within GitHub's 7-day expiry, and scan GitHub as an owner", () => {
+    for (const invitation of githubOrg.invitations)
+      expect(Date.parse(`${anchor}T00:00:00Z`) - Date.parse(invitation.created_at)).toBeLessThan(7 * DAY_MS);
+    expect(githubOrg.members.find((member) => member.user.login === githubOrg.scanner)?.role).toBe('admin');
+  });
+
+  it('serve the data on loopback with a fresh key and token, and refuse anyone else', async () => {
+    const target = tempDir();
+    prepareDemo(target, new Date(`${anchor}T12:00:00Z`));
+    const keyBefore = process.env.AWS_ACCESS_KEY_ID;
+    const tenants = await startDemoTenants(target);
+    try {
+      // Throwaway AWS keys for the SDK's chain, in this process only and only while the tenants are up.
+      expect(process.env.AWS_ACCESS_KEY_ID).toMatch(/^AKIA[0-9A-F]{16}$/);
+      expect(process.env.AWS_ACCESS_KEY_ID).not.toBe(keyBefore);
+      expect(process.env.AWS_PROFILE).toBeUndefined();
+      const env = tenants.env;
+      expect(Object.keys(env)).toEqual([DEMO_TENANT_ENV.githubToken]);
+      // The demo's copy of the config names the loopback tenants itself, so it loads after the demo without them.
+      const config = loadConfig(path.join(target, 'zombiescan.yaml'), {}, { allowMissingEnv: true });
+      const urls = config.sources.flatMap((source) =>
+        source.type === 'google'
+          ? [source.apiUrl, source.tokenUrl]
+          : source.type === 'github'
+            ? [source.apiUrl]
+            : source.type === 'aws'
+              ? [source.endpoint]
+              : [],
+      );
+      expect(urls).toHaveLength(4);
+      for (const url of urls) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+      const githubUrl = config.sources.find((source) => source.type === 'github')!.apiUrl;
+      expect(env[DEMO_TENANT_ENV.githubToken]).toMatch(/^ghp_[0-9a-f]{36}$/);
+
+      const keyFile = path.join(target, DEMO_GOOGLE_KEY_FILE);
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(readFileSync(keyFile, 'utf8'))).toMatchObject({ type: 'service_account' });
+
+      const members = `${githubUrl}/orgs/northwind-labs/members?per_page=100`;
+      expect((await fetch(members)).status).toBe(401);
+      expect((await fetch(members, { headers: { authorization: 'token ghp_guessed' } })).status).toBe(401);
+      const answer = await fetch(members, { headers: { authorization: `token ${env[DEMO_TENANT_ENV.githubToken]}` } });
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as unknown[]).length).toBe(Math.min(githubOrg.members.length, 100));
+      // Read-only: the demo's token cannot remove anyone.
+      const removal = await fetch(`${githubUrl}/orgs/northwind-labs/memberships/nrahman`, {
+        method: 'DELETE',
+        headers: { authorization: `token ${env[DEMO_TENANT_ENV.githubToken]}` },
+      });
+      expect(removal.status).toBe(403);
+    } finally {
+      await tenants.close();
+    }
+    expect(process.env.AWS_ACCESS_KEY_ID).toBe(keyBefore);
+  });
+
+  it('ship fakes that import nothing but Node built-ins (they run in the installed CLI, without vitest)', () => {
+    const tenantsSource = readFileSync(path.resolve(import.meta.dirname, '../../src/demo/tenants.ts'), 'utf8');
+    const fakes = [...tenantsSource.matchAll(/from '(\.\.\/\.\.\/test\/fakes\/[^']+)\.js'/g)].map((m) => m[1]!);
+    expect(fakes.sort()).toEqual(['../../test/fakes/aws', '../../test/fakes/github', '../../test/fakes/google']);
+    const build = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+    };
+    for (const fake of fakes) {
+      const file = path.resolve(import.meta.dirname, '../../src/demo', `${fake}.ts`);
+      expect(build.include, fake).toContain(path.relative(path.resolve(import.meta.dirname, '../..'), file));
+      const imports = [...readFileSync(file, 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+      for (const specifier of imports) expect(specifier, `${fake} imports ${specifier}`).toMatch(/^node:/);
+    }
   });
 });
 
@@ -214,7 +374,27 @@ describe('prepareDemo', () => {
         }),
       );
     }
-    expect(datesSeen).toBeGreaterThan(1000);
+    for (const name of DEMO_DATA_FILES.filter((file) => file.endsWith('.json'))) {
+      const compare = (before: unknown, after: unknown, where: string, key: string | null): void => {
+        if (typeof before === 'string' && key !== null && JSON_DATE_KEYS.includes(key)) {
+          datesSeen++;
+          expect(Date.parse(after as string) - Date.parse(before), where).toBe(days * DAY_MS);
+        } else if (before !== null && typeof before === 'object') {
+          expect(Object.keys(after as object), where).toEqual(Object.keys(before));
+          for (const [field, value] of Object.entries(before))
+            compare(
+              value,
+              (after as Record<string, unknown>)[field],
+              `${where}.${field}`,
+              Array.isArray(before) ? null : field,
+            );
+        } else {
+          expect(after, where).toEqual(before);
+        }
+      };
+      compare(JSON.parse(committed(name)), JSON.parse(readFileSync(path.join(target, name), 'utf8')), name, null);
+    }
+    expect(datesSeen).toBeGreaterThan(1500);
 
     const configBefore = committed('zombiescan.yaml');
     const configAfter = readFileSync(prepared.configPath, 'utf8');
@@ -249,6 +429,109 @@ describe('prepareDemo', () => {
     expect(() => shiftIsoDate('soon', 1)).toThrow(/not an ISO date/);
   });
 });
+
+/**
+ * A source's accounts as export-like rows (the CSV columns). The tenants are read the way SPEC describes their
+ * sources, without the collectors: Google's suspended or archived users are disabled and users under serviceOrgUnits
+ * are service accounts; a GitHub member's email is its SAML NameID or else its verified-domain email, outside
+ * collaborators are guests, pending invitations are enabled human accounts, and GitHub reports no activity.
+ */
+function sourceRows(source: Config['sources'][number]): { rows: Record<string, string>[]; activityKnown: boolean } {
+  if (source.type === 'csv') {
+    const text = committed(path.basename(source.path));
+    return { rows: readRecords(text), activityKnown: readCsv(text)[0]!.includes('last_login_at') };
+  }
+  if (source.type === 'google') {
+    const under = (unit: string) => source.serviceOrgUnits.some((root) => unit === root || unit.startsWith(`${root}/`));
+    const rows = googleTenant.users.map((user) => ({
+      id: user.id,
+      login: user.primaryEmail,
+      email: user.primaryEmail,
+      employee_id: user.employeeId ?? '',
+      status: user.suspended || user.archived ? 'suspended' : 'active',
+      type: under(user.orgUnitPath) ? 'service' : 'human',
+      created_at: user.creationTime,
+      last_login_at: user.lastLoginTime ?? '',
+      privileged: String(user.isAdmin === true || user.isDelegatedAdmin === true),
+    }));
+    return { rows, activityKnown: true };
+  }
+  if (source.type === 'github') {
+    const saml = new Map(githubOrg.saml.identities.map((identity) => [identity.userId, identity.nameId]));
+    const emailOf = (user: DemoGitHubOrg['members'][number]['user']) =>
+      saml.get(user.id) ?? user.verifiedDomainEmails?.[0] ?? '';
+    const rows = [
+      ...githubOrg.members.map(({ user, role }) => ({
+        id: String(user.id),
+        login: user.login,
+        email: emailOf(user),
+        status: 'active',
+        type: user.type === 'Bot' ? 'bot' : 'human',
+        privileged: String(role === 'admin'),
+      })),
+      ...githubOrg.outsideCollaborators.map((user) => ({
+        id: String(user.id),
+        login: user.login,
+        email: '',
+        status: 'active',
+        type: 'guest',
+        privileged: 'false',
+      })),
+      ...githubOrg.invitations.map((invitation) => ({
+        id: `invitation:${invitation.id}`,
+        login: invitation.login ?? invitation.email ?? '',
+        email: invitation.email ?? '',
+        status: 'active',
+        type: 'human',
+        created_at: invitation.created_at,
+        privileged: String(invitation.role === 'admin'),
+      })),
+    ];
+    return { rows, activityKnown: false };
+  }
+  if (source.type === 'aws') {
+    // IAM's managed AdministratorAccess, attached to the user or one of its groups, is what makes an IAM user
+    // privileged here (the demo has no custom allow-everything policy).
+    const admin = 'arn:aws:iam::aws:policy/AdministratorAccess';
+    const adminGroups = new Set(
+      awsAccount.groups.filter((group) => group.attachedPolicies.includes(admin)).map((group) => group.name),
+    );
+    const latest = (times: (string | null | undefined)[]) =>
+      times
+        .filter((time): time is string => !!time)
+        .sort()
+        .at(-1) ?? '';
+    const { root } = awsAccount;
+    const rows = [
+      {
+        id: awsAccount.accountId,
+        login: '<root_account>',
+        email: '',
+        status: 'active',
+        type: 'service',
+        root: 'true',
+        last_login_at: latest([root.passwordLastUsed, ...root.accessKeys.map((key) => key.lastUsed)]),
+        root_keys_active: String(root.accessKeys.some((key) => key.active)),
+        root_password_last_used: root.passwordLastUsed ?? '',
+        privileged: 'false',
+      },
+      ...awsAccount.users.map((user) => ({
+        id: user.userId,
+        login: user.userName,
+        email: user.tags.email ?? (/^[^@\s]+@[^@\s]+$/.test(user.userName) ? user.userName : ''),
+        employee_id: user.tags.employee_id ?? '',
+        status:
+          user.password !== null || user.accessKeys.some((key) => key.status === 'Active') ? 'active' : 'disabled',
+        type: user.tags.type ?? 'human',
+        created_at: user.created,
+        last_login_at: latest([user.password?.lastUsed, ...user.accessKeys.map((key) => key.lastUsed)]),
+        privileged: String(user.groups.some((group) => adminGroups.has(group))),
+      })),
+    ];
+    return { rows, activityKnown: true };
+  }
+  throw new Error(`the demo has no ${source.type} source`);
+}
 
 /**
  * SPEC's matching and rules, read independently of the engine, run over the demo files: a check that the planted
@@ -293,10 +576,13 @@ function referenceScan(config: Config, now: Date): { open: string[]; excepted: s
   }
   const subjects: Subject[] = [];
   for (const source of config.sources) {
-    if (source.type !== 'csv') throw new Error('demo sources are CSV');
-    const text = committed(path.basename(source.path));
-    const activityKnown = readCsv(text)[0]!.includes('last_login_at');
-    for (const row of readRecords(text)) {
+    const { rows, activityKnown } = sourceRows(source);
+    for (const row of rows) {
+      // SPEC: the AWS root user is never matched to a person.
+      if (row.root === 'true') {
+        subjects.push({ source: source.name, row, idp: false, activityKnown, method: 'none', owner: null });
+        continue;
+      }
       const names = [row.login ?? '', row.email ?? ''].filter(Boolean);
       const declared = config.serviceAccounts.find(
         (entry) => entry.source === source.name && names.some((name) => glob(entry.login, name)),
@@ -335,6 +621,15 @@ function referenceScan(config: Config, now: Date): { open: string[]; excepted: s
   for (const subject of subjects) {
     const { row, owner } = subject;
     if (row.status !== 'active') continue;
+    if (row.root === 'true') {
+      // root-credentials-in-use, and nothing else: an active root key, or a root password used within `days`.
+      const recentPassword =
+        row.root_password_last_used !== '' &&
+        !olderThan(row.root_password_last_used!, Number(config.rules['root-credentials-in-use']?.days ?? 90));
+      if (row.root_keys_active === 'true' || recentPassword)
+        open.push(`root-credentials-in-use ${subject.source} ${row.id} high null`);
+      continue;
+    }
     const serviceLike = row.type === 'service' || row.type === 'bot' || subject.method === 'service';
     const lastLogin = row.last_login_at ?? '';
     const hits: [string, Severity][] = [];

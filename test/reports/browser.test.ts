@@ -205,5 +205,6 @@ describe('README screenshot', () => {
       copyFileSync(shot, README_SCREENSHOT);
     }
     rmSync(dir, { recursive: true, force: true });
-  });
+    // The demo runs the real Google, GitHub and AWS collectors against its loopback tenants, then Chromium renders.
+  }, 90_000);
 });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TZDate } from '@date-fns/tz';
-import type { Config } from '../../config/config.js';
+import { loadConfig, type Config } from '../../config/config.js';
 import { UsageError } from '../../contract/errors.js';
 import { listFindings, type FindingFilter } from '../../store/findings.js';
 import { gatherAuditData } from '../../reporting/audit.js';
@@ -99,9 +99,16 @@ function deliver(ctx: CliContext, out: string | undefined, name: string, content
   return 0;
 }
 
-/** Reports read the database; the config (timezone, licence prices) is used when there is one. */
+/**
+ * Reports read the database; the config (timezone, licence prices) is used when there is one. A report never calls a
+ * source, so an unset credential variable does not stop it: the machine that writes reports (or the demo's folder
+ * after its throwaway tenants are gone) need not hold the scan's tokens.
+ */
 function optionalConfig(ctx: CliContext): Config | null {
-  return existsSync(ctx.configPath()) ? ctx.config() : null;
+  if (!existsSync(ctx.configPath())) return null;
+  const config = loadConfig(ctx.configPath(), ctx.io.env, { allowMissingEnv: true });
+  ctx.useConfig(config);
+  return config;
 }
 
 /** A date is the start of that day in the config timezone; a date-time is taken as given. */
