@@ -1,12 +1,14 @@
 import { formatConfigPath, setRuleOptionsValidator } from '../src/config/config.js';
 import { ConfigError } from '../src/contract/errors.js';
 import type { Rule } from '../src/contract/rule.js';
+import { rule as accessAttemptOnDeparted } from './access-attempt-on-departed.js';
 import { rule as ambiguousOwner } from './ambiguous-owner.js';
 import { rule as dormantAccount } from './dormant-account.js';
 import { rule as idpDisabledAppActive } from './idp-disabled-app-active.js';
 import { rule as neverLoggedIn } from './never-logged-in.js';
 import { rule as orphanAccount } from './orphan-account.js';
 import { rule as pastEndDate } from './past-end-date.js';
+import { rule as signInAfterTermination } from './sign-in-after-termination.js';
 import { rule as staleGuest } from './stale-guest.js';
 import { rule as terminatedStillActive } from './terminated-still-active.js';
 import { rule as unownedServiceAccount } from './unowned-service-account.js';
@@ -16,7 +18,9 @@ import { rule as unownedServiceAccount } from './unowned-service-account.js';
  * rules/ is missing here. Ordered as SPEC lists them, most severe first.
  */
 export const RULES: readonly Rule[] = [
+  signInAfterTermination,
   terminatedStillActive,
+  accessAttemptOnDeparted,
   pastEndDate,
   orphanAccount,
   idpDisabledAppActive,

@@ -300,6 +300,15 @@ const configSchema = z.strictObject({
       failOn: z.enum(SEVERITIES).optional(),
     })
     .default({ maxRosterShrink: 0.2 }),
+  /** Sign-in evidence from the sources that keep sign-in logs (Okta System Log, Entra sign-ins, Google Reports). */
+  signIns: z
+    .strictObject({
+      /** How far back the first read of a source's log goes; later scans continue from the stored cursor. */
+      lookbackDays: z.number().int().min(1).max(180).default(7),
+      /** `serve`: read the logs this often between scans; off when absent. */
+      pollMinutes: z.number().int().min(1).max(1440).optional(),
+    })
+    .default({ lookbackDays: 7 }),
 });
 
 export type Config = z.infer<typeof configSchema> & {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Account, Match, Person, Severity } from './model.js';
+import type { Account, Match, Person, Severity, SignInEvent } from './model.js';
 
 /**
  * A rule is metadata plus one pure function. The engine does everything rules share: only enabled, non-built-in
@@ -19,6 +19,11 @@ export interface RuleSubject {
    * Null when the account has no owner.
    */
   ownerIdpAccounts: { total: number; enabled: number } | null;
+  /**
+   * The account's stored sign-in events (oldest first), read from the store for accounts of interest; undefined or
+   * null when the source keeps no sign-in log or it was never read (unknown, not "no sign-ins").
+   */
+  signIns?: readonly SignInEvent[] | null;
 }
 
 export interface RuleContext<Options> {
@@ -52,6 +57,11 @@ export interface RuleMeta<Schema extends z.ZodObject> {
    * resolved when every idp source completed in the scan.
    */
   usesIdpAccounts?: boolean;
+  /**
+   * The rule also sees disabled accounts that have stored sign-in events (failed attempts on a disabled account are
+   * evidence someone still holds its credentials). Every other rule sees only enabled accounts.
+   */
+  seesDisabledWithSignIns?: boolean;
 }
 
 export interface Rule<Schema extends z.ZodObject = z.ZodObject> extends RuleMeta<Schema> {

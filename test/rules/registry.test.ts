@@ -22,6 +22,8 @@ const SPEC_RULES: Record<string, Severity> = {
   'stale-guest': 'medium',
   'unowned-service-account': 'medium',
   'ambiguous-owner': 'low',
+  'sign-in-after-termination': 'critical',
+  'access-attempt-on-departed': 'high',
 };
 
 /** Everything that makes the registry disagree with the rule files; empty when consistent. */
