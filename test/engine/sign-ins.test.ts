@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { SourceCollector } from '../../src/contract/collector.js';
 import type { SignInEvent } from '../../src/contract/model.js';
 import { signInCursor, signInCursors } from '../../src/store/sign-ins.js';
+import { createOktaCollector } from '../../collectors/okta/index.js';
+import { makeOktaLogEvent, makeOktaUser, OKTA_FAKE_TOKEN, startOktaFake } from '../fakes/okta.js';
 import { account, Harness, person } from './helpers.js';
 
 const CONFIG = `
@@ -183,5 +185,66 @@ describe('sign-in evidence in a scan', () => {
     await expect(h.scan({ signal: controller.signal })).rejects.toThrow();
     expect(storedEvents(h)).toEqual([]);
     expect(signInCursor(h.db, 'okta')).toBeNull();
+  });
+});
+
+describe('sign-in evidence end to end with the Okta fake', () => {
+  it('a leaver signing in after the effective moment opens a critical finding; a rescan adds nothing twice', async () => {
+    const fake = await startOktaFake({
+      users: (orgUrl) => [
+        makeOktaUser(orgUrl, 1, { status: 'ACTIVE' }),
+        makeOktaUser(orgUrl, 2, { status: 'SUSPENDED' }),
+        makeOktaUser(orgUrl, 3, { status: 'ACTIVE' }),
+      ],
+      logEvents: [
+        makeOktaLogEvent(1, '2026-11-25T09:00:00.000Z', { actorId: '00u0000000001FAKE0a7', ip: '198.51.100.7' }),
+        makeOktaLogEvent(2, '2026-11-25T10:00:00.000Z', {
+          actorId: '00u0000000002FAKE0a7',
+          result: 'FAILURE',
+          reason: 'VERIFICATION_ERROR',
+        }),
+        makeOktaLogEvent(3, '2026-11-25T11:00:00.000Z', { actorId: '00u0000000003FAKE0a7' }),
+        makeOktaLogEvent(4, '2026-11-25T11:30:00.000Z', { actorId: null, login: 'nobody', result: 'FAILURE' }),
+      ],
+    });
+    try {
+      const h = new Harness(CONFIG);
+      h.now = new Date('2026-11-26T12:00:00Z');
+      h.people = [
+        person('E1', 'user1@example.com', {
+          status: 'terminated',
+          terminationDate: '2026-11-24',
+          terminationEffectiveAt: '2026-11-24T23:59:59.999Z',
+        }),
+        person('E2', 'user2@example.com'),
+        person('E3', 'user3@example.com'),
+      ];
+      const okta = createOktaCollector(
+        { name: 'okta', type: 'okta', role: 'idp', timeoutSeconds: 30, orgUrl: fake.orgUrl, token: OKTA_FAKE_TOKEN },
+        { retryPolicy: { baseDelayMs: 5 } },
+      );
+      await h.scan({ createCollector: () => okta });
+      const open = () =>
+        h.findings(`rule IN ('sign-in-after-termination', 'access-attempt-on-departed')`).map((f) => ({
+          id: f.id,
+          rule: f.rule,
+          severity: f.severity,
+          account: f.account_id,
+        }));
+      const first = open();
+      expect(first.map(({ rule, severity, account }) => [rule, severity, account])).toEqual([
+        ['sign-in-after-termination', 'critical', '00u0000000001FAKE0a7'],
+        ['access-attempt-on-departed', 'high', '00u0000000002FAKE0a7'],
+      ]);
+      expect(storedEvents(h).map((e) => e.account_id)).toEqual(['00u0000000001FAKE0a7', '00u0000000002FAKE0a7']);
+
+      h.now = new Date('2026-11-26T12:10:00Z');
+      await h.scan({ createCollector: () => okta });
+      expect(open()).toEqual(first);
+      expect(storedEvents(h)).toHaveLength(2);
+      expect(fake.state.serverErrors).toEqual([]);
+    } finally {
+      await fake.close();
+    }
   });
 });
