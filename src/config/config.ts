@@ -79,6 +79,8 @@ export const GOOGLE_SCOPES = {
   read: 'https://www.googleapis.com/auth/admin.directory.user.readonly',
   act: 'https://www.googleapis.com/auth/admin.directory.user',
   security: 'https://www.googleapis.com/auth/admin.directory.user.security',
+  /** Reports API login activity (sign-in evidence). */
+  reports: 'https://www.googleapis.com/auth/admin.reports.audit.readonly',
 } as const;
 
 export const googleSourceSchema = z
