@@ -1,7 +1,12 @@
-import type { CollectContext, SourceCollector } from '../contract/collector.js';
+import type { CollectContext, CollectorDeps, SourceCollector } from '../contract/collector.js';
+import type { Config, SourceConfig } from '../config/config.js';
+import type { Logger } from '../common/logger.js';
+import { Redactor } from '../common/logger.js';
+import { snapshotRuns } from '../store/sources.js';
 import type { Person, SignInEvent } from '../contract/model.js';
 import type { Db } from '../store/database.js';
 import {
+  commitSignInPoll,
   dropSignInStage,
   refineRunActivity,
   runAccountKeys,
@@ -53,6 +58,8 @@ export interface SignInReadInput {
   person(personId: string | null): Person | null;
   lookbackDays: number;
   now: Date;
+  /** Refine the run's last activity from the log's successes (a scan's own rows; never a committed snapshot). */
+  refineActivity?: boolean;
 }
 
 export function keepsSignInLog(
@@ -100,10 +107,10 @@ export async function readSourceSignIns(db: Db, input: SignInReadInput): Promise
     stager.flush();
   } catch (error) {
     dropSignInStage(db, input.source);
-    refineRunActivity(db, input.runId, input.source, false);
+    if (input.refineActivity !== false) refineRunActivity(db, input.runId, input.source, false);
     return { status: 'failed', error, stats };
   }
-  refineRunActivity(db, input.runId, input.source, true);
+  if (input.refineActivity !== false) refineRunActivity(db, input.runId, input.source, true);
   return { status: 'complete', read: { source: input.source, readUntil: until.toISOString() }, stats };
 }
 
@@ -182,4 +189,72 @@ export async function readSignInsDuringScan(
   }
   input.reads.push(outcome.read);
   input.context.log.info(`${input.source}: sign-in log read`, { ...stats });
+}
+
+export interface SignInPollOptions {
+  createCollector(source: SourceConfig, deps?: CollectorDeps): SourceCollector;
+  collectorDeps?: CollectorDeps;
+  /** The current roster (read fresh, so a leaver HR recorded since the last scan is already of interest). */
+  loadRoster(config: Config): Promise<Person[]>;
+  log: Logger;
+  now?: () => Date;
+  signal?: AbortSignal;
+}
+
+export interface SignInPollSource {
+  name: string;
+  status: 'complete' | 'failed' | 'skipped';
+  /** Events of accounts of interest stored by this poll (an event already stored is not counted again). */
+  newEvents: number;
+  detail: string | null;
+}
+
+/**
+ * `serve`'s poll between scans: reads every sign-in log from its cursor, resolving events against each source's last
+ * complete snapshot, and commits the reads (events and cursors) in one transaction. No account is re-collected and
+ * no finding changes here: the caller scans the sources that got new events, which evaluates the rules.
+ */
+export async function pollSignIns(db: Db, config: Config, options: SignInPollOptions): Promise<SignInPollSource[]> {
+  const now = options.now ?? (() => new Date());
+  const redactor = new Redactor(config.secrets);
+  const people = new Map((await options.loadRoster(config)).map((person) => [person.employeeId, person]));
+  const snapshots = snapshotRuns(db);
+  const results: SignInPollSource[] = [];
+  const reads: SignInRead[] = [];
+  for (const source of config.sources) {
+    options.signal?.throwIfAborted();
+    const collector = options.createCollector(source, options.collectorDeps);
+    const snapshot = snapshots.get(source.name);
+    if (!keepsSignInLog(collector)) continue;
+    if (snapshot === undefined) {
+      results.push({ name: source.name, status: 'skipped', newEvents: 0, detail: 'no complete snapshot yet' });
+      continue;
+    }
+    const timeout = AbortSignal.timeout(source.timeoutSeconds * 1000);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const notices: string[] = [];
+    const outcome = await readSourceSignIns(db, {
+      runId: snapshot,
+      source: source.name,
+      collector,
+      context: { signal, log: options.log, now: now(), notice: (message) => notices.push(redactor.redact(message)) },
+      person: (personId) => (personId === null ? null : (people.get(personId) ?? null)),
+      lookbackDays: config.signIns.lookbackDays,
+      now: now(),
+      refineActivity: false,
+    });
+    if (outcome.status === 'failed') {
+      options.signal?.throwIfAborted();
+      const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+      results.push({ name: source.name, status: 'failed', newEvents: 0, detail: redactor.redact(message) });
+      options.log.warn(`${source.name}: sign-in poll failed; the cursor stays`, { error: redactor.redact(message) });
+      continue;
+    }
+    reads.push(outcome.read);
+    results.push({ name: source.name, status: 'complete', newEvents: 0, detail: notices.join('; ') || null });
+  }
+  options.signal?.throwIfAborted();
+  const added = commitSignInPoll(db, reads, now());
+  for (const result of results) result.newEvents = added.get(result.name) ?? 0;
+  return results;
 }

@@ -3,7 +3,9 @@ import { createCollector } from '../../../collectors/index.js';
 import { loadRoster } from '../../../collectors/hr-roster/index.js';
 import type { CollectorDeps } from '../../contract/collector.js';
 import { UsageError } from '../../contract/errors.js';
-import { postDigest, postScanFailure, requireSlack } from '../../slack/notify.js';
+import { postDigest, postNewCriticalFindings, postScanFailure, requireSlack } from '../../slack/notify.js';
+import { pollSignIns } from '../../scan/sign-ins.js';
+import { createSignInPollJob } from '../../serve/sign-in-poll.js';
 import { createSlackChat } from '../slack-chat.js';
 import { createNightlyJob, Scheduler } from '../../serve/schedule.js';
 import type { ScanResult } from '../../contract/run.js';
@@ -109,7 +111,32 @@ export async function serveCommand(
     log,
     now: ctx.io.now,
   });
-  const scheduler = new Scheduler({ cron: config.schedule.cron, timezone: config.timezone, job, log });
+  const pollMinutes = config.signIns.pollMinutes;
+  const poll =
+    pollMinutes === undefined
+      ? undefined
+      : {
+          everyMinutes: pollMinutes,
+          job: createSignInPollJob({
+            poll: (signal) =>
+              pollSignIns(db, config, {
+                createCollector,
+                collectorDeps: wiring.collectorDeps,
+                loadRoster: (loaded) => loadRoster(loaded.roster, loaded.timezone),
+                log,
+                now: ctx.io.now,
+                signal,
+              }),
+            scan: (signal, sources) => scanInBackground(ctx, signal, wiring.collectorDeps, sources),
+            postCritical: slack
+              ? (runId, signal) =>
+                  postNewCriticalFindings(db, config, { chat: createSlackChat(slack, log, signal), log }, runId)
+              : undefined,
+            log,
+            now: ctx.io.now,
+          }),
+        };
+  const scheduler = new Scheduler({ cron: config.schedule.cron, timezone: config.timezone, job, log, poll });
   const signals = wiring.shutdownSignal();
 
   if (options.once) {
@@ -186,8 +213,10 @@ async function scanInBackground(
   ctx: CliContext,
   signal: AbortSignal,
   collectorDeps?: CollectorDeps,
+  sources?: string[],
 ): Promise<ScanResult> {
   return runScan(ctx.db(), ctx.config(), {
+    sources,
     now: ctx.io.now,
     log: ctx.log,
     signal,
