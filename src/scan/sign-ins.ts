@@ -180,9 +180,10 @@ export async function readSignInsDuringScan(
   const { stats } = outcome;
   if (outcome.status === 'failed') {
     if (input.context.signal.aborted) throw outcome.error;
-    const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    const raw = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    const message = raw.startsWith(`${input.source}: `) ? raw.slice(input.source.length + 2) : raw;
     input.context.notice(
-      `sign-in log unreadable (${message.replace(new RegExp(`^${input.source}: `), '')}); nothing of this read was ` +
+      `sign-in log unreadable (${message}); nothing of this read was ` +
         `kept and the next read starts again from ${stats.since}`,
     );
     return;
