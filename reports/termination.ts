@@ -87,6 +87,25 @@ export interface TerminationData {
   current: CurrentAccount[];
   /** Where the report cannot vouch that access is gone. */
   gaps: CoverageGap[];
+  /**
+   * Successful sign-ins of the person's accounts at or after the termination took effect, from the sign-in logs.
+   * Absent from reports of older versions; null when HR gives no termination moment.
+   */
+  signInsAfterTermination?: SignInsAfterTermination | null;
+}
+
+export interface SignInsAfterTermination {
+  /** Sources whose log was read, and up to when: "none" is evidence only up to that moment. */
+  logs: { source: string; readUntil: string }[];
+  /** Sources holding an account of the person whose sign-ins are unknown (no log, or never read). */
+  unknown: string[];
+  events: {
+    source: string;
+    accountId: string;
+    at: string;
+    ip: string | null;
+    application: string | null;
+  }[];
 }
 
 function enabledBadge(enabled: boolean | null): SafeHtml {
@@ -278,6 +297,52 @@ export function renderTerminationHtml(data: TerminationData): string {
       ${table(['Source', 'Account', 'State', 'Last sign-in', 'Unresolved findings'], currentRows, 'No account in any source is matched to this person.')}`,
   );
 
+  const signIns = data.signInsAfterTermination;
+  const signInSection =
+    signIns === undefined
+      ? null
+      : section(
+          'sign-ins',
+          'Sign-ins after termination',
+          signIns === null
+            ? html`<div class="callout warn">HR gives no termination moment: sign-ins cannot be compared to it.</div>`
+            : html`${
+                signIns.events.length === 0
+                  ? html`<div class="callout ${signIns.logs.length > 0 ? 'ok' : 'warn'}">
+                      Sign-ins after termination:
+                      none${
+                        signIns.logs.length > 0
+                          ? html` (${signIns.logs.map((log, index) => html`${index > 0 ? ', ' : ''}${log.source} log read up to ${when(log.readUntil)}`)})`
+                          : html` known: no sign-in log was read`
+                      }.
+                    </div>`
+                  : html`<div class="callout bad">
+                        <strong>${signIns.events.length}</strong> successful
+                        sign-in${signIns.events.length === 1 ? '' : 's'} after the termination took effect.
+                      </div>
+                      ${table(
+                        ['Source', 'Account', 'Time', 'IP', 'Application'],
+                        signIns.events.map(
+                          (event) =>
+                            html`<tr class="alert">
+                              <td>${event.source}</td>
+                              <td class="mono">${event.accountId}</td>
+                              <td>${when(event.at)}</td>
+                              <td class="mono">${event.ip ?? ''}</td>
+                              <td>${event.application ?? ''}</td>
+                            </tr>`,
+                        ),
+                        '',
+                      )}`
+              }${
+                signIns.unknown.length > 0
+                  ? html`<p class="muted">
+                      Sign-ins unknown for: ${signIns.unknown.join(', ')} (no sign-in log read).
+                    </p>`
+                  : ''
+              }`,
+        );
+
   const footer = html`<p>
     Times in ${tz}. "Verified" means the source was re-read after the actions and reported the account disabled or gone.
     zombiescan · ${when(data.generatedAt)}
@@ -285,7 +350,7 @@ export function renderTerminationHtml(data: TerminationData): string {
   return htmlDocument({
     title: `Termination evidence ${person.employeeId}`,
     header,
-    body: [gaps, evidence, current],
+    body: signInSection ? [gaps, evidence, current, signInSection] : [gaps, evidence, current],
     footer,
   });
 }

@@ -4,6 +4,7 @@ import type { CredentialRule, Rule } from '../src/contract/rule.js';
 import { rule as credentialOutlivedOwner } from './credential-outlived-owner.js';
 import { rule as ownerlessAppSecret } from './ownerless-app-secret.js';
 import { rule as unusedCredential } from './unused-credential.js';
+import { rule as accessAttemptOnDeparted } from './access-attempt-on-departed.js';
 import { rule as ambiguousOwner } from './ambiguous-owner.js';
 import { rule as dormantAccount } from './dormant-account.js';
 import { rule as idpDisabledAppActive } from './idp-disabled-app-active.js';
@@ -12,6 +13,7 @@ import { rule as orphanAccount } from './orphan-account.js';
 import { rule as pastEndDate } from './past-end-date.js';
 import { rule as rootCredentialsInUse } from './root-credentials-in-use.js';
 import { rule as reprovisionedAfterOffboarding } from './reprovisioned-after-offboarding.js';
+import { rule as signInAfterTermination } from './sign-in-after-termination.js';
 import { rule as staleGuest } from './stale-guest.js';
 import { rule as terminatedStillActive } from './terminated-still-active.js';
 import { rule as unownedServiceAccount } from './unowned-service-account.js';
@@ -21,8 +23,10 @@ import { rule as unownedServiceAccount } from './unowned-service-account.js';
  * rules/ is missing here. Ordered as SPEC lists them, most severe first.
  */
 export const RULES: readonly Rule[] = [
+  signInAfterTermination,
   terminatedStillActive,
   reprovisionedAfterOffboarding,
+  accessAttemptOnDeparted,
   pastEndDate,
   orphanAccount,
   idpDisabledAppActive,

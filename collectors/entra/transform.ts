@@ -1,4 +1,4 @@
-import type { Account } from '../../src/contract/model.js';
+import type { Account, SignInEvent } from '../../src/contract/model.js';
 
 /**
  * Microsoft Graph user -> Account, as a pure function. Only the properties listed in USER_PROPERTIES exist on the
@@ -139,4 +139,43 @@ export function toIsoInstant(value: string | null | undefined): string | null {
 function nonEmpty(value: string | null | undefined): string | null {
   const trimmed = value?.trim();
   return trimmed ? trimmed : null;
+}
+
+/** A sign-in log entry (GET /auditLogs/signIns), the properties the reader uses. */
+export interface GraphSignIn {
+  id?: string | null;
+  createdDateTime?: string | null;
+  userId?: string | null;
+  userPrincipalName?: string | null;
+  appDisplayName?: string | null;
+  ipAddress?: string | null;
+  status?: { errorCode?: number | null; failureReason?: string | null } | null;
+}
+
+/**
+ * Interrupts, not outcomes: MFA or a "stay signed in?" prompt was required (50074, 50076, 50079, 50140), a password
+ * change is due (50125), an external challenge (50158). The sign-in that follows is logged on its own.
+ */
+const INTERRUPT_CODES: ReadonlySet<number> = new Set([50074, 50076, 50079, 50125, 50140, 50158]);
+
+/**
+ * Graph sign-in -> SignInEvent, pure: errorCode 0 is a success; any other code a failure (50126 bad password, 50057
+ * disabled account, 50053 locked, 50055 expired password...), with Graph's failureReason and the code as the reason.
+ * Null for interrupts and for entries without an id or time.
+ */
+export function graphSignInToEvent(signIn: GraphSignIn, source: string): SignInEvent | null {
+  const code = signIn.status?.errorCode ?? null;
+  if (!signIn.id || !signIn.createdDateTime || code === null || INTERRUPT_CODES.has(code)) return null;
+  const reason = signIn.status?.failureReason;
+  return {
+    source,
+    id: signIn.id,
+    at: signIn.createdDateTime,
+    accountId: nonEmpty(signIn.userId),
+    login: nonEmpty(signIn.userPrincipalName),
+    result: code === 0 ? 'success' : 'failure',
+    reason: code === 0 ? null : `${reason ? `${reason} ` : ''}(${code})`,
+    ip: nonEmpty(signIn.ipAddress),
+    application: nonEmpty(signIn.appDisplayName),
+  };
 }

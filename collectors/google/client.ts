@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { admin_directory_v1 } from '@googleapis/admin';
+import type { admin_directory_v1, admin_reports_v1 } from '@googleapis/admin';
 import type { JWT } from 'google-auth-library';
 import { GOOGLE_SCOPES, serviceAccountKeyProblem, type GoogleSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
@@ -91,6 +91,8 @@ export interface DirectorySession {
   key: ServiceAccountKey;
   /** The Directory client whose token carries these scopes. */
   directory(scopes: readonly GoogleScope[]): admin_directory_v1.Admin;
+  /** The Reports client whose token carries these scopes. */
+  reports(scopes: readonly GoogleScope[]): admin_reports_v1.Admin;
   /** Fetches (or reuses) the access token for these scopes: proves delegation works for them. */
   authorise(scopes: readonly GoogleScope[]): Promise<void>;
   /** Customer or domain for users.list. */
@@ -109,7 +111,11 @@ export interface SessionOptions {
 /** JWT and Directory clients per scope set, each caching its own access token: share one across calls. */
 export interface DirectoryClients {
   key: ServiceAccountKey;
-  clientFor(scopes: readonly GoogleScope[]): { jwt: JWT; directory: admin_directory_v1.Admin };
+  clientFor(scopes: readonly GoogleScope[]): {
+    jwt: JWT;
+    directory: admin_directory_v1.Admin;
+    reports: admin_reports_v1.Admin;
+  };
 }
 
 type GoogleSdk = { admin: typeof import('@googleapis/admin').admin; JWT: typeof JWT };
@@ -131,7 +137,7 @@ function loadGoogleSdk(): Promise<GoogleSdk> {
 export async function createDirectoryClients(config: GoogleSourceConfig): Promise<DirectoryClients> {
   const key = loadServiceAccountKey(config);
   const { admin, JWT } = await loadGoogleSdk();
-  const clients = new Map<string, { jwt: JWT; directory: admin_directory_v1.Admin }>();
+  const clients = new Map<string, { jwt: JWT; directory: admin_directory_v1.Admin; reports: admin_reports_v1.Admin }>();
   const timeout = config.timeoutSeconds * 1000;
   const clientFor = (scopes: readonly GoogleScope[]) => {
     const id = [...scopes].sort().join(' ');
@@ -162,7 +168,14 @@ export async function createDirectoryClients(config: GoogleSourceConfig): Promis
         retry: false,
         timeout,
       });
-      entry = { jwt, directory };
+      const reports = admin({
+        version: 'reports_v1',
+        auth: jwt as unknown as admin_reports_v1.Options['auth'],
+        rootUrl: config.apiUrl,
+        retry: false,
+        timeout,
+      });
+      entry = { jwt, directory, reports };
       clients.set(id, entry);
     }
     return entry;
@@ -184,6 +197,7 @@ export async function openDirectorySession(
     key,
     scope: config.domain ? { domain: config.domain } : { customer: config.customer ?? 'my_customer' },
     directory: (scopes) => clientFor(scopes).directory,
+    reports: (scopes) => clientFor(scopes).reports,
     async authorise(scopes) {
       const { jwt } = clientFor(scopes);
       try {

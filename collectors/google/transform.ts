@@ -1,4 +1,4 @@
-import type { Account, AccountType } from '../../src/contract/model.js';
+import type { Account, AccountType, SignInEvent } from '../../src/contract/model.js';
 
 /**
  * Directory API user (projection=full) -> Account, pure. Field mapping (SPEC "Google Workspace"):
@@ -176,4 +176,43 @@ function uniqueEmails(candidates: (string | null | undefined)[]): string[] {
     result.push(candidate);
   }
   return result;
+}
+
+/** One Reports API activity of the `login` application, the fields the sign-in reader uses. */
+export interface GoogleLoginActivity {
+  id?: { time?: string | null; uniqueQualifier?: string | null } | null;
+  actor?: { email?: string | null; profileId?: string | null } | null;
+  ipAddress?: string | null;
+  events?: { name?: string | null; parameters?: { name?: string | null; value?: string | null }[] | null }[] | null;
+}
+
+/**
+ * Reports API login activity -> SignInEvents, pure: `login_success` and `login_failure` events (others, such as
+ * `login_challenge` or `logout`, are not outcomes). The reason is `login_failure_type`
+ * (login_failure_invalid_password, login_failure_account_disabled...), the application the `login_type`
+ * (google_password, saml, reauth...). The id joins the activity's time and uniqueQualifier with the event name.
+ */
+export function googleLoginActivityToSignIns(activity: GoogleLoginActivity, source: string): SignInEvent[] {
+  const time = activity.id?.time;
+  const qualifier = activity.id?.uniqueQualifier;
+  if (!time || !qualifier) return [];
+  const events: SignInEvent[] = [];
+  for (const event of activity.events ?? []) {
+    const result = event.name === 'login_success' ? 'success' : event.name === 'login_failure' ? 'failure' : null;
+    if (result === null) continue;
+    const parameter = (name: string) => event.parameters?.find((entry) => entry.name === name)?.value ?? null;
+    const loginType = parameter('login_type');
+    events.push({
+      source,
+      id: `${time}/${qualifier}/${event.name}`,
+      at: time,
+      accountId: activity.actor?.profileId || null,
+      login: activity.actor?.email || null,
+      result,
+      reason: result === 'failure' ? (parameter('login_failure_type') ?? 'login_failure') : null,
+      ip: activity.ipAddress || null,
+      application: loginType ? `Google (${loginType})` : 'Google',
+    });
+  }
+  return events;
 }

@@ -1,8 +1,8 @@
-import type { Client, Collection, User } from '@okta/okta-sdk-nodejs';
+import type { Client, Collection } from '@okta/okta-sdk-nodejs';
 import type { CollectContext, CollectorDeps, CollectorFactory, DoctorCheck } from '../../src/contract/collector.js';
 import type { OktaSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
-import type { Account, Credential } from '../../src/contract/model.js';
+import type { Account, Credential, SignInEvent } from '../../src/contract/model.js';
 import { oktaApiTokenToCredential, oktaGrantToCredential } from './credentials-transform.js';
 import {
   createOktaClient,
@@ -13,7 +13,7 @@ import {
   USERS_READ_PERMISSION_HINT,
 } from './client.js';
 import { rateLimitReserve, type OktaRequestExecutor } from './http.js';
-import { oktaUserToAccount } from './transform.js';
+import { oktaLogEventToSignIn, oktaUserToAccount } from './transform.js';
 
 /**
  * Okta collector over the official SDK (@okta/okta-sdk-nodejs). One scan:
@@ -58,6 +58,7 @@ export const createOktaCollector: CollectorFactory<OktaSourceConfig> = (config, 
     collect: (context) => collectOktaAccounts(config, deps, context, privileged),
     doctor: (context) => doctorOkta(config, deps, context),
     collectCredentials: (context, atRisk) => collectOktaCredentials(config, deps, context, atRisk, privileged),
+    readSignIns: (context, window) => readOktaSignIns(config, deps, context, window),
   };
 };
 
@@ -134,6 +135,53 @@ async function readGrants(
     if (status === 404) return { grants: [] };
     if (status === 403) return { denied: error };
     throw error;
+  }
+}
+
+/** Sign-ins to Okta itself and SSO into apps, with their MFA steps (SPEC "Sign-in evidence"). */
+export const SIGN_IN_EVENT_FILTER = 'eventType eq "user.session.start" or eventType sw "user.authentication."';
+/** System Log: the largest page it serves. */
+const LOGS_PAGE_SIZE = 1000;
+const LOGS_PERMISSION_HINT =
+  "the API token's admin needs a role that can read the System Log (Read-Only Administrator or higher; OAuth " +
+  'service apps: okta.logs.read)';
+
+/**
+ * GET /api/v1/logs as a bounded request ([since, until), ascending): Okta sends a Link rel="next" while there are
+ * more events, and the SDK follows it. Pages are transformed and yielded as they arrive.
+ */
+async function* readOktaSignIns(
+  config: OktaSourceConfig,
+  deps: CollectorDeps,
+  context: CollectContext,
+  window: { since: Date; until: Date },
+): AsyncGenerator<SignInEvent[]> {
+  const session = openSession(config, deps, context);
+  try {
+    const collection = await session.client.systemLogApi.listLogEvents({
+      since: window.since.toISOString(),
+      until: window.until.toISOString(),
+      filter: SIGN_IN_EVENT_FILTER,
+      limit: LOGS_PAGE_SIZE,
+      sortOrder: 'ASCENDING',
+    });
+    for await (const events of serverPages(collection)) {
+      const page: SignInEvent[] = [];
+      for (const event of events) {
+        const signIn = oktaLogEventToSignIn(event, config.name);
+        if (signIn) page.push(signIn);
+      }
+      if (page.length > 0) yield page;
+    }
+  } catch (error) {
+    if (httpStatusOf(error) === 403) {
+      throw new SourceError(
+        config.name,
+        redact(`System Log unreadable (${describeError(error)}): ${LOGS_PERMISSION_HINT}`, config.token),
+        'auth',
+      );
+    }
+    throw session.toSourceError(error);
   }
 }
 
@@ -297,8 +345,8 @@ async function readPrivilegedIds(
 }
 
 /** Yields the users of each page the server returned, as it arrives (the SDK's collection iterates item by item). */
-async function* serverPages(collection: Collection<User>): AsyncGenerator<User[]> {
-  let page: User[] = [];
+async function* serverPages<Item>(collection: Collection<Item>): AsyncGenerator<Item[]> {
+  let page: Item[] = [];
   for (;;) {
     const step = await collection.next();
     if (step.value) page.push(step.value);

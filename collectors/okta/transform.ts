@@ -1,4 +1,4 @@
-import type { Account, AccountType } from '../../src/contract/model.js';
+import type { Account, AccountType, SignInEvent } from '../../src/contract/model.js';
 
 /**
  * Okta user -> Account, pure. The input is the SDK's deserialised `User` (timestamps as Date) or the raw API JSON
@@ -134,4 +134,46 @@ function isoOrNull(value: Timestamp): string | null {
   if (value === null || value === undefined || value === '') return null;
   const date = value instanceof Date ? value : new Date(value);
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/** A System Log event, as the SDK deserialises it (`published` a Date) or as raw JSON (an ISO string). */
+export interface OktaLogEventLike {
+  uuid?: string;
+  published?: Date | string;
+  eventType?: string;
+  actor?: { id?: string; type?: string; alternateId?: string };
+  client?: { ipAddress?: string | null } | null;
+  outcome?: { result?: string; reason?: string | null };
+  target?: { type?: string; displayName?: string }[] | null;
+}
+
+/**
+ * System Log event -> SignInEvent, pure; null for events that are neither a success nor a failure (CHALLENGE,
+ * SKIPPED, UNKNOWN outcomes) or that lack an id or time. A failed sign-in of a user Okta does not know has actor id
+ * "unknown" and the typed user name as alternateId.
+ */
+export function oktaLogEventToSignIn(event: OktaLogEventLike, source: string): SignInEvent | null {
+  const result = event.outcome?.result;
+  const outcome =
+    result === 'SUCCESS' || result === 'ALLOW'
+      ? 'success'
+      : result === 'FAILURE' || result === 'DENY'
+        ? 'failure'
+        : null;
+  if (outcome === null || !event.uuid || !event.published) return null;
+  const published = event.published instanceof Date ? event.published.toISOString() : event.published;
+  const actor = event.actor;
+  const accountId = actor?.type === 'User' && actor.id && actor.id !== 'unknown' ? actor.id : null;
+  const app = (event.target ?? []).find((target) => target.type === 'AppInstance')?.displayName;
+  return {
+    source,
+    id: event.uuid,
+    at: published,
+    accountId,
+    login: actor?.alternateId && actor.alternateId !== 'unknown' ? actor.alternateId : null,
+    result: outcome,
+    reason: event.outcome?.reason ?? null,
+    ip: event.client?.ipAddress ?? null,
+    application: app ?? (event.eventType === 'user.session.start' ? 'Okta' : null),
+  };
 }

@@ -118,6 +118,8 @@ export const GOOGLE_SCOPES = {
   read: 'https://www.googleapis.com/auth/admin.directory.user.readonly',
   act: 'https://www.googleapis.com/auth/admin.directory.user',
   security: 'https://www.googleapis.com/auth/admin.directory.user.security',
+  /** Reports API login activity (sign-in evidence). */
+  reports: 'https://www.googleapis.com/auth/admin.reports.audit.readonly',
 } as const;
 
 export const googleSourceSchema = z
@@ -445,6 +447,15 @@ const configSchema = z.strictObject({
     .default({ maxRosterShrink: 0.2 }),
   /** Scheduled and graceful offboarding (src/config/lifecycle.ts). */
   lifecycle: lifecycleSchema.default(DEFAULT_LIFECYCLE),
+  /** Sign-in evidence from the sources that keep sign-in logs (Okta System Log, Entra sign-ins, Google Reports). */
+  signIns: z
+    .strictObject({
+      /** How far back the first read of a source's log goes; later scans continue from the stored cursor. */
+      lookbackDays: z.number().int().min(1).max(180).default(7),
+      /** `serve`: read the logs this often between scans; off when absent. */
+      pollMinutes: z.number().int().min(1).max(1440).optional(),
+    })
+    .default({ lookbackDays: 7 }),
 });
 
 export type Config = z.infer<typeof configSchema> & {

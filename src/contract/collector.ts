@@ -57,7 +57,9 @@ export interface SourceCollector {
   collectCredentials?(context: CollectContext, atRisk: ReadonlySet<string>): AsyncIterable<Credential[]>;
   /**
    * Sign-in events in [since, until), oldest first, streamed page by page. Absent when the source keeps no sign-in
-   * log; a licence or permission limitation is a notice and no events, never a failure.
+   * log. A licence or permission limitation (Entra without P1, a token that may not read the log) throws a
+   * SourceError naming what is missing: the engine says it once as a notice, keeps the cursor where it was and leaves
+   * the source's sign-ins unknown — never "no sign-ins", and never a failed source.
    */
   readSignIns?(context: CollectContext, window: { since: Date; until: Date }): AsyncIterable<SignInEvent[]>;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Account, Credential, Match, Person, Severity } from './model.js';
+import type { Account, Credential, Match, Person, Severity, SignInEvent } from './model.js';
 
 /**
  * A rule is metadata plus one pure function. The engine does everything rules share: only enabled, non-built-in
@@ -21,6 +21,11 @@ export interface RuleSubject {
   ownerIdpAccounts: { total: number; enabled: number } | null;
   /** What zombiescan's own journal records about this account (the engine reads it through the store). */
   history: AccountHistory;
+  /**
+   * The account's stored sign-in events (oldest first), read from the store for accounts of interest; undefined or
+   * null when the source keeps no sign-in log or it was never read (unknown, not "no sign-ins").
+   */
+  signIns?: readonly SignInEvent[] | null;
 }
 
 /** Facts from the remediation journal about one account. */
@@ -60,6 +65,11 @@ export interface RuleMeta<Schema extends z.ZodObject> {
    * resolved when every idp source completed in the scan.
    */
   usesIdpAccounts?: boolean;
+  /**
+   * The rule also sees disabled accounts that have stored sign-in events (failed attempts on a disabled account are
+   * evidence someone still holds its credentials). Every other rule sees only enabled accounts.
+   */
+  seesDisabledWithSignIns?: boolean;
 }
 
 export interface Rule<Schema extends z.ZodObject = z.ZodObject> extends RuleMeta<Schema> {

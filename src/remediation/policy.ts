@@ -7,6 +7,8 @@ import type { ActionName, SystemAction } from '../contract/action.js';
  */
 export const DEFAULT_POLICY: Readonly<Record<string, readonly ActionName[]>> = {
   'terminated-still-active': ['revoke-sessions', 'disable'],
+  // An incident in progress: end the sessions the leaver holds now, then lock the account.
+  'sign-in-after-termination': ['revoke-sessions', 'disable'],
   'past-end-date': ['ticket'],
   'idp-disabled-app-active': ['disable'],
 };

@@ -7,11 +7,13 @@ import {
   listMatchedAccounts,
   listSourcesNotComplete,
 } from '../store/termination-queries.js';
+import { accountSignIns, signInCursors } from '../store/sign-ins.js';
 import type {
   CoverageGap,
   CurrentAccount,
   OffboardAccount,
   OffboardCredential,
+  SignInsAfterTermination,
   TerminationData,
 } from '../../reports/termination.js';
 
@@ -107,6 +109,40 @@ export function gatherTerminationData(
       : null,
     current,
     gaps: coverageGaps(db, offboarding?.accounts ?? null, current),
+    signInsAfterTermination: signInsAfter(db, personRow?.terminationEffectiveAt ?? null, current),
+  };
+}
+
+/** "None" is evidence too, but only up to where each log was read; a source without a log is said to be unknown. */
+function signInsAfter(
+  db: Db,
+  effectiveAt: string | null,
+  current: readonly CurrentAccount[],
+): SignInsAfterTermination | null {
+  if (effectiveAt === null) return null;
+  const effective = Date.parse(effectiveAt);
+  const cursors = new Map(signInCursors(db).map((cursor) => [cursor.source, cursor.readUntil]));
+  const sources = [...new Set(current.map((account) => account.source))];
+  const events: SignInsAfterTermination['events'] = [];
+  for (const account of current) {
+    if (!cursors.has(account.source)) continue;
+    for (const event of accountSignIns(db, account.source, account.accountId)) {
+      if (event.result !== 'success' || Date.parse(event.at) < effective) continue;
+      events.push({
+        source: account.source,
+        accountId: account.accountId,
+        at: event.at,
+        ip: event.ip,
+        application: event.application,
+      });
+    }
+  }
+  return {
+    logs: sources
+      .filter((source) => cursors.has(source))
+      .map((source) => ({ source, readUntil: cursors.get(source)! })),
+    unknown: sources.filter((source) => !cursors.has(source)),
+    events,
   };
 }
 

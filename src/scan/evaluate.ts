@@ -2,8 +2,14 @@ import { evaluableRunAccounts } from '../store/accounts.js';
 import { evaluableRunCredentials } from '../store/credentials.js';
 import type { Db } from '../store/database.js';
 import type { FindingDraft } from '../store/findings.js';
+import {
+  accountSignIns,
+  accountsWithSignIns,
+  disabledRunAccountsWithSignIns,
+  sourcesWithSignInLog,
+} from '../store/sign-ins.js';
 import { globToRegExp, type IdentityIndex } from './matching.js';
-import { bumpSeverity, type Account } from '../contract/model.js';
+import { bumpSeverity, type Account, type Match } from '../contract/model.js';
 import type {
   AccountHistory,
   CredentialOwner,
@@ -52,6 +58,8 @@ export function* evaluateRun(
   input: {
     runId: number;
     sources: readonly EvaluatedSource[];
+    /** Sources whose sign-in log this run read completely (besides those read by earlier scans). */
+    signInSources?: ReadonlySet<string>;
     identity: IdentityIndex;
     ownerIdp: ReadonlyMap<string, { total: number; enabled: number }>;
     /** The journal's last confirmed disable per account (accountHistoryKey); absent: none. */
@@ -83,7 +91,22 @@ function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptio
   const ruleOptions = input.rules.rules.map(
     (rule) => (input.rules.options.get(rule.id) ?? {}) as Record<string, unknown>,
   );
-  for (const { account, match } of evaluableRunAccounts(db, input.runId)) {
+  // Sign-in events are read only for the few accounts that have any; a source whose log was never read gives null.
+  const signInLogs = new Set([...sourcesWithSignInLog(db), ...(input.signInSources ?? [])]);
+  const withSignIns = signInLogs.size > 0 ? accountsWithSignIns(db) : new Set<string>();
+  const signInsOf = (account: Account) =>
+    !signInLogs.has(account.source)
+      ? null
+      : withSignIns.has(`${account.source}\0${account.id}`)
+        ? accountSignIns(db, account.source, account.id, { includeStaged: true })
+        : [];
+  const rulesSeeingDisabled = input.rules.rules.filter((rule) => rule.seesDisabledWithSignIns);
+  const candidates: Iterable<{ account: Account; match: Match; disabled: boolean }> = (function* () {
+    for (const entry of evaluableRunAccounts(db, input.runId)) yield { ...entry, disabled: false };
+    if (rulesSeeingDisabled.length === 0 || withSignIns.size === 0) return;
+    for (const entry of disabledRunAccountsWithSignIns(db, input.runId)) yield { ...entry, disabled: true };
+  })();
+  for (const { account, match, disabled } of candidates) {
     const source = sources.get(account.source);
     // Rows of a source that failed in this run are never evaluated.
     if (!source) continue;
@@ -96,8 +119,10 @@ function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptio
       history: {
         disabledByZombiescan: input.disabledByZombiescan?.get(accountHistoryKey(account.source, account.id)) ?? null,
       },
+      signIns: signInsOf(account),
     };
     for (const [index, rule] of input.rules.rules.entries()) {
+      if (disabled && !rule.seesDisabledWithSignIns) continue;
       const hit = rule.evaluate(subject, { now: input.now, options: ruleOptions[index]! });
       if (!hit) continue;
       const base = hit.severity ?? rule.severity;

@@ -25,6 +25,8 @@ import { IdentityIndex } from './matching.js';
 import type { Person } from '../contract/model.js';
 import type { Db } from '../store/database.js';
 import { endOfLocalDay } from '../common/time.js';
+import { readSignInsDuringScan } from './sign-ins.js';
+import type { SignInRead } from '../store/sign-ins.js';
 
 /**
  * One scan = one run: load and guard the roster, collect every selected source concurrently (each streaming pages
@@ -124,8 +126,15 @@ async function scanRun(
   const matching = { ms: performance.now() - collectionStarted, accounts: 0 };
 
   const writer = new AccountWriter(db, runId);
+  const signInReads: SignInRead[] = [];
   const outcomes = await Promise.all(
-    selected.map((source) => collectSource(db, runId, source, identity, redactor, options, now, { writer, matching })),
+    selected.map((source) =>
+      collectSource(db, runId, source, identity, redactor, options, now, {
+        writer,
+        matching,
+        signIns: { reads: signInReads, lookbackDays: config.signIns.lookbackDays },
+      }),
+    ),
   );
   options.signal?.throwIfAborted();
   writer.flush();
@@ -167,6 +176,7 @@ async function scanRun(
       evaluateRun(db, {
         runId,
         sources: evaluated,
+        signInSources: new Set(signInReads.map((read) => read.source)),
         identity,
         ownerIdp,
         disabledByZombiescan: accountsDisabledByZombiescan(db),
@@ -194,6 +204,7 @@ async function scanRun(
       sources: outcomes,
       exceptions: config.exceptions,
       status: complete.size === selected.length ? 'complete' : 'partial',
+      signIns: signInReads.filter((read) => complete.has(read.source)),
     });
   } finally {
     dropStagedDrafts(db);
@@ -260,7 +271,15 @@ async function collectSource(
   redactor: Redactor,
   options: ScanOptions,
   now: () => Date,
-  { writer, matching }: { writer: AccountWriter; matching: { ms: number; accounts: number } },
+  {
+    writer,
+    matching,
+    signIns,
+  }: {
+    writer: AccountWriter;
+    matching: { ms: number; accounts: number };
+    signIns: { reads: SignInRead[]; lookbackDays: number };
+  },
 ): Promise<SourceOutcome> {
   const started = Date.now();
   const notices: string[] = [];
@@ -317,6 +336,16 @@ async function collectSource(
       }
       credentials = countRunCredentials(db, source.name, runId);
     }
+    await readSignInsDuringScan(db, {
+      runId,
+      source: source.name,
+      collector,
+      context,
+      person: (personId) => identity.person(personId),
+      lookbackDays: signIns.lookbackDays,
+      now: now(),
+      reads: signIns.reads,
+    });
   } catch (caught) {
     if (options.signal?.aborted) throw caught;
     error = redactor.redact(describeFailure(caught, timeout.aborted, source));

@@ -10,7 +10,8 @@ import type { RemediationOutcome } from '../slack/interactivity.js';
  * job still running is skipped and logged (a slow scan must never race the next one over the same database).
  */
 
-export type JobTrigger = 'schedule' | 'once';
+/** `poll`: the sign-in log poll between scheduled scans (`signIns.pollMinutes`). */
+export type JobTrigger = 'schedule' | 'once' | 'poll';
 
 export interface JobOutcome {
   trigger: JobTrigger;
@@ -130,6 +131,8 @@ export interface SchedulerOptions {
   timezone: string;
   job: Job;
   log: Logger;
+  /** The sign-in poll, run every `everyMinutes` through the same one-job-at-a-time guard as the scan. */
+  poll?: { everyMinutes: number; job: Job };
 }
 
 export interface SchedulerStatus {
@@ -140,6 +143,7 @@ export interface SchedulerStatus {
 
 export class Scheduler {
   private task: ScheduledTask | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
   private current: { promise: Promise<JobOutcome>; controller: AbortController; startedAt: Date } | null = null;
   private lastJob: JobOutcome | null = null;
   private stopped = false;
@@ -168,7 +172,13 @@ export class Scheduler {
         logger: cronLogger(this.options.log),
       },
     );
+    const poll = this.options.poll;
+    if (poll) {
+      this.pollTimer = setInterval(() => void this.tick('poll'), poll.everyMinutes * 60_000);
+      this.pollTimer.unref();
+    }
     this.options.log.info('scheduler started', {
+      signInPollMinutes: poll?.everyMinutes ?? null,
       cron: this.options.cron,
       timezone: this.options.timezone,
       nextRun: this.nextRun()?.toISOString() ?? null,
@@ -181,7 +191,11 @@ export class Scheduler {
    */
   async tick(trigger: JobTrigger): Promise<JobOutcome | 'skipped'> {
     if (this.stopped) return 'skipped';
+    const job = trigger === 'poll' ? this.options.poll?.job : this.options.job;
+    if (!job) return 'skipped';
     if (this.current) {
+      // A poll that meets a running job is routine (the job reads the logs itself): not worth a warning.
+      if (trigger === 'poll') return 'skipped';
       this.options.log.warn('scheduled scan skipped: the previous job is still running', {
         trigger,
         runningSince: this.current.startedAt.toISOString(),
@@ -189,7 +203,7 @@ export class Scheduler {
       return 'skipped';
     }
     const controller = new AbortController();
-    const promise = this.options.job(controller.signal, trigger).catch((error: unknown): JobOutcome => {
+    const promise = job(controller.signal, trigger).catch((error: unknown): JobOutcome => {
       // The job reports its own failures; reaching here is a bug, still never fatal to the scheduler.
       this.options.log.error('scheduled job crashed', { error: describe(error) });
       const at = new Date().toISOString();
@@ -206,7 +220,8 @@ export class Scheduler {
     this.current = { promise, controller, startedAt: new Date() };
     try {
       const outcome = await promise;
-      this.lastJob = outcome;
+      // /healthz reports the last scheduled job: a quiet poll must not hide a failed nightly scan.
+      if (trigger !== 'poll') this.lastJob = outcome;
       return outcome;
     } finally {
       this.current = null;
@@ -224,6 +239,10 @@ export class Scheduler {
   /** Stops scheduling, aborts the running job (an aborted scan commits nothing) and waits for it to settle. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.pollTimer) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = null;
+    }
     if (this.task) {
       await this.task.destroy();
       this.task = null;

@@ -159,3 +159,32 @@ export async function postScanFailure(
   await deps.chat.call('chat.postMessage', { channel: slack.channel, text }, { retryTransient: false });
   deps.log.info('scan failure posted to Slack', { channel: slack.channel });
 }
+
+/**
+ * Critical findings a run opened (or reopened) that are still open, posted at once, one message each: used by
+ * `serve` after the sign-in poll, because an incident in progress must not wait for the next digest.
+ */
+export async function postNewCriticalFindings(
+  db: Db,
+  config: Config,
+  deps: { chat: SlackChat; log: Logger },
+  runId: number,
+): Promise<number> {
+  const slack = requireSlack(config);
+  const opened = new Set(listFindingsOpenedByRun(db, runId));
+  const critical = listFindings(db, { status: 'open' }).filter(
+    (finding) => finding.severity === 'critical' && opened.has(finding.id),
+  );
+  for (const finding of critical) {
+    const text =
+      `:rotating_light: zombiescan: critical finding #${finding.id} (${finding.rule}, ${finding.source}): ` +
+      escapeMrkdwn(truncate(finding.message, 2500));
+    await deps.chat.call(
+      'chat.postMessage',
+      { channel: slack.channel, text, unfurl_links: false },
+      { retryTransient: false },
+    );
+  }
+  if (critical.length > 0) deps.log.info('critical findings posted to Slack', { runId, findings: critical.length });
+  return critical.length;
+}

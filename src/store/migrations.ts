@@ -362,4 +362,55 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE exceptions ADD COLUMN credential TEXT;
   ALTER TABLE run_sources ADD COLUMN credentials INTEGER;
   `,
+  /* 9: sign-in evidence — events of accounts of interest, a cursor per source, the last success per account */ `
+  -- Only events of accounts of interest are kept (terminated owners, disabled, orphaned, privileged). Keyed by the
+  -- log's own event id so an event read twice (overlapping windows) is stored once.
+  CREATE TABLE sign_in_events (
+    source TEXT NOT NULL,
+    id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    login TEXT,
+    result TEXT NOT NULL CHECK (result IN ('success', 'failure')),
+    reason TEXT,
+    ip TEXT,
+    application TEXT,
+    PRIMARY KEY (source, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX sign_in_events_account ON sign_in_events (source, account_id, at);
+  -- What a scan or poll has read but not yet committed: moved into sign_in_events, with the cursor, in the commit's
+  -- transaction; cleared when the read fails, so a log that fails mid-way counts nothing.
+  CREATE TABLE sign_in_events_staged (
+    source TEXT NOT NULL,
+    id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    login TEXT,
+    result TEXT NOT NULL,
+    reason TEXT,
+    ip TEXT,
+    application TEXT,
+    PRIMARY KEY (source, id)
+  ) WITHOUT ROWID;
+  -- The latest successful sign-in per account (every account, not only those of interest): refines last activity.
+  CREATE TABLE sign_in_last_success (
+    source TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (source, account_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE sign_in_last_success_staged (
+    source TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (source, account_id)
+  ) WITHOUT ROWID;
+  -- The end of the window last read completely, per source.
+  CREATE TABLE sign_in_cursors (
+    source TEXT PRIMARY KEY,
+    read_until TEXT NOT NULL,
+    events_total INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];

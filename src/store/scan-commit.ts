@@ -4,6 +4,7 @@ import { replaceExceptions, type StandingException } from './exceptions.js';
 import type { ReconcileResult } from '../contract/run.js';
 import { countOpenFindings, reconcileFindings, type ReconcileScope } from './findings.js';
 import { replacePeople } from './people.js';
+import { commitSignInStage, type SignInRead } from './sign-ins.js';
 import { recordSourceOutcomes, type SourceRunOutcome } from './sources.js';
 
 /** Everything a scan makes visible at once. */
@@ -17,6 +18,8 @@ export interface ScanCommit {
   sources: readonly SourceRunOutcome[];
   exceptions: readonly StandingException[];
   status: 'complete' | 'partial';
+  /** Sign-in logs read completely in this scan: their staged events and cursors become visible with it. */
+  signIns?: readonly SignInRead[];
 }
 
 /**
@@ -29,6 +32,7 @@ export function commitScan(db: Db, commit: ScanCommit): ReconcileResult {
     const result = reconcileFindings(db, { runId: commit.runId, now: commit.evaluatedAt, scope: commit.scope });
     recordSourceOutcomes(db, commit.runId, commit.sources);
     replaceExceptions(db, commit.exceptions);
+    if (commit.signIns) commitSignInStage(db, commit.signIns, commit.finishedAt);
     db.prepare(
       `UPDATE runs SET finished_at = ?, status = ?, findings_opened = ?, findings_resolved = ?, findings_open = ?
        WHERE id = ?`,

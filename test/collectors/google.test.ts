@@ -514,6 +514,7 @@ describe('google doctor', () => {
       'users readable',
       'act scope',
       'security scope',
+      'reports scope',
     ]);
     expect(Object.values(checks).every((c) => c.ok)).toBe(true);
     expect(checks['key file']!.detail).toContain(target.serviceAccountKey.client_email);

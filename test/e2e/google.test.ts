@@ -108,7 +108,8 @@ describe('Google Workspace as the identity provider, through the built CLI', () 
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { ok: boolean; sources: { source: string; checks: object[] }[] };
     expect(report.ok).toBe(true);
-    expect(report.sources.find((s) => s.source === 'google')?.checks).toHaveLength(6);
+    // key file, reachable, authenticated, users readable, and the act, security and reports scopes.
+    expect(report.sources.find((s) => s.source === 'google')?.checks).toHaveLength(7);
   });
 
   it('scans 10,000 users in pages of 500 and finds exactly the zombies there are', async () => {

@@ -34,6 +34,11 @@ import type { AddressInfo } from 'node:net';
  *   creationTime, lastTimeUsed (int64 ms as strings; 0 = never used), userKey}`; GET/DELETE .../asps/{codeId}.
  * - Quota: `queriesPerMinute` per project answers 403 `userRateLimitExceeded` (domain usageLimits) past the limit,
  *   with no Retry-After, as Google does; injectable faults (403/429 quota reasons, 5xx, 401, dropped connections).
+ * - GET /admin/reports/v1/activity/users/{userKey}/applications/{applicationName} (Reports API activities.list):
+ *   scope admin.reports.audit.readonly; `userKey` all, an id or an email; applicationName `login` (other known
+ *   applications have no activities here, an unknown one is a 400); `startTime`/`endTime` RFC 3339 (inclusive
+ *   bounds, a bad value is a 400); `maxResults` 1..1000 (default 1000); newest first; opaque `pageToken`/
+ *   `nextPageToken` bound to the query.
  * Error bodies have Google's JSON shape: `{error: {code, message, errors: [{message, domain, reason}], status}}`.
  */
 
@@ -42,9 +47,13 @@ export const GOOGLE_SCOPE = {
   read: 'https://www.googleapis.com/auth/admin.directory.user.readonly',
   act: 'https://www.googleapis.com/auth/admin.directory.user',
   security: 'https://www.googleapis.com/auth/admin.directory.user.security',
+  reports: 'https://www.googleapis.com/auth/admin.reports.audit.readonly',
 } as const;
 const ALL_SCOPES = Object.values(GOOGLE_SCOPE);
 const USERS_PATH = '/admin/directory/v1/users';
+const ACTIVITIES_ROUTE = /^\/admin\/reports\/v1\/activity\/users\/([^/]+)\/applications\/([^/]+)$/;
+const REPORT_APPLICATIONS = ['login', 'admin', 'drive', 'token', 'saml', 'user_accounts', 'groups', 'mobile'];
+const MAX_ACTIVITIES = 1000;
 const MAX_RESULTS = 500;
 const DEFAULT_MAX_RESULTS = 100;
 const TOKEN_LIFETIME_SECONDS = 3599;
@@ -98,10 +107,50 @@ export interface GoogleFakeOptions {
   /** Queries per minute before 403 userRateLimitExceeded (default: unlimited). */
   queriesPerMinute?: number;
   latencyMs?: number;
+  /** Activities of the `login` application (Reports API), any order. */
+  loginActivities?: GoogleLoginActivityData[];
   /** Third-party OAuth tokens per user id. */
   tokens?: Record<string, GoogleFakeToken[]>;
   /** App passwords per user id. */
   asps?: Record<string, GoogleFakeAsp[]>;
+}
+
+/** A Reports API activity as Google returns it. */
+export interface GoogleLoginActivityData {
+  kind: 'admin#reports#activity';
+  id: { time: string; uniqueQualifier: string; applicationName: 'login'; customerId: string };
+  actor: { callerType?: string; email: string; profileId: string };
+  ipAddress?: string;
+  events: { type: string; name: string; parameters?: { name: string; value?: string; boolValue?: boolean }[] }[];
+}
+
+/** A login activity: `login_success`, or `login_failure` with its failure type. */
+export function makeLoginActivity(
+  index: number,
+  time: string,
+  actor: { email: string; profileId: string },
+  options: { name?: string; failureType?: string; ip?: string; loginType?: string } = {},
+): GoogleLoginActivityData {
+  const name = options.name ?? 'login_success';
+  return {
+    kind: 'admin#reports#activity',
+    id: { time, uniqueQualifier: String(-(1e15 + index)), applicationName: 'login', customerId: 'C01fake00' },
+    actor: { callerType: 'USER', ...actor },
+    ipAddress: options.ip ?? '203.0.113.30',
+    events: [
+      {
+        type: name === 'logout' ? 'logout' : 'login',
+        name,
+        parameters: [
+          { name: 'login_type', value: options.loginType ?? 'google_password' },
+          ...(name === 'login_failure'
+            ? [{ name: 'login_failure_type', value: options.failureType ?? 'login_failure_invalid_password' }]
+            : []),
+          { name: 'is_suspicious', boolValue: false },
+        ],
+      },
+    ],
+  };
 }
 
 /** A token a user issued to a third-party app (tokens.list item, without kind/etag/userKey). */
@@ -149,6 +198,8 @@ export interface GoogleServiceAccountKey {
 
 export interface GoogleFakeState {
   users: GoogleFakeUser[];
+  /** The login application's activities; tests may push more between reads. */
+  loginActivities: GoogleLoginActivityData[];
   customerId: string;
   domains: string[];
   authorizedScopes: Set<string>;
@@ -300,6 +351,7 @@ export async function startFakeGoogle(options: GoogleFakeOptions = {}): Promise<
 
   const state: GoogleFakeState = {
     users,
+    loginActivities: [...(options.loginActivities ?? [])],
     customerId,
     domains,
     authorizedScopes: new Set(options.authorizedScopes ?? ALL_SCOPES),
@@ -540,6 +592,51 @@ export async function startFakeGoogle(options: GoogleFakeOptions = {}): Promise<
     };
   }
 
+  function listActivities(url: URL, userKey: string, application: string): unknown {
+    if (!REPORT_APPLICATIONS.includes(application)) {
+      throw new ApiError(400, 'invalid', `Invalid value for applicationName: ${application}`);
+    }
+    const bound = (name: string) => {
+      const raw = url.searchParams.get(name);
+      if (raw === null) return null;
+      const parsed = Date.parse(raw);
+      if (Number.isNaN(parsed) || !/^\d{4}-\d{2}-\d{2}T/.test(raw)) {
+        throw new ApiError(400, 'invalid', `Invalid value for ${name}: ${raw}`);
+      }
+      return parsed;
+    };
+    const start = bound('startTime');
+    const end = bound('endTime');
+    const rawMax = url.searchParams.get('maxResults');
+    const max = rawMax === null ? MAX_ACTIVITIES : Number(rawMax);
+    if (!Number.isInteger(max) || max < 1 || max > MAX_ACTIVITIES) {
+      throw new ApiError(400, 'invalid', `Invalid value for maxResults: ${rawMax}`);
+    }
+    const key = decodeURIComponent(userKey).toLowerCase();
+    const matching = (application === 'login' ? state.loginActivities : [])
+      .filter((activity) => {
+        const time = Date.parse(activity.id.time);
+        if (start !== null && time < start) return false;
+        if (end !== null && time > end) return false;
+        return key === 'all' || activity.actor.profileId === key || activity.actor.email.toLowerCase() === key;
+      })
+      .sort(
+        (a, b) =>
+          Date.parse(b.id.time) - Date.parse(a.id.time) || a.id.uniqueQualifier.localeCompare(b.id.uniqueQualifier),
+      );
+    const scope = `activities:${key}:${application}:${start}:${end}`;
+    const pageToken = url.searchParams.get('pageToken');
+    const offset = pageToken ? offsetOf(scope, pageToken) : 0;
+    const items = matching.slice(offset, offset + max);
+    const next = offset + max < matching.length ? pageTokenFor(scope, offset + max) : undefined;
+    return {
+      kind: 'admin#reports#activities',
+      etag: `"activities-${offset}"`,
+      ...(items.length > 0 ? { items } : {}),
+      ...(next ? { nextPageToken: next } : {}),
+    };
+  }
+
   function target(userKey: string): GoogleFakeUser {
     const user = state.user(decodeURIComponent(userKey));
     if (!user) throw new ApiError(404, 'notFound', 'Resource Not Found: userKey');
@@ -625,6 +722,14 @@ export async function startFakeGoogle(options: GoogleFakeOptions = {}): Promise<
         );
       }
       quota();
+      const activitiesMatch = ACTIVITIES_ROUTE.exec(url.pathname);
+      if (activitiesMatch && method === 'GET') {
+        grantScopes = authorise(req, [GOOGLE_SCOPE.reports]).scopes;
+        const answer = listActivities(url, activitiesMatch[1]!, activitiesMatch[2]!);
+        record(req, url, 200, grantScopes);
+        send(res, 200, answer);
+        return;
+      }
       const access = /^\/admin\/directory\/v1\/users\/([^/]+)\/(tokens|asps)(?:\/([^/]+))?$/.exec(url.pathname);
       if (access) {
         const grant = authorise(req, [GOOGLE_SCOPE.security]);

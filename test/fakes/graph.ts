@@ -37,6 +37,10 @@ import type { AddressInfo } from 'node:net';
  *   Application.Read.All or Directory.Read.All), GET /v1.0/applications/{id}, POST .../removePassword {keyId} (204;
  *   400 for an unknown keyId), PATCH /v1.0/applications/{id} {keyCredentials} (certificates are removed by writing the
  *   remaining ones back); writes need Application.ReadWrite.All. Secrets are never returned (only `hint`).
+ * - GET /v1.0/auditLogs/signIns (Graph docs "List signIns"): AuditLog.Read.All, else 403 Authorization_RequestDenied;
+ *   a tenant without P1/P2 gets 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant; `$filter` on
+ *   createdDateTime (ge/gt/le/lt terms joined by `and`, anything else 400 Request_UnsupportedQuery); newest first;
+ *   `$top` 1..1000 (default 1000); an absolute @odata.nextLink with an opaque $skiptoken.
  * - `latencyMs` delays every answer; injectable failures (429 with Retry-After, 5xx, 401, connection reset) and a
  *   request log with the parsed JSON body of writes.
  */
@@ -84,6 +88,20 @@ export interface FakeGraphUser {
    * inherited licences there too); a skuId listed here is not also assigned directly.
    */
   groupLicenses?: { skuId: string; groupId: string }[];
+}
+
+/** A sign-in log entry as Graph returns it (the properties the reader uses; Graph sends many more). */
+export interface FakeSignIn {
+  id: string;
+  createdDateTime: string;
+  userId: string;
+  userPrincipalName: string;
+  userDisplayName: string | null;
+  appId: string;
+  appDisplayName: string;
+  ipAddress: string;
+  clientAppUsed: string;
+  status: { errorCode: number; failureReason: string | null; additionalDetails: string | null };
 }
 
 export interface FakeRoleAssignment {
@@ -187,6 +205,9 @@ export type FailureTarget =
   | 'assignLicense'
   | 'permissionGrants'
   | 'applications'
+  | 'revokeSignInSessions'
+  | 'assignLicense'
+  | 'signIns'
   | 'graph';
 
 export interface InjectedFailure {
@@ -221,6 +242,8 @@ export interface GraphFakeState {
   users: FakeGraphUser[];
   /** Users removed by DELETE /users/{id} (Entra's deleted items: restorable for 30 days). */
   deletedUsers: FakeGraphUser[];
+  /** The sign-in log (any order; served newest first). */
+  signIns: FakeSignIn[];
   roleAssignments: FakeRoleAssignment[];
   permissionGrants: FakePermissionGrant[];
   applications: FakeApplication[];
@@ -244,6 +267,7 @@ export interface GraphFakeOptions {
   clientId?: string;
   clientSecret?: string;
   users?: FakeGraphUser[];
+  signIns?: FakeSignIn[];
   roleAssignments?: FakeRoleAssignment[];
   permissionGrants?: FakePermissionGrant[];
   applications?: FakeApplication[];
@@ -330,6 +354,7 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
   const state: GraphFakeState = {
     users: options.users ?? [],
     deletedUsers: [],
+    signIns: [...(options.signIns ?? [])],
     roleAssignments: options.roleAssignments ?? [],
     permissionGrants: options.permissionGrants ?? [],
     applications: options.applications ?? [],
@@ -421,6 +446,7 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
 
     if (target === 'users') return listUsers(url, send, graphError);
     if (target === 'roleAssignments') return listRoleAssignments(url, send, graphError);
+    if (target === 'signIns') return listSignIns(url, send, graphError);
     if (userId !== null) {
       const graphBody = entry.body;
       if (target === 'user') return getUser(userId, url, send, graphError);
@@ -813,6 +839,45 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
     });
   };
 
+  const listSignIns = (url: URL, send: Send, graphError: GraphErrorSend) => {
+    if (!state.permissions.has('AuditLog.Read.All')) return denied(graphError);
+    if (!state.premium) {
+      return graphError(
+        403,
+        'Authentication_RequestFromNonPremiumTenantOrB2CTenant',
+        "Neither tenant is B2C or tenant doesn't have premium license",
+      );
+    }
+    const filterParam = url.searchParams.get('$filter');
+    const inFilter = filterParam === null ? () => true : parseCreatedFilter(filterParam);
+    if (!inFilter) {
+      return graphError(400, 'Request_UnsupportedQuery', `Invalid filter clause: '${filterParam ?? ''}'`);
+    }
+    const topParam = url.searchParams.get('$top');
+    const size = topParam === null ? SIGN_INS_MAX_TOP : Number(topParam);
+    if (!Number.isInteger(size) || size < 1 || size > SIGN_INS_MAX_TOP) {
+      return graphError(400, 'Request_BadRequest', `Invalid page size specified: '${topParam ?? ''}'.`);
+    }
+    const skipToken = url.searchParams.get('$skiptoken');
+    const offset = skipToken === null ? 0 : decodeSkipToken(skipToken);
+    if (offset === null) return graphError(400, 'Request_BadRequest', `Invalid skip token '${skipToken ?? ''}'.`);
+    const matching = state.signIns
+      .filter((entry) => inFilter(Date.parse(entry.createdDateTime)))
+      .sort((a, b) => Date.parse(b.createdDateTime) - Date.parse(a.createdDateTime) || (a.id < b.id ? -1 : 1));
+    const value = matching.slice(offset, offset + size);
+    let nextLink: string | null = null;
+    if (offset + size < matching.length) {
+      const query = [...url.searchParams].filter(([name]) => name !== '$skiptoken');
+      query.push(['$skiptoken', encodeSkipToken(offset + size)]);
+      nextLink = `${origin}${url.pathname}?${query.map(([n, v]) => `${n}=${encodeURIComponent(v)}`).join('&')}`;
+    }
+    send(200, {
+      '@odata.context': `${origin}/v1.0/$metadata#auditLogs/signIns`,
+      value,
+      ...(nextLink ? { '@odata.nextLink': nextLink } : {}),
+    });
+  };
+
   /** $top / $skiptoken handling shared by both collections; the nextLink repeats the query like Graph's does. */
   const pageOf = (
     url: URL,
@@ -879,6 +944,7 @@ function routeOf(method: string, path: string): { target: FailureTarget | 'other
   if (method === 'GET' && path === '/v1.0/roleManagement/directory/roleAssignments') return route('roleAssignments');
   if (/^\/v1\.0\/oauth2PermissionGrants(\/[^/]+)?$/.test(path)) return route('permissionGrants');
   if (/^\/v1\.0\/applications(\/[^/]+(\/removePassword)?)?$/.test(path)) return route('applications');
+  if (method === 'GET' && path === '/v1.0/auditLogs/signIns') return route('signIns');
   const single = /^\/v1\.0\/users\/([^/]+)(?:\/(?:microsoft\.graph\.)?(revokeSignInSessions|assignLicense))?$/.exec(
     path,
   );
@@ -891,6 +957,57 @@ function routeOf(method: string, path: string): { target: FailureTarget | 'other
     if (single[2] === 'assignLicense' && method === 'POST') return route('assignLicense', userId);
   }
   return route('other');
+}
+
+/** Graph's largest sign-in page (also its default). */
+const SIGN_INS_MAX_TOP = 1000;
+
+/** `createdDateTime ge 2026-11-19T12:00:00Z and createdDateTime lt ...` -> a predicate on epoch ms; else null. */
+export function parseCreatedFilter(expression: string): ((at: number) => boolean) | null {
+  const terms: ((at: number) => boolean)[] = [];
+  for (const term of expression.trim().split(/\s+and\s+/i)) {
+    const match = /^createdDateTime\s+(ge|gt|le|lt)\s+(\d{4}-\d{2}-\d{2}T[\d:.]+Z)$/.exec(term.trim());
+    if (!match) return null;
+    const bound = Date.parse(match[2]!);
+    if (Number.isNaN(bound)) return null;
+    const operator = match[1];
+    terms.push(
+      operator === 'ge'
+        ? (at) => at >= bound
+        : operator === 'gt'
+          ? (at) => at > bound
+          : operator === 'le'
+            ? (at) => at <= bound
+            : (at) => at < bound,
+    );
+  }
+  return (at) => terms.every((term) => term(at));
+}
+
+/** A sign-in of `user`: success unless `errorCode` says otherwise (50126 bad password, 50057 disabled...). */
+export function fakeSignIn(
+  index: number,
+  user: Pick<FakeGraphUser, 'id' | 'userPrincipalName' | 'displayName'>,
+  createdDateTime: string,
+  options: { errorCode?: number; failureReason?: string; app?: string; ip?: string } = {},
+): FakeSignIn {
+  const errorCode = options.errorCode ?? 0;
+  return {
+    id: `${String(index).padStart(8, '0')}-aaaa-4bbb-8ccc-${createdDateTime.replace(/\D/g, '').slice(0, 12)}`,
+    createdDateTime,
+    userId: user.id,
+    userPrincipalName: user.userPrincipalName,
+    userDisplayName: user.displayName,
+    appId: '00000002-0000-0ff1-ce00-000000000000',
+    appDisplayName: options.app ?? 'Office 365 Exchange Online',
+    ipAddress: options.ip ?? '203.0.113.20',
+    clientAppUsed: 'Browser',
+    status: {
+      errorCode,
+      failureReason: errorCode === 0 ? 'Other.' : (options.failureReason ?? 'Invalid username or password.'),
+      additionalDetails: null,
+    },
+  };
 }
 
 function isGraph(target: FailureTarget | 'other'): boolean {

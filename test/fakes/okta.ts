@@ -29,6 +29,11 @@ import type { AddressInfo } from 'node:net';
  * - every response carries Date, X-Okta-Request-Id and X-Rate-Limit-Limit/Remaining/Reset (epoch seconds) for its
  *   endpoint's fixed window (per endpoint template: /api/v1/users/{id} is one bucket for every user, as in Okta);
  *   past the window's limit: 429 E0000047;
+ * - GET /api/v1/logs (System Log): `since` (default 7 days before `until`; more than 90 days back is 400 E0000001)
+ *   and `until` (default now) bound `published`, since inclusive, until exclusive; `filter` accepts `eventType eq "x"`
+ *   and `eventType sw "x"` terms joined by `or` (anything else 400 E0000031); `limit` default 100, maximum 1000;
+ *   `sortOrder` ASCENDING (default) or DESCENDING; an opaque `after` cursor in a Link rel="next" while a bounded
+ *   request has more events; its own rate-limit bucket like every endpoint; 403 E0000006 when `logsForbidden`;
  * - `latencyMs`: every answer is delayed that long (benchmarks of parallel remediation);
  * - injectable faults (429, 401, 403, 5xx, dropped connections) for the next N matching calls, and a request log.
  */
@@ -77,6 +82,19 @@ export interface OktaFakeGrant {
   lastUpdated: string;
 }
 
+/** A System Log event as the API returns it (the fields the sign-in reader uses, and Okta's others optional). */
+export interface OktaFakeLogEvent {
+  uuid: string;
+  published: string;
+  eventType: string;
+  displayMessage?: string;
+  severity?: string;
+  actor: { id: string; type: string; alternateId: string; displayName: string | null };
+  client: { ipAddress: string | null; userAgent?: { rawUserAgent: string } | null } | null;
+  outcome: { result: string; reason: string | null };
+  target?: { id: string; type: string; alternateId: string; displayName: string }[] | null;
+}
+
 export interface OktaFakeRateLimit {
   /** Calls allowed per window, per endpoint. */
   requests: number;
@@ -97,6 +115,10 @@ export interface OktaFakeOptions {
   writesForbidden?: boolean;
   /** Every answer (faults included) is sent this many milliseconds after the request arrived. */
   latencyMs?: number;
+  /** The System Log, any order (served sorted by `published`). */
+  logEvents?: OktaFakeLogEvent[];
+  /** The token's admin may not read the System Log: 403 E0000006 on /api/v1/logs. */
+  logsForbidden?: boolean;
   apiTokens?: OktaFakeApiToken[];
   /** Grants per user id. */
   grants?: Record<string, OktaFakeGrant[]>;
@@ -143,6 +165,9 @@ export interface OktaSessionRevocation {
 
 export interface OktaFakeState {
   users: OktaFakeUser[];
+  /** The System Log; tests may push events between reads. */
+  logEvents: OktaFakeLogEvent[];
+  logsForbidden: boolean;
   adminIds: Set<string>;
   adminsForbidden: boolean;
   writesForbidden: boolean;
@@ -169,6 +194,9 @@ export interface OktaFake {
 }
 
 const USERS_PATH = '/api/v1/users';
+const LOGS_PATH = '/api/v1/logs';
+const LOGS_DEFAULT_LIMIT = 100;
+const LOGS_MAX_LIMIT = 1000;
 /** /api/v1/users/{id or login}[/rest] */
 const USER_ROUTE = /^\/api\/v1\/users\/([^/]+)(\/.*)?$/;
 const ASSIGNEES_PATH = '/api/v1/iam/assignees/users';
@@ -212,6 +240,8 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
     users: [],
     adminIds: new Set(options.adminIds ?? []),
     adminsForbidden: options.adminsForbidden ?? false,
+    logEvents: [...(options.logEvents ?? [])],
+    logsForbidden: options.logsForbidden ?? false,
     writesForbidden: options.writesForbidden ?? false,
     latencyMs: options.latencyMs ?? 0,
     apiTokens: [...(options.apiTokens ?? [])],
@@ -297,6 +327,7 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
 
     if (request.headers.authorization !== `SSWS ${token}`) return sendError(response, 'E0000011');
     const method = request.method ?? 'GET';
+    if (method === 'GET' && url.pathname === LOGS_PATH) return listLogEvents(url, response, now);
     if (method === 'GET' && url.pathname === USERS_PATH) return listUsers(url, response);
     if (method === 'GET' && url.pathname === ASSIGNEES_PATH) return listAssignees(url, response);
     if (url.pathname === API_TOKENS_PATH || url.pathname.startsWith(`${API_TOKENS_PATH}/`)) {
@@ -493,6 +524,58 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
     sendJson(response, 200, page);
   }
 
+  // Sorted once per change of the log (tests push events between reads), not on every page: benchmarks page
+  // through hundreds of thousands of events.
+  let logCache: { source: OktaFakeLogEvent[]; length: number; sorted: LogEntry[] } | null = null;
+  function sortedLog(): LogEntry[] {
+    if (logCache?.source !== state.logEvents || logCache.length !== state.logEvents.length) {
+      const sorted = state.logEvents
+        .map((event) => ({ event, key: logKey(event), published: Date.parse(event.published) }))
+        .sort((a, b) => compareIds(a.key, b.key));
+      logCache = { source: state.logEvents, length: state.logEvents.length, sorted };
+    }
+    return logCache.sorted;
+  }
+
+  function listLogEvents(url: URL, response: ServerResponse, now: number): void {
+    if (state.logsForbidden) return sendError(response, 'E0000006');
+    const until = parseLogTime(url.searchParams.get('until')) ?? now;
+    const since = parseLogTime(url.searchParams.get('since')) ?? until - 7 * 86_400_000;
+    if (Number.isNaN(since) || Number.isNaN(until)) {
+      return sendError(response, 'E0000001', undefined, 'since/until: not an ISO 8601 date-time');
+    }
+    if (since < now - 90 * 86_400_000) {
+      return sendError(response, 'E0000001', undefined, 'since: The since parameter is over 90 days prior to now');
+    }
+    const filter = url.searchParams.get('filter');
+    const matches = filter === null ? () => true : parseEventTypeFilter(filter);
+    if (!matches) return sendError(response, 'E0000031');
+    const descending = url.searchParams.get('sortOrder') === 'DESCENDING';
+    const limit = pageLimit(url.searchParams.get('limit'), LOGS_DEFAULT_LIMIT, LOGS_MAX_LIMIT);
+    const after = url.searchParams.get('after');
+    const afterKey = after === null ? null : decodeCursor(after);
+    const ascending = sortedLog().filter(
+      (entry) => entry.published >= since && entry.published < until && matches(entry.event.eventType),
+    );
+    const ordered = descending ? ascending.reverse() : ascending;
+    const start =
+      afterKey === null ? 0 : ordered.findIndex((entry) => (descending ? entry.key < afterKey : entry.key > afterKey));
+    const rest = start < 0 ? [] : ordered.slice(start);
+    const page = rest.slice(0, limit);
+    const links = [`<${orgUrl}${LOGS_PATH}${url.search}>; rel="self"`];
+    if (rest.length > page.length) {
+      const next = new URLSearchParams(url.searchParams);
+      next.set('after', encodeCursor(page[page.length - 1]!.key));
+      links.push(`<${orgUrl}${LOGS_PATH}?${next.toString()}>; rel="next"`);
+    }
+    response.setHeader('Link', links);
+    sendJson(
+      response,
+      200,
+      page.map((entry) => entry.event),
+    );
+  }
+
   function listAssignees(url: URL, response: ServerResponse): void {
     if (state.adminsForbidden) return sendError(response, 'E0000006');
     const limit = pageLimit(url.searchParams.get('limit'), ASSIGNEES_DEFAULT_LIMIT, ASSIGNEES_DEFAULT_LIMIT);
@@ -529,6 +612,33 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+interface LogEntry {
+  event: OktaFakeLogEvent;
+  key: string;
+  published: number;
+}
+
+/** Events sort by `published`, then by uuid (several events share a millisecond). */
+function logKey(event: OktaFakeLogEvent): string {
+  return `${new Date(event.published).toISOString()}|${event.uuid}`;
+}
+
+function parseLogTime(raw: string | null): number | null {
+  return raw === null ? null : Date.parse(raw);
+}
+
+/** `eventType eq "a" or eventType sw "b."` -> a predicate; anything else -> null (400 E0000031). */
+export function parseEventTypeFilter(expression: string): ((eventType: string) => boolean) | null {
+  const terms: ((eventType: string) => boolean)[] = [];
+  for (const term of expression.trim().split(/\s+or\s+/i)) {
+    const match = /^\(?\s*eventType\s+(eq|sw)\s+"([A-Za-z0-9_.]+)"\s*\)?$/.exec(term.trim());
+    if (!match) return null;
+    const [, operator, value] = match;
+    terms.push(operator === 'eq' ? (type) => type === value : (type) => type.startsWith(value!));
+  }
+  return (eventType) => terms.some((term) => term(eventType));
 }
 
 /** `status eq "A" or status eq "B"` -> ['A', 'B']; anything else -> null (400 E0000031, as Okta answers). */
@@ -680,5 +790,40 @@ export function makeOktaGrant(index: number, userId: string, options: Partial<Ok
     createdBy: { id: userId, type: 'User' },
     lastUpdated: '2025-03-01T10:00:00.000Z',
     ...options,
+  };
+}
+
+/** A System Log sign-in event of a user (`actorId` null: a user Okta does not know, logged as actor "unknown"). */
+export function makeOktaLogEvent(
+  index: number,
+  published: string,
+  options: {
+    actorId?: string | null;
+    login?: string;
+    eventType?: string;
+    result?: string;
+    reason?: string | null;
+    ip?: string;
+    app?: string;
+  } = {},
+): OktaFakeLogEvent {
+  const eventType = options.eventType ?? 'user.session.start';
+  return {
+    uuid: `${String(index).padStart(8, '0')}-5b2c-11ee-9f3a-${published.replace(/\D/g, '').slice(0, 12)}`,
+    published,
+    eventType,
+    displayMessage: eventType === 'user.session.start' ? 'User login to Okta' : 'User single sign on to app',
+    severity: options.result === 'FAILURE' ? 'WARN' : 'INFO',
+    actor: {
+      id: options.actorId === null ? 'unknown' : (options.actorId ?? `00u${String(index).padStart(10, '0')}FAKE0a7`),
+      type: 'User',
+      alternateId: options.login ?? `user${index}@example.com`,
+      displayName: options.actorId === null ? 'unknown' : `User ${index}`,
+    },
+    client: { ipAddress: options.ip ?? '203.0.113.10', userAgent: { rawUserAgent: 'Mozilla/5.0' } },
+    outcome: { result: options.result ?? 'SUCCESS', reason: options.reason ?? null },
+    target: options.app
+      ? [{ id: '0oa1fake', type: 'AppInstance', alternateId: options.app, displayName: options.app }]
+      : null,
   };
 }

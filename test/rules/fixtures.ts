@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Account, Match, Person } from '../../src/contract/model.js';
+import type { Account, Match, Person, SignInEvent } from '../../src/contract/model.js';
 import type { Rule, RuleHit, RuleSubject } from '../../src/contract/rule.js';
 
 /** The scan clock every rule test uses unless a case says otherwise. */
@@ -136,4 +136,20 @@ export function expectCase(rule: Rule, row: RuleCase): RuleHit | null {
   expect(hit!.message).toContain(accountIdentifier(row.subject));
   expect(Object.keys(hit!.evidence).length).toBeGreaterThan(0);
   return hit;
+}
+
+/** One sign-in event of the fixture account (U001, alice@acme.com). */
+export function signIn(at: string, result: SignInEvent['result'], extra: Partial<SignInEvent> = {}): SignInEvent {
+  return {
+    source: 'slack',
+    id: `evt-${at}-${result}`,
+    at,
+    accountId: 'U001',
+    login: 'alice@acme.com',
+    result,
+    reason: result === 'failure' ? 'INVALID_CREDENTIALS' : null,
+    ip: '203.0.113.7',
+    application: 'Okta Dashboard',
+    ...extra,
+  };
 }

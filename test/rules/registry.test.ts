@@ -24,6 +24,8 @@ const SPEC_RULES: Record<string, Severity> = {
   'stale-guest': 'medium',
   'unowned-service-account': 'medium',
   'ambiguous-owner': 'low',
+  'sign-in-after-termination': 'critical',
+  'access-attempt-on-departed': 'high',
 };
 
 /** SPEC "Credentials that outlive accounts": the credential rules with their default severities. */

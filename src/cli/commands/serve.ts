@@ -100,13 +100,21 @@ export async function serveCommand(
   options: ServeCommandOptions,
   wiring: ServeWiring = defaultServeWiring,
 ): Promise<number> {
-  const [{ postDigest, postScanFailure }, { createSlackChat }, { createNightlyJob, Scheduler }, { startServer }] =
-    await Promise.all([
-      import('../../slack/notify.js'),
-      import('../slack-chat.js'),
-      import('../../serve/schedule.js'),
-      import('../../serve/server.js'),
-    ]);
+  const [
+    { postDigest, postNewCriticalFindings, postScanFailure },
+    { createSlackChat },
+    { createNightlyJob, Scheduler },
+    { startServer },
+    { pollSignIns },
+    { createSignInPollJob },
+  ] = await Promise.all([
+    import('../../slack/notify.js'),
+    import('../slack-chat.js'),
+    import('../../serve/schedule.js'),
+    import('../../serve/server.js'),
+    import('../../scan/sign-ins.js'),
+    import('../../serve/sign-in-poll.js'),
+  ]);
   const { SlackActionHandler } = await import('../../slack/interactivity.js');
   const config = ctx.config();
   const db = ctx.db();
@@ -122,7 +130,37 @@ export async function serveCommand(
     log,
     now: ctx.io.now,
   });
-  const scheduler = new Scheduler({ cron: config.schedule.cron, timezone: config.timezone, job, log });
+  const pollMinutes = config.signIns.pollMinutes;
+  const poll =
+    pollMinutes === undefined
+      ? undefined
+      : {
+          everyMinutes: pollMinutes,
+          job: createSignInPollJob({
+            poll: async (signal) => {
+              const [{ createCollector }, { loadRoster }] = await Promise.all([
+                import('../../../collectors/index.js'),
+                import('../../../collectors/hr-roster/index.js'),
+              ]);
+              return pollSignIns(db, config, {
+                createCollector,
+                collectorDeps: wiring.collectorDeps,
+                loadRoster: (loaded) => loadRoster(loaded.roster, loaded.timezone),
+                log,
+                now: ctx.io.now,
+                signal,
+              });
+            },
+            scan: (signal, sources) => scanInBackground(ctx, signal, wiring.collectorDeps, sources),
+            postCritical: slack
+              ? (runId, signal) =>
+                  postNewCriticalFindings(db, config, { chat: createSlackChat(slack, log, signal), log }, runId)
+              : undefined,
+            log,
+            now: ctx.io.now,
+          }),
+        };
+  const scheduler = new Scheduler({ cron: config.schedule.cron, timezone: config.timezone, job, log, poll });
   const signals = wiring.shutdownSignal();
 
   if (options.once) {
@@ -245,6 +283,7 @@ async function scanInBackground(
   ctx: CliContext,
   signal: AbortSignal,
   collectorDeps?: CollectorDeps,
+  sources?: string[],
 ): Promise<ScanResult> {
   const [{ createCollector }, { loadRoster }, { runScan }] = await Promise.all([
     import('../../../collectors/index.js'),
@@ -252,6 +291,7 @@ async function scanInBackground(
     import('../../scan/scan.js'),
   ]);
   return runScan(ctx.db(), ctx.config(), {
+    sources,
     now: ctx.io.now,
     log: ctx.log,
     signal,
