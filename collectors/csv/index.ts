@@ -3,7 +3,7 @@ import type { CsvSourceConfig } from '../../src/config/config.js';
 import { openCsv, type CsvFile } from '../../src/common/csv-input.js';
 import { InputError, SourceError } from '../../src/contract/errors.js';
 import type { Account } from '../../src/contract/model.js';
-import { ACTIVITY_COLUMN, CSV_COLUMNS, toAccount } from './transform.js';
+import { ACTIVITY_COLUMN, CSV_COLUMNS, PRIVILEGED_COLUMN, toAccount } from './transform.js';
 
 /**
  * `type: csv`: accounts from an app's CSV export (see transform.ts for the columns). The file is streamed in pages;
@@ -23,6 +23,12 @@ class CsvCollector implements SourceCollector {
       this.requireIdColumn(csv);
       if (!csv.has(ACTIVITY_COLUMN)) {
         context.notice(`${this.config.path} has no ${ACTIVITY_COLUMN} column: sign-in activity unknown`);
+      }
+      if (!csv.has(PRIVILEGED_COLUMN)) {
+        context.notice(
+          `${this.config.path} has no ${PRIVILEGED_COLUMN} column: roles unreadable, privilege unknown, so ` +
+            'remediation refuses to act on its accounts without --include-privileged',
+        );
       }
       let page: Account[] = [];
       for await (const account of this.accounts(csv)) {
@@ -65,6 +71,15 @@ class CsvCollector implements SourceCollector {
         detail: csv.has(ACTIVITY_COLUMN)
           ? `known: ${ACTIVITY_COLUMN} column present (an empty cell means never signed in)`
           : `unknown: no ${ACTIVITY_COLUMN} column, so inactivity rules will not fire for this source`,
+      });
+      checks.push({
+        check: 'admin roles',
+        ok: csv.has(PRIVILEGED_COLUMN),
+        limitation: !csv.has(PRIVILEGED_COLUMN),
+        detail: csv.has(PRIVILEGED_COLUMN)
+          ? `known: ${PRIVILEGED_COLUMN} column present`
+          : `unknown: no ${PRIVILEGED_COLUMN} column, so remediation refuses to act on this source's accounts ` +
+            'without --include-privileged',
       });
       checks.push(await this.checkRows(csv));
       return checks;

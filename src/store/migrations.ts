@@ -244,4 +244,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE VIEW account_matches AS
     SELECT source, id AS account_id, person_id, match_method, matched_on, match_candidates FROM current_accounts;
   `,
+  /* privilege known: whether the source's roles could be read for the account */ `
+  -- privileged = 0 alone cannot tell "not an admin" from "roles unreadable" (Okta or Entra without role read).
+  -- Rows stored before this column existed are unknown (0): remediation fails closed on them until the next scan.
+  -- The current_accounts view selects accounts.*, so it carries the new column.
+  ALTER TABLE accounts ADD COLUMN privilege_known INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

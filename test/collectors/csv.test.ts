@@ -65,6 +65,7 @@ const base: Account = {
   lastActivityAt: null,
   activityKnown: false,
   privileged: false,
+  privilegeKnown: true,
   licenses: [],
   builtIn: false,
   attributes: {},
