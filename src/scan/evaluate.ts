@@ -22,6 +22,11 @@ export interface ExceptionRule {
   rules?: string[] | undefined;
 }
 
+/**
+ * How `evidence.sources` names the HR roster (`@` cannot start a source name): every rule reads the owner from it.
+ */
+export const ROSTER_EVIDENCE_SOURCE = '@roster';
+
 /** A source whose snapshot of this run is evaluated (it was collected completely). */
 export interface EvaluatedSource {
   name: string;
@@ -44,6 +49,8 @@ export function* evaluateRun(
     rules: RuleSet;
     exceptions: readonly ExceptionRule[];
     now: Date;
+    /** Every configured `role: idp` source: what a rule with `usesIdpAccounts` read besides the account itself. */
+    idpSources?: readonly string[];
   },
 ): Generator<FindingDraft> {
   const sources = new Map(
@@ -56,6 +63,10 @@ export function* evaluateRun(
           .map((entry) => ({ ...entry, regex: globToRegExp(entry.login) })),
       },
     ]),
+  );
+  // Which sources each rule's evidence came from, so remediation can refuse once any of them is no longer current.
+  const evidenceSources = new Map(
+    input.rules.rules.map((rule) => [rule.id, rule.usesIdpAccounts ? (input.idpSources ?? []) : []]),
   );
   const ruleOptions = input.rules.rules.map(
     (rule) => (input.rules.options.get(rule.id) ?? {}) as Record<string, unknown>,
@@ -91,6 +102,8 @@ export function* evaluateRun(
         evidence: {
           ...hit.evidence,
           privileged: account.privileged,
+          privilegeKnown: account.privilegeKnown,
+          sources: [...new Set([account.source, ...evidenceSources.get(rule.id)!, ROSTER_EVIDENCE_SOURCE])],
           match: { method: match.method, matchedOn: match.matchedOn, candidates: match.candidates },
         },
         exception: exception
