@@ -106,7 +106,6 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
     };
     let remediator: SourceRemediator | null = null;
     let findingRefusal: string | null = null;
-    const status = sourceStatus.get(finding.source);
     const exception = exceptions.find(
       (entry) =>
         entry.source === finding.source &&
