@@ -72,15 +72,18 @@ class CsvCollector implements SourceCollector {
           ? `known: ${ACTIVITY_COLUMN} column present (an empty cell means never signed in)`
           : `unknown: no ${ACTIVITY_COLUMN} column, so inactivity rules will not fire for this source`,
       });
-      checks.push({
-        check: 'admin roles',
-        ok: csv.has(PRIVILEGED_COLUMN),
-        limitation: !csv.has(PRIVILEGED_COLUMN),
-        detail: csv.has(PRIVILEGED_COLUMN)
-          ? `known: ${PRIVILEGED_COLUMN} column present`
-          : `unknown: no ${PRIVILEGED_COLUMN} column, so remediation refuses to act on this source's accounts ` +
-            'without --include-privileged',
-      });
+      checks.push(
+        csv.has(PRIVILEGED_COLUMN)
+          ? { check: 'admin roles', ok: true, detail: `known: ${PRIVILEGED_COLUMN} column present` }
+          : {
+              check: 'admin roles',
+              ok: false,
+              limitation: true,
+              detail:
+                `unknown: no ${PRIVILEGED_COLUMN} column, so remediation refuses to act on this source's accounts ` +
+                'without --include-privileged',
+            },
+      );
       checks.push(await this.checkRows(csv));
       return checks;
     } finally {
