@@ -24,12 +24,6 @@ class CsvCollector implements SourceCollector {
       if (!csv.has(ACTIVITY_COLUMN)) {
         context.notice(`${this.config.path} has no ${ACTIVITY_COLUMN} column: sign-in activity unknown`);
       }
-      if (!csv.has(PRIVILEGED_COLUMN)) {
-        context.notice(
-          `${this.config.path} has no ${PRIVILEGED_COLUMN} column: roles unreadable, privilege unknown, so ` +
-            'remediation refuses to act on its accounts without --include-privileged',
-        );
-      }
       let page: Account[] = [];
       for await (const account of this.accounts(csv)) {
         page.push(account);

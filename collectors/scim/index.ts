@@ -13,13 +13,6 @@ import type { ScimListResponse, ScimServiceProviderConfig, ScimUser } from '../.
 
 export const NO_ACTIVITY_NOTICE = 'SCIM exposes no last-login: inactivity rules will not run for this source';
 
-export function unknownPrivilegeNotice(count: number): string {
-  return (
-    `roles unreadable: ${count} user(s) carry no SCIM roles attribute, so their privilege is unknown and ` +
-    'remediation refuses to act on them without --include-privileged'
-  );
-}
-
 /** Users read by doctor to tell which fields the app fills in: one user is not a fair sample. */
 const DOCTOR_SAMPLE_SIZE = 25;
 
@@ -27,7 +20,6 @@ export const createScimCollector: CollectorFactory<ScimSourceConfig> = (config, 
   async *collect(context) {
     const { signal, timedOut } = sourceSignal(context.signal, config.timeoutSeconds);
     const client = scimClient(config, deps, context);
-    let privilegeUnknown = 0;
     try {
       for await (const users of scimUserPages(client, {
         source: config.name,
@@ -35,15 +27,12 @@ export const createScimCollector: CollectorFactory<ScimSourceConfig> = (config, 
         signal,
         log: context.log,
       })) {
-        const accounts = users.map((user) => toAccount(config.name, user));
-        privilegeUnknown += accounts.filter((account) => !account.privilegeKnown).length;
-        yield accounts;
+        yield users.map((user) => toAccount(config.name, user));
       }
     } catch (error) {
       throw timedOut() ? timeoutError(config) : error;
     }
     context.notice(NO_ACTIVITY_NOTICE);
-    if (privilegeUnknown > 0) context.notice(unknownPrivilegeNotice(privilegeUnknown));
   },
 
   async doctor(context) {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScimClient, ScimRequestError } from '../../src/common/scim/client.js';
-import { createScimCollector, NO_ACTIVITY_NOTICE, unknownPrivilegeNotice } from '../../collectors/scim/index.js';
+import { createScimCollector, NO_ACTIVITY_NOTICE } from '../../collectors/scim/index.js';
 import { toAccount } from '../../collectors/scim/transform.js';
 import type { CollectContext } from '../../src/contract/collector.js';
 import { scimSourceSchema, type ScimSourceConfig } from '../../src/config/config.js';
@@ -233,7 +233,7 @@ describe('SCIM collector paging', () => {
     expect(accounts.slice(1).every((account) => !account.privilegeKnown)).toBe(true);
     expect(accounts[1]).toMatchObject({ email: 'primary@example.com', employeeId: 'HR-2', enabled: true });
     expect(accounts.every((account) => !account.activityKnown && account.lastActivityAt === null)).toBe(true);
-    expect(context.notices).toEqual([NO_ACTIVITY_NOTICE, unknownPrivilegeNotice(29)]);
+    expect(context.notices).toEqual([NO_ACTIVITY_NOTICE]);
   });
 
   it('completes an empty directory with no pages', async () => {
