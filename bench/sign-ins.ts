@@ -60,6 +60,7 @@ function makeAccounts(count: number): Account[] {
     lastActivityAt: '2026-11-01T00:00:00.000Z',
     activityKnown: true,
     privileged: false,
+    privilegeKnown: true,
     licenses: [],
     builtIn: false,
     attributes: {},

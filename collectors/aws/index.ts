@@ -117,7 +117,8 @@ async function* collectAws(
       }
       context.notice(
         `aws ${config.name}: Identity Center has no sign-in data in its API (activity unknown) and permission sets ` +
-          'are not read (no Identity Center user is marked privileged)',
+          'are not read: roles unreadable, so Identity Center users have privilege unknown and remediation refuses to ' +
+          'act on them without --include-privileged',
       );
     }
     context.log.info(`aws ${config.name}: collected account ${identity.account}`, {

@@ -192,6 +192,8 @@ export function iamUserToAccount(
     lastActivityAt: activityKnown ? lastActivityAt : null,
     activityKnown,
     privileged: user.adminPolicies.length > 0,
+    // Every policy read either answers or fails the source: never a guess.
+    privilegeKnown: true,
     licenses: [],
     builtIn: false,
     attributes: {
@@ -243,6 +245,7 @@ export function rootRowToAccount(row: CredentialReportRow, sourceName: string, r
     lastActivityAt: used.length === 0 ? null : used.reduce((a, b) => (a > b ? a : b)),
     activityKnown: true,
     privileged: false,
+    privilegeKnown: true,
     licenses: [],
     builtIn: false,
     attributes: {
@@ -305,6 +308,8 @@ export function identityCenterUserToAccount(
     // The identity store API carries no sign-in data (CloudTrail does): inactivity rules stay silent.
     activityKnown: false,
     privileged: false,
+    // Permission sets are not read: an Identity Center user may be an administrator of any account.
+    privilegeKnown: false,
     licenses: [],
     builtIn: false,
     attributes: {

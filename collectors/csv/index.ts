@@ -3,7 +3,7 @@ import type { CsvSourceConfig } from '../../src/config/config.js';
 import { openCsv, type CsvFile } from '../../src/common/csv-input.js';
 import { InputError, SourceError } from '../../src/contract/errors.js';
 import type { Account } from '../../src/contract/model.js';
-import { ACTIVITY_COLUMN, CSV_COLUMNS, toAccount } from './transform.js';
+import { ACTIVITY_COLUMN, CSV_COLUMNS, PRIVILEGED_COLUMN, toAccount } from './transform.js';
 
 /**
  * `type: csv`: accounts from an app's CSV export (see transform.ts for the columns). The file is streamed in pages;
@@ -66,6 +66,18 @@ class CsvCollector implements SourceCollector {
           ? `known: ${ACTIVITY_COLUMN} column present (an empty cell means never signed in)`
           : `unknown: no ${ACTIVITY_COLUMN} column, so inactivity rules will not fire for this source`,
       });
+      checks.push(
+        csv.has(PRIVILEGED_COLUMN)
+          ? { check: 'admin roles', ok: true, detail: `known: ${PRIVILEGED_COLUMN} column present` }
+          : {
+              check: 'admin roles',
+              ok: false,
+              limitation: true,
+              detail:
+                `unknown: no ${PRIVILEGED_COLUMN} column, so remediation refuses to act on this source's accounts ` +
+                'without --include-privileged',
+            },
+      );
       checks.push(await this.checkRows(csv));
       return checks;
     } finally {

@@ -11,7 +11,8 @@ import { ACCOUNT_TYPES, type Account, type AccountType } from '../../src/contrac
  * - `type`: human | guest | service | bot (empty = human);
  * - `created_at`, `last_login_at`: ISO 8601 date (midnight UTC) or date-time (no offset = UTC). Without a
  *   `last_login_at` column activity is unknown; with it, an empty cell means the account never signed in;
- * - `privileged`: true/false, yes/no, 1/0 (empty = false);
+ * - `privileged`: true/false, yes/no, 1/0 (empty = false). Without a `privileged` column privilege is unknown
+ *   (remediation then treats every account as possibly an admin);
  * - `licenses`: `;`-separated; `emails`: `;`-separated extra emails besides `email`.
  */
 
@@ -31,6 +32,7 @@ export const CSV_COLUMNS = [
 ] as const;
 
 export const ACTIVITY_COLUMN = 'last_login_at';
+export const PRIVILEGED_COLUMN = 'privileged';
 
 const ENABLED_BY_STATUS: Readonly<Record<string, boolean>> = {
   active: true,
@@ -110,6 +112,8 @@ export function toAccount(sourceName: string, row: Record<string, string>, line:
     // is "cannot tell".
     activityKnown: Object.hasOwn(row, ACTIVITY_COLUMN),
     privileged: privilegedText !== '' && PRIVILEGED_WORDS[privilegedWord]!,
+    // As for activity: the column, not the cell, says whether the export carries roles at all.
+    privilegeKnown: Object.hasOwn(row, PRIVILEGED_COLUMN),
     licenses: splitList(cell('licenses')),
     builtIn: false,
     attributes: {},

@@ -27,15 +27,23 @@ import {
 
 /**
  * Microsoft Entra ID through Microsoft Graph v1.0: every user with the properties zombiescan needs, sign-in activity
- * when the tenant and the app's permissions allow it, and directory role holders as privileged.
+ * when the tenant and the app's permissions allow it, and directory role holders as privileged: active assignments,
+ * PIM-eligible ones (an eligible admin is one activation away from the role), and both through role-assignable groups.
  *
  * Application permissions: User.Read.All (required); AuditLog.Read.All plus an Entra ID P1/P2 licence for sign-in
- * activity (without them activity is unknown); RoleManagement.Read.Directory for privileged (without it, false).
+ * activity (without them activity is unknown); RoleManagement.Read.Directory for roles, and GroupMember.Read.All when
+ * a group holds a role (without them privilege is unknown, and remediation refuses to act without
+ * --include-privileged).
  */
 
 /** Graph's largest page for /users; with signInActivity selected it serves at most 120 per page whatever we ask. */
 const USERS_PAGE_SIZE = 999;
 const ROLE_ASSIGNMENTS_PATH = '/roleManagement/directory/roleAssignments';
+const ROLE_ELIGIBILITIES_PATH = '/roleManagement/directory/roleEligibilityScheduleInstances';
+/** PIM needs Entra ID P2 (or Governance): without it nobody can be eligible, so there is nothing to read. */
+const NO_PIM_LICENCE = 'AadPremiumLicenseRequired';
+const GROUP_TYPE = '#microsoft.graph.group';
+const USER_TYPE = '#microsoft.graph.user';
 
 const NON_PREMIUM_TENANT = 'Authentication_RequestFromNonPremiumTenantOrB2CTenant';
 /** Graph's 403 codes when signInActivity may not be read: no AuditLog.Read.All, or no P1/P2 licence. */
@@ -48,8 +56,18 @@ export const SIGN_IN_ACTIVITY_NOTICE =
   'run for this source';
 
 export const ROLE_ASSIGNMENTS_NOTICE =
-  'directory role assignments unavailable: needs RoleManagement.Read.Directory — no account of this source is ' +
-  'marked privileged, so its findings are not raised in severity';
+  'roles unreadable: directory role assignments unavailable (needs RoleManagement.Read.Directory) — privilege is ' +
+  'unknown for every account of this source, so remediation refuses to act on them without --include-privileged';
+
+export const GROUP_MEMBERS_NOTICE =
+  'roles unreadable: a group holds a directory role but its members cannot be read (needs GroupMember.Read.All) — ' +
+  'privilege is unknown for every account of this source, so remediation refuses to act on them without ' +
+  '--include-privileged';
+
+interface RoleHolding {
+  principalId?: string | null;
+  principal?: { '@odata.type'?: string; id?: string } | null;
+}
 
 export const PERMISSION_GRANTS_NOTICE =
   'delegated permission grants unavailable: needs Directory.Read.All — OAuth grants of this source are unknown, not none';
@@ -334,7 +352,9 @@ class EntraCollector implements SourceCollector {
       const rolesFailure = await probe(
         ROLE_ASSIGNMENTS_PATH,
         ['principalId'],
-        () => 'missing application permission RoleManagement.Read.Directory: no account will be marked privileged',
+        () =>
+          'missing application permission RoleManagement.Read.Directory: privilege unknown for every account, so ' +
+          'remediation refuses to act on them without --include-privileged',
       );
       check('role assignments', rolesFailure === null, rolesFailure ?? 'RoleManagement.Read.Directory granted');
       return checks;
@@ -366,37 +386,88 @@ class EntraCollector implements SourceCollector {
     );
   }
 
-  /** Ids of every principal with an active directory role assignment; null when the app may not read them. */
+  /**
+   * Ids of every user holding a directory role, actively or PIM-eligible, directly or through a group (role-assignable
+   * groups and their transitive members); null when any of it may not be read (privilege is then unknown).
+   */
   private async privilegedPrincipalIds(
     session: GraphSession,
     context: CollectContext,
     signal: AbortSignal,
   ): Promise<Set<string> | null> {
+    const refused = (notice: string, error: Parameters<typeof describeGraphFailure>[0]) => {
+      const refusal = describeGraphFailure(error);
+      context.log.warn(`${this.config.name}: role read refused, privilege unknown`, { graph: refusal });
+      context.notice(`${notice} (Graph said ${refusal})`);
+      return null;
+    };
+    let holdings: RoleHolding[];
+    try {
+      holdings = await this.allPages<RoleHolding>(session, ROLE_ASSIGNMENTS_PATH, signal);
+    } catch (error) {
+      if (!isGraphError(error, 403)) throw session.toSourceError(error, `GET ${ROLE_ASSIGNMENTS_PATH}`);
+      return refused(ROLE_ASSIGNMENTS_NOTICE, error);
+    }
+    try {
+      holdings.push(...(await this.allPages<RoleHolding>(session, ROLE_ELIGIBILITIES_PATH, signal)));
+    } catch (error) {
+      if (isGraphError(error, 400, [NO_PIM_LICENCE])) {
+        context.log.info(`${this.config.name}: no Entra ID P2, so no PIM-eligible roles`);
+      } else if (isGraphError(error, 403)) {
+        return refused(ROLE_ASSIGNMENTS_NOTICE, error);
+      } else {
+        throw session.toSourceError(error, `GET ${ROLE_ELIGIBILITIES_PATH}`);
+      }
+    }
+
     const ids = new Set<string>();
+    const groups = new Set<string>();
+    for (const holding of holdings) {
+      const id = holding.principalId ?? holding.principal?.id;
+      if (!id) continue;
+      if (holding.principal?.['@odata.type'] === GROUP_TYPE) groups.add(id);
+      else ids.add(id);
+    }
+    for (const group of groups) {
+      const path = `/groups/${encodeURIComponent(group)}/transitiveMembers`;
+      try {
+        const members = await this.allPages<{ '@odata.type'?: string; id?: string }>(session, path, signal, false);
+        for (const member of members) if (member.id && member['@odata.type'] === USER_TYPE) ids.add(member.id);
+      } catch (error) {
+        // A role-holding group deleted since the assignment list was read grants nothing any more.
+        if (isGraphError(error, 404)) continue;
+        if (!isGraphError(error, 403)) throw session.toSourceError(error, `GET ${path}`);
+        return refused(GROUP_MEMBERS_NOTICE, error);
+      }
+    }
+    return ids;
+  }
+
+  /** Every page of a role collection (with each principal's type) or of a group's members. */
+  private async allPages<T>(
+    session: GraphSession,
+    path: string,
+    signal: AbortSignal,
+    roleCollection = true,
+  ): Promise<T[]> {
+    const items: T[] = [];
     let nextLink: string | undefined;
     do {
-      let page: GraphPage<{ principalId?: string | null }>;
-      try {
-        const link = nextLink;
-        page = await session.get(
-          `GET ${ROLE_ASSIGNMENTS_PATH}`,
-          (s) => (link ? s.api(link) : s.api(ROLE_ASSIGNMENTS_PATH).select(['principalId'])),
-          signal,
-        );
-      } catch (error) {
-        if (nextLink !== undefined || !isGraphError(error, 403)) {
-          throw session.toSourceError(error, `GET ${ROLE_ASSIGNMENTS_PATH}`);
-        }
-        // Privileged only raises severity: without the permission the source is still worth scanning.
-        const refusal = describeGraphFailure(error);
-        context.log.warn(`${this.config.name}: role assignments refused, privileged unknown`, { graph: refusal });
-        context.notice(`${ROLE_ASSIGNMENTS_NOTICE} (Graph said ${refusal})`);
-        return null;
-      }
-      for (const assignment of page.value) if (assignment.principalId) ids.add(assignment.principalId);
+      const link = nextLink;
+      const page: GraphPage<T> = await session.get(
+        `GET ${path}`,
+        (s) =>
+          link
+            ? s.api(link)
+            : roleCollection
+              ? s.api(path).select(['principalId']).expand('principal')
+              : s.api(path).select(['id']),
+        signal,
+      );
+      items.push(...page.value);
       nextLink = page['@odata.nextLink'];
     } while (nextLink);
-    return ids;
+    return items;
   }
 
   private async usersPageOrFail(session: GraphSession, request: UsersRequest, signal: AbortSignal) {

@@ -77,6 +77,7 @@ export function toAccount(user: GraphUser, context: TransformContext): Account {
     lastActivityAt: context.activityKnown ? latestSignIn(user.signInActivity) : null,
     activityKnown: context.activityKnown,
     privileged: context.privilegedIds?.has(user.id) ?? false,
+    privilegeKnown: context.privilegedIds !== null,
     licenses: (user.assignedLicenses ?? []).flatMap((license) => (license.skuId ? [license.skuId] : [])),
     builtIn: false,
     attributes: {

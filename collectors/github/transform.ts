@@ -104,6 +104,8 @@ export function memberToAccount(source: string, user: GitHubUser, role: 'admin' 
     type: user.type === 'Bot' ? 'bot' : 'human',
     ...UNKNOWN_ACTIVITY,
     privileged: role === 'admin',
+    // Members are listed per role (?role=admin first), so every member's role is known.
+    privilegeKnown: true,
     licenses: [],
     builtIn: false,
     attributes: {
@@ -129,7 +131,9 @@ export function outsideCollaboratorToAccount(source: string, user: GitHubUser, l
     rawStatus: 'outside collaborator',
     type: 'guest',
     ...UNKNOWN_ACTIVITY,
+    // An outside collaborator cannot hold an organization role.
     privileged: false,
+    privilegeKnown: true,
     licenses: [],
     builtIn: false,
     attributes: {
@@ -169,6 +173,7 @@ export function invitationToAccount(source: string, invitation: GitHubInvitation
     lastActivityAt: null,
     activityKnown: false,
     privileged: invitation.role === 'admin',
+    privilegeKnown: true,
     licenses: [],
     builtIn: false,
     attributes: {

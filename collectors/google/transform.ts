@@ -85,6 +85,8 @@ export function googleUserToAccount(
       // No lastLoginTime at all, or one that does not parse: Google did not say, which is not "never".
       activityKnown: lastLogin !== 'invalid' && lastLogin !== null,
       privileged: user.isAdmin === true || user.isDelegatedAdmin === true,
+      // The admin view always carries isAdmin; without it Google did not say (unknown, never "not an admin").
+      privilegeKnown: typeof user.isAdmin === 'boolean' || user.isDelegatedAdmin === true,
       licenses: [],
       builtIn: false,
       attributes: {

@@ -18,7 +18,8 @@ import { oktaLogEventToSignIn, oktaUserToAccount } from './transform.js';
 /**
  * Okta collector over the official SDK (@okta/okta-sdk-nodejs). One scan:
  * 1. GET /api/v1/iam/assignees/users (every user holding an admin role) -> the set of privileged ids. Without
- *    permission (403) the scan goes on with privileged=false for everyone and says so once.
+ *    permission (403) the scan goes on with privilege unknown for everyone (remediation treats them as privileged)
+ *    and says so once.
  * 2. GET /api/v1/users, page by page: the plain list, which omits DEPROVISIONED users;
  * 3. then GET /api/v1/users?filter=status eq "DEPROVISIONED" for those. `filter` reads current data, unlike the
  *    eventually consistent `search` index. Running it second means a user deprovisioned mid-scan shows up in one
@@ -211,7 +212,7 @@ async function* collectOktaAccounts(
       }
     }
     context.log.info(`okta ${config.name}: collected ${seen.size} users`, {
-      privileged: privilegedIds.size,
+      privileged: privilegedIds?.size ?? 'unknown',
       seconds: Math.round((Date.now() - started) / 100) / 10,
     });
   } catch (error) {
@@ -269,7 +270,8 @@ async function doctorOkta(
   } catch (error) {
     const detail =
       httpStatusOf(error) === 403
-        ? `cannot read admin role assignments (${describeError(error)}): every account will be privileged=false; ${ADMIN_PERMISSION_HINT}`
+        ? `cannot read admin role assignments (${describeError(error)}): privilege unknown for every account, so ` +
+          `remediation refuses to act on them without --include-privileged; ${ADMIN_PERMISSION_HINT}`
         : session.toSourceError(error).message;
     checks.push({ check: 'admin roles readable', ok: false, detail });
   }
@@ -322,7 +324,7 @@ async function readPrivilegedIds(
   client: Client,
   config: OktaSourceConfig,
   context: CollectContext,
-): Promise<Set<string>> {
+): Promise<Set<string> | null> {
   const ids = new Set<string>();
   let after: string | undefined;
   try {
@@ -335,11 +337,13 @@ async function readPrivilegedIds(
     } while (after);
   } catch (error) {
     if (httpStatusOf(error) !== 403) throw error;
+    // Unknown, not "nobody": remediation must not disable an admin it could not recognise.
     context.notice(
-      `okta ${config.name}: admin role assignments unreadable (${describeError(error)}), so no account is marked ` +
-        `privileged; ${ADMIN_PERMISSION_HINT}`,
+      `okta ${config.name}: roles unreadable: admin role assignments refused (${describeError(error)}), so privilege ` +
+        `is unknown for every account and remediation refuses to act on them without --include-privileged; ` +
+        ADMIN_PERMISSION_HINT,
     );
-    return new Set();
+    return null;
   }
   return ids;
 }

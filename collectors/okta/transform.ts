@@ -78,7 +78,12 @@ export function accountTypeFromUserType(userType: string | null | undefined): Ac
   return 'human';
 }
 
-export function oktaUserToAccount(user: OktaUserInput, source: string, privilegedIds: ReadonlySet<string>): Account {
+/** `privilegedIds`: every user holding an admin role, or null when role assignments could not be read. */
+export function oktaUserToAccount(
+  user: OktaUserInput,
+  source: string,
+  privilegedIds: ReadonlySet<string> | null,
+): Account {
   if (!user.id) throw new Error('Okta user without an id');
   const profile = user.profile ?? {};
   const login = clean(profile.login);
@@ -104,7 +109,8 @@ export function oktaUserToAccount(user: OktaUserInput, source: string, privilege
     // Okta reports lastLogin null for a user who never signed in: known, and "never".
     lastActivityAt: isoOrNull(user.lastLogin),
     activityKnown: true,
-    privileged: privilegedIds.has(user.id),
+    privileged: privilegedIds?.has(user.id) ?? false,
+    privilegeKnown: privilegedIds !== null,
     licenses: [],
     builtIn: false,
     attributes,

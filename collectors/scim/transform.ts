@@ -6,7 +6,9 @@ import { SCIM_SCHEMAS, type ScimMultiValue, type ScimUser } from '../../src/comm
  * - `active` absent: enabled. RFC 7643 gives it no default and most apps send it; a detective control must not
  *   call an account disabled without the source saying so (rawStatus stays null to show it was not said).
  * - privileged: a `roles[]` value or display containing "admin" or "owner" (Administrator, Org Owner, super_admin).
- *   SCIM has no standard role vocabulary; a false positive only raises a finding's severity one level.
+ *   SCIM has no standard role vocabulary; a false positive only raises a finding's severity one level. A user
+ *   without a `roles` attribute has privilege unknown: apps that expose no roles cannot tell an admin apart, and
+ *   remediation must fail closed on them.
  * - employeeId: only the enterprise extension's employeeNumber. externalId is the provisioning client's key (often
  *   the IdP's object id), not an HR id, so it is kept in attributes for evidence only.
  * - activity: SCIM carries no last-login, so activityKnown is always false.
@@ -35,6 +37,7 @@ export function toAccount(source: string, user: ScimUser): Account {
     lastActivityAt: null,
     activityKnown: false,
     privileged: roleNames(user.roles).some((role) => PRIVILEGED_ROLE.test(role)),
+    privilegeKnown: user.roles !== undefined && user.roles !== null,
     licenses: [],
     builtIn: false,
     attributes: { externalId: text(user.externalId), ...(userType === null ? {} : { userType }) },

@@ -85,6 +85,8 @@ export function slackMemberToAccount(member: SlackMember, source: string, activi
     lastActivityAt: activityKnown && activity.known ? (activity.lastSeen.get(id) ?? null) : null,
     activityKnown,
     privileged: Boolean(member.is_admin || member.is_owner || member.is_primary_owner),
+    // users.list always carries is_admin; a member without it says nothing about its role (unknown, never "not admin").
+    privilegeKnown: typeof member.is_admin === 'boolean',
     licenses: [],
     builtIn: id === SLACKBOT_ID,
     attributes: {

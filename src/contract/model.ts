@@ -43,8 +43,13 @@ export interface Account {
   lastActivityAt: string | null;
   /** False when the source cannot tell (plan, licence or permission): inactivity rules then stay silent. */
   activityKnown: boolean;
-  /** Holds an administrative role in this source. */
+  /** Holds an administrative role in this source (meaningful only when privilegeKnown). */
   privileged: boolean;
+  /**
+   * False when the source's roles could not be read (permission, plan) or it has none to read: the account may be an
+   * admin. Remediation then treats it as privileged (fails closed); severity is not raised.
+   */
+  privilegeKnown: boolean;
   licenses: string[];
   /** Built-in identity that belongs to no one and cannot be disabled (Slack's USLACKBOT): never evaluated. */
   builtIn: boolean;

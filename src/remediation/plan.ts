@@ -5,17 +5,19 @@ import { globToRegExp } from '../scan/matching.js';
 import type { Finding } from '../contract/model.js';
 import type { Db } from '../store/database.js';
 import { currentAccount } from '../store/accounts.js';
-import { sourceCollectionStatuses } from '../store/sources.js';
+import { sourceCollectionStatuses, type SourceCollectionStatus } from '../store/sources.js';
+import { ROSTER_EVIDENCE_SOURCE } from '../scan/evaluate.js';
 import { endOfLocalDay } from '../common/time.js';
 import type { AccountRef, ActionName, SourceRemediator } from '../contract/action.js';
 import { chooseRecipient } from './notify-owner.js';
-import { actionsForRule, resolveActions, type Fallback } from './policy.js';
+import { actionsForRule, isSystemAction, resolveActions, type Fallback } from './policy.js';
 
 /**
  * From findings to a plan: which actions each finding gets (the policy, with unsupported system actions folded into
- * one ticket), and which are refused before anything is called: findings that are not open or acknowledged, sources
- * whose latest collection failed, excepted accounts, privileged accounts without --include-privileged, tickets
- * without a `tickets` config, owner messages without a `slack` config. Reads the database only.
+ * one ticket), and which are refused before anything is called: findings that are not open or acknowledged, findings
+ * whose evidence came from a source whose latest collection failed (the account's own source, the IdPs a rule read),
+ * excepted accounts, privileged accounts without --include-privileged (and system actions on accounts whose privilege
+ * is unknown), tickets without a `tickets` config, owner messages without a `slack` config. Reads the database only.
  */
 
 export type ActionStatus = 'planned' | 'applied' | 'already-done' | 'refused' | 'failed';
@@ -104,7 +106,6 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
     };
     let remediator: SourceRemediator | null = null;
     let findingRefusal: string | null = null;
-    const status = sourceStatus.get(finding.source);
     const exception = exceptions.find(
       (entry) =>
         entry.source === finding.source &&
@@ -112,14 +113,16 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
         [account.login, account.email].some((value) => value !== null && entry.regex.test(value)),
     );
     const privileged = finding.evidence.privileged === true || current?.privileged === true;
+    // Fail closed: roles that could not be read may hide an admin. The account as last collected decides; a finding
+    // whose account is no longer in a snapshot falls back to its evidence (older findings lack the key: unknown).
+    const privilegeUnknown = current ? !current.privilegeKnown : finding.evidence.privilegeKnown !== true;
+    const staleSource = staleEvidence(finding, sourceStatus);
     if (!ACTIONABLE.has(finding.status)) {
       findingRefusal = describeInactive(finding);
     } else if (!configured.has(finding.source)) {
       findingRefusal = `source ${finding.source} is no longer in the config`;
-    } else if (status?.lastStatus === 'failed') {
-      findingRefusal =
-        `the latest collection of ${finding.source} failed${status.lastError ? ` (${status.lastError})` : ''}: ` +
-        'no action until a scan completes it';
+    } else if (staleSource) {
+      findingRefusal = staleSource;
     } else if (exception) {
       findingRefusal = `excepted (${exception.login}): ${exception.reason}, owner ${exception.owner}, until ${exception.expires}`;
     } else if (privileged && !options.includePrivileged) {
@@ -145,6 +148,14 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
         reason: stepReason(finding, fallbackFor),
       };
       if (step.refusal !== null) return step;
+      if (privilegeUnknown && isSystemAction(action) && !options.includePrivileged) {
+        return {
+          ...step,
+          refusal:
+            `roles unreadable: ${finding.source} could not say whether this account holds an admin role ` +
+            '(see `zombiescan doctor`); re-run with --include-privileged to act on it',
+        };
+      }
       const interrupted = options.interrupted?.get(actionKey(finding.source, finding.accountId, action));
       if (interrupted?.refuse) return { ...step, refusal: interrupted.reason };
       if (interrupted) step.reason = `${step.reason}; ${interrupted.reason}`;
@@ -218,6 +229,29 @@ function selectFindings(db: Db, ids: readonly number[] | undefined): Finding[] {
     throw new NotFoundError(`no finding with id ${missing.join(', ')} (see \`zombiescan findings --status all\`)`);
   }
   return found;
+}
+
+/**
+ * Why the finding's evidence can no longer be trusted, or null: any source it came from (`evidence.sources`, filled
+ * by the engine; the account's own source always) whose latest collection failed. The HR roster cannot be stale
+ * here: a roster that does not load stops the scan before anything is written.
+ */
+function staleEvidence(finding: Finding, statuses: ReadonlyMap<string, SourceCollectionStatus>): string | null {
+  const recorded = Array.isArray(finding.evidence.sources)
+    ? finding.evidence.sources.filter((source): source is string => typeof source === 'string')
+    : [];
+  for (const source of new Set([finding.source, ...recorded])) {
+    if (source === ROSTER_EVIDENCE_SOURCE) continue;
+    const status = statuses.get(source);
+    if (status?.lastStatus !== 'failed') continue;
+    const evidence = source === finding.source ? '' : ` (this finding's evidence comes from it)`;
+    const completed = status.lastCompletedAt ? `last completed ${status.lastCompletedAt}` : 'never completed';
+    return (
+      `the latest collection of ${source}${evidence} failed${status.lastError ? ` (${status.lastError})` : ''}; ` +
+      `it ${completed}: no action until a scan completes it`
+    );
+  }
+  return null;
 }
 
 function describeInactive(finding: Finding): string {

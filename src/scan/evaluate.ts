@@ -41,6 +41,11 @@ export interface ExceptionRule {
   credential?: string | undefined;
 }
 
+/**
+ * How `evidence.sources` names the HR roster (`@` cannot start a source name): every rule reads the owner from it.
+ */
+export const ROSTER_EVIDENCE_SOURCE = '@roster';
+
 /** A source whose snapshot of this run is evaluated (it was collected completely). */
 export interface EvaluatedSource {
   name: string;
@@ -67,6 +72,8 @@ export function* evaluateRun(
     rules: RuleSet;
     exceptions: readonly ExceptionRule[];
     now: Date;
+    /** Every configured `role: idp` source: what a rule with `usesIdpAccounts` read besides the account itself. */
+    idpSources?: readonly string[];
   },
 ): Generator<FindingDraft> {
   const sources = new Map(
@@ -88,6 +95,10 @@ type EvaluateInput = Parameters<typeof evaluateRun>[1];
 type SourceExceptions = Map<string, { role: 'idp' | 'app'; exceptions: (ExceptionRule & { regex: RegExp })[] }>;
 
 function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptions): Generator<FindingDraft> {
+  // Which sources each rule's evidence came from, so remediation can refuse once any of them is no longer current.
+  const evidenceSources = new Map(
+    input.rules.rules.map((rule) => [rule.id, rule.usesIdpAccounts ? (input.idpSources ?? []) : []]),
+  );
   const ruleOptions = input.rules.rules.map(
     (rule) => (input.rules.options.get(rule.id) ?? {}) as Record<string, unknown>,
   );
@@ -145,6 +156,8 @@ function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptio
         evidence: {
           ...hit.evidence,
           privileged: account.privileged,
+          privilegeKnown: account.privilegeKnown,
+          sources: [...new Set([account.source, ...evidenceSources.get(rule.id)!, ROSTER_EVIDENCE_SOURCE])],
           match: { method: match.method, matchedOn: match.matchedOn, candidates: match.candidates },
         },
         exception: exception

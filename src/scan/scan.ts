@@ -183,6 +183,7 @@ async function scanRun(
         rules: options.rules,
         exceptions,
         now: evaluationTime,
+        idpSources: config.sources.filter((source) => source.role === 'idp').map((source) => source.name),
       }),
       {
         source: new Map(evaluated.map((source, index) => [source.name, index])),

@@ -138,12 +138,14 @@ export function pruneSnapshots(db: Db, runId: number): number {
 export interface CurrentAccount {
   ref: AccountRef;
   privileged: boolean;
+  /** False when the source's roles could not be read: the account may be an admin. */
+  privilegeKnown: boolean;
 }
 
 export function currentAccount(db: Db, source: string, accountId: string): CurrentAccount | null {
   const row = db
     .prepare(
-      'SELECT source, id, login, email, display_name, attributes, privileged FROM current_accounts WHERE source = ? AND id = ?',
+      'SELECT source, id, login, email, display_name, attributes, privileged, privilege_known FROM current_accounts WHERE source = ? AND id = ?',
     )
     .get(source, accountId) as
     | {
@@ -154,6 +156,7 @@ export function currentAccount(db: Db, source: string, accountId: string): Curre
         display_name: string | null;
         attributes: string;
         privileged: number;
+        privilege_known: number;
       }
     | undefined;
   if (!row) return null;
@@ -167,6 +170,7 @@ export function currentAccount(db: Db, source: string, accountId: string): Curre
       attributes: JSON.parse(row.attributes) as Record<string, unknown>,
     },
     privileged: row.privileged === 1,
+    privilegeKnown: row.privilege_known === 1,
   };
 }
 

@@ -413,4 +413,10 @@ export const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+  /* 10: privilege known — whether the source's roles could be read for the account */ `
+  -- privileged = 0 alone cannot tell "not an admin" from "roles unreadable" (Okta or Entra without role read).
+  -- Rows stored before this column existed are unknown (0): remediation fails closed on them until the next scan.
+  -- The current_accounts view selects accounts.*, so it carries the new column.
+  ALTER TABLE accounts ADD COLUMN privilege_known INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -28,6 +28,7 @@ export interface AccountRow {
   last_activity_at: string | null;
   activity_known: number;
   privileged: number;
+  privilege_known: number;
   licenses: string;
   built_in: number;
   attributes: string;
@@ -61,6 +62,7 @@ export const ACCOUNT_COLUMNS = [
   'match_method',
   'matched_on',
   'match_candidates',
+  'privilege_known',
 ] as const satisfies readonly (keyof AccountRow)[];
 
 /** Position of each column in ACCOUNT_COLUMNS. */
@@ -94,6 +96,7 @@ export function accountRowValues(account: Account, match: Match, runId: number):
     match.method,
     match.matchedOn,
     JSON.stringify(match.candidates),
+    account.privilegeKnown ? 1 : 0,
   ];
 }
 
@@ -114,6 +117,7 @@ export function accountFromValues(values: readonly unknown[]): Account {
     lastActivityAt: values[AT.last_activity_at] as string | null,
     activityKnown: values[AT.activity_known] === 1,
     privileged: values[AT.privileged] === 1,
+    privilegeKnown: values[AT.privilege_known] === 1,
     licenses: JSON.parse(values[AT.licenses] as string) as string[],
     builtIn: values[AT.built_in] === 1,
     attributes: JSON.parse(values[AT.attributes] as string) as Record<string, unknown>,
@@ -146,6 +150,7 @@ export function rowToAccount(row: AccountRow): Account {
     lastActivityAt: row.last_activity_at,
     activityKnown: row.activity_known === 1,
     privileged: row.privileged === 1,
+    privilegeKnown: row.privilege_known === 1,
     licenses: JSON.parse(row.licenses) as string[],
     builtIn: row.built_in === 1,
     attributes: JSON.parse(row.attributes) as Record<string, unknown>,

@@ -46,14 +46,27 @@ export interface SourceCollectionStatus {
   /** null before the first collection. */
   lastStatus: string | null;
   lastError: string | null;
+  /** When the scan holding the source's current snapshot finished; null when it never completed. */
+  lastCompletedAt: string | null;
 }
 
 /** Per source name. */
 export function sourceCollectionStatuses(db: Db): Map<string, SourceCollectionStatus> {
-  const rows = db.prepare('SELECT name, last_status, last_error FROM sources').all() as {
+  const rows = db
+    .prepare(
+      `SELECT sources.name, sources.last_status, sources.last_error, runs.finished_at AS last_completed_at
+       FROM sources LEFT JOIN runs ON runs.id = sources.snapshot_run_id`,
+    )
+    .all() as {
     name: string;
     last_status: string | null;
     last_error: string | null;
+    last_completed_at: string | null;
   }[];
-  return new Map(rows.map((row) => [row.name, { lastStatus: row.last_status, lastError: row.last_error }]));
+  return new Map(
+    rows.map((row) => [
+      row.name,
+      { lastStatus: row.last_status, lastError: row.last_error, lastCompletedAt: row.last_completed_at },
+    ]),
+  );
 }

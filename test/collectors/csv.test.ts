@@ -65,6 +65,8 @@ const base: Account = {
   lastActivityAt: null,
   activityKnown: false,
   privileged: false,
+  // No privileged column in these rows: roles unknown.
+  privilegeKnown: false,
   licenses: [],
   builtIn: false,
   attributes: {},
@@ -108,13 +110,13 @@ describe('toAccount', () => {
       (word): [string, Record<string, string>, Partial<Account>] => [
         `privileged ${word}`,
         { privileged: word },
-        { privileged: true },
+        { privileged: true, privilegeKnown: true },
       ],
     ),
     ...(['false', 'no', 'NO', '0', ''] as const).map((word): [string, Record<string, string>, Partial<Account>] => [
       `privileged "${word}"`,
       { privileged: word },
-      { privileged: false },
+      { privileged: false, privilegeKnown: true },
     ]),
     ['licenses', { licenses: 'Enterprise; Copilot;;enterprise' }, { licenses: ['Enterprise', 'Copilot'] }],
   ])('maps %s', (_name, values, expected) => {
@@ -176,10 +178,12 @@ describe('createCsvCollector: collect', () => {
         lastActivityAt: '2026-11-20T08:15:00.000Z',
         activityKnown: true,
         privileged: true,
+        privilegeKnown: true,
         licenses: ['Enterprise', 'Audit'],
       },
       {
         ...base,
+        privilegeKnown: true,
         id: 'u-2',
         login: 'bob',
         email: 'bob@example.com',
@@ -192,6 +196,7 @@ describe('createCsvCollector: collect', () => {
       },
       {
         ...base,
+        privilegeKnown: true,
         id: 'u-3',
         login: 'deploy-bot',
         displayName: 'Deploy Bot',
@@ -202,6 +207,7 @@ describe('createCsvCollector: collect', () => {
       },
       {
         ...base,
+        privilegeKnown: true,
         id: 'u-4',
         login: 'guest.gail',
         email: 'gail@partner.example',
@@ -224,7 +230,9 @@ describe('createCsvCollector: collect', () => {
       ['u-1', false, null],
       ['u-2', false, null],
     ]);
+    // A missing privileged column is reported by doctor (and refused in remediation), not on every scan.
     expect(ctx.notices).toEqual([`${file} has no last_login_at column: sign-in activity unknown`]);
+    expect(page!.every((account) => !account.privilegeKnown)).toBe(true);
   });
 
   it('reads headers case-insensitively, ignores unknown columns and honours the delimiter', async () => {
@@ -335,6 +343,7 @@ describe('createCsvCollector: doctor', () => {
         ok: true,
         detail: 'known: last_login_at column present (an empty cell means never signed in)',
       },
+      { check: 'admin roles', ok: true, detail: 'known: privileged column present' },
       { check: 'rows', ok: true, detail: '4 accounts, every row valid' },
     ]);
   });
@@ -348,6 +357,14 @@ describe('createCsvCollector: doctor', () => {
         check: 'sign-in activity',
         ok: true,
         detail: 'unknown: no last_login_at column, so inactivity rules will not fire for this source',
+      },
+      {
+        check: 'admin roles',
+        ok: false,
+        limitation: true,
+        detail:
+          "unknown: no privileged column, so remediation refuses to act on this source's accounts without " +
+          '--include-privileged',
       },
       { check: 'rows', ok: false, detail: `github: ${file}:3: id: duplicate id "u-1" (first on line 2)` },
     ]);

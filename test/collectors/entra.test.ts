@@ -2,6 +2,7 @@ import { Client } from '@microsoft/microsoft-graph-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createEntraCollector,
+  GROUP_MEMBERS_NOTICE,
   ROLE_ASSIGNMENTS_NOTICE,
   SIGN_IN_ACTIVITY_NOTICE,
 } from '../../collectors/entra/index.js';
@@ -216,6 +217,7 @@ describe('entra collector against the Graph fake (real SDK)', () => {
         lastActivityAt: '2026-11-20T07:30:00.000Z',
         activityKnown: true,
         privileged: true,
+        privilegeKnown: true,
         licenses: ['05e9a617-0261-4cee-bb44-138d3ef5d965'],
         builtIn: false,
         attributes: { onPremisesSyncEnabled: true, externalUserState: null, userType: 'Member' },
@@ -235,6 +237,7 @@ describe('entra collector against the Graph fake (real SDK)', () => {
         lastActivityAt: null,
         activityKnown: true,
         privileged: false,
+        privilegeKnown: true,
         licenses: [],
         builtIn: false,
         attributes: { onPremisesSyncEnabled: null, externalUserState: 'PendingAcceptance', userType: 'Guest' },
@@ -298,6 +301,69 @@ describe('entra collector against the Graph fake (real SDK)', () => {
     expect(requests.slice(1).every((request) => !request.query.$select!.includes('signInActivity'))).toBe(true);
   });
 
+  it('counts PIM-eligible roles and roles held through a group (nested members too) as privileged', async () => {
+    const users = fakeUsers(6);
+    const [direct, eligible, viaGroup, viaNested, eligibleViaGroup, nobody] = users.map((user) => user.id);
+    const role = (id: string, principalId: string) => ({
+      id,
+      principalId,
+      roleDefinitionId: '62e90394-69f5-4237-9190-012177145e10',
+      directoryScopeId: '/',
+    });
+    const graph = await start({
+      users,
+      groups: [
+        { id: 'g-admins', displayName: 'Tier 0 admins', isAssignableToRole: true, members: [viaGroup!, 'g-nested'] },
+        { id: 'g-nested', displayName: 'Break-glass', isAssignableToRole: false, members: [viaNested!] },
+        { id: 'g-pim', displayName: 'PIM helpdesk', isAssignableToRole: true, members: [eligibleViaGroup!] },
+      ],
+      roleAssignments: [role('ra-1', direct!), role('ra-2', 'g-admins'), role('ra-3', 'sp-automation')],
+      roleEligibilities: [role('re-1', eligible!), role('re-2', 'g-pim')],
+    });
+    const { context, notices } = contextFor();
+    const accounts = (await collectPages(collectorFor(graph).collect(context))).flat();
+    const privileged = new Set(accounts.filter((account) => account.privileged).map((account) => account.id));
+    expect(privileged).toEqual(new Set([direct, eligible, viaGroup, viaNested, eligibleViaGroup]));
+    expect(privileged.has(nobody!)).toBe(false);
+    expect(accounts.every((account) => account.privilegeKnown)).toBe(true);
+    expect(notices).toEqual([]);
+    const memberReads = graph.state.requests.filter((request) => request.target === 'groupMembers');
+    expect(memberReads.map((request) => request.path).sort()).toEqual([
+      '/v1.0/groups/g-admins/transitiveMembers',
+      '/v1.0/groups/g-pim/transitiveMembers',
+    ]);
+  });
+
+  it('without Entra ID P2 there is no PIM: active roles only, privilege still known', async () => {
+    const users = fakeUsers(3);
+    const graph = await start({
+      users,
+      p2: false,
+      roleAssignments: [{ id: 'ra', principalId: users[0]!.id, roleDefinitionId: 'r', directoryScopeId: '/' }],
+      roleEligibilities: [{ id: 're', principalId: users[1]!.id, roleDefinitionId: 'r', directoryScopeId: '/' }],
+    });
+    const accounts = (await collectPages(collectorFor(graph).collect(contextFor().context))).flat();
+    expect(accounts.filter((account) => account.privileged).map((account) => account.id)).toEqual([users[0]!.id]);
+    expect(accounts.every((account) => account.privilegeKnown)).toBe(true);
+    const eligibility = graph.state.requests.find((request) => request.target === 'roleEligibilities')!;
+    expect(eligibility.status).toBe(400);
+  });
+
+  it('a role-holding group whose members cannot be read makes privilege unknown for everyone', async () => {
+    const users = fakeUsers(3);
+    const graph = await start({
+      users,
+      permissions: ['User.Read.All', 'AuditLog.Read.All', 'RoleManagement.Read.Directory'],
+      groups: [{ id: 'g-admins', displayName: 'Admins', isAssignableToRole: true, members: [users[1]!.id] }],
+      roleAssignments: [{ id: 'ra', principalId: 'g-admins', roleDefinitionId: 'r', directoryScopeId: '/' }],
+    });
+    const { context, notices } = contextFor();
+    const accounts = (await collectPages(collectorFor(graph).collect(context))).flat();
+    expect(accounts.every((account) => !account.privilegeKnown && !account.privileged)).toBe(true);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain(GROUP_MEMBERS_NOTICE);
+  });
+
   it('without RoleManagement.Read.Directory: says so once and marks no one privileged', async () => {
     const users = fakeUsers(5);
     const graph = await start({
@@ -309,6 +375,8 @@ describe('entra collector against the Graph fake (real SDK)', () => {
     const accounts = (await collectPages(collectorFor(graph).collect(context))).flat();
     expect(accounts).toHaveLength(5);
     expect(accounts.some((account) => account.privileged)).toBe(false);
+    // Unknown, never "not an admin": remediation fails closed on these.
+    expect(accounts.every((account) => !account.privilegeKnown)).toBe(true);
     expect(accounts.every((account) => account.activityKnown)).toBe(true);
     expect(notices).toHaveLength(1);
     expect(notices[0]).toContain(ROLE_ASSIGNMENTS_NOTICE);

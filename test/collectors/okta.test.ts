@@ -173,6 +173,7 @@ describe('okta transform', () => {
       lastActivityAt: null,
       activityKnown: true,
       privileged: true,
+      privilegeKnown: true,
       licenses: [],
       builtIn: false,
       attributes: { userType: 'Employee', manager: 'Charles Babbage' },
@@ -288,7 +289,10 @@ describe('okta collector against the fake Okta API', () => {
 
     expect(accounts).toHaveLength(300);
     expect(accounts.some((account) => account.privileged)).toBe(false);
+    // Unknown, never "not an admin".
+    expect(accounts.every((account) => !account.privilegeKnown)).toBe(true);
     expect(context.notices).toHaveLength(1);
+    expect(context.notices[0]).toMatch(/roles unreadable/);
     expect(context.notices[0]).toMatch(/403 E0000006/);
     expect(context.notices[0]).toMatch(/Read-Only Administrator/);
   });

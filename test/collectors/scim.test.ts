@@ -93,6 +93,8 @@ describe('SCIM transform', () => {
       lastActivityAt: null,
       activityKnown: false,
       privileged: false,
+      // The sample user carries no roles attribute: the app did not say.
+      privilegeKnown: false,
       licenses: [],
       builtIn: false,
       attributes: { externalId: 'ext-00007', userType: 'Employee' },
@@ -222,7 +224,13 @@ describe('SCIM collector paging', () => {
     const accounts = (await collectPages(server.baseUrl, { pageSize: 10 }, context)).flat();
 
     expect(accounts).toHaveLength(30);
-    expect(accounts[0]).toMatchObject({ enabled: false, rawStatus: 'inactive', privileged: true });
+    expect(accounts[0]).toMatchObject({
+      enabled: false,
+      rawStatus: 'inactive',
+      privileged: true,
+      privilegeKnown: true,
+    });
+    expect(accounts.slice(1).every((account) => !account.privilegeKnown)).toBe(true);
     expect(accounts[1]).toMatchObject({ email: 'primary@example.com', employeeId: 'HR-2', enabled: true });
     expect(accounts.every((account) => !account.activityKnown && account.lastActivityAt === null)).toBe(true);
     expect(context.notices).toEqual([NO_ACTIVITY_NOTICE]);

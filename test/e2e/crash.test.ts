@@ -27,8 +27,17 @@ async function setup(options: { holdWriteAnswersMs?: number; latencyMs?: number 
   fake = await startScimFake({
     token: TOKEN,
     users: [
-      makeScimUser(1, { userName: 'alice@acme.com', emails: [{ value: 'alice@acme.com', primary: true }] }),
-      makeScimUser(2, { userName: 'bob@acme.com', emails: [{ value: 'bob@acme.com', primary: true }] }),
+      // The app exposes roles, so privilege is known (without them remediation would refuse to act).
+      makeScimUser(1, {
+        userName: 'alice@acme.com',
+        emails: [{ value: 'alice@acme.com', primary: true }],
+        roles: [{ value: 'member' }],
+      }),
+      makeScimUser(2, {
+        userName: 'bob@acme.com',
+        emails: [{ value: 'bob@acme.com', primary: true }],
+        roles: [{ value: 'member' }],
+      }),
     ],
     ...options,
   });

@@ -47,6 +47,7 @@ export function account(source: string, id: string, extra: Partial<Account> = {}
     lastActivityAt: null,
     activityKnown: false,
     privileged: false,
+    privilegeKnown: true,
     licenses: [],
     builtIn: false,
     attributes: {},

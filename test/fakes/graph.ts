@@ -18,7 +18,13 @@ import type { AddressInfo } from 'node:net';
  *   selected; absolute @odata.nextLink carrying the query plus an opaque $skiptoken; signInActivity omitted for
  *   users who never signed in; selecting it is a 403 without AuditLog.Read.All or without a P1/P2 licence.
  * - GET /v1.0/roleManagement/directory/roleAssignments, paged, `$filter=principalId eq '{id}'`, 403 without
- *   RoleManagement.Read.Directory.
+ *   RoleManagement.Read.Directory. Principals are users, role-assignable groups or service principals;
+ *   `$expand=principal` adds the principal with its `@odata.type` ("List unifiedRoleAssignments").
+ * - GET /v1.0/roleManagement/directory/roleEligibilityScheduleInstances (PIM-eligible roles), paged, `$expand=principal`;
+ *   403 without RoleEligibilitySchedule.Read.Directory or RoleManagement.Read.Directory; 400
+ *   AadPremiumLicenseRequired in a tenant without Entra ID P2 / Governance ("List roleEligibilityScheduleInstances").
+ * - GET /v1.0/groups/{id}/transitiveMembers, paged, every member of nested groups too, each with `@odata.type`; 403
+ *   without GroupMember.Read.All (or Group.Read.All / Directory.Read.All), 404 for an unknown group.
  * - Remediation (Graph docs "Get user", "Update user", "revokeSignInSessions", "assignLicense", "Who can perform
  *   sensitive actions"): GET /v1.0/users/{id} honouring $select (licenseAssignmentStates computed); PATCH
  *   /v1.0/users/{id} {accountEnabled} -> 204; POST .../revokeSignInSessions -> 200 {value: true} (sets
@@ -149,12 +155,23 @@ export interface FakeApplication {
   owners: string[];
 }
 
+/** A group as the directory holds it: role-assignable groups can hold directory roles for their members. */
+export interface FakeGraphGroup {
+  id: string;
+  displayName: string;
+  isAssignableToRole: boolean;
+  /** Ids of member users or groups. */
+  members: string[];
+}
+
 export type GraphPermission =
   | 'Directory.Read.All'
   | 'Application.Read.All'
   | 'Application.ReadWrite.All'
   | 'DelegatedPermissionGrant.ReadWrite.All'
   | 'User.Read.All'
+  | 'GroupMember.Read.All'
+  | 'RoleEligibilitySchedule.Read.Directory'
   | 'AuditLog.Read.All'
   | 'RoleManagement.Read.Directory'
   | 'User.EnableDisableAccount.All'
@@ -162,12 +179,15 @@ export type GraphPermission =
   | 'LicenseAssignment.ReadWrite.All'
   | 'User.DeleteRestore.All'
   | 'User.ReadWrite.All'
+  | 'Group.Read.All'
+  | 'Directory.Read.All'
   | 'Directory.ReadWrite.All';
 /** The least-privileged set for collection and every remediation action (no User.ReadWrite.All). */
 export const ALL_PERMISSIONS: readonly GraphPermission[] = [
   'User.Read.All',
   'AuditLog.Read.All',
   'RoleManagement.Read.Directory',
+  'GroupMember.Read.All',
   'User.EnableDisableAccount.All',
   'User.RevokeSessions.All',
   'LicenseAssignment.ReadWrite.All',
@@ -201,13 +221,11 @@ export type FailureTarget =
   | 'deleteUser'
   | 'revokeSignInSessions'
   | 'assignLicense'
-  | 'revokeSignInSessions'
-  | 'assignLicense'
   | 'permissionGrants'
   | 'applications'
-  | 'revokeSignInSessions'
-  | 'assignLicense'
   | 'signIns'
+  | 'roleEligibilities'
+  | 'groupMembers'
   | 'graph';
 
 export interface InjectedFailure {
@@ -247,11 +265,16 @@ export interface GraphFakeState {
   roleAssignments: FakeRoleAssignment[];
   permissionGrants: FakePermissionGrant[];
   applications: FakeApplication[];
+  /** PIM-eligible directory roles (roleEligibilityScheduleInstances). */
+  roleEligibilities: FakeRoleAssignment[];
+  groups: FakeGraphGroup[];
   permissions: Set<GraphPermission>;
   /** Directory roles of the app's service principal (none by default). */
   appRoles: Set<AppDirectoryRole>;
   /** Entra ID P1/P2: without it selecting signInActivity is refused. */
   premium: boolean;
+  /** Entra ID P2 or Governance: without it PIM eligibilities are refused (400 AadPremiumLicenseRequired). */
+  p2: boolean;
   /** Every answer (token endpoint included) is delayed this long. */
   latencyMs: number;
   pageCaps: PageCaps;
@@ -271,9 +294,13 @@ export interface GraphFakeOptions {
   roleAssignments?: FakeRoleAssignment[];
   permissionGrants?: FakePermissionGrant[];
   applications?: FakeApplication[];
+  roleEligibilities?: FakeRoleAssignment[];
+  groups?: FakeGraphGroup[];
   permissions?: readonly GraphPermission[];
   appRoles?: readonly AppDirectoryRole[];
   premium?: boolean;
+  /** Default: same as premium. */
+  p2?: boolean;
   latencyMs?: number;
   pageCaps?: Partial<PageCaps>;
   tokenLifetimeSeconds?: number;
@@ -358,9 +385,12 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
     roleAssignments: options.roleAssignments ?? [],
     permissionGrants: options.permissionGrants ?? [],
     applications: options.applications ?? [],
+    roleEligibilities: options.roleEligibilities ?? [],
+    groups: options.groups ?? [],
     permissions: new Set(options.permissions ?? ALL_PERMISSIONS),
     appRoles: new Set(options.appRoles ?? []),
     premium: options.premium ?? true,
+    p2: options.p2 ?? options.premium ?? true,
     latencyMs: options.latencyMs ?? 0,
     pageCaps: { defaultTop: 100, maxTop: 999, signInActivity: 120, roleAssignments: 100, ...options.pageCaps },
     requests: [],
@@ -378,7 +408,7 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', origin);
     const method = req.method ?? 'GET';
-    const { target, userId } = routeOf(method, url.pathname);
+    const { target, userId, groupId } = routeOf(method, url.pathname);
     const entry: LoggedRequest = {
       method,
       target,
@@ -447,6 +477,8 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
     if (target === 'users') return listUsers(url, send, graphError);
     if (target === 'roleAssignments') return listRoleAssignments(url, send, graphError);
     if (target === 'signIns') return listSignIns(url, send, graphError);
+    if (target === 'roleEligibilities') return listRoleEligibilities(url, send, graphError);
+    if (target === 'groupMembers' && groupId !== null) return listTransitiveMembers(groupId, url, send, graphError);
     if (userId !== null) {
       const graphBody = entry.body;
       if (target === 'user') return getUser(userId, url, send, graphError);
@@ -821,19 +853,48 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
       }
       assignments = assignments.filter((assignment) => assignment.principalId === principal);
     }
+    sendAssignments(url, assignments, selected, 'roleAssignments', send, graphError);
+  };
+
+  const listRoleEligibilities = (url: URL, send: Send, graphError: GraphErrorSend) => {
+    if (!hasPermission('RoleEligibilitySchedule.Read.Directory', 'RoleManagement.Read.Directory')) {
+      return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    }
+    if (!state.p2) {
+      return graphError(
+        400,
+        'AadPremiumLicenseRequired',
+        'The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.',
+      );
+    }
+    const selectParam = url.searchParams.get('$select');
+    const selected = selectParam === null ? [...ROLE_ASSIGNMENT_PROPERTIES] : ['id', ...selectParam.split(',')];
+    sendAssignments(url, state.roleEligibilities, selected, 'roleEligibilityScheduleInstances', send, graphError);
+  };
+
+  /** One page of assignments (or eligibilities), projected on $select, with the principal on `$expand=principal`. */
+  const sendAssignments = (
+    url: URL,
+    assignments: readonly FakeRoleAssignment[],
+    selected: readonly string[],
+    collection: string,
+    send: Send,
+    graphError: GraphErrorSend,
+  ) => {
+    const expand = url.searchParams.get('$expand');
+    if (expand !== null && expand.trim() !== 'principal') {
+      return graphError(400, 'Request_UnsupportedQuery', `The fake supports only $expand=principal.`);
+    }
     const page = pageOf(url, assignments.length, state.pageCaps.roleAssignments);
     if ('error' in page) return graphError(400, 'Request_BadRequest', page.error);
-    const value = assignments
-      .slice(page.offset, page.offset + page.size)
-      .map((assignment) =>
-        Object.fromEntries(
-          selected.flatMap((name) =>
-            name in assignment ? [[name, assignment[name as keyof FakeRoleAssignment]]] : [],
-          ),
-        ),
-      );
+    const value = assignments.slice(page.offset, page.offset + page.size).map((assignment) => ({
+      ...Object.fromEntries(
+        selected.flatMap((name) => (name in assignment ? [[name, assignment[name as keyof FakeRoleAssignment]]] : [])),
+      ),
+      ...(expand === null ? {} : { principal: directoryObject(assignment.principalId) }),
+    }));
     send(200, {
-      '@odata.context': `${origin}/v1.0/$metadata#roleManagement/directory/roleAssignments`,
+      '@odata.context': `${origin}/v1.0/$metadata#roleManagement/directory/${collection}`,
       value,
       ...(page.nextLink ? { '@odata.nextLink': page.nextLink } : {}),
     });
@@ -875,6 +936,51 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
       '@odata.context': `${origin}/v1.0/$metadata#auditLogs/signIns`,
       value,
       ...(nextLink ? { '@odata.nextLink': nextLink } : {}),
+    });
+  };
+
+  const hasPermission = (...permissions: GraphPermission[]) =>
+    permissions.some((permission) => state.permissions.has(permission)) ||
+    state.permissions.has('Directory.ReadWrite.All');
+
+  /** A directory object as Graph serialises it in a mixed collection: its type, id and display name. */
+  const directoryObject = (id: string) => {
+    const user = state.users.find((candidate) => candidate.id === id);
+    if (user) return { '@odata.type': '#microsoft.graph.user', id, displayName: user.displayName };
+    const group = state.groups.find((candidate) => candidate.id === id);
+    if (group) return { '@odata.type': '#microsoft.graph.group', id, displayName: group.displayName };
+    return { '@odata.type': '#microsoft.graph.servicePrincipal', id, displayName: null };
+  };
+
+  const listTransitiveMembers = (groupId: string, url: URL, send: Send, graphError: GraphErrorSend) => {
+    if (!hasPermission('GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All')) {
+      return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    }
+    const group = state.groups.find((candidate) => candidate.id === groupId);
+    if (!group) {
+      return graphError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${groupId}' does not exist or one of its queried reference-property objects are not present.`,
+      );
+    }
+    // Every member of nested groups too, each once (groups are members as well).
+    const members: string[] = [];
+    const visit = (current: FakeGraphGroup) => {
+      for (const member of current.members) {
+        if (members.includes(member)) continue;
+        members.push(member);
+        const nested = state.groups.find((candidate) => candidate.id === member);
+        if (nested) visit(nested);
+      }
+    };
+    visit(group);
+    const page = pageOf(url, members.length, state.pageCaps.defaultTop);
+    if ('error' in page) return graphError(400, 'Request_BadRequest', page.error);
+    send(200, {
+      '@odata.context': `${origin}/v1.0/$metadata#directoryObjects`,
+      value: members.slice(page.offset, page.offset + page.size).map(directoryObject),
+      ...(page.nextLink ? { '@odata.nextLink': page.nextLink } : {}),
     });
   };
 
@@ -937,14 +1043,26 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
   };
 }
 
-function routeOf(method: string, path: string): { target: FailureTarget | 'other'; userId: string | null } {
-  const route = (target: FailureTarget | 'other', userId: string | null = null) => ({ target, userId });
+function routeOf(
+  method: string,
+  path: string,
+): { target: FailureTarget | 'other'; userId: string | null; groupId: string | null } {
+  const route = (target: FailureTarget | 'other', userId: string | null = null, groupId: string | null = null) => ({
+    target,
+    userId,
+    groupId,
+  });
   if (method === 'POST' && /^\/login\/[^/]+\/oauth2\/v2\.0\/token$/.test(path)) return route('token');
   if (method === 'GET' && path === '/v1.0/users') return route('users');
   if (method === 'GET' && path === '/v1.0/roleManagement/directory/roleAssignments') return route('roleAssignments');
   if (/^\/v1\.0\/oauth2PermissionGrants(\/[^/]+)?$/.test(path)) return route('permissionGrants');
   if (/^\/v1\.0\/applications(\/[^/]+(\/removePassword)?)?$/.test(path)) return route('applications');
   if (method === 'GET' && path === '/v1.0/auditLogs/signIns') return route('signIns');
+  if (method === 'GET' && path === '/v1.0/roleManagement/directory/roleEligibilityScheduleInstances') {
+    return route('roleEligibilities');
+  }
+  const members = /^\/v1\.0\/groups\/([^/]+)\/transitiveMembers$/.exec(path);
+  if (method === 'GET' && members) return route('groupMembers', null, decodeURIComponent(members[1]!));
   const single = /^\/v1\.0\/users\/([^/]+)(?:\/(?:microsoft\.graph\.)?(revokeSignInSessions|assignLicense))?$/.exec(
     path,
   );

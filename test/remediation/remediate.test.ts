@@ -4,7 +4,8 @@ import { suppressFinding } from '../../src/store/findings.js';
 import { runRemediation } from '../../src/remediation/apply.js';
 import { verifyJournal } from '../../src/store/journal.js';
 import { createTicketClient } from '../../src/remediation/tickets.js';
-import type { Harness } from '../engine/helpers.js';
+import type { Account } from '../../src/contract/model.js';
+import { account, person, type Harness } from '../engine/helpers.js';
 import { startJiraFake, type JiraFake } from '../fakes/jira.js';
 import { company, companySystems, engineDeps, findingId, journalRows, MemoryNotifier } from './helpers.js';
 
@@ -195,6 +196,39 @@ describe('refusals', () => {
     const run = await runRemediation(h.db, h.config, { apply: true, findingIds: [id] }, engineDeps(systems));
     expect(run.records.map((r) => r.status)).toEqual(['refused', 'refused']);
     expect(run.records[1]!.reason).toMatch(/latest collection of slack failed \(users.list: invalid_auth\)/);
+    expect(systems.slack.calls).toEqual([]);
+    expect(run.exitCode).toBe(1);
+  });
+
+  it('refuses a finding whose evidence came from an IdP whose latest collection failed', async () => {
+    // Frank is still employed but disabled in Okta: his Slack account is idp-disabled-app-active.
+    const h = await company();
+    h.people.push(person('E6', 'frank@acme.com', { name: 'Frank' }));
+    h.accounts.set('okta', [
+      ...(h.accounts.get('okta') as Account[]),
+      account('okta', 'o6', { email: 'frank@acme.com', enabled: false, rawStatus: 'SUSPENDED' }),
+    ]);
+    h.accounts.set('slack', [
+      ...(h.accounts.get('slack') as Account[]),
+      account('slack', 's6', { email: 'frank@acme.com' }),
+    ]);
+    await h.scan();
+    const id = findingId(h, 'idp-disabled-app-active', 'slack', 's6');
+    const systems = companySystems();
+    systems.slack.set('s6', {});
+    const current = await runRemediation(h.db, h.config, { apply: false, findingIds: [id] }, engineDeps(systems));
+    expect(current.records.map((r) => r.status)).toEqual(['planned']);
+
+    // The next scan cannot read Okta: Slack itself completed, but the finding stands on Okta's word.
+    h.accounts.set('okta', new SourceError('okta', 'GET /api/v1/users: HTTP 401', 'auth'));
+    h.now = new Date('2026-11-26T12:30:00Z');
+    await h.scan();
+    const run = await runRemediation(h.db, h.config, { apply: true, findingIds: [id] }, engineDeps(systems));
+    expect(run.records.map((r) => [r.action, r.status])).toEqual([['disable', 'refused']]);
+    expect(run.records[0]!.reason).toBe(
+      "the latest collection of okta (this finding's evidence comes from it) failed (GET /api/v1/users: HTTP 401); " +
+        'it last completed 2026-11-26T12:00:00.000Z: no action until a scan completes it',
+    );
     expect(systems.slack.calls).toEqual([]);
     expect(run.exitCode).toBe(1);
   });

@@ -27,6 +27,7 @@ export function makeAccount(overrides: Partial<Account> = {}): Account {
     lastActivityAt: daysAgo(1),
     activityKnown: true,
     privileged: false,
+    privilegeKnown: true,
     licenses: [],
     builtIn: false,
     attributes: {},

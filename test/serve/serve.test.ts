@@ -272,10 +272,13 @@ describe('CLI: zombiescan serve / notify', () => {
       path.join(dir, 'hr.csv'),
       'employee_id,email,name,status,termination_date\nE1,alice@acme.com,Alice,active,\nE2,bob@acme.com,Bob,terminated,2026-01-31\n',
     );
-    writeFileSync(path.join(dir, 'okta.csv'), 'id,login,email,status\no1,alice,alice@acme.com,active\n');
+    writeFileSync(
+      path.join(dir, 'okta.csv'),
+      'id,login,email,status,privileged\no1,alice,alice@acme.com,active,false\n',
+    );
     writeFileSync(
       path.join(dir, 'app.csv'),
-      'id,login,email,status\na1,alice,alice@acme.com,active\na2,bob,bob@acme.com,active\n',
+      'id,login,email,status,privileged\na1,alice,alice@acme.com,active,false\na2,bob,bob@acme.com,active,false\n',
     );
   });
   afterEach(async () => {
