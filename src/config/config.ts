@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument, isMap, type Node } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../contract/errors.js';
-import { SEVERITIES } from '../contract/model.js';
+import { HR_STATUSES, SEVERITIES } from '../contract/model.js';
 import { isValidTimeZone } from '../common/time.js';
 
 /**
@@ -31,11 +31,40 @@ const sourceCommon = {
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
+/** Fields of the generic CSV account export (`type: csv`); `columns` maps them onto your export's headers. */
+export const CSV_SOURCE_FIELDS = [
+  'id',
+  'login',
+  'email',
+  'employee_id',
+  'display_name',
+  'status',
+  'type',
+  'created_at',
+  'last_login_at',
+  'privileged',
+  'licenses',
+  'emails',
+] as const;
+export type CsvSourceField = (typeof CSV_SOURCE_FIELDS)[number];
+export const CSV_ACCOUNT_STATUSES = ['active', 'disabled', 'suspended', 'deleted'] as const;
+
 export const csvSourceSchema = z.strictObject({
   ...sourceCommon,
   type: z.literal('csv'),
   path: z.string().min(1),
   delimiter: z.string().length(1).default(','),
+  /** Our field -> your export's header, e.g. { id: "User ID", last_login_at: "Last Login" }. */
+  columns: z.partialRecord(z.enum(CSV_SOURCE_FIELDS), z.string().min(1)).optional(),
+  /**
+   * A date-fns pattern such as `M/d/yyyy, h:mm a`, or a list of them when columns differ (each value must match
+   * one); default ISO 8601 dates and date-times.
+   */
+  dateFormat: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  /** Your export's status word -> active/disabled/suspended/deleted (case-insensitive), e.g. { Inactive: disabled }. */
+  statusMap: z.record(z.string().min(1), z.enum(CSV_ACCOUNT_STATUSES)).optional(),
+  /** Where date-only values and date-times without an offset are read; defaults to the top-level `timezone`. */
+  timezone: z.string().refine(isValidTimeZone, 'an IANA time zone such as Europe/Berlin').optional(),
 });
 
 export const oktaSourceSchema = z.strictObject({
@@ -221,6 +250,8 @@ const rosterSchema = z.strictObject({
   delimiter: z.string().length(1).default(','),
   /** A date-fns pattern such as dd/MM/yyyy; default ISO 8601 dates and date-times. */
   dateFormat: z.string().min(1).optional(),
+  /** Your HR status word -> active/leave/terminated, for words outside the built-in list ("Garden Leave": leave). */
+  statusMap: z.record(z.string().min(1), z.enum(HR_STATUSES)).optional(),
 });
 
 const ACTION_NAMES = ['revoke-sessions', 'disable', 'deactivate', 'remove-licenses', 'ticket', 'notify-owner'] as const;
@@ -423,7 +454,9 @@ export function parseConfig(
     database: resolve(config.database),
     roster: { ...config.roster, path: resolve(config.roster.path) },
     sources: config.sources.map((source) => {
-      if (source.type === 'csv') return { ...source, path: resolve(source.path) };
+      if (source.type === 'csv') {
+        return { ...source, path: resolve(source.path), timezone: source.timezone ?? config.timezone };
+      }
       if (source.type === 'google' && source.keyFile) return { ...source, keyFile: resolve(source.keyFile) };
       if (source.type === 'github' && source.identityMap !== undefined) {
         return { ...source, identityMap: resolve(source.identityMap) };

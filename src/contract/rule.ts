@@ -23,6 +23,8 @@ export interface RuleSubject {
 
 export interface RuleContext<Options> {
   now: Date;
+  /** The config's timezone: dates in messages are shown as days in it (default UTC). */
+  timezone?: string;
   options: Options;
 }
 

@@ -44,6 +44,8 @@ export function* evaluateRun(
     rules: RuleSet;
     exceptions: readonly ExceptionRule[];
     now: Date;
+    /** The config's timezone, for the days rules write in their messages. */
+    timezone?: string;
   },
 ): Generator<FindingDraft> {
   const sources = new Map(
@@ -72,7 +74,7 @@ export function* evaluateRun(
       ownerIdpAccounts: match.personId ? (input.ownerIdp.get(match.personId) ?? { total: 0, enabled: 0 }) : null,
     };
     for (const [index, rule] of input.rules.rules.entries()) {
-      const hit = rule.evaluate(subject, { now: input.now, options: ruleOptions[index]! });
+      const hit = rule.evaluate(subject, { now: input.now, timezone: input.timezone, options: ruleOptions[index]! });
       if (!hit) continue;
       const base = hit.severity ?? rule.severity;
       const exception = source.exceptions.find(

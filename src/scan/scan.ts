@@ -144,6 +144,7 @@ async function scanRun(
         rules: options.rules,
         exceptions,
         now: evaluationTime,
+        timezone: config.timezone,
       }),
       {
         source: new Map(evaluated.map((source, index) => [source.name, index])),
