@@ -76,20 +76,19 @@ export class CliContext {
   }
 
   /** --db wins; else the config's `database`; commands that only read findings work with --db alone. */
-  db(): Db {
-    if (!this.openedDb) {
-      let file: string;
-      if (this.globals.db) file = path.resolve(this.globals.db);
-      else if (this.loadedConfig) file = this.loadedConfig.database;
-      else if (existsSync(this.configPath())) {
-        file = loadConfig(this.configPath(), this.io.env, { allowMissingEnv: true }).database;
-      } else {
-        throw new ConfigError(
-          `${this.configPath()}: no such config file, and no --db given (run \`zombiescan init\`, or pass --db)`,
-        );
-      }
-      this.openedDb = openDatabase(file);
+  databaseFile(): string {
+    if (this.globals.db) return path.resolve(this.globals.db);
+    if (this.loadedConfig) return this.loadedConfig.database;
+    if (existsSync(this.configPath())) {
+      return loadConfig(this.configPath(), this.io.env, { allowMissingEnv: true }).database;
     }
+    throw new ConfigError(
+      `${this.configPath()}: no such config file, and no --db given (run \`zombiescan init\`, or pass --db)`,
+    );
+  }
+
+  db(): Db {
+    this.openedDb ??= openDatabase(this.databaseFile());
     return this.openedDb;
   }
 

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../contract/run.js';
-import { UsageError } from '../contract/errors.js';
+import { BusyError } from '../contract/errors.js';
 import type { Db } from './database.js';
 
 export function listRuns(db: Db, limit = 50): RunSummary[] {
@@ -21,30 +21,39 @@ export function listRuns(db: Db, limit = 50): RunSummary[] {
   const sourcesOf = db.prepare(
     'SELECT source, status, accounts, error, notices FROM run_sources WHERE run_id = ? ORDER BY source',
   );
-  return runs.map((run) => ({
-    id: run.id,
-    startedAt: run.started_at,
-    finishedAt: run.finished_at,
+  return runs.map((run) => {
     // A run still marked running whose process is gone was killed: say so (the next scan records it).
-    status: run.status === 'running' && !processAlive(run.pid) ? 'interrupted' : run.status,
-    sources: Object.fromEntries(
-      (
-        sourcesOf.all(run.id) as {
-          source: string;
-          status: string;
-          accounts: number;
-          error: string | null;
-          notices: string;
-        }[]
-      ).map((row) => [
-        row.source,
-        { status: row.status, accounts: row.accounts, error: row.error, notices: JSON.parse(row.notices) as string[] },
-      ]),
-    ),
-    findingsOpen: run.findings_open,
-    findingsOpened: run.findings_opened,
-    findingsResolved: run.findings_resolved,
-  }));
+    const status = run.status === 'running' && !processAlive(run.pid) ? 'interrupted' : run.status;
+    return {
+      id: run.id,
+      startedAt: run.started_at,
+      finishedAt: run.finished_at,
+      status,
+      sources: Object.fromEntries(
+        (
+          sourcesOf.all(run.id) as {
+            source: string;
+            status: string;
+            accounts: number;
+            error: string | null;
+            notices: string;
+          }[]
+        ).map((row) => [
+          row.source,
+          {
+            // A source of an interrupted run never finished: it is not still running.
+            status: status === 'interrupted' && row.status === 'running' ? 'interrupted' : row.status,
+            accounts: row.accounts,
+            error: row.error,
+            notices: JSON.parse(row.notices) as string[],
+          },
+        ]),
+      ),
+      findingsOpen: run.findings_open,
+      findingsOpened: run.findings_opened,
+      findingsResolved: run.findings_resolved,
+    };
+  });
 }
 
 export interface FinishedRunHead {
@@ -97,7 +106,7 @@ export function beginRun(db: Db, start: RunStart): number {
     }[];
     for (const run of running) {
       if (run.pid !== null && run.pid !== process.pid && processAlive(run.pid)) {
-        throw new UsageError(`another scan is running (run ${run.id}, pid ${run.pid}); try again when it has finished`);
+        throw new BusyError(`another scan is running (run ${run.id}, pid ${run.pid}); try again when it has finished`);
       }
     }
     markInterrupted(db);
