@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { ConfigError } from '../contract/errors.js';
 import { HR_STATUSES, SEVERITIES } from '../contract/model.js';
 import { isValidTimeZone } from '../common/time.js';
+import { suggest } from '../common/closest.js';
+import { describeConfigIssues } from './config-issues.js';
 
 /**
  * The YAML config: parsed with line numbers so every error names file, line and field; `${VAR}` replaced from the
@@ -436,14 +438,20 @@ export function parseConfig(
 
   const parsed = configSchema.safeParse(interpolated);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`${where(issue.path)}: ${describeIssue(issue)}`);
+    // Every problem at once, each at its own key's line: fixing one to discover the next is a slow loop.
+    const problems = describeConfigIssues(parsed.error.issues, interpolated, doc, lineCounter, configSchema, (issue) =>
+      issue.code === 'invalid_union' && 'discriminator' in issue ? describeIssue(issue) : null,
+    );
+    throw new ConfigError(
+      problems.map((problem) => `${file}:${problem.line}: ${formatPath(problem.path)}: ${problem.message}`).join('\n'),
+    );
   }
   const config = parsed.data;
   const names = new Set<string>();
+  const later: string[] = [];
   config.sources.forEach((source, index) => {
     if (names.has(source.name)) {
-      throw new ConfigError(`${where(['sources', index, 'name'])}: source name "${source.name}" is used twice`);
+      later.push(`${where(['sources', index, 'name'])}: source name "${source.name}" is used twice`);
     }
     names.add(source.name);
   });
@@ -466,16 +474,22 @@ export function parseConfig(
     file: path.resolve(file),
     secrets: [...secrets, ...embeddedPrivateKeys(config.sources)],
   };
+  const known = [...names];
   for (const [index, entry] of config.serviceAccounts.entries()) {
     if (!names.has(entry.source)) {
-      throw new ConfigError(`${where(['serviceAccounts', index, 'source'])}: no source named "${entry.source}"`);
+      later.push(
+        `${where(['serviceAccounts', index, 'source'])}: no source named "${entry.source}"${suggest(entry.source, known)}`,
+      );
     }
   }
   for (const [index, entry] of config.exceptions.entries()) {
     if (!names.has(entry.source)) {
-      throw new ConfigError(`${where(['exceptions', index, 'source'])}: no source named "${entry.source}"`);
+      later.push(
+        `${where(['exceptions', index, 'source'])}: no source named "${entry.source}"${suggest(entry.source, known)}`,
+      );
     }
   }
+  if (later.length > 0) throw new ConfigError(later.join('\n'));
   ruleOptionsValidator?.(result, where);
   return result;
 }
