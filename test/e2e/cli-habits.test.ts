@@ -221,3 +221,17 @@ describe('Ctrl-C', () => {
     expect(query<{ n: number }>(dir, `SELECT count(*) AS n FROM findings WHERE status = 'open'`)[0]!.n).toBe(2);
   });
 });
+
+describe('demo hints', () => {
+  it('name a command that works right after npm ci (npx zombiescan …), and that command runs', async () => {
+    const cwd = tempDir('zombiescan-demo-hint-');
+    const demo = await zombiescan(['demo'], { cwd });
+    expect(demo.code).toBe(0);
+    const hint = /Explore: npx zombiescan (findings --db \S+)/.exec(demo.stdout);
+    expect(hint).not.toBeNull();
+    // `npx zombiescan` runs this package's bin; here the built binary stands in for it.
+    const explored = await zombiescan(hint![1]!.split(' '), { cwd });
+    expect(explored.code).toBe(0);
+    expect(explored.stdout).toMatch(/\d+ findings\n$/);
+  });
+});
