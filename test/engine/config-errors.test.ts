@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/config.js';
+import { STARTER_CONFIG } from '../../src/config/init-template.js';
 import { ConfigError } from '../../src/contract/errors.js';
 
 const FILE = '/etc/zombiescan/zombiescan.yaml';
@@ -78,5 +79,20 @@ describe('config errors a user can act on', () => {
         'z.yaml:6: exceptions[0].source: no source named "otka" (did you mean okta?)',
       ].join('\n'),
     );
+  });
+});
+
+describe('the starter config', () => {
+  it('shows statusMap and an export mapping that parse once uncommented', () => {
+    const uncommented = STARTER_CONFIG.replace(/^ {2}# (statusMap: .*)$/m, '  $1').replace(
+      /^ {2}# (- name: salesforce)\n((?: {2}# {3}.*\n)+)/m,
+      (_all, head: string, rest: string) => `  ${head}\n${rest.replace(/^ {2}# {3}/gm, '    ')}`,
+    );
+    const config = parseConfig(uncommented, FILE, {});
+    expect(config.roster.statusMap).toEqual({ 'Garden Leave': 'leave', Resigned: 'terminated' });
+    expect(config.sources.find((source) => source.name === 'salesforce')).toMatchObject({
+      statusMap: { '1': 'active', '0': 'disabled' },
+      columns: { id: 'User ID', last_login_at: 'Last Login' },
+    });
   });
 });
