@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { daysBetween } from '../src/common/time.js';
+import { daysBetween, localDay } from '../src/common/time.js';
 import { isServiceLike, olderThanDays, ownedAccountPhrase, personLabel } from '../src/contract/people.js';
 import { daysOption, defineRule } from '../src/contract/rule.js';
 
@@ -17,7 +17,7 @@ export const rule = defineRule({
   options: z.object({
     days: daysOption(90, 'Days without a sign-in after which the account of an active employee counts as dormant.'),
   }),
-  evaluate(subject, { now, options }) {
+  evaluate(subject, { now, options, timezone }) {
     const { account, owner, match } = subject;
     // Leave is excluded: someone on parental leave is expected to be away, and their access is coming back.
     if (owner === null || owner.status !== 'active' || account.type !== 'human' || isServiceLike(subject)) return null;
@@ -28,7 +28,7 @@ export const rule = defineRule({
     return {
       message:
         `${personLabel(owner)} has not signed in to ${ownedAccountPhrase(account, owner)} for ${daysInactive} days ` +
-        `(last ${account.lastActivityAt.slice(0, 10)}; threshold ${options.days} days).`,
+        `(last ${localDay(account.lastActivityAt, timezone)}; threshold ${options.days} days).`,
       evidence: {
         employeeId: owner.employeeId,
         status: owner.status,

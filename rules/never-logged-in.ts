@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { daysBetween } from '../src/common/time.js';
+import { daysBetween, localDay } from '../src/common/time.js';
 import { isServiceLike, olderThanDays, ownedAccountPhrase, personLabel } from '../src/contract/people.js';
 import { daysOption, defineRule } from '../src/contract/rule.js';
 
@@ -17,7 +17,7 @@ export const rule = defineRule({
   options: z.object({
     days: daysOption(30, 'Days after creation by which an unused account of an active employee is reported.'),
   }),
-  evaluate(subject, { now, options }) {
+  evaluate(subject, { now, options, timezone }) {
     const { account, owner, match } = subject;
     if (owner === null || owner.status !== 'active' || account.type !== 'human' || isServiceLike(subject)) return null;
     // A null lastActivityAt means "never" only when the source can tell; otherwise we know nothing.
@@ -28,7 +28,7 @@ export const rule = defineRule({
     return {
       message:
         `${personLabel(owner)} has never signed in to ${ownedAccountPhrase(account, owner)}, created ` +
-        `${daysSinceCreated} days ago on ${account.createdAt.slice(0, 10)} (threshold ${options.days} days).`,
+        `${daysSinceCreated} days ago on ${localDay(account.createdAt, timezone)} (threshold ${options.days} days).`,
       evidence: {
         employeeId: owner.employeeId,
         status: owner.status,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { daysBetween } from '../src/common/time.js';
+import { daysBetween, localDay } from '../src/common/time.js';
 import { accountLabel, olderThanDays } from '../src/contract/people.js';
 import { daysOption, defineRule } from '../src/contract/rule.js';
 
@@ -20,7 +20,7 @@ export const rule = defineRule({
       'Days without a sign-in (or since the invitation, if never used) after which a guest is stale.',
     ),
   }),
-  evaluate({ account, match }, { now, options }) {
+  evaluate({ account, match }, { now, options, timezone }) {
     if (account.type !== 'guest' || !account.activityKnown) return null;
     const guest = `Guest ${accountLabel(account)} in ${account.source}`;
     const evidence = {
@@ -37,7 +37,7 @@ export const rule = defineRule({
       return {
         message:
           `${guest} has not signed in for ${daysInactive} days ` +
-          `(last ${account.lastActivityAt.slice(0, 10)}; threshold ${options.days} days).`,
+          `(last ${localDay(account.lastActivityAt, timezone)}; threshold ${options.days} days).`,
         evidence: { ...evidence, daysInactive },
       };
     }
@@ -45,7 +45,7 @@ export const rule = defineRule({
     const daysSinceCreated = daysBetween(account.createdAt, now);
     return {
       message:
-        `${guest} was added ${daysSinceCreated} days ago on ${account.createdAt.slice(0, 10)} and has never signed in ` +
+        `${guest} was added ${daysSinceCreated} days ago on ${localDay(account.createdAt, timezone)} and has never signed in ` +
         `(threshold ${options.days} days).`,
       evidence: { ...evidence, daysSinceCreated },
     };

@@ -3,7 +3,15 @@ import type { CsvSourceConfig } from '../../src/config/config.js';
 import { openCsv, type CsvFile } from '../../src/common/csv-input.js';
 import { InputError, SourceError } from '../../src/contract/errors.js';
 import type { Account } from '../../src/contract/model.js';
-import { ACTIVITY_COLUMN, CSV_COLUMNS, PRIVILEGED_COLUMN, toAccount } from './transform.js';
+import { headerHint } from '../../src/common/header-hints.js';
+import {
+  ACTIVITY_COLUMN,
+  CSV_COLUMNS,
+  PRIVILEGED_COLUMN,
+  csvReading,
+  toAccount,
+  type CsvReading,
+} from './transform.js';
 
 /**
  * `type: csv`: accounts from an app's CSV export (see transform.ts for the columns). The file is streamed in pages;
@@ -15,14 +23,19 @@ export const CSV_PAGE_SIZE = 1000;
 export const createCsvCollector: CollectorFactory<CsvSourceConfig> = (config) => new CsvCollector(config);
 
 class CsvCollector implements SourceCollector {
-  constructor(private readonly config: CsvSourceConfig) {}
+  private readonly reading: CsvReading;
+
+  constructor(private readonly config: CsvSourceConfig) {
+    this.reading = csvReading(config);
+  }
 
   async *collect(context: CollectContext): AsyncGenerator<Account[]> {
     const csv = await this.open();
     try {
       this.requireIdColumn(csv);
-      if (!csv.has(ACTIVITY_COLUMN)) {
-        context.notice(`${this.config.path} has no ${ACTIVITY_COLUMN} column: sign-in activity unknown`);
+      const activityColumn = this.reading.headers[ACTIVITY_COLUMN];
+      if (!csv.has(activityColumn)) {
+        context.notice(`${this.config.path} has no ${activityColumn} column: sign-in activity unknown`);
       }
       let page: Account[] = [];
       for await (const account of this.accounts(csv)) {
@@ -48,9 +61,11 @@ class CsvCollector implements SourceCollector {
     }
     try {
       const checks: DoctorCheck[] = [{ check: 'file', ok: true, detail: `${this.config.path} is readable CSV` }];
-      const known: readonly string[] = CSV_COLUMNS;
-      const used = CSV_COLUMNS.filter((column) => csv.has(column));
-      const ignored = csv.header.names.filter((name) => name !== '' && !known.includes(name.trim().toLowerCase()));
+      const known = new Set(Object.values(this.reading.keys));
+      const used = CSV_COLUMNS.filter((field) => csv.has(this.reading.headers[field])).map((field) =>
+        this.reading.headers[field] === field ? field : `${field} (${this.reading.headers[field]})`,
+      );
+      const ignored = csv.header.names.filter((name) => name !== '' && !known.has(name.trim().toLowerCase()));
       const columns = `columns: ${used.join(', ')}${ignored.length > 0 ? `; ignored: ${ignored.join(', ')}` : ''}`;
       try {
         this.requireIdColumn(csv);
@@ -62,9 +77,9 @@ class CsvCollector implements SourceCollector {
       checks.push({
         check: 'sign-in activity',
         ok: true,
-        detail: csv.has(ACTIVITY_COLUMN)
-          ? `known: ${ACTIVITY_COLUMN} column present (an empty cell means never signed in)`
-          : `unknown: no ${ACTIVITY_COLUMN} column, so inactivity rules will not fire for this source`,
+        detail: csv.has(this.reading.headers[ACTIVITY_COLUMN])
+          ? `known: ${this.reading.headers[ACTIVITY_COLUMN]} column present (an empty cell means never signed in)`
+          : `unknown: no ${this.reading.headers[ACTIVITY_COLUMN]} column, so inactivity rules will not fire for this source`,
       });
       checks.push(
         csv.has(PRIVILEGED_COLUMN)
@@ -101,7 +116,7 @@ class CsvCollector implements SourceCollector {
     const firstLineOf = new Map<string, number>();
     try {
       for await (const row of csv) {
-        const account = toAccount(this.config.name, row.values, row.line, this.config.path);
+        const account = toAccount(this.config.name, row.values, row.line, this.config.path, this.reading);
         const earlier = firstLineOf.get(account.id);
         if (earlier !== undefined) {
           throw this.dataError(row.line, 'id', `duplicate id "${account.id}" (first on line ${earlier})`);
@@ -123,9 +138,19 @@ class CsvCollector implements SourceCollector {
   }
 
   private requireIdColumn(csv: CsvFile): void {
-    if (csv.has('id')) return;
+    const expected = this.reading.headers.id;
+    if (csv.has(expected)) return;
     const found = csv.header.names.filter((name) => name !== '').join(', ');
-    throw this.dataError(csv.header.line, 'id', `required column not found (the header has: ${found})`);
+    const hint = headerHint({
+      names: csv.header.names,
+      delimiter: this.config.delimiter,
+      expected,
+      field: 'id',
+      mapWith: (header) => `columns: { id: ${JSON.stringify(header)} } on source ${this.config.name}`,
+      delimiterSetting: `delimiter (source ${this.config.name})`,
+    });
+    const problem = `required column not found (the header has: ${found})${hint ? `; ${hint}` : ''}`;
+    throw this.dataError(csv.header.line, expected, problem);
   }
 
   private fromInputError(error: unknown): unknown {

@@ -1,4 +1,7 @@
-import { parseIsoDate, splitList } from '../../src/common/csv-input.js';
+import { columnKey, splitList } from '../../src/common/csv-input.js';
+import { parseDateCell, startInstant } from '../../src/common/date-cells.js';
+import type { CsvSourceConfig, CsvSourceField } from '../../src/config/config.js';
+import { CSV_SOURCE_FIELDS } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
 import { ACCOUNT_TYPES, type Account, type AccountType } from '../../src/contract/model.js';
 
@@ -14,25 +17,56 @@ import { ACCOUNT_TYPES, type Account, type AccountType } from '../../src/contrac
  * - `privileged`: true/false, yes/no, 1/0 (empty = false). Without a `privileged` column privilege is unknown
  *   (remediation then treats every account as possibly an admin);
  * - `licenses`: `;`-separated; `emails`: `;`-separated extra emails besides `email`.
+ *
+ * A real export (GitHub members, a Salesforce user report, the Atlassian admin export) is read as it is: `columns`
+ * maps our field names onto its headers, `statusMap` its status words onto ours, `dateFormat` its date pattern.
+ * Date-only values are the start of that day in `timezone` (the source's, else the config's), like HR dates.
  */
 
-export const CSV_COLUMNS = [
-  'id',
-  'login',
-  'email',
-  'employee_id',
-  'display_name',
-  'status',
-  'type',
-  'created_at',
-  'last_login_at',
-  'privileged',
-  'licenses',
-  'emails',
-] as const;
+export const CSV_COLUMNS = CSV_SOURCE_FIELDS;
 
-export const ACTIVITY_COLUMN = 'last_login_at';
 export const PRIVILEGED_COLUMN = 'privileged';
+/** How one export is read: where each field is, its status words, its dates. */
+export interface CsvReading {
+  /** Our field -> the row key (lowercased header) it is read from. */
+  keys: Readonly<Record<CsvSourceField, string>>;
+  /** Our field -> the header as configured, for messages. */
+  headers: Readonly<Record<CsvSourceField, string>>;
+  /** Normalised status word -> our status. */
+  statusMap: ReadonlyMap<string, string>;
+  /** date-fns patterns, tried in order; empty = ISO 8601. */
+  dateFormats: readonly string[];
+  timezone: string;
+}
+
+export function csvReading(
+  config: Pick<CsvSourceConfig, 'columns' | 'statusMap' | 'dateFormat' | 'timezone'> = {},
+): CsvReading {
+  const headers = Object.fromEntries(
+    CSV_SOURCE_FIELDS.map((field) => [field, config.columns?.[field] ?? field]),
+  ) as Record<CsvSourceField, string>;
+  const keys = Object.fromEntries(CSV_SOURCE_FIELDS.map((field) => [field, columnKey(headers[field])])) as Record<
+    CsvSourceField,
+    string
+  >;
+  const statusMap = new Map(
+    Object.entries(config.statusMap ?? {}).map(([theirs, ours]) => [theirs.trim().toLowerCase(), ours]),
+  );
+  const dateFormats = config.dateFormat === undefined ? [] : [config.dateFormat].flat();
+  return { keys, headers, statusMap, dateFormats, timezone: config.timezone ?? 'UTC' };
+}
+
+const DEFAULT_READING = csvReading();
+
+function firstParsed<T>(patterns: readonly string[], parse: (pattern: string) => T | null): T | null {
+  for (const pattern of patterns) {
+    const parsed = parse(pattern);
+    if (parsed !== null) return parsed;
+  }
+  return null;
+}
+
+export const ACTIVITY_COLUMN: CsvSourceField = 'last_login_at';
 
 const ENABLED_BY_STATUS: Readonly<Record<string, boolean>> = {
   active: true,
@@ -54,32 +88,51 @@ const PRIVILEGED_WORDS: Readonly<Record<string, boolean>> = {
  * One CSV row (values keyed by lowercase header, as `openCsv` yields them) -> Account. Throws a SourceError of kind
  * `data` naming `file:line: column` for a value it cannot read: a source is loaded whole or not at all.
  */
-export function toAccount(sourceName: string, row: Record<string, string>, line: number, file: string): Account {
-  const refuse = (column: string, problem: string): never => {
-    throw new SourceError(sourceName, `${file}:${line}: ${column}: ${problem}`, 'data');
+export function toAccount(
+  sourceName: string,
+  row: Record<string, string>,
+  line: number,
+  file: string,
+  reading: CsvReading = DEFAULT_READING,
+): Account {
+  const refuse = (field: CsvSourceField, problem: string): never => {
+    throw new SourceError(sourceName, `${file}:${line}: ${reading.headers[field]}: ${problem}`, 'data');
   };
-  const cell = (column: string): string => (Object.hasOwn(row, column) ? row[column]! : '');
-  const optional = (column: string): string | null => cell(column) || null;
-  const date = (column: string): string | null => {
-    const text = cell(column);
+  const cell = (field: CsvSourceField): string => {
+    const key = reading.keys[field];
+    return Object.hasOwn(row, key) ? row[key]! : '';
+  };
+  const optional = (field: CsvSourceField): string | null => cell(field) || null;
+  const date = (field: CsvSourceField): string | null => {
+    const text = cell(field);
     if (text === '') return null;
-    const parsed = parseIsoDate(text, 'UTC');
+    const parsed =
+      reading.dateFormats.length === 0
+        ? parseDateCell(text, reading.timezone, undefined)
+        : firstParsed(reading.dateFormats, (pattern) => parseDateCell(text, reading.timezone, pattern));
     if (parsed === null) {
       return refuse(
-        column,
-        `"${text}" is not a valid ISO 8601 date or date-time (e.g. 2026-03-31 or 2026-03-31T17:00:00Z)`,
+        field,
+        reading.dateFormats.length === 0
+          ? `"${text}" is not a valid ISO 8601 date or date-time (e.g. 2026-03-31 or 2026-03-31T17:00:00Z; or set dateFormat)`
+          : `"${text}" is not a valid date (expected dateFormat ${reading.dateFormats.join(' or ')})`,
       );
     }
-    return parsed.kind === 'date' ? `${parsed.date}T00:00:00.000Z` : parsed.instant.toISOString();
+    return startInstant(parsed, reading.timezone).toISOString();
   };
 
   const id = cell('id');
   if (id === '') refuse('id', 'id is empty');
 
   const statusText = cell('status');
-  const status = statusText === '' ? 'active' : statusText.toLowerCase();
+  const word = statusText.toLowerCase();
+  const status = statusText === '' ? 'active' : (reading.statusMap.get(word) ?? word);
   if (!Object.hasOwn(ENABLED_BY_STATUS, status)) {
-    refuse('status', `unknown status "${statusText}" (accepted: ${Object.keys(ENABLED_BY_STATUS).join(', ')})`);
+    const accepted = [...reading.statusMap.keys(), ...Object.keys(ENABLED_BY_STATUS)].join(', ');
+    refuse(
+      'status',
+      `unknown status "${statusText}" (accepted: ${accepted}; or map it with statusMap: { ${JSON.stringify(statusText)}: active|disabled|suspended|deleted })`,
+    );
   }
 
   const typeText = cell('type');
@@ -110,10 +163,10 @@ export function toAccount(sourceName: string, row: Record<string, string>, line:
     lastActivityAt: date(ACTIVITY_COLUMN),
     // The column, not the cell, says whether the app reports sign-ins: an empty cell is "never", a missing column
     // is "cannot tell".
-    activityKnown: Object.hasOwn(row, ACTIVITY_COLUMN),
+    activityKnown: Object.hasOwn(row, reading.keys[ACTIVITY_COLUMN]),
     privileged: privilegedText !== '' && PRIVILEGED_WORDS[privilegedWord]!,
     // As for activity: the column, not the cell, says whether the export carries roles at all.
-    privilegeKnown: Object.hasOwn(row, PRIVILEGED_COLUMN),
+    privilegeKnown: Object.hasOwn(row, reading.keys[PRIVILEGED_COLUMN]),
     licenses: splitList(cell('licenses')),
     builtIn: false,
     attributes: {},

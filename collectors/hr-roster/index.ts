@@ -4,8 +4,9 @@ import type { Config, RosterField } from '../../src/config/config.js';
 import { ROSTER_FIELDS } from '../../src/config/config.js';
 import { columnKey, openCsv, splitList, type CsvFile, type CsvRow, type DateCell } from '../../src/common/csv-input.js';
 import { InputError } from '../../src/contract/errors.js';
-import type { Person } from '../../src/contract/model.js';
+import type { HrStatus, Person } from '../../src/contract/model.js';
 import { endOfLocalDay, toIso } from '../../src/common/time.js';
+import { headerHint } from '../../src/common/header-hints.js';
 import { describeStatusWords, parseRosterDate, parseStatus } from './fields.js';
 import { displayUrl, fetchRosterToFile } from './fetch.js';
 
@@ -79,13 +80,15 @@ async function readRosterFile(
 
 async function readRoster(file: string, options: RosterOptions, timezone: string): Promise<Person[]> {
   const csv = await openCsv(file, { delimiter: options.delimiter });
+  const delimiter = options.delimiter;
   const problems = new Problems(file);
   try {
-    const columns = resolveColumns(csv, options.columns, problems);
+    const columns = resolveColumns(csv, options.columns, delimiter, problems);
     if (problems.count > 0) problems.throwFirst();
-    const settings: DateSettings = {
+    const settings: RowSettings = {
       timezone,
       dateFormat: options.dateFormat,
+      statusMap: options.statusMap ?? {},
       endOfDay: memoize((date) => toIso(endOfLocalDay(date, timezone))),
     };
     const people: Person[] = [];
@@ -115,7 +118,12 @@ interface Column {
 
 type Columns = Record<RosterField, Column | null>;
 
-function resolveColumns(csv: CsvFile, mapping: RosterOptions['columns'], problems: Problems): Columns {
+function resolveColumns(
+  csv: CsvFile,
+  mapping: RosterOptions['columns'],
+  delimiter: string,
+  problems: Problems,
+): Columns {
   const columns = {} as Columns;
   const found = `the header has: ${csv.header.names.filter((name) => name !== '').join(', ')}`;
   for (const field of ROSTER_FIELDS) {
@@ -127,19 +135,29 @@ function resolveColumns(csv: CsvFile, mapping: RosterOptions['columns'], problem
     if (mapped !== undefined) {
       problems.add(csv.header.line, expected, `column not found (roster.columns.${field} names it; ${found})`);
     } else if (REQUIRED_ROSTER_FIELDS.includes(field)) {
+      const hint = headerHint({
+        names: csv.header.names,
+        delimiter,
+        expected,
+        field: expected,
+        mapWith: (header) => `roster.columns.${field}: ${JSON.stringify(header)}`,
+        delimiterSetting: 'roster.delimiter',
+      });
       problems.add(
         csv.header.line,
         expected,
-        `required column not found (map your header with roster.columns.${field}; ${found})`,
+        `required column not found (map your header with roster.columns.${field}; ${found})${hint ? `; ${hint}` : ''}`,
       );
     }
   }
   return columns;
 }
 
-interface DateSettings {
+interface RowSettings {
   timezone: string;
   dateFormat: string | undefined;
+  /** `roster.statusMap`: HR words outside the built-in list. */
+  statusMap: Readonly<Record<string, HrStatus>>;
   /** When a date-only last day ends in `timezone`, as ISO UTC. */
   endOfDay: (date: string) => string;
 }
@@ -164,7 +182,7 @@ function memoize(compute: (key: string) => string): (key: string) => string {
 function readPerson(
   row: CsvRow,
   columns: Columns,
-  dates: DateSettings,
+  dates: RowSettings,
   firstLineOf: Map<string, number>,
   problems: Problems,
 ): Person | null {
@@ -189,13 +207,14 @@ function readPerson(
   const email = cell('email');
   if (email === '') report('email', 'email is empty');
   const statusText = cell('status');
-  const status = parseStatus(statusText);
+  const status = parseStatus(statusText, dates.statusMap);
   if (status === null) {
+    const accepted = `accepted: ${describeStatusWords(dates.statusMap)}`;
     report(
       'status',
       statusText === ''
-        ? `status is empty (accepted: ${describeStatusWords()})`
-        : `unknown status "${statusText}" (accepted: ${describeStatusWords()})`,
+        ? `status is empty (${accepted})`
+        : `unknown status "${statusText}" (${accepted}; or map it with roster.statusMap: { ${JSON.stringify(statusText)}: active|leave|terminated })`,
     );
   }
   const readDate = (field: 'hireDate' | 'terminationDate'): DateCell | null => {
@@ -231,7 +250,7 @@ function describeDateFormat(dateFormat: string | undefined): string {
 }
 
 /** A date-only termination is the last day worked: access must be gone once that day ends locally. */
-function effectiveAt(cell: DateCell, dates: DateSettings): string {
+function effectiveAt(cell: DateCell, dates: RowSettings): string {
   return cell.kind === 'date' ? dates.endOfDay(cell.date) : toIso(cell.instant);
 }
 

@@ -81,19 +81,21 @@ export class CliContext {
   }
 
   /** --db wins; else the config's `database`; commands that only read findings work with --db alone. */
+  /** Where the database is: --db, else the config's `database`. */
+  databaseFile(): string {
+    if (this.globals.db) return path.resolve(this.globals.db);
+    const config = this.loadedConfig ?? this.configForDatabase();
+    if (config) return config.database;
+    throw new ConfigError(
+      `${this.configPath()}: no such config file, and no --db given (run \`zombiescan init\`, or pass --db)`,
+    );
+  }
+
   db(): Db {
     if (!this.openedDb) {
       // The journal key comes from the config even with --db: every row this process writes is MACed with it.
       const config = this.loadedConfig ?? this.configForDatabase();
-      let file: string;
-      if (this.globals.db) file = path.resolve(this.globals.db);
-      else if (config) file = config.database;
-      else {
-        throw new ConfigError(
-          `${this.configPath()}: no such config file, and no --db given (run \`zombiescan init\`, or pass --db)`,
-        );
-      }
-      this.openedDb = openDatabase(file);
+      this.openedDb = openDatabase(this.databaseFile());
       useJournalKey(this.openedDb, config ? auditKeyOf(config) : null);
     }
     return this.openedDb;

@@ -7,6 +7,15 @@ import type { RemediationWiring } from './remediation-deps.js';
 import type { RunAction } from './run-action.js';
 import type { FindingsFormat } from './commands/report.js';
 import type { ScanCommandOptions } from './commands/scan.js';
+import {
+  acknowledgeCommand,
+  FINDING_SORTS,
+  findingShowCommand,
+  parseLimit,
+  type FindingSort,
+} from './commands/findings-more.js';
+import { COMPLETION_SHELLS, completionScript } from './completion.js';
+import { packageVersion } from './version.js';
 import { registerAuditLogCommand } from './commands/audit-log.js';
 import { registerOffboardCommand } from './commands/offboard.js';
 import { registerRemediateCommand } from './commands/remediate.js';
@@ -49,11 +58,13 @@ export function buildProgram(
     )
     .option('--no-color', 'plain output')
     .option('-v, --verbose', 'debug logs')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       `
-Exit codes: 0 success (findings are not failure) · 1 a source or action failed · 2 bad usage, config or input · 3 --fail-on met
+Exit codes: 0 success (findings are not failure) · 1 a source or action failed · 2 bad usage, config or input ·
+3 --fail-on met · 70 internal error · 75 another scan holds the lock (retry later) · 130 interrupted (nothing committed)
 
 Examples:
   $ zombiescan demo                      scan the bundled sample company
@@ -88,7 +99,8 @@ Examples:
     .command('scan')
     .description('collect the roster and every source, evaluate the rules, update findings, print a summary')
     .option('-s, --source <name...>', 'collect only these sources (repeatable)')
-    .option('--accept-roster-change', 'scan even if the roster is empty or shrank by more than 20%')
+    .option('--accept-roster-change', 'scan even if the roster shrank by more than 20%')
+    .option('--accept-empty-roster', 'scan even if the roster has no one (every account becomes an orphan)')
     .addOption(new Option('--fail-on <severity>', 'exit 3 when an open finding is at or above').choices(SEVERITIES))
     .addHelpText(
       'after',
@@ -112,18 +124,56 @@ Examples:
       .option('--source <name>', 'only this source')
       .option('--person <id>', "only this person's (employee id or email)");
 
-  filterOptions(program.command('findings'), 'open')
-    .description('list findings (default: open), most severe first')
+  const findings = filterOptions(program.command('findings'), 'open')
+    .description('list findings (default: open), most severe first; `findings show ID` for one')
+    .addOption(new Option('--sort <key>', 'order').choices(FINDING_SORTS).default('severity'))
+    .option('--limit <n>', 'at most this many', parseLimit)
     .addHelpText(
       'after',
       `
 Examples:
   $ zombiescan findings
   $ zombiescan findings --rule terminated-still-active --json
-  $ zombiescan findings --status all --person E1042`,
+  $ zombiescan findings --status all --person E1042
+  $ zombiescan findings --sort last-seen --limit 10
+  $ zombiescan findings show 42`,
     )
     .action(
-      run(async (options: FindingFilter) => (await import('./commands/findings.js')).findingsCommand(ctx(), options)),
+      run(async (options: FindingFilter & { sort?: FindingSort; limit?: number }) =>
+        (await import('./commands/findings.js')).findingsCommand(ctx(), options),
+      ),
+    );
+  findings
+    .command('show <id>')
+    .description("one finding: its evidence, and the rule's risk and remediation")
+    .addHelpText('after', '\nExamples:\n  $ zombiescan findings show 42\n  $ zombiescan findings show 42 --json')
+    .action(run((id: string) => findingShowCommand(ctx(), id)));
+
+  program
+    .command('acknowledge <id>')
+    .description('acknowledge an open finding: someone owns the follow-up (as the Slack button does)')
+    .option('--reason <text>', 'what happens next')
+    .option('--by <who>', 'who owns it (default: $USER)')
+    .addHelpText('after', '\nExamples:\n  $ zombiescan acknowledge 42 --reason "Ticket SEC-12 with IT"')
+    .action(run((id: string, options: { reason?: string; by?: string }) => acknowledgeCommand(ctx(), id, options)));
+
+  program
+    .command('completion')
+    .description(`print a shell completion script (${COMPLETION_SHELLS.join(', ')})`)
+    .argument('<shell>', COMPLETION_SHELLS.join(' | '))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ eval "$(zombiescan completion bash)"            # in ~/.bashrc
+  $ zombiescan completion zsh > "\${fpath[1]}/_zombiescan"
+  $ zombiescan completion fish > ~/.config/fish/completions/zombiescan.fish`,
+    )
+    .action(
+      run((shell: string) => {
+        io.stdout.write(completionScript(program, shell));
+        return 0;
+      }),
     );
 
   program

@@ -24,6 +24,16 @@ export function daysBetween(earlier: Date | string, later: Date): number {
   return Math.floor((later.getTime() - from) / 86_400_000);
 }
 
+/**
+ * The calendar day an instant falls on in `zone`: how a date is shown to a reviewer, so an export's `2026-11-20`
+ * read in the config's timezone is shown as 2026-11-20 again, never the UTC day before or after.
+ */
+export function localDay(iso: string, zone = 'UTC'): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(iso),
+  );
+}
+
 export function toIso(date: Date): string {
   return date.toISOString();
 }

@@ -3,10 +3,12 @@ import path from 'node:path';
 import { LineCounter, parseDocument, isMap, type Node } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../contract/errors.js';
-import { SEVERITIES } from '../contract/model.js';
+import { HR_STATUSES, SEVERITIES } from '../contract/model.js';
 import { isValidTimeZone } from '../common/time.js';
 import { isLoopbackHost } from '../common/url.js';
 import { DEFAULT_LIFECYCLE, lifecycleSchema, resolveDecayPolicies } from './lifecycle.js';
+import { suggest } from '../common/closest.js';
+import { describeConfigIssues } from './config-issues.js';
 
 /**
  * The YAML config: parsed with line numbers so every error names file, line and field; `${VAR}` replaced from the
@@ -70,11 +72,40 @@ function pathAndQuery(value: string): string | null {
   }
 }
 
+/** Fields of the generic CSV account export (`type: csv`); `columns` maps them onto your export's headers. */
+export const CSV_SOURCE_FIELDS = [
+  'id',
+  'login',
+  'email',
+  'employee_id',
+  'display_name',
+  'status',
+  'type',
+  'created_at',
+  'last_login_at',
+  'privileged',
+  'licenses',
+  'emails',
+] as const;
+export type CsvSourceField = (typeof CSV_SOURCE_FIELDS)[number];
+export const CSV_ACCOUNT_STATUSES = ['active', 'disabled', 'suspended', 'deleted'] as const;
+
 export const csvSourceSchema = z.strictObject({
   ...sourceCommon,
   type: z.literal('csv'),
   path: z.string().min(1),
   delimiter: z.string().length(1).default(','),
+  /** Our field -> your export's header, e.g. { id: "User ID", last_login_at: "Last Login" }. */
+  columns: z.partialRecord(z.enum(CSV_SOURCE_FIELDS), z.string().min(1)).optional(),
+  /**
+   * A date-fns pattern such as `M/d/yyyy, h:mm a`, or a list of them when columns differ (each value must match
+   * one); default ISO 8601 dates and date-times.
+   */
+  dateFormat: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  /** Your export's status word -> active/disabled/suspended/deleted (case-insensitive), e.g. { Inactive: disabled }. */
+  statusMap: z.record(z.string().min(1), z.enum(CSV_ACCOUNT_STATUSES)).optional(),
+  /** Where date-only values and date-times without an offset are read; defaults to the top-level `timezone`. */
+  timezone: z.string().refine(isValidTimeZone, 'an IANA time zone such as Europe/Berlin').optional(),
 });
 
 export const oktaSourceSchema = z.strictObject({
@@ -309,6 +340,8 @@ const rosterSchema = z.strictObject({
   delimiter: z.string().length(1).default(','),
   /** A date-fns pattern such as dd/MM/yyyy; default ISO 8601 dates and date-times. */
   dateFormat: z.string().min(1).optional(),
+  /** Your HR status word -> active/leave/terminated, for words outside the built-in list ("Garden Leave": leave). */
+  statusMap: z.record(z.string().min(1), z.enum(HR_STATUSES)).optional(),
 });
 
 const ACTION_NAMES = ['revoke-sessions', 'disable', 'deactivate', 'remove-licenses', 'ticket', 'notify-owner'] as const;
@@ -525,14 +558,20 @@ export function parseConfig(
 
   const parsed = configSchema.safeParse(interpolated);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`${where(issue.path)}: ${describeIssue(issue)}`);
+    // Every problem at once, each at its own key's line: fixing one to discover the next is a slow loop.
+    const problems = describeConfigIssues(parsed.error.issues, interpolated, doc, lineCounter, configSchema, (issue) =>
+      issue.code === 'invalid_union' && 'discriminator' in issue ? describeIssue(issue) : null,
+    );
+    throw new ConfigError(
+      problems.map((problem) => `${file}:${problem.line}: ${formatPath(problem.path)}: ${problem.message}`).join('\n'),
+    );
   }
   const config = parsed.data;
   const names = new Set<string>();
+  const later: string[] = [];
   config.sources.forEach((source, index) => {
     if (names.has(source.name)) {
-      throw new ConfigError(`${where(['sources', index, 'name'])}: source name "${source.name}" is used twice`);
+      later.push(`${where(['sources', index, 'name'])}: source name "${source.name}" is used twice`);
     }
     names.add(source.name);
   });
@@ -548,7 +587,9 @@ export function parseConfig(
     database: resolve(config.database),
     roster: { ...config.roster, path: config.roster.path === undefined ? undefined : resolve(config.roster.path) },
     sources: config.sources.map((source) => {
-      if (source.type === 'csv') return { ...source, path: resolve(source.path) };
+      if (source.type === 'csv') {
+        return { ...source, path: resolve(source.path), timezone: source.timezone ?? config.timezone };
+      }
       if (source.type === 'google' && source.keyFile) return { ...source, keyFile: resolve(source.keyFile) };
       if (source.type === 'github' && source.identityMap !== undefined) {
         return { ...source, identityMap: resolve(source.identityMap) };
@@ -558,14 +599,19 @@ export function parseConfig(
     file: path.resolve(file),
     secrets: [...secrets, ...embeddedPrivateKeys(config.sources)],
   };
+  const known = [...names];
   for (const [index, entry] of config.serviceAccounts.entries()) {
     if (!names.has(entry.source)) {
-      throw new ConfigError(`${where(['serviceAccounts', index, 'source'])}: no source named "${entry.source}"`);
+      later.push(
+        `${where(['serviceAccounts', index, 'source'])}: no source named "${entry.source}"${suggest(entry.source, known)}`,
+      );
     }
   }
   for (const [index, entry] of config.exceptions.entries()) {
     if (!names.has(entry.source)) {
-      throw new ConfigError(`${where(['exceptions', index, 'source'])}: no source named "${entry.source}"`);
+      later.push(
+        `${where(['exceptions', index, 'source'])}: no source named "${entry.source}"${suggest(entry.source, known)}`,
+      );
     }
   }
   const roster = config.roster;
@@ -580,9 +626,10 @@ export function parseConfig(
   if ((roster.username === undefined) !== (roster.password === undefined)) {
     throw new ConfigError(`${where(['roster'])}: roster.username and roster.password go together`);
   }
-  for (const value of Object.values(roster.headers)) if (value.length >= 8) secrets.push(value);
+  for (const value of Object.values(roster.headers)) if (value.length >= 8) result.secrets.push(value);
   const decay = resolveDecayPolicies(config.lifecycle);
   if ('problem' in decay) throw new ConfigError(`${where(['lifecycle', ...decay.problem[0]])}: ${decay.problem[1]}`);
+  if (later.length > 0) throw new ConfigError(later.join('\n'));
   ruleOptionsValidator?.(result, where);
   return result;
 }

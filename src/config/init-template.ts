@@ -10,6 +10,7 @@ roster:
   # columns: { employeeId: "Employee ID", email: "Work Email", status: "Employment Status" }
   # delimiter: ";"
   # dateFormat: dd/MM/yyyy         # date-fns pattern; default ISO 8601
+  # statusMap: { "Garden Leave": leave, Resigned: terminated }   # HR words beyond the built-in list
 
 identity:
   domainAliases: {}                # e.g. { "example.co.uk": "example.com" }
@@ -26,6 +27,13 @@ sources:
   # AWS: credentials from the standard AWS chain (env, profile/SSO, instance role), never in this file.
   # - { name: aws-prod, type: aws, profile: prod-audit, identityStoreId: d-1234567890 }
   - { name: github, type: csv, path: ./exports/github.csv }
+  # A vendor's export as it is (README "From your exports"): map its headers, status words and dates.
+  # - name: salesforce
+  #   type: csv
+  #   path: ./exports/salesforce-users.csv
+  #   columns: { id: User ID, login: Username, email: Email, status: Active, last_login_at: Last Login }
+  #   statusMap: { "1": active, "0": disabled }
+  #   dateFormat: "M/d/yyyy, h:mm a"
 
 rules:
   dormant-account: { days: 90 }

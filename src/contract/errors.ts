@@ -59,6 +59,23 @@ export class PartialFailureError extends ZombiescanError {
   }
 }
 
+/**
+ * Another process holds the lock (a scan already running): nothing is wrong with the input, try again later.
+ * Exit 75 (EX_TEMPFAIL from sysexits.h), so a scheduler can retry instead of paging someone about bad config.
+ */
+export class BusyError extends ZombiescanError {
+  constructor(message: string) {
+    super(message, 75);
+  }
+}
+
+/** Stopped by Ctrl-C or SIGTERM before committing: nothing was written, the previous results stand. Exit 130. */
+export class InterruptedError extends ZombiescanError {
+  constructor(message = 'interrupted: nothing committed, previous results kept') {
+    super(message, 130);
+  }
+}
+
 /** `--fail-on` threshold met. Exit 3. */
 export class ThresholdError extends ZombiescanError {
   constructor(message: string) {

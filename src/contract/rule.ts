@@ -36,6 +36,8 @@ export interface AccountHistory {
 
 export interface RuleContext<Options> {
   now: Date;
+  /** The config's timezone: dates in messages are shown as days in it (default UTC). */
+  timezone?: string;
   options: Options;
 }
 

@@ -74,6 +74,8 @@ export function* evaluateRun(
     now: Date;
     /** Every configured `role: idp` source: what a rule with `usesIdpAccounts` read besides the account itself. */
     idpSources?: readonly string[];
+    /** The config's timezone, for the days rules write in their messages. */
+    timezone?: string;
   },
 ): Generator<FindingDraft> {
   const sources = new Map(
@@ -134,7 +136,7 @@ function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptio
     };
     for (const [index, rule] of input.rules.rules.entries()) {
       if (disabled && !rule.seesDisabledWithSignIns) continue;
-      const hit = rule.evaluate(subject, { now: input.now, options: ruleOptions[index]! });
+      const hit = rule.evaluate(subject, { now: input.now, timezone: input.timezone, options: ruleOptions[index]! });
       if (!hit) continue;
       const base = hit.severity ?? rule.severity;
       const exception = source.exceptions.find(

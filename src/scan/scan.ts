@@ -44,6 +44,11 @@ export interface ScanOptions {
   /** Names of sources to collect; all when empty. */
   sources?: readonly string[];
   acceptRosterChange?: boolean;
+  /**
+   * An empty roster resolves nothing but makes every account an orphan (and a later scan would then resolve every
+   * finding): it needs its own explicit flag, never the shrink override.
+   */
+  acceptEmptyRoster?: boolean;
   now?: () => Date;
   log: Logger;
   progress?: ScanProgress;
@@ -70,7 +75,10 @@ export async function runScan(db: Db, config: Config, options: ScanOptions): Pro
   options.progress?.phase('reading HR roster');
   const rosterStarted = performance.now();
   const people = await options.loadRoster(config);
-  guardRoster(db, people.length, config.scan.maxRosterShrink, options.acceptRosterChange ?? false);
+  guardRoster(db, people.length, config.scan.maxRosterShrink, {
+    change: options.acceptRosterChange ?? false,
+    empty: options.acceptEmptyRoster ?? false,
+  });
   // Sources' own input files (mapping CSVs) are checked as strictly as the roster, before anything is written.
   for (const source of selected) {
     await options.createCollector(source, options.collectorDeps).validateInput?.();
@@ -86,7 +94,7 @@ export async function runScan(db: Db, config: Config, options: ScanOptions): Pro
     rosterFile: config.roster.path ?? rosterUrlShown(config.roster.url!),
     people: people.length,
     rosterSha256: rosterSha,
-    rosterChangeAccepted: options.acceptRosterChange ?? false,
+    rosterChangeAccepted: (options.acceptRosterChange ?? false) || (options.acceptEmptyRoster ?? false),
   });
   // The run's lease says "still scanning" to other processes and hosts; renewed well within SCAN_LEASE_MS.
   const heartbeat = setInterval(() => {
@@ -184,6 +192,7 @@ async function scanRun(
         exceptions,
         now: evaluationTime,
         idpSources: config.sources.filter((source) => source.role === 'idp').map((source) => source.name),
+        timezone: config.timezone,
       }),
       {
         source: new Map(evaluated.map((source, index) => [source.name, index])),
@@ -245,14 +254,15 @@ function selectSources(config: Config, names: readonly string[]): SourceConfig[]
 }
 
 /** An HR export glitch must never turn everyone into an orphan. */
-function guardRoster(db: Db, people: number, maxShrink: number, accepted: boolean): void {
-  if (accepted) return;
+function guardRoster(db: Db, people: number, maxShrink: number, accepted: { change: boolean; empty: boolean }): void {
   if (people === 0) {
+    if (accepted.empty) return;
     throw new RosterGuardError(
-      'the HR roster is empty: refusing to scan (every account would look orphaned). ' +
-        'If this is really intended, re-run with --accept-roster-change',
+      'the HR roster is empty: refusing to scan (every account would look orphaned). Check the HR export; ' +
+        'only if the company really has no one on its roster, re-run with --accept-empty-roster',
     );
   }
+  if (accepted.change) return;
   const previous = acceptedRosterSize(db);
   if (previous > 0 && people < previous * (1 - maxShrink)) {
     const shrink = Math.round((1 - people / previous) * 100);

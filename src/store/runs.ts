@@ -1,5 +1,5 @@
 import type { RunSummary } from '../contract/run.js';
-import { UsageError } from '../contract/errors.js';
+import { BusyError } from '../contract/errors.js';
 import type { Db } from './database.js';
 import { describeHolder, holderAlive, isSelf, THIS_PROCESS, type LockHolder, type StoredHolder } from './holder.js';
 
@@ -42,35 +42,44 @@ export function listRuns(db: Db, limit = 50, now: Date = new Date()): RunSummary
   const sourcesOf = db.prepare(
     'SELECT source, status, accounts, error, notices FROM run_sources WHERE run_id = ? ORDER BY source',
   );
-  return runs.map((run) => ({
-    id: run.id,
-    startedAt: run.started_at,
-    finishedAt: run.finished_at,
+  return runs.map((run) => {
     // A run still marked running whose process is gone was killed: say so (the next scan records it).
-    status:
+    const status =
       run.status === 'running' &&
       !isSelf(runHolder(run), THIS_PROCESS) &&
       !holderAlive(runHolder(run), THIS_PROCESS, now)
         ? 'interrupted'
-        : run.status,
-    sources: Object.fromEntries(
-      (
-        sourcesOf.all(run.id) as {
-          source: string;
-          status: string;
-          accounts: number;
-          error: string | null;
-          notices: string;
-        }[]
-      ).map((row) => [
-        row.source,
-        { status: row.status, accounts: row.accounts, error: row.error, notices: JSON.parse(row.notices) as string[] },
-      ]),
-    ),
-    findingsOpen: run.findings_open,
-    findingsOpened: run.findings_opened,
-    findingsResolved: run.findings_resolved,
-  }));
+        : run.status;
+    return {
+      id: run.id,
+      startedAt: run.started_at,
+      finishedAt: run.finished_at,
+      status,
+      sources: Object.fromEntries(
+        (
+          sourcesOf.all(run.id) as {
+            source: string;
+            status: string;
+            accounts: number;
+            error: string | null;
+            notices: string;
+          }[]
+        ).map((row) => [
+          row.source,
+          {
+            // A source of an interrupted run never finished: it is not still running.
+            status: status === 'interrupted' && row.status === 'running' ? 'interrupted' : row.status,
+            accounts: row.accounts,
+            error: row.error,
+            notices: JSON.parse(row.notices) as string[],
+          },
+        ]),
+      ),
+      findingsOpen: run.findings_open,
+      findingsOpened: run.findings_opened,
+      findingsResolved: run.findings_resolved,
+    };
+  });
 }
 
 export interface FinishedRunHead {
@@ -118,7 +127,7 @@ export function beginRun(
     for (const run of running) {
       const holder = runHolder(run);
       if (!isSelf(holder, self) && holderAlive(holder, self, leaseNow)) {
-        throw new UsageError(
+        throw new BusyError(
           `another scan is running (run ${run.id}, ${describeHolder(holder)}); try again when it has finished`,
         );
       }

@@ -127,20 +127,20 @@ describe('toAccount', () => {
     [{ id: '' }, 'github: /x/github.csv:7: id: id is empty'],
     [
       { status: 'locked' },
-      'github: /x/github.csv:7: status: unknown status "locked" (accepted: active, disabled, suspended, deleted)',
+      'github: /x/github.csv:7: status: unknown status "locked" (accepted: active, disabled, suspended, deleted; or map it with statusMap: { "locked": active|disabled|suspended|deleted })',
     ],
     [{ type: 'admin' }, 'github: /x/github.csv:7: type: unknown type "admin" (accepted: human, guest, service, bot)'],
     [
       { created_at: '2026-02-30' },
-      'github: /x/github.csv:7: created_at: "2026-02-30" is not a valid ISO 8601 date or date-time (e.g. 2026-03-31 or 2026-03-31T17:00:00Z)',
+      'github: /x/github.csv:7: created_at: "2026-02-30" is not a valid ISO 8601 date or date-time (e.g. 2026-03-31 or 2026-03-31T17:00:00Z; or set dateFormat)',
     ],
     [
       { last_login_at: '11/20/2026' },
-      'github: /x/github.csv:7: last_login_at: "11/20/2026" is not a valid ISO 8601 date or date-time (e.g. 2026-03-31 or 2026-03-31T17:00:00Z)',
+      'github: /x/github.csv:7: last_login_at: "11/20/2026" is not a valid ISO 8601 date or date-time (e.g. 2026-03-31 or 2026-03-31T17:00:00Z; or set dateFormat)',
     ],
     [
       { last_login_at: '0001-01-01T00:00:00Z' },
-      'github: /x/github.csv:7: last_login_at: "0001-01-01T00:00:00Z" is not a valid ISO 8601 date or date-time (e.g. 2026-03-31 or 2026-03-31T17:00:00Z)',
+      'github: /x/github.csv:7: last_login_at: "0001-01-01T00:00:00Z" is not a valid ISO 8601 date or date-time (e.g. 2026-03-31 or 2026-03-31T17:00:00Z; or set dateFormat)',
     ],
     [
       { privileged: 'admin' },
@@ -277,7 +277,7 @@ describe('createCsvCollector: collect', () => {
     [
       'an unknown status',
       'id,status\nu-1,active\nu-2,locked\n',
-      '{file}:3: status: unknown status "locked" (accepted: active, disabled, suspended, deleted)',
+      '{file}:3: status: unknown status "locked" (accepted: active, disabled, suspended, deleted; or map it with statusMap: { "locked": active|disabled|suspended|deleted })',
     ],
     [
       'an unknown type',
@@ -287,7 +287,7 @@ describe('createCsvCollector: collect', () => {
     [
       'an unparseable date after a multi-line value',
       'id,display_name,last_login_at\r\nu-1,"two\r\nlines",2026-01-01\r\nu-2,x,last week\r\n',
-      '{file}:4: last_login_at: "last week" is not a valid ISO 8601 date or date-time (e.g. 2026-03-31 or 2026-03-31T17:00:00Z)',
+      '{file}:4: last_login_at: "last week" is not a valid ISO 8601 date or date-time (e.g. 2026-03-31 or 2026-03-31T17:00:00Z; or set dateFormat)',
     ],
     ['a duplicate id', 'id\nu-1\nu-2\nu-1\n', '{file}:4: id: duplicate id "u-1" (first on line 2)'],
     [

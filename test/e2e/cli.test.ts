@@ -121,7 +121,8 @@ describe('zombiescan CLI (built binary, child process)', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
-    expect(count(bad, 'SELECT count(*) AS n FROM runs')).toBe(0);
+    // Refused before it began: not even a database file is left behind.
+    expect(existsSync(path.join(bad, 'z.db'))).toBe(false);
   });
 
   it('a failed source exits 1, keeps the rest, and runs says why', async () => {

@@ -73,7 +73,7 @@ describe('config', () => {
     [
       'an unknown setting (typo)',
       'roster: { path: hr.csv }\nrule:\n  dormant-account: { days: 5 }\n',
-      /:1: \(top level\): unknown setting rule/,
+      /:2: rule: unknown setting rule \(did you mean rules\?\)/,
     ],
     ['a missing roster', 'database: x.db\n', /:1: roster: /],
     ['a bad time zone', 'timezone: Mars/Olympus\nroster: { path: hr.csv }\n', /:1: timezone: an IANA time zone/],

@@ -148,7 +148,7 @@ describe('loadRoster: reading', () => {
       person({ employeeId: 'E2', email: 'b@example.com', name: 'Bo', status: 'terminated', department: 'Sales' }),
     ]);
     expect(await refusal(`${excel}E3,c@example.com,X,Retired,Ops\r\n`)).toBe(
-      '{file}:5: Status: unknown status "Retired" (accepted: active, current, leave, on leave, loa, leave of absence, terminated, term, inactive, separated)',
+      '{file}:5: Status: unknown status "Retired" (accepted: active, current, leave, on leave, loa, leave of absence, terminated, term, inactive, separated; or map it with roster.statusMap: { "Retired": active|leave|terminated })',
     );
   });
 
@@ -390,7 +390,7 @@ describe('loadRoster: refused rows', () => {
     [
       'an unknown status',
       `${HEADER}\nE1,a@example.com,Terminated - Voluntary,\n`,
-      '{file}:2: status: unknown status "Terminated - Voluntary" (accepted: active, current, leave, on leave, loa, leave of absence, terminated, term, inactive, separated)',
+      '{file}:2: status: unknown status "Terminated - Voluntary" (accepted: active, current, leave, on leave, loa, leave of absence, terminated, term, inactive, separated; or map it with roster.statusMap: { "Terminated - Voluntary": active|leave|terminated })',
     ],
     [
       'several problems, reported first in file order with a count',
@@ -400,7 +400,7 @@ describe('loadRoster: refused rows', () => {
     [
       'a broken row after a bad value',
       `${HEADER}\nE1,a@example.com,gone,\nE2,b@example.com,active\n`,
-      '{file}:2: status: unknown status "gone" (accepted: active, current, leave, on leave, loa, leave of absence, terminated, term, inactive, separated) (and 1 more problem in the file)',
+      '{file}:2: status: unknown status "gone" (accepted: active, current, leave, on leave, loa, leave of absence, terminated, term, inactive, separated; or map it with roster.statusMap: { "gone": active|leave|terminated }) (and 1 more problem in the file)',
     ],
     [
       'a row with the wrong number of fields',

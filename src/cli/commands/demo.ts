@@ -39,7 +39,7 @@ export async function demoCommand(ctx: CliContext, options: { dir: string }): Pr
     ctx.out(
       summaryText(ctx, result, [
         `Findings CSV: ${relative(csv)}`,
-        `Explore: zombiescan findings --db ${relative(database)}   (add --json, --rule, --severity, --status all)`,
+        `Explore: npx zombiescan findings --db ${relative(database)}   (add --json, --rule, --severity, --status all)`,
         `Config used: ${relative(configPath)}`,
       ]),
     );

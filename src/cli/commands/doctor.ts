@@ -14,20 +14,24 @@ interface SourceReport {
 
 /**
  * Config valid? Roster readable? Then per source: reachable, authenticated, and which fields it can read, with the
- * exact permission or licence missing. Exit 1 when a source cannot be collected at all; limitations (activity
- * unknown) are reported but are not failures.
+ * exact permission or licence missing. Exit codes agree with `scan` for the same problem: 2 when the roster is
+ * refused (scan would refuse it too), 1 when a source cannot be collected at all; limitations (activity unknown)
+ * are reported but are not failures.
  */
 export async function doctorCommand(ctx: CliContext): Promise<number> {
   const config = ctx.config();
   ctx.rules();
   const reports: SourceReport[] = [];
   const rosterCheck: DoctorCheck = { check: 'HR roster', ok: true, detail: '' };
+  // The code `scan` would exit with for the same roster problem (2: refused input), so the two agree.
+  let rosterExitCode = 0;
   try {
     const people = await loadRoster(config.roster, config.timezone);
     rosterCheck.detail = `${people.length} people in ${config.roster.path ?? new URL(config.roster.url!).host}`;
   } catch (error) {
     rosterCheck.ok = false;
     rosterCheck.limitation = false;
+    rosterExitCode = error instanceof ZombiescanError ? error.exitCode : 1;
     rosterCheck.detail = error instanceof Error ? error.message : String(error);
   }
   reports.push({ source: 'roster', type: 'csv', checks: [rosterCheck] });
@@ -79,5 +83,6 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     }
     ctx.out(view.toString() + '\n');
   }
+  if (rosterExitCode !== 0) return rosterExitCode;
   return failed ? 1 : 0;
 }

@@ -11,10 +11,15 @@ import { findingToJson } from '../../contract/finding-json.js';
 import { renderFindingsTable } from '../../../reports/findings-table.js';
 import { endOfLocalDay } from '../../common/time.js';
 import type { CliContext } from '../context.js';
+import { parseFindingId, sortAndLimit, validateFindingFilter, type FindingSort } from './findings-more.js';
 import { existsSync } from 'node:fs';
 
-export function findingsCommand(ctx: CliContext, filter: FindingFilter): number {
-  const findings = listFindings(ctx.db(), filter);
+export function findingsCommand(
+  ctx: CliContext,
+  filter: FindingFilter & { sort?: FindingSort; limit?: number },
+): number {
+  validateFindingFilter(ctx, filter);
+  const findings = sortAndLimit(listFindings(ctx.db(), filter), filter);
   if (ctx.json) ctx.outJson(findings.map(findingToJson));
   else ctx.out(renderFindingsTable(findings, { color: ctx.color, width: ctx.width }));
   return 0;
@@ -47,11 +52,7 @@ export function unsuppressCommand(ctx: CliContext, idText: string, options: { by
   return 0;
 }
 
-export function parseFindingId(text: string): number {
-  const id = Number(text);
-  if (!Number.isInteger(id) || id <= 0) throw new UsageError(`"${text}" is not a finding id (a positive number)`);
-  return id;
-}
+export { parseFindingId };
 
 /** A date means "through the end of that day" in the configured timezone; a date-time is taken as given. */
 function parseUntil(text: string, timezone: string): Date {

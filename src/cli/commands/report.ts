@@ -16,6 +16,7 @@ import { formatDay } from '../../../reports/html.js';
 import { renderFindingsOcsf } from '../../../reports/ocsf.js';
 import { renderTerminationHtml, renderTerminationJson } from '../../../reports/termination.js';
 import type { CliContext } from '../context.js';
+import { validateFindingFilter } from './findings-more.js';
 
 export type FindingsFormat = 'csv' | 'json' | 'ocsf';
 
@@ -24,6 +25,7 @@ export function reportFindingsCommand(
   ctx: CliContext,
   options: FindingFilter & { format: FindingsFormat; out?: string },
 ): number {
+  validateFindingFilter(ctx, options);
   let text: string;
   let count: number;
   if (options.format === 'ocsf') {

@@ -1,4 +1,6 @@
+import { existsSync, rmSync } from 'node:fs';
 import { createCollector } from '../../../collectors/index.js';
+import { InterruptedError, ZombiescanError } from '../../contract/errors.js';
 import { loadRoster } from '../../../collectors/hr-roster/index.js';
 import type { CollectorDeps } from '../../contract/collector.js';
 import { listFindings } from '../../store/findings.js';
@@ -12,6 +14,7 @@ import { createProgress } from '../progress.js';
 export interface ScanCommandOptions {
   source?: string[];
   acceptRosterChange?: boolean;
+  acceptEmptyRoster?: boolean;
   failOn?: Severity;
 }
 
@@ -29,12 +32,21 @@ export async function scanWithProgress(
 ): Promise<ScanResult> {
   const config = ctx.config();
   const rules = ctx.rules();
+  const databaseFile = ctx.databaseFile();
+  const databaseExisted = existsSync(databaseFile);
   const db = ctx.db();
   const progress = createProgress(ctx.io.stderr);
+  // Ctrl-C or SIGTERM aborts the scan before its commit; a second Ctrl-C kills the process as usual.
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort(new InterruptedError());
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     return await runScan(db, config, {
+      signal: interrupt.signal,
       sources: options.source ?? [],
       acceptRosterChange: options.acceptRosterChange ?? false,
+      acceptEmptyRoster: options.acceptEmptyRoster ?? false,
       now: ctx.io.now,
       log: ctx.log,
       progress,
@@ -43,7 +55,17 @@ export async function scanWithProgress(
       loadRoster: (c) => loadRoster(c.roster, c.timezone),
       rules,
     });
+  } catch (error) {
+    if (interrupt.signal.aborted) throw new InterruptedError();
+    // A scan refused before it began (bad roster, roster guard) leaves no database behind it did not find.
+    if (!databaseExisted && error instanceof ZombiescanError && error.exitCode === 2) {
+      ctx.close();
+      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(databaseFile + suffix, { force: true });
+    }
+    throw error;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress.done();
   }
 }
