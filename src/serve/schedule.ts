@@ -40,20 +40,25 @@ export interface NightlyJobDeps {
 
 export type Job = (signal: AbortSignal, trigger: JobTrigger) => Promise<JobOutcome>;
 
+/** How a job that started at `startedAt` ended: exit code 0 only when complete. */
+export function jobOutcome(trigger: JobTrigger, startedAt: string, now: () => Date) {
+  return (status: JobOutcome['status'], fields: Partial<JobOutcome> = {}): JobOutcome => ({
+    trigger,
+    startedAt,
+    finishedAt: now().toISOString(),
+    status,
+    runId: null,
+    error: null,
+    exitCode: status === 'complete' ? 0 : 1,
+    ...fields,
+  });
+}
+
 export function createNightlyJob(deps: NightlyJobDeps): Job {
   const now = deps.now ?? (() => new Date());
   return async (signal, trigger) => {
     const startedAt = now().toISOString();
-    const outcome = (status: JobOutcome['status'], fields: Partial<JobOutcome> = {}): JobOutcome => ({
-      trigger,
-      startedAt,
-      finishedAt: now().toISOString(),
-      status,
-      runId: null,
-      error: null,
-      exitCode: status === 'complete' ? 0 : 1,
-      ...fields,
-    });
+    const outcome = jobOutcome(trigger, startedAt, now);
     const { log } = deps;
     log.info('scheduled job started', { trigger });
 

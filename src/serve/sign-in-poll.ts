@@ -1,6 +1,6 @@
 import type { Logger } from '../common/logger.js';
 import type { ScanResult } from '../contract/run.js';
-import type { Job, JobOutcome } from './schedule.js';
+import { jobOutcome, type Job } from './schedule.js';
 
 /**
  * The sign-in poll of `zombiescan serve` (`signIns.pollMinutes`): read every sign-in log from its cursor; when events
@@ -30,16 +30,7 @@ export function createSignInPollJob(deps: SignInPollJobDeps): Job {
   const now = deps.now ?? (() => new Date());
   return async (signal, trigger) => {
     const startedAt = now().toISOString();
-    const outcome = (status: JobOutcome['status'], fields: Partial<JobOutcome> = {}): JobOutcome => ({
-      trigger,
-      startedAt,
-      finishedAt: now().toISOString(),
-      status,
-      runId: null,
-      error: null,
-      exitCode: status === 'complete' ? 0 : 1,
-      ...fields,
-    });
+    const outcome = jobOutcome(trigger, startedAt, now);
     try {
       const polled = await deps.poll(signal);
       const failed = polled.filter((source) => source.status === 'failed');
