@@ -5,20 +5,15 @@ import type { Config, SourceConfig } from '../config/config.js';
 import { RosterGuardError, SourceError, UsageError, ZombiescanError } from '../contract/errors.js';
 import { evaluateRun, type ExceptionRule, type RuleSet } from './evaluate.js';
 import { accountsDisabledByZombiescan } from '../store/account-history.js';
-import { AccountWriter, countRunAccounts, ownerAccountSummary, pruneSnapshots } from '../store/accounts.js';
+import { AccountWriter, countRunAccounts, ownerAccountSummary } from '../store/accounts.js';
 import type { ReconcileResult, ScanResult, SourceOutcome } from '../contract/run.js';
 import { dropStagedDrafts, openBySeverity, stageDrafts } from '../store/findings.js';
 import { acceptedRosterSize } from '../store/people.js';
 import { abandonRun, beginRun, beginSourceCollection, finishSourceCollection, renewRunLease } from '../store/runs.js';
 import { commitScan } from '../store/scan-commit.js';
-import {
-  countRunCredentials,
-  CredentialWriter,
-  pruneCredentialSnapshots,
-  runAccountRiskFacts,
-} from '../store/credentials.js';
+import { countRunCredentials, CredentialWriter, runAccountRiskFacts } from '../store/credentials.js';
 import { endDatePassed, terminationInEffect } from '../contract/people.js';
-import { snapshotRuns } from '../store/sources.js';
+import { pruneSnapshotRows, snapshotRuns } from '../store/sources.js';
 import type { Logger } from '../common/logger.js';
 import { Redactor } from '../common/logger.js';
 import { IdentityIndex } from './matching.js';
@@ -222,7 +217,7 @@ async function scanRun(
   phase('findings', performance.now() - savingStarted, drafts);
 
   const pruneStarted = performance.now();
-  const pruned = pruneSnapshots(db, runId) + pruneCredentialSnapshots(db, runId);
+  const pruned = pruneSnapshotRows(db, 'accounts', runId) + pruneSnapshotRows(db, 'credentials', runId);
   phase('prune', performance.now() - pruneStarted, pruned);
 
   return {

@@ -116,23 +116,6 @@ export function ownerAccountSummary(
   return summary;
 }
 
-/** Snapshots no source points at any more are garbage; removed after the commit so the scan stays atomic. */
-export function pruneSnapshots(db: Db, runId: number): number {
-  const stale = db
-    .prepare(
-      `DELETE FROM accounts WHERE run_id < ? AND NOT EXISTS (
-       SELECT 1 FROM sources WHERE sources.name = accounts.source AND sources.snapshot_run_id = accounts.run_id)`,
-    )
-    .run(runId).changes;
-  const failed = db
-    .prepare(
-      `DELETE FROM accounts WHERE run_id = ? AND source IN (
-      SELECT source FROM run_sources WHERE run_id = ? AND status = 'failed')`,
-    )
-    .run(runId, runId).changes;
-  return stale + failed;
-}
-
 /** Every source's accounts as of its latest successful collection (the `current_accounts` view), as remediation reads them. */
 
 export interface CurrentAccount {

@@ -175,23 +175,6 @@ export function* evaluableRunCredentials(
   }
 }
 
-/** Snapshots no source points at any more, and this run's rows of failed sources; after the commit, like accounts. */
-export function pruneCredentialSnapshots(db: Db, runId: number): number {
-  const stale = db
-    .prepare(
-      `DELETE FROM credentials WHERE run_id < ? AND NOT EXISTS (
-       SELECT 1 FROM sources WHERE sources.name = credentials.source AND sources.snapshot_run_id = credentials.run_id)`,
-    )
-    .run(runId).changes;
-  const failed = db
-    .prepare(
-      `DELETE FROM credentials WHERE run_id = ? AND source IN (
-      SELECT source FROM run_sources WHERE run_id = ? AND status = 'failed')`,
-    )
-    .run(runId, runId).changes;
-  return stale + failed;
-}
-
 /** A current credential (latest complete snapshot of its source), as remediation reads it; null when not listed. */
 export function currentCredential(db: Db, source: string, id: string): Credential | null {
   const row = db

@@ -70,3 +70,23 @@ export function sourceCollectionStatuses(db: Db): Map<string, SourceCollectionSt
     ]),
   );
 }
+
+/**
+ * Rows of a snapshot table (accounts, credentials) that no source points at any more, and this run's rows of sources
+ * that failed in it, are garbage: removed after the commit so the scan stays atomic.
+ */
+export function pruneSnapshotRows(db: Db, table: 'accounts' | 'credentials', runId: number): number {
+  const stale = db
+    .prepare(
+      `DELETE FROM ${table} WHERE run_id < ? AND NOT EXISTS (
+       SELECT 1 FROM sources WHERE sources.name = ${table}.source AND sources.snapshot_run_id = ${table}.run_id)`,
+    )
+    .run(runId).changes;
+  const failed = db
+    .prepare(
+      `DELETE FROM ${table} WHERE run_id = ? AND source IN (
+      SELECT source FROM run_sources WHERE run_id = ? AND status = 'failed')`,
+    )
+    .run(runId, runId).changes;
+  return stale + failed;
+}
