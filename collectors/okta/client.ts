@@ -1,4 +1,4 @@
-import { Client } from '@okta/okta-sdk-nodejs';
+import { Client } from './sdk.js';
 import type { CollectorDeps } from '../../src/contract/collector.js';
 import type { OktaSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';

@@ -1,4 +1,4 @@
-import { RequestExecutor } from '@okta/okta-sdk-nodejs';
+import { RequestExecutor } from './sdk.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../src/common/logger.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type FailureClass, type RetryPolicy } from '../../src/common/retry.js';
