@@ -421,6 +421,7 @@ function compileExceptions(config: Config): ExceptionRule[] {
   return config.exceptions.map((entry) => ({
     ...entry,
     expiresAt: endOfLocalDay(entry.expires, config.timezone),
+    timezone: config.timezone,
   }));
 }
 
