@@ -50,6 +50,8 @@ describe('zombiescan leavers', () => {
     const [bob, carol] = leavers;
     expect(bob).toMatchObject({
       moment: '2026-11-26T00:00:00.000Z',
+      // Shown as HR wrote it: the last day, not the UTC instant that falls on the next day.
+      momentAsTyped: 'the end of 2026-11-25, UTC',
       credentials: null,
       accounts: [
         { source: 'okta', accountId: 'o2', login: 'bob', enabled: true, privileged: false },
@@ -70,6 +72,8 @@ describe('zombiescan leavers', () => {
     ).toEqual(['E2', 'E3', 'E4']);
     const text = renderLeavers(leavers, 'apply', 14, colors(false));
     expect(text).toContain('credentials: not inventoried');
+    expect(text).toContain('the end of 2026-11-25, UTC');
+    expect(text).not.toContain('2026-11-26 00:00:00Z');
     expect(text).toContain('2 leaver(s), 2 due now');
   });
 
