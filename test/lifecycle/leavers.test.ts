@@ -89,6 +89,12 @@ describe('zombiescan leavers', () => {
     expect(c.notifier.sent).toHaveLength(1);
     expect(c.notifier.sent[0]!.email).toBe('alice@acme.com');
     expect(c.notifier.sent[0]!.text).toContain('Carol (E3), who reports to you, leaves');
+    // Her last day as HR wrote it, and each step by the day it ends — never the UTC instant of the next day.
+    expect(c.notifier.sent[0]!.text).toContain('access ends the end of 2026-12-05, UTC.');
+    expect(c.notifier.sent[0]!.text).toContain(
+      'end of 2026-12-05: revoke-sessions, disable, revoke-credentials; end of 2027-01-04: remove-licenses; ' +
+        'end of 2027-03-05: delete.',
+    );
   });
 });
 
