@@ -105,6 +105,8 @@ export interface SuppressionRow {
   reason: string | null;
   owner: string | null;
   until: string | null;
+  /** The expiry as typed (`the end of 2027-01-31, America/New_York`), shown instead of the instant when set. */
+  untilAsTyped?: string | null;
   origin: string | null;
 }
 
@@ -114,6 +116,8 @@ export interface ExceptionRow {
   reason: string;
   owner: string;
   expires: string;
+  /** `expires` as typed, with the zone a date is read in. */
+  expiresAsTyped?: string;
   rules: string[] | null;
   expired: boolean;
 }
@@ -589,7 +593,7 @@ function renderSuppressions(data: AuditData, when: (iso: string | null) => strin
         </td>
         <td>${row.reason ?? ''}</td>
         <td>${row.owner ?? ''}</td>
-        <td>${row.until ? when(row.until) : html`<strong>no expiry</strong>`}</td>
+        <td>${row.untilAsTyped ?? (row.until ? when(row.until) : html`<strong>no expiry</strong>`)}</td>
         <td>${row.origin === 'exception' ? 'standing exception' : 'per finding'}</td>
       </tr>`,
   );
@@ -601,7 +605,7 @@ function renderSuppressions(data: AuditData, when: (iso: string | null) => strin
         <td>${row.rules ? row.rules.join(', ') : 'all rules'}</td>
         <td>${row.reason}</td>
         <td>${row.owner}</td>
-        <td>${row.expires}${row.expired ? html` ${statusBadge('expired', 'warn')}` : ''}</td>
+        <td>${row.expiresAsTyped ?? row.expires}${row.expired ? html` ${statusBadge('expired', 'warn')}` : ''}</td>
       </tr>`,
   );
   return section(

@@ -1,4 +1,4 @@
-import type { Finding } from '../src/contract/model.js';
+import { describeTypedTime, type Finding } from '../src/contract/model.js';
 import { visible } from '../src/common/terminal-text.js';
 
 /** What the rule says about itself, shown beside the finding so a reviewer knows why it matters and what to do. */
@@ -14,7 +14,7 @@ export function renderFindingDetail(finding: Finding, rule: RuleExplanation | nu
   const lines = [
     `Finding ${finding.id}: ${finding.rule}${rule ? ` — ${rule.title}` : ''}`,
     `  severity     ${finding.severity}`,
-    `  status       ${finding.status}${finding.suppressedUntil ? ` until ${finding.suppressedUntil} (${finding.suppressReason ?? ''}, by ${finding.suppressedBy ?? '?'})` : ''}`,
+    `  status       ${finding.status}${finding.suppressedUntil ? ` until ${describeTypedTime(finding.suppressedUntilAsTyped, finding.suppressedUntil)} (${finding.suppressReason ?? ''}, by ${finding.suppressedBy ?? '?'})` : ''}`,
     `  source       ${finding.source}`,
     `  account      ${account} (id ${finding.accountId})${finding.displayName ? `, ${finding.displayName}` : ''}`,
     `  owner        ${finding.personId ?? 'none'}`,

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Finding } from '../src/contract/model.js';
+import { describeTypedTime, type Finding } from '../src/contract/model.js';
 
 /**
  * Findings as CSV for spreadsheets. Account names come from the sources, so anyone who can set a display name
@@ -29,6 +29,7 @@ const COLUMNS = [
   'credential_name',
   'credential_last_used_at',
   'credential_expires_at',
+  'suppressed_until_as_typed',
 ] as const;
 
 export function neutraliseFormula(value: string): string {
@@ -60,6 +61,7 @@ export function renderFindingsCsv(findings: readonly Finding[]): string {
     finding.credential?.name ?? null,
     finding.credential?.lastUsedAt ?? null,
     finding.credential?.expiresAt ?? null,
+    finding.suppressedUntilAsTyped ? describeTypedTime(finding.suppressedUntilAsTyped) : null,
   ]);
   return stringify(rows, {
     header: true,

@@ -321,7 +321,7 @@ function fullListText(reportsUrl: string | null): TextObject {
   }
   return {
     type: 'mrkdwn',
-    text: 'Full list: run `zombiescan report findings --format csv --out reports/` on the scanner host (set `serve.reportsUrl` to link it here)',
+    text: 'Full list: run `zombiescan report findings --format csv > findings.csv` on the scanner host (set `serve.reportsUrl` to link it here)',
   };
 }
 

@@ -216,12 +216,12 @@ Examples:
   filterOptions(report.command('findings'), 'open')
     .description('findings as CSV (spreadsheet-safe), JSON, or OCSF Detection Findings (JSON array) for SIEMs')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'ocsf']).default('csv'))
-    .option('--out <dir>', 'write into this folder instead of stdout')
+    .option('--out <dir>', 'write zombiescan-findings-DATE.<format> into this folder instead of stdout')
     .addHelpText(
       'after',
       `
 Examples:
-  $ zombiescan report findings --format csv --out reports/
+  $ zombiescan report findings --format csv --out reports/   # reports/zombiescan-findings-2026-12-06.csv
   $ zombiescan report findings --format json --status all > findings.json
   $ zombiescan report findings --format ocsf --status all > findings.ocsf.json`,
     )
@@ -234,14 +234,14 @@ Examples:
   report
     .command('audit')
     .description('audit report (self-contained, printable HTML): coverage, findings, departures, remediation, trend')
-    .option('--out <dir>', 'folder to write audit-report-DATE.html into ("-" for stdout)', '.')
+    .option('--out <dir>', 'write zombiescan-audit-DATE.html into this folder instead of stdout')
     .option('--since <date>', 'audit period start (YYYY-MM-DD in the config timezone, or an ISO date-time)')
     .addHelpText(
       'after',
       `
 Examples:
-  $ zombiescan report audit --out reports/
-  $ zombiescan report audit --since 2026-01-01 --out reports/`,
+  $ zombiescan report audit --out reports/        # reports/zombiescan-audit-2026-12-06.html
+  $ zombiescan report audit --since 2026-01-01 > audit.html`,
     )
     .action(
       run(async (options: { out?: string; since?: string }) =>
@@ -254,13 +254,13 @@ Examples:
     .description("one person's offboarding evidence: every account, before/after, actions, verification, gaps")
     .requiredOption('--person <id>', 'employee id or email')
     .addOption(new Option('--format <format>', 'output format').choices(['html', 'json']).default('html'))
-    .option('--out <dir>', 'folder to write termination-ID.html into ("-" for stdout)', '.')
+    .option('--out <dir>', 'write zombiescan-termination-ID-DATE.<format> into this folder instead of stdout')
     .addHelpText(
       'after',
       `
 Examples:
-  $ zombiescan report termination --person E1042 --out reports/
-  $ zombiescan report termination --person bob@acme.com --format json --out -`,
+  $ zombiescan report termination --person E1042 --out reports/   # zombiescan-termination-E1042-DATE.html
+  $ zombiescan report termination --person bob@acme.com --format json`,
     )
     .action(
       run(async (options: { person: string; out?: string; format: 'html' | 'json' }) =>

@@ -1,4 +1,4 @@
-import type { CredentialSummary, Finding } from './model.js';
+import type { CredentialSummary, Finding, TypedTime } from './model.js';
 
 /** The documented JSON shape of a finding (SPEC "findings --json"): stable field names, ISO 8601 UTC times. */
 export interface FindingJson {
@@ -18,6 +18,8 @@ export interface FindingJson {
   message: string;
   evidence: Record<string, unknown>;
   suppressedUntil: string | null;
+  /** The expiry as typed (`{value: "2027-01-31", timezone}`: the end of that day there); null when none was typed. */
+  suppressedUntilAsTyped: TypedTime | null;
   suppressReason: string | null;
   suppressedBy: string | null;
   ticketKey: string | null;
@@ -43,6 +45,7 @@ export function findingToJson(finding: Finding): FindingJson {
     message: finding.message,
     evidence: finding.evidence,
     suppressedUntil: finding.suppressedUntil,
+    suppressedUntilAsTyped: finding.suppressedUntilAsTyped ?? null,
     suppressReason: finding.suppressReason,
     suppressedBy: finding.suppressedBy,
     ticketKey: finding.ticketKey,

@@ -104,6 +104,27 @@ export interface Match {
 export const FINDING_STATUSES = ['open', 'acknowledged', 'suppressed', 'resolved', 'remediated'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
+/**
+ * A time as a person typed it: a date (`2027-01-31`: the end of that day in `timezone`) or a date-time. Kept beside
+ * the instant it stands for, so it is shown back as typed, never as a converted UTC instant of another day.
+ */
+export interface TypedTime {
+  value: string;
+  /** The zone a date-only value was read in (the config's `timezone` at the time). */
+  timezone: string;
+}
+
+/**
+ * A typed time shown back as typed: `the end of 2027-01-31, America/New_York` for a date, the date-time as written
+ * otherwise. Without a typed value (a Slack button's "30 days") the instant is shown as stored.
+ */
+export function describeTypedTime(typed: TypedTime | null | undefined, instant?: string | null): string {
+  if (typed) {
+    return /^\d{4}-\d{2}-\d{2}$/.test(typed.value) ? `the end of ${typed.value}, ${typed.timezone}` : typed.value;
+  }
+  return instant ?? '';
+}
+
 /** A finding as stored and reported. */
 export interface Finding {
   id: number;
@@ -121,6 +142,8 @@ export interface Finding {
   message: string;
   evidence: Record<string, unknown>;
   suppressedUntil: string | null;
+  /** The expiry as the user typed it (`--until`, an exception's `expires`); absent when none was typed (Slack). */
+  suppressedUntilAsTyped?: TypedTime | null;
   suppressReason: string | null;
   suppressedBy: string | null;
   ticketKey: string | null;

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { describeTypedTime } from '../contract/model.js';
 import { formatOffset, resolveDecayPolicies } from '../config/lifecycle.js';
 import type { Db } from '../store/database.js';
 import {
@@ -28,6 +29,11 @@ export interface LeaverView {
   hrStatus: string;
   /** When access ends (ISO UTC). */
   moment: string;
+  /**
+   * The moment as HR wrote it: "the end of 2026-11-26, Europe/Berlin" for a last day (never the UTC instant, which
+   * may fall on the next day), the date-time as written otherwise.
+   */
+  momentAsTyped: string;
   announcedBy: Leaver['announcedBy'];
   policy: string;
   /** `due`: a step's moment has passed and it has not run yet; `upcoming`: the next step is still ahead. */
@@ -90,6 +96,7 @@ export function listLeavers(db: Db, config: Config, query: LeaversQuery): Leaver
       workerType: leaver.person.workerType,
       hrStatus: leaver.person.status,
       moment: leaver.moment.toISOString(),
+      momentAsTyped: momentAsTyped(leaver, config.timezone),
       announcedBy: leaver.announcedBy,
       policy: leaver.policy,
       state: due ? 'due' : waiting ? 'waiting-for-hr' : 'upcoming',
@@ -99,4 +106,9 @@ export function listLeavers(db: Db, config: Config, query: LeaversQuery): Leaver
     });
   }
   return views.sort((a, b) => a.moment.localeCompare(b.moment) || a.employeeId.localeCompare(b.employeeId));
+}
+
+function momentAsTyped(leaver: Leaver, timezone: string): string {
+  const typed = leaver.announcedBy === 'roster' ? leaver.person.terminationDate : null;
+  return typed ? describeTypedTime({ value: typed, timezone }) : leaver.moment.toISOString();
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import { formatOffset, resolveDecayPolicies } from '../config/lifecycle.js';
-import type { Person } from '../contract/model.js';
+import { describeTypedTime, type Person } from '../contract/model.js';
+import { localDay } from '../common/time.js';
 import { describe, type EngineDeps } from '../remediation/apply.js';
 import { runOffboard, type TerminationReport } from '../remediation/offboard.js';
 import { appendEntry, appendEntryWith } from '../store/journal.js';
@@ -240,7 +241,7 @@ async function runStep(
         });
         continue;
       }
-      record({ action, ...(await notifyManager(db, leaver, roster, deps)), at: at() });
+      record({ action, ...(await notifyManager(db, leaver, roster, deps, config.timezone)), at: at() });
     } else if (action === 'revoke-credentials') {
       if (!deps.credentials) record({ action, status: 'refused', reason: CREDENTIALS_NOT_INVENTORIED, at: at() });
       else {
@@ -318,6 +319,7 @@ async function notifyManager(
   leaver: Leaver,
   roster: readonly Person[],
   deps: LifecycleDeps,
+  timezone: string,
 ): Promise<{ status: string; reason: string }> {
   const { engine } = deps;
   const person = leaver.person;
@@ -328,13 +330,22 @@ async function notifyManager(
     return { status: 'refused', reason: `manager ${person.managerId} is not an active employee on the roster` };
   }
   const accounts = accountsOfPeople(db, [person.employeeId]).get(person.employeeId) ?? [];
+  // A last day HR typed is told back as typed ("the end of 2026-11-25, Europe/Berlin"): the UTC instant falls on
+  // the next day, and a manager must not plan the hand-over against the wrong day.
+  const lastDay =
+    leaver.announcedBy === 'roster' && /^\d{4}-\d{2}-\d{2}$/.test(person.terminationDate ?? '')
+      ? person.terminationDate
+      : null;
+  const when = (instant: Date) =>
+    lastDay ? `end of ${localDay(new Date(instant.getTime() - 1).toISOString(), timezone)}` : instant.toISOString();
   const plan = leaver.steps
     .filter((step) => step.offsetDays >= 0)
-    .map((step) => `${step.dueAt.toISOString().slice(0, 10)}: ${step.actions.join(', ')}`)
+    .map((step) => `${when(step.dueAt)}: ${step.actions.join(', ')}`)
     .join('; ');
+  const accessEnds = lastDay ? describeTypedTime({ value: lastDay, timezone }) : leaver.moment.toISOString();
   const text =
     `${person.name ?? person.email} (${person.employeeId}), who reports to you, leaves: access ends ` +
-    `${leaver.moment.toISOString()}. Their ${accounts.length} account(s) in ${[...new Set(accounts.map((a) => a.source))].join(', ') || 'no source'} ` +
+    `${accessEnds}. Their ${accounts.length} account(s) in ${[...new Set(accounts.map((a) => a.source))].join(', ') || 'no source'} ` +
     `will be handled as follows: ${plan}. Please arrange the hand-over of their work and data before then.`;
   try {
     const delivered = await engine.notifier.send(

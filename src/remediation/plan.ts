@@ -2,7 +2,7 @@ import type { Config } from '../config/config.js';
 import { NotFoundError } from '../contract/errors.js';
 import { listFindings } from '../store/findings.js';
 import { globToRegExp } from '../scan/matching.js';
-import type { Finding } from '../contract/model.js';
+import { describeTypedTime, type Finding } from '../contract/model.js';
 import type { Db } from '../store/database.js';
 import { currentAccount } from '../store/accounts.js';
 import { sourceCollectionStatuses, type SourceCollectionStatus } from '../store/sources.js';
@@ -124,7 +124,7 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
     } else if (staleSource) {
       findingRefusal = staleSource;
     } else if (exception) {
-      findingRefusal = `excepted (${exception.login}): ${exception.reason}, owner ${exception.owner}, until ${exception.expires}`;
+      findingRefusal = `excepted (${exception.login}): ${exception.reason}, owner ${exception.owner}, until ${describeTypedTime({ value: exception.expires, timezone: config.timezone })}`;
     } else if (privileged && !options.includePrivileged) {
       findingRefusal = 'privileged account: re-run with --include-privileged to act on it';
     } else {
@@ -257,7 +257,9 @@ function staleEvidence(finding: Finding, statuses: ReadonlyMap<string, SourceCol
 function describeInactive(finding: Finding): string {
   if (finding.status === 'suppressed') {
     const by = finding.suppressedBy ? ` by ${finding.suppressedBy}` : '';
-    const until = finding.suppressedUntil ? ` until ${finding.suppressedUntil}` : '';
+    const until = finding.suppressedUntil
+      ? ` until ${describeTypedTime(finding.suppressedUntilAsTyped, finding.suppressedUntil)}`
+      : '';
     return `finding is suppressed${by}${until}${finding.suppressReason ? `: ${finding.suppressReason}` : ''}`;
   }
   return `finding is ${finding.status}: only open or acknowledged findings are remediated`;

@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from '../contract/model.js';
+import { describeTypedTime, SEVERITIES, type Severity } from '../contract/model.js';
 import { endOfLocalDay } from '../common/time.js';
 import { readJournal, verifyJournal } from '../store/journal.js';
 import type { Db } from '../store/database.js';
@@ -284,6 +284,9 @@ function gatherSuppressions(db: Db): SuppressionRow[] {
     reason: row.suppressReason,
     owner: row.suppressedBy,
     until: row.suppressedUntil,
+    untilAsTyped: row.suppressedUntilTyped
+      ? describeTypedTime({ value: row.suppressedUntilTyped, timezone: row.suppressedUntilZone ?? 'UTC' })
+      : null,
     origin: row.suppressionOrigin,
   }));
 }
@@ -295,6 +298,7 @@ function gatherExceptions(db: Db, now: Date, timezone: string): ExceptionRow[] {
     reason: row.reason,
     owner: row.owner,
     expires: row.expires,
+    expiresAsTyped: describeTypedTime({ value: row.expires, timezone }),
     rules: row.rules,
     expired: /^\d{4}-\d{2}-\d{2}$/.test(row.expires)
       ? endOfLocalDay(row.expires, timezone).getTime() <= now.getTime()

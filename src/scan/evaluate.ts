@@ -36,6 +36,8 @@ export interface ExceptionRule {
   owner: string;
   expires: string;
   expiresAt: Date;
+  /** The zone `expires` (a date) was read in: the expiry is shown back as typed, in it. */
+  timezone: string;
   rules?: string[] | undefined;
   /** Covers this one credential (vendor id) rather than the account's findings. */
   credential?: string | undefined;
@@ -163,7 +165,12 @@ function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptio
           match: { method: match.method, matchedOn: match.matchedOn, candidates: match.candidates },
         },
         exception: exception
-          ? { reason: exception.reason, owner: exception.owner, expires: exception.expiresAt.toISOString() }
+          ? {
+              reason: exception.reason,
+              owner: exception.owner,
+              expires: exception.expiresAt.toISOString(),
+              expiresAsTyped: { value: exception.expires, timezone: exception.timezone },
+            }
           : null,
       };
     }
@@ -215,7 +222,12 @@ function* evaluateCredentials(db: Db, input: EvaluateInput, sources: SourceExcep
         message: hit.message,
         evidence: { ...hit.evidence, privileged: credential.privileged, credentialId: credential.id },
         exception: exception
-          ? { reason: exception.reason, owner: exception.owner, expires: exception.expiresAt.toISOString() }
+          ? {
+              reason: exception.reason,
+              owner: exception.owner,
+              expires: exception.expiresAt.toISOString(),
+              expiresAsTyped: { value: exception.expires, timezone: exception.timezone },
+            }
           : null,
         credential: {
           id: credential.id,

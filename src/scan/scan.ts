@@ -250,23 +250,35 @@ function selectSources(config: Config, names: readonly string[]): SourceConfig[]
 
 /** An HR export glitch must never turn everyone into an orphan. */
 function guardRoster(db: Db, people: number, maxShrink: number, accepted: { change: boolean; empty: boolean }): void {
+  const refusal = rosterGuardRefusal(people, people === 0 ? 0 : acceptedRosterSize(db), maxShrink, accepted);
+  if (refusal) throw new RosterGuardError(refusal);
+}
+
+/**
+ * Why the roster guard refuses a roster of `people` after an accepted one of `previous` (0: none yet), or null.
+ * `doctor` asks the same question, so the two agree on the exit code (2) for the same roster.
+ */
+export function rosterGuardRefusal(
+  people: number,
+  previous: number,
+  maxShrink: number,
+  accepted: { change: boolean; empty: boolean } = { change: false, empty: false },
+): string | null {
   if (people === 0) {
-    if (accepted.empty) return;
-    throw new RosterGuardError(
+    if (accepted.empty) return null;
+    return (
       'the HR roster is empty: refusing to scan (every account would look orphaned). Check the HR export; ' +
-        'only if the company really has no one on its roster, re-run with --accept-empty-roster',
+      'only if the company really has no one on its roster, re-run with --accept-empty-roster'
     );
   }
-  if (accepted.change) return;
-  const previous = acceptedRosterSize(db);
+  if (accepted.change) return null;
   if (previous > 0 && people < previous * (1 - maxShrink)) {
     const shrink = Math.round((1 - people / previous) * 100);
-    throw new RosterGuardError(
-      `the HR roster shrank by ${shrink}% (${previous} -> ${people} people), more than the ${Math.round(
-        maxShrink * 100,
-      )}% allowed: refusing to scan. Check the HR export; if the change is real, re-run with --accept-roster-change`,
-    );
+    return `the HR roster shrank by ${shrink}% (${previous} -> ${people} people), more than the ${Math.round(
+      maxShrink * 100,
+    )}% allowed: refusing to scan. Check the HR export; if the change is real, re-run with --accept-roster-change`;
   }
+  return null;
 }
 
 async function collectSource(
@@ -421,6 +433,7 @@ function compileExceptions(config: Config): ExceptionRule[] {
   return config.exceptions.map((entry) => ({
     ...entry,
     expiresAt: endOfLocalDay(entry.expires, config.timezone),
+    timezone: config.timezone,
   }));
 }
 

@@ -215,6 +215,8 @@ export interface SuppressedFindingRow {
   suppressReason: string | null;
   suppressedBy: string | null;
   suppressedUntil: string | null;
+  suppressedUntilTyped: string | null;
+  suppressedUntilZone: string | null;
   suppressionOrigin: string | null;
 }
 
@@ -224,7 +226,8 @@ export function listSuppressedFindings(db: Db): SuppressedFindingRow[] {
     .prepare<[], SuppressedFindingRow>(
       `SELECT id, rule, severity, source, account_id AS accountId, login, email, display_name AS displayName,
          suppress_reason AS suppressReason, suppressed_by AS suppressedBy, suppressed_until AS suppressedUntil,
-         suppression_origin AS suppressionOrigin
+         suppression_origin AS suppressionOrigin, suppressed_until_typed AS suppressedUntilTyped,
+         suppressed_until_zone AS suppressedUntilZone
        FROM findings WHERE status = 'suppressed' ORDER BY suppressed_until IS NULL, suppressed_until, id`,
     )
     .all();

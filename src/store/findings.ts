@@ -2,7 +2,14 @@ import type { ReconcileResult } from '../contract/run.js';
 import type { Db } from './database.js';
 import { rowToFinding, type FindingRow } from './rows.js';
 import { NotFoundError, UsageError } from '../contract/errors.js';
-import type { CredentialSummary, Finding, FindingStatus, Severity } from '../contract/model.js';
+import {
+  describeTypedTime,
+  type CredentialSummary,
+  type Finding,
+  type FindingStatus,
+  type Severity,
+  type TypedTime,
+} from '../contract/model.js';
 
 /**
  * The findings lifecycle. A finding is keyed by (rule, source, account id) and keeps its id, firstSeen and history
@@ -23,7 +30,7 @@ export interface FindingDraft {
   message: string;
   evidence: Record<string, unknown>;
   /** Set when a standing exception (config) covers the account: the finding is kept, suppressed. */
-  exception: { reason: string; owner: string; expires: string } | null;
+  exception: { reason: string; owner: string; expires: string; expiresAsTyped?: TypedTime | null } | null;
   /**
    * A credential finding: keyed by (rule, source, credential id), so `accountId` must then be the credential id;
    * the owner account goes in `ownerAccountId` (null when ownerless).
@@ -70,6 +77,8 @@ export function stageDrafts(
       exception_reason TEXT,
       exception_owner TEXT,
       exception_expires TEXT,
+      exception_expires_typed TEXT,
+      exception_expires_zone TEXT,
       credential_id TEXT,
       owner_account_id TEXT,
       credential TEXT,
@@ -79,10 +88,10 @@ export function stageDrafts(
   const insert = db.prepare(`
     INSERT OR REPLACE INTO temp.finding_drafts (source_order, rule_order, rule, source, account_id, severity, person_id,
       login, email, display_name, message, evidence, exception_reason, exception_owner, exception_expires,
-      credential_id, owner_account_id, credential)
+      exception_expires_typed, exception_expires_zone, credential_id, owner_account_id, credential)
     VALUES (@sourceOrder, @ruleOrder, @rule, @source, @accountId, @severity, @personId, @login, @email, @displayName,
-      @message, @evidence, @exceptionReason, @exceptionOwner, @exceptionExpires, @credentialId, @ownerAccountId,
-      @credentialSummary)`);
+      @message, @evidence, @exceptionReason, @exceptionOwner, @exceptionExpires, @exceptionExpiresTyped,
+      @exceptionExpiresZone, @credentialId, @ownerAccountId, @credentialSummary)`);
   return db.transaction(() => {
     let count = 0;
     for (const { credential, ...draft } of drafts) {
@@ -97,6 +106,8 @@ export function stageDrafts(
         exceptionReason: draft.exception?.reason ?? null,
         exceptionOwner: draft.exception?.owner ?? null,
         exceptionExpires: draft.exception?.expires ?? null,
+        exceptionExpiresTyped: draft.exception?.expiresAsTyped?.value ?? null,
+        exceptionExpiresZone: draft.exception?.expiresAsTyped?.timezone ?? null,
       });
       count++;
     }
@@ -125,6 +136,8 @@ interface StagedDraftRow {
   exception_reason: string | null;
   exception_owner: string | null;
   exception_expires: string | null;
+  exception_expires_typed: string | null;
+  exception_expires_zone: string | null;
   credential_id: string | null;
   owner_account_id: string | null;
   credential: string | null;
@@ -134,6 +147,8 @@ interface StagedDraftRow {
   previous_until: string | null;
   previous_reason: string | null;
   previous_by: string | null;
+  previous_typed: string | null;
+  previous_zone: string | null;
 }
 
 /**
@@ -150,7 +165,8 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
 
   const nextChunk = db.prepare<[number, string, number, number], StagedDraftRow>(`
     SELECT d.*, f.id AS previous_id, f.status AS previous_status, f.suppression_origin AS previous_origin,
-      f.suppressed_until AS previous_until, f.suppress_reason AS previous_reason, f.suppressed_by AS previous_by
+      f.suppressed_until AS previous_until, f.suppress_reason AS previous_reason, f.suppressed_by AS previous_by,
+      f.suppressed_until_typed AS previous_typed, f.suppressed_until_zone AS previous_zone
     FROM temp.finding_drafts d
     LEFT JOIN findings f ON f.rule = d.rule AND f.source = d.source AND f.account_id = d.account_id
     WHERE (d.source_order, d.account_id, d.rule_order) > (?, ?, ?)
@@ -159,16 +175,18 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
   const insert = db.prepare(`
     INSERT INTO findings (rule, source, account_id, severity, status, person_id, login, email, display_name, message,
       evidence, first_seen, last_seen, last_run_id, status_changed_at, suppressed_until, suppress_reason,
-      suppressed_by, suppression_origin, credential_id, owner_account_id, credential)
+      suppressed_by, suppression_origin, suppressed_until_typed, suppressed_until_zone, credential_id,
+      owner_account_id, credential)
     VALUES (@rule, @source, @accountId, @severity, @status, @personId, @login, @email, @displayName, @message,
       @evidence, @now, @now, @runId, @now, @suppressedUntil, @suppressReason, @suppressedBy, @suppressionOrigin,
-      @credentialId, @ownerAccountId, @credential)`);
+      @suppressedUntilTyped, @suppressedUntilZone, @credentialId, @ownerAccountId, @credential)`);
   const update = db.prepare(`
     UPDATE findings SET severity = @severity, status = @status, person_id = @personId, login = @login, email = @email,
       display_name = @displayName, message = @message, evidence = @evidence, last_seen = @now, last_run_id = @runId,
       status_changed_at = CASE WHEN status = @status THEN status_changed_at ELSE @now END,
       suppressed_until = @suppressedUntil, suppress_reason = @suppressReason, suppressed_by = @suppressedBy,
-      suppression_origin = @suppressionOrigin, credential_id = @credentialId, owner_account_id = @ownerAccountId,
+      suppression_origin = @suppressionOrigin, suppressed_until_typed = @suppressedUntilTyped,
+      suppressed_until_zone = @suppressedUntilZone, credential_id = @credentialId, owner_account_id = @ownerAccountId,
       credential = @credential
     WHERE id = @id`);
   const event = db.prepare(
@@ -193,11 +211,23 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
               until: draft.previous_until,
               reason: draft.previous_reason,
               by: draft.previous_by,
+              typed:
+                draft.previous_typed === null
+                  ? null
+                  : { value: draft.previous_typed, timezone: draft.previous_zone ?? 'UTC' },
             };
       const exception =
         draft.exception_reason === null
           ? null
-          : { reason: draft.exception_reason, owner: draft.exception_owner!, expires: draft.exception_expires! };
+          : {
+              reason: draft.exception_reason,
+              owner: draft.exception_owner!,
+              expires: draft.exception_expires!,
+              expiresAsTyped:
+                draft.exception_expires_typed === null
+                  ? null
+                  : { value: draft.exception_expires_typed, timezone: draft.exception_expires_zone ?? 'UTC' },
+            };
       const next = nextState(previous, exception, input.now);
       const values = {
         rule: draft.rule,
@@ -220,6 +250,8 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
         suppressReason: next.suppression?.reason ?? null,
         suppressedBy: next.suppression?.by ?? null,
         suppressionOrigin: next.suppression?.origin ?? null,
+        suppressedUntilTyped: next.suppression?.typed?.value ?? null,
+        suppressedUntilZone: next.suppression?.typed?.timezone ?? null,
       };
       if (draft.previous_id === null) {
         const id = Number(insert.run(values).lastInsertRowid);
@@ -253,7 +285,8 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
   result.resolved = db
     .prepare(
       `UPDATE findings SET status = 'resolved', status_changed_at = @now, suppressed_until = NULL,
-         suppress_reason = NULL, suppressed_by = NULL, suppression_origin = NULL
+         suppress_reason = NULL, suppressed_by = NULL, suppression_origin = NULL, suppressed_until_typed = NULL,
+         suppressed_until_zone = NULL
        WHERE id IN (SELECT f.id ${notFoundAgain})`,
     )
     .run({ ...scope, now: nowIso }).changes;
@@ -266,6 +299,7 @@ interface PreviousFinding {
   until: string | null;
   reason: string | null;
   by: string | null;
+  typed: TypedTime | null;
 }
 
 interface Suppression {
@@ -273,15 +307,22 @@ interface Suppression {
   reason: string;
   by: string;
   origin: 'manual' | 'exception';
+  typed: TypedTime | null;
 }
 
 function nextState(
   previous: PreviousFinding | null,
-  standing: { reason: string; owner: string; expires: string } | null,
+  standing: { reason: string; owner: string; expires: string; expiresAsTyped?: TypedTime | null } | null,
   now: Date,
 ): { status: FindingStatus; suppression: Suppression | null; why: string } {
   const exception: Suppression | null = standing
-    ? { until: standing.expires, reason: standing.reason, by: standing.owner, origin: 'exception' }
+    ? {
+        until: standing.expires,
+        reason: standing.reason,
+        by: standing.owner,
+        origin: 'exception',
+        typed: standing.expiresAsTyped ?? null,
+      }
     : null;
   if (!previous) {
     return exception
@@ -299,13 +340,23 @@ function nextState(
     if (!expired) {
       return {
         status: 'suppressed',
-        suppression: { until: previous.until, reason: previous.reason ?? '', by: previous.by ?? '', origin: 'manual' },
+        suppression: {
+          until: previous.until,
+          reason: previous.reason ?? '',
+          by: previous.by ?? '',
+          origin: 'manual',
+          typed: previous.typed,
+        },
         why: '',
       };
     }
     return exception
       ? { status: 'suppressed', suppression: exception, why: 'suppression expired; covered by an exception' }
-      : { status: 'open', suppression: null, why: `suppression expired on ${previous.until}` };
+      : {
+          status: 'open',
+          suppression: null,
+          why: `suppression expired (until ${describeTypedTime(previous.typed, previous.until)})`,
+        };
   }
   if (exception) return { status: 'suppressed', suppression: exception, why: 'covered by a standing exception' };
   if (status === 'suppressed') {
@@ -366,7 +417,7 @@ export function getFinding(db: Db, id: number): Finding {
 /** A per-finding exception with owner, reason and expiry; the next scan reopens it once `until` has passed. */
 export function suppressFinding(
   db: Db,
-  input: { id: number; reason: string; until: Date; by: string; now: Date },
+  input: { id: number; reason: string; until: Date; untilAsTyped?: TypedTime | null; by: string; now: Date },
 ): Finding {
   const finding = getFinding(db, input.id);
   if (finding.status === 'resolved' || finding.status === 'remediated') {
@@ -376,15 +427,18 @@ export function suppressFinding(
     throw new UsageError(`--until must be in the future (got ${input.until.toISOString()})`);
   }
   const nowIso = input.now.toISOString();
+  const untilIso = input.until.toISOString();
+  const typed = input.untilAsTyped ?? null;
   db.transaction(() => {
     db.prepare(
       `UPDATE findings SET status = 'suppressed', suppressed_until = ?, suppress_reason = ?, suppressed_by = ?,
-         suppression_origin = 'manual', status_changed_at = ? WHERE id = ?`,
-    ).run(input.until.toISOString(), input.reason, input.by, nowIso, input.id);
+         suppression_origin = 'manual', suppressed_until_typed = ?, suppressed_until_zone = ?, status_changed_at = ?
+       WHERE id = ?`,
+    ).run(untilIso, input.reason, input.by, typed?.value ?? null, typed?.timezone ?? null, nowIso, input.id);
     db.prepare(
       `INSERT INTO finding_events (finding_id, run_id, at, from_status, to_status, actor, reason)
        VALUES (?, NULL, ?, ?, 'suppressed', ?, ?)`,
-    ).run(input.id, nowIso, finding.status, input.by, `${input.reason} (until ${input.until.toISOString()})`);
+    ).run(input.id, nowIso, finding.status, input.by, `${input.reason} (until ${describeTypedTime(typed, untilIso)})`);
   })();
   return getFinding(db, input.id);
 }
@@ -396,7 +450,8 @@ export function unsuppressFinding(db: Db, input: { id: number; by: string; now: 
   db.transaction(() => {
     db.prepare(
       `UPDATE findings SET status = 'open', suppressed_until = NULL, suppress_reason = NULL, suppressed_by = NULL,
-         suppression_origin = NULL, status_changed_at = ? WHERE id = ?`,
+         suppression_origin = NULL, suppressed_until_typed = NULL, suppressed_until_zone = NULL, status_changed_at = ?
+       WHERE id = ?`,
     ).run(nowIso, input.id);
     db.prepare(
       `INSERT INTO finding_events (finding_id, run_id, at, from_status, to_status, actor, reason)

@@ -419,4 +419,10 @@ export const MIGRATIONS: readonly string[] = [
   -- The current_accounts view selects accounts.*, so it carries the new column.
   ALTER TABLE accounts ADD COLUMN privilege_known INTEGER NOT NULL DEFAULT 0;
   `,
+  /* 11: a suppression's expiry as typed — shown back as typed, not as the converted UTC instant */ `
+  -- suppressed_until stays the instant (expiry is compared on it); these say what the person typed (2027-01-31) and
+  -- the zone a date was read in, so every view can say "until the end of 2027-01-31, America/New_York".
+  ALTER TABLE findings ADD COLUMN suppressed_until_typed TEXT;
+  ALTER TABLE findings ADD COLUMN suppressed_until_zone TEXT;
+  `,
 ];

@@ -235,6 +235,8 @@ export interface FindingRow {
   suppress_reason: string | null;
   suppressed_by: string | null;
   suppression_origin: 'manual' | 'exception' | null;
+  suppressed_until_typed?: string | null;
+  suppressed_until_zone?: string | null;
   ticket_key: string | null;
   credential_id?: string | null;
   owner_account_id?: string | null;
@@ -259,6 +261,10 @@ export function rowToFinding(row: FindingRow): Finding {
     message: row.message,
     evidence: JSON.parse(row.evidence) as Record<string, unknown>,
     suppressedUntil: row.suppressed_until,
+    suppressedUntilAsTyped:
+      row.suppressed_until_typed && row.suppressed_until
+        ? { value: row.suppressed_until_typed, timezone: row.suppressed_until_zone ?? 'UTC' }
+        : null,
     suppressReason: row.suppress_reason,
     suppressedBy: row.suppressed_by,
     ticketKey: row.ticket_key,

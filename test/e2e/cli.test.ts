@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -93,7 +93,10 @@ describe('zombiescan CLI (built binary, child process)', () => {
 
     const csv = await zombiescan(['report', 'findings', '--format', 'csv', '--out', 'out'], { cwd: dir });
     expect(csv.code).toBe(0);
-    const text = readFileSync(path.join(dir, 'out', 'findings.csv'), 'utf8');
+    // README "Reports": --out DIR gets a dated name (the day in the config timezone).
+    const [name] = readdirSync(path.join(dir, 'out'));
+    expect(name).toMatch(/^zombiescan-findings-\d{4}-\d{2}-\d{2}\.csv$/);
+    const text = readFileSync(path.join(dir, 'out', name!), 'utf8');
     expect(text.startsWith('\uFEFFid,severity,rule')).toBe(true);
     expect(text).toContain(`'=HYPERLINK(`);
     expect(text).not.toMatch(/,=HYPERLINK/);

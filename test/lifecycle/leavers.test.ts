@@ -50,6 +50,8 @@ describe('zombiescan leavers', () => {
     const [bob, carol] = leavers;
     expect(bob).toMatchObject({
       moment: '2026-11-26T00:00:00.000Z',
+      // Shown as HR wrote it: the last day, not the UTC instant that falls on the next day.
+      momentAsTyped: 'the end of 2026-11-25, UTC',
       credentials: null,
       accounts: [
         { source: 'okta', accountId: 'o2', login: 'bob', enabled: true, privileged: false },
@@ -70,6 +72,8 @@ describe('zombiescan leavers', () => {
     ).toEqual(['E2', 'E3', 'E4']);
     const text = renderLeavers(leavers, 'apply', 14, colors(false));
     expect(text).toContain('credentials: not inventoried');
+    expect(text).toContain('the end of 2026-11-25, UTC');
+    expect(text).not.toContain('2026-11-26 00:00:00Z');
     expect(text).toContain('2 leaver(s), 2 due now');
   });
 
@@ -85,6 +89,12 @@ describe('zombiescan leavers', () => {
     expect(c.notifier.sent).toHaveLength(1);
     expect(c.notifier.sent[0]!.email).toBe('alice@acme.com');
     expect(c.notifier.sent[0]!.text).toContain('Carol (E3), who reports to you, leaves');
+    // Her last day as HR wrote it, and each step by the day it ends — never the UTC instant of the next day.
+    expect(c.notifier.sent[0]!.text).toContain('access ends the end of 2026-12-05, UTC.');
+    expect(c.notifier.sent[0]!.text).toContain(
+      'end of 2026-12-05: revoke-sessions, disable, revoke-credentials; end of 2027-01-04: remove-licenses; ' +
+        'end of 2027-03-05: delete.',
+    );
   });
 });
 

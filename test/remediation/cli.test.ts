@@ -158,8 +158,10 @@ describe('CLI', () => {
     expect(report.complete).toBe(true);
     expect(report.accounts).toHaveLength(3);
     expect(result.exitCode).toBe(0);
-    expect(readdirSync(out)).toEqual(['termination-E2-20261126T130000Z.json']);
-    expect(JSON.parse(readFileSync(path.join(out, 'termination-E2-20261126T130000Z.json'), 'utf8'))).toEqual(report);
+    expect(readdirSync(out)).toEqual(['zombiescan-termination-E2-2026-11-26T130000Z.json']);
+    expect(
+      JSON.parse(readFileSync(path.join(out, 'zombiescan-termination-E2-2026-11-26T130000Z.json'), 'utf8')),
+    ).toEqual(report);
   });
 
   it('offboard accepts --include-privileged and acts on a privileged account with or without it', async () => {

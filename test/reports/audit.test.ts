@@ -131,6 +131,7 @@ describe('audit report data', () => {
         reason: 'Break-glass, reviewed quarterly',
         owner: 'E1',
         expires: '2027-06-30',
+        expiresAsTyped: 'the end of 2027-06-30, Europe/London',
         rules: null,
         expired: false,
       },
@@ -279,7 +280,7 @@ describe('report audit (CLI)', () => {
     ]);
     expect(result.code).toBe(0);
     const file = (JSON.parse(result.stdout) as { file: string }).file;
-    expect(file).toBe(path.join(out, 'audit-report-2026-11-26.html'));
+    expect(file).toBe(path.join(out, 'zombiescan-audit-2026-11-26.html'));
     expect(existsSync(file)).toBe(true);
     const page = readFileSync(file, 'utf8').replace(/\s+/g, ' ');
     expect(page).toContain('since 2026-11-05 00:00');

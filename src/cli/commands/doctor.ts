@@ -2,7 +2,10 @@ import { visible } from '../../common/terminal-text.js';
 import { createCollector } from '../../../collectors/index.js';
 import { loadRoster } from '../../../collectors/hr-roster/index.js';
 import { BLOCKING_CHECKS, type DoctorCheck } from '../../contract/collector.js';
-import { ZombiescanError } from '../../contract/errors.js';
+import { RosterGuardError, ZombiescanError } from '../../contract/errors.js';
+import { rosterGuardRefusal } from '../../scan/scan.js';
+import { acceptedRosterSize } from '../../store/people.js';
+import { existsSync } from 'node:fs';
 import { colors, table } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';
 
@@ -28,6 +31,11 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
   try {
     const people = await loadRoster(config.roster, config.timezone);
     rosterCheck.detail = `${people.length} people in ${config.roster.path ?? new URL(config.roster.url!).host}`;
+    // The roster guard too (empty, or shrunk against the last accepted roster): what `scan` would refuse, doctor
+    // reports with the same exit code. Only an existing database is read: doctor never creates one.
+    const previous = people.length > 0 && existsSync(ctx.databaseFile()) ? acceptedRosterSize(ctx.db()) : 0;
+    const refusal = rosterGuardRefusal(people.length, previous, config.scan.maxRosterShrink);
+    if (refusal) throw new RosterGuardError(refusal);
   } catch (error) {
     rosterCheck.ok = false;
     rosterCheck.limitation = false;

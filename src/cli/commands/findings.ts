@@ -8,6 +8,7 @@ import {
 } from '../../store/findings.js';
 import { UsageError } from '../../contract/errors.js';
 import { findingToJson } from '../../contract/finding-json.js';
+import { describeTypedTime } from '../../contract/model.js';
 import { renderFindingsTable } from '../../../reports/findings-table.js';
 import { endOfLocalDay } from '../../common/time.js';
 import type { CliContext } from '../context.js';
@@ -31,15 +32,20 @@ export function suppressCommand(
   options: { reason: string; until: string; by?: string },
 ): number {
   const id = parseFindingId(idText);
+  const timezone = timezoneOf(ctx);
   const finding = suppressFinding(ctx.db(), {
     id,
     reason: options.reason,
-    until: parseUntil(options.until, timezoneOf(ctx)),
+    until: parseUntil(options.until, timezone),
+    untilAsTyped: { value: options.until, timezone },
     by: options.by ?? actor(ctx),
     now: ctx.io.now(),
   });
   if (ctx.json) ctx.outJson(findingToJson(finding));
-  else ctx.out(`Finding ${id} suppressed until ${finding.suppressedUntil} by ${finding.suppressedBy}.\n`);
+  else {
+    const until = describeTypedTime(finding.suppressedUntilAsTyped, finding.suppressedUntil);
+    ctx.out(`Finding ${id} suppressed until ${until} by ${finding.suppressedBy}.\n`);
+  }
   return 0;
 }
 

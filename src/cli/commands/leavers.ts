@@ -38,12 +38,12 @@ export function leaversCommand(ctx: CliContext, options: { days: number }): numb
 
 export function renderLeavers(leavers: readonly LeaverView[], mode: string, days: number, c: Colors): string {
   if (leavers.length === 0) return `No leaver due or within ${days} days.\n`;
-  const view = table(['PERSON', 'MOMENT (UTC)', 'POLICY', 'ACCOUNTS', 'STEPS'], [30, 22, 14, 40, 60]);
+  const view = table(['PERSON', 'ACCESS ENDS', 'POLICY', 'ACCOUNTS', 'STEPS (UTC)'], [30, 30, 14, 40, 52]);
   for (const leaver of leavers) {
     view.push([
       `${leaver.name ?? leaver.email}\n${leaver.employeeId} · ${leaver.hrStatus}` +
         (leaver.announcedBy === 'hr-event' ? ' · HR event' : ''),
-      leaver.moment.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      leaver.momentAsTyped,
       leaver.policy,
       [
         ...leaver.accounts.map(

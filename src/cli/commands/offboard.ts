@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import type { OffboardResult, TerminationReport } from '../../remediation/offboard.js';
+import type { OffboardResult } from '../../remediation/offboard.js';
 import { colors, table, type Colors } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';
 import { engineDeps, type RemediationWiring } from '../remediation-deps.js';
 import type { RunAction } from '../run-action.js';
+import { offboardReportName } from '../report-output.js';
 
 export interface OffboardCommandOptions {
   apply?: boolean;
@@ -57,18 +58,13 @@ export async function offboardCommand(
   );
   if (options.out) {
     const { writeReport } = await import('./report.js');
-    const file = writeReport(options.out, reportFileName(result.report), JSON.stringify(result.report, null, 2) + '\n');
+    const name = offboardReportName(result.report.person.employeeId, result.report.startedAt);
+    const file = writeReport(options.out, name, JSON.stringify(result.report, null, 2) + '\n');
     ctx.log.info(`termination report written to ${file}`);
   }
   if (ctx.json) ctx.outJson(result.report);
   else ctx.out(renderOffboard(result, Boolean(options.apply), colors(ctx.color)));
   return result.exitCode;
-}
-
-/** termination-<employeeId>-<yyyyMMddTHHmmssZ>.json */
-export function reportFileName(report: TerminationReport): string {
-  const stamp = report.startedAt.replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
-  return `termination-${report.person.employeeId.replace(/[^A-Za-z0-9_.-]/g, '_')}-${stamp}.json`;
 }
 
 export function renderOffboard(result: OffboardResult, applied: boolean, c: Colors): string {

@@ -12,11 +12,11 @@ import { gatherTerminationData } from '../../reporting/termination.js';
 import { renderAuditHtml } from '../../../reports/audit.js';
 import { renderFindingsCsv } from '../../../reports/findings-csv.js';
 import { renderFindingsJson } from '../../../reports/findings-json.js';
-import { formatDay } from '../../../reports/html.js';
 import { renderFindingsOcsf } from '../../../reports/ocsf.js';
 import { renderTerminationHtml, renderTerminationJson } from '../../../reports/termination.js';
 import type { CliContext } from '../context.js';
 import { validateFindingFilter } from './findings-more.js';
+import { datedReportName, refuseHtmlOnTerminal, toStdout } from '../report-output.js';
 
 export type FindingsFormat = 'csv' | 'json' | 'ocsf';
 
@@ -26,6 +26,7 @@ export function reportFindingsCommand(
   options: FindingFilter & { format: FindingsFormat; out?: string },
 ): number {
   validateFindingFilter(ctx, options);
+  const timezone = toStdout(options.out) ? 'UTC' : (optionalConfig(ctx)?.timezone ?? 'UTC');
   let text: string;
   let count: number;
   if (options.format === 'ocsf') {
@@ -37,12 +38,12 @@ export function reportFindingsCommand(
     text = options.format === 'csv' ? renderFindingsCsv(findings) : renderFindingsJson(findings);
     count = findings.length;
   }
-  if (!options.out) {
+  if (toStdout(options.out)) {
     ctx.out(text);
     return 0;
   }
-  const name = options.format === 'ocsf' ? 'findings.ocsf.json' : `findings.${options.format}`;
-  const file = writeReport(options.out, name, text);
+  const extension = options.format === 'ocsf' ? 'ocsf.json' : options.format;
+  const file = writeReport(options.out!, datedReportName('findings', { now: ctx.io.now(), timezone, extension }), text);
   ctx.log.info(`wrote ${count} findings to ${file}`);
   if (ctx.json) ctx.outJson({ file, findings: count });
   return 0;
@@ -66,12 +67,11 @@ export function reportAuditCommand(ctx: CliContext, options: { out?: string; sin
       role: source.role,
     })),
   });
-  return deliver(
-    ctx,
-    options.out,
-    `audit-report-${formatDay(now.toISOString(), timezone)}.html`,
-    renderAuditHtml(data),
-  );
+  return deliver(ctx, options.out, {
+    name: datedReportName('audit', { now, timezone, extension: 'html' }),
+    content: renderAuditHtml(data),
+    html: 'audit',
+  });
 }
 
 /** `report termination --person ID`: the offboarding evidence for one person, HTML or JSON. */
@@ -80,22 +80,30 @@ export function reportTerminationCommand(
   options: { person: string; out?: string; format: 'html' | 'json' },
 ): number {
   const config = optionalConfig(ctx);
-  const data = gatherTerminationData(ctx.db(), {
-    person: options.person,
-    now: ctx.io.now(),
-    timezone: config?.timezone ?? 'UTC',
+  const now = ctx.io.now();
+  const timezone = config?.timezone ?? 'UTC';
+  const data = gatherTerminationData(ctx.db(), { person: options.person, now, timezone });
+  const html = options.format === 'html';
+  return deliver(ctx, options.out, {
+    name: datedReportName('termination', { now, timezone, extension: options.format, subject: data.person.employeeId }),
+    content: html ? renderTerminationHtml(data) : renderTerminationJson(data),
+    html: html ? 'termination' : null,
   });
-  const text = options.format === 'json' ? renderTerminationJson(data) : renderTerminationHtml(data);
-  const name = `termination-${data.person.employeeId.replace(/[^A-Za-z0-9._-]/g, '_')}.${options.format}`;
-  return deliver(ctx, options.out, name, text);
 }
 
-function deliver(ctx: CliContext, out: string | undefined, name: string, content: string): number {
-  if (out === '-') {
-    ctx.out(content);
+/** stdout, or a dated file in --out (README "Reports"); HTML is not printed on a terminal. */
+function deliver(
+  ctx: CliContext,
+  out: string | undefined,
+  report: { name: string; content: string; html: string | null },
+): number {
+  if (toStdout(out)) {
+    if (report.html) refuseHtmlOnTerminal(report.html, Boolean(ctx.io.stdout.isTTY));
+    ctx.out(report.content);
     return 0;
   }
-  const file = writeReport(out ?? '.', name, content);
+  const { name, content } = report;
+  const file = writeReport(out!, name, content);
   ctx.log.info(`wrote ${file}`);
   if (ctx.json) ctx.outJson({ file });
   return 0;
