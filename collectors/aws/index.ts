@@ -530,6 +530,20 @@ async function doctorAws(config: AwsSourceConfig, context: CollectContext): Prom
       }
     }
 
+    // Last use of access keys (unused-credential): tried on the first key of the first user that has one listed.
+    try {
+      const key = firstUser === null ? undefined : (await listAccessKeys(iam, firstUser))[0];
+      if (key) await accessKeyLastUse(iam, key.id);
+      checks.push({
+        check: 'iam:GetAccessKeyLastUsed',
+        ok: key !== undefined,
+        ...(key === undefined ? { limitation: true } : {}),
+        detail: key ? `allowed (tried on ${key.id})` : 'not checked: no access key to try it on',
+      });
+    } catch (error) {
+      checks.push({ check: 'iam:GetAccessKeyLastUsed', ok: false, limitation: true, detail: strip(error) });
+    }
+
     if (clients.identityStore && config.identityStoreId) {
       try {
         await clients.identityStore.send(

@@ -383,6 +383,23 @@ async function doctorChecks(connection: GitHubConnection, identityMap: () => Pro
   } catch (error) {
     checks.push({ check: 'saml sso', ok: false, limitation: true, detail: `not readable: ${gitHubMessage(error)}` });
   }
+  try {
+    await octokit.request('GET /orgs/{org}/credential-authorizations', { org: config.org, per_page: 1 });
+    checks.push({
+      check: 'credential authorizations',
+      ok: true,
+      detail: 'SAML SSO credential authorizations (PATs, SSH keys) readable',
+    });
+  } catch (error) {
+    checks.push({
+      check: 'credential authorizations',
+      ok: false,
+      limitation: true,
+      detail:
+        `not readable (HTTP ${statusOf(error) ?? '?'} ${gitHubMessage(error)}): they exist only on an org with SAML ` +
+        "SSO, and need an organization owner's token with read:org; PATs and SSH keys stay unknown",
+    });
+  }
   checks.push({ check: 'activity', ok: false, limitation: true, detail: ACTIVITY_NOTICE });
   return checks;
 }
