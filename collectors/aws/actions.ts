@@ -9,6 +9,7 @@ import { DescribeUserCommand } from '@aws-sdk/client-identitystore';
 import type { AwsSourceConfig } from '../../src/config/config.js';
 import type { AccountRef, ActionOutcome, LiveState, RemediatorFactory } from '../../src/contract/action.js';
 import { SourceError } from '../../src/contract/errors.js';
+import { awsCredentialRemediator } from './credential-actions.js';
 import { awsFailure, createAwsClients, destroyAwsClients, isNoSuchEntity, type AwsClients } from './client.js';
 import {
   hasLoginProfile,
@@ -99,6 +100,8 @@ export const createAwsRemediator: RemediatorFactory<AwsSourceConfig> = (config) 
         return disableIamUser(context, account);
       });
     },
+
+    credentials: awsCredentialRemediator(config, withClients, currentUserName),
   };
 };
 
@@ -109,14 +112,19 @@ export const createAwsRemediator: RemediatorFactory<AwsSourceConfig> = (config) 
 async function resolveUserName(context: IamContext, account: AccountRef): Promise<string | null> {
   const userName = account.login;
   if (!userName) throw new SourceError(context.source, `account ${account.id} has no IAM user name`, 'data');
+  return currentUserName(context, userName, account.id);
+}
+
+/** `userName` if it still names the user with id `userId`; null when no user has that name any more. */
+export async function currentUserName(context: IamContext, userName: string, userId: string): Promise<string | null> {
   const answer = await iamCallOrMissing(context, 'iam:GetUser', (options) =>
     context.iam.send(new GetUserCommand({ UserName: userName }), options),
   );
   if (!answer?.User) return null;
-  if (answer.User.UserId !== account.id) {
+  if (answer.User.UserId !== userId) {
     throw new SourceError(
       context.source,
-      `IAM user ${userName} now has id ${answer.User.UserId}, not ${account.id}: the user was replaced; scan again`,
+      `IAM user ${userName} now has id ${answer.User.UserId}, not ${userId}: the user was replaced; scan again`,
       'data',
     );
   }

@@ -188,6 +188,11 @@ export function httpStatusOf(error: unknown): number | null {
   return typeof status === 'number' ? status : null;
 }
 
+export function isAccessDenied(error: unknown): boolean {
+  const code = awsErrorCode(error);
+  return code !== null && DENIED.has(code);
+}
+
 export function isNoSuchEntity(error: unknown): boolean {
   const code = awsErrorCode(error);
   return code === 'NoSuchEntity' || code === 'NoSuchEntityException' || code === 'ResourceNotFoundException';

@@ -2,6 +2,7 @@ import {
   GetLoginProfileCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
+  GetAccessKeyLastUsedCommand,
   GetGroupPolicyCommand,
   GetUserPolicyCommand,
   ListAccessKeysCommand,
@@ -16,7 +17,8 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import { SourceError } from '../../src/contract/errors.js';
-import { awsFailure, isNoSuchEntity, type Limiter } from './client.js';
+import { awsFailure, isAccessDenied, isNoSuchEntity, type Limiter } from './client.js';
+import type { AccessKeyLastUse } from './credentials-transform.js';
 import type { SideCredential } from './transform.js';
 
 /**
@@ -38,6 +40,17 @@ export class EntityGoneError extends SourceError {
   }
 }
 
+/** The scanning identity may not make this call (AccessDenied): a kind it cannot read is unknown, not none. */
+export class IamAccessDeniedError extends SourceError {
+  constructor(
+    source: string,
+    message: string,
+    readonly action: string,
+  ) {
+    super(source, message, 'auth');
+  }
+}
+
 /** One IAM call; `action` is the permission it needs (for the error message). */
 export async function iamCall<T>(
   context: IamContext,
@@ -49,6 +62,10 @@ export async function iamCall<T>(
   } catch (error) {
     if (isNoSuchEntity(error)) {
       throw new EntityGoneError(context.source, action, error instanceof Error ? error.message : String(error));
+    }
+    if (isAccessDenied(error)) {
+      const failure = awsFailure(context.source, action, error);
+      throw new IamAccessDeniedError(context.source, failure.message.replace(`${context.source}: `, ''), action);
     }
     throw awsFailure(context.source, action, error);
   }
@@ -64,6 +81,10 @@ export async function iamCallOrMissing<T>(
     return await context.limit(() => run({ abortSignal: context.signal }));
   } catch (error) {
     if (isNoSuchEntity(error)) return null;
+    if (isAccessDenied(error)) {
+      const failure = awsFailure(context.source, action, error);
+      throw new IamAccessDeniedError(context.source, failure.message.replace(`${context.source}: `, ''), action);
+    }
     throw awsFailure(context.source, action, error);
   }
 }
@@ -127,7 +148,11 @@ export async function listSshKeys(context: IamContext, userName: string): Promis
       ),
     (page) => page.SSHPublicKeys,
   );
-  return keys.map((key) => ({ id: key.SSHPublicKeyId ?? '', status: key.Status ?? 'unknown' }));
+  return keys.map((key) => ({
+    id: key.SSHPublicKeyId ?? '',
+    status: key.Status ?? 'unknown',
+    ...(key.UploadDate ? { created: key.UploadDate.toISOString() } : {}),
+  }));
 }
 
 /** Git credentials, Keyspaces, Bedrock API keys… (not in the credential report). */
@@ -149,6 +174,7 @@ export async function listServiceCredentials(context: IamContext, userName: stri
 export interface AccessKeyState {
   id: string;
   status: string;
+  createdAt?: string;
 }
 
 export async function listAccessKeys(context: IamContext, userName: string): Promise<AccessKeyState[]> {
@@ -159,7 +185,25 @@ export async function listAccessKeys(context: IamContext, userName: string): Pro
       ),
     (page) => page.AccessKeyMetadata,
   );
-  return keys.map((key) => ({ id: key.AccessKeyId ?? '', status: key.Status ?? 'unknown' }));
+  return keys.map((key) => ({
+    id: key.AccessKeyId ?? '',
+    status: key.Status ?? 'unknown',
+    ...(key.CreateDate ? { createdAt: key.CreateDate.toISOString() } : {}),
+  }));
+}
+
+/** When IAM last saw the key used (LastUsedDate absent = not since tracking began); null when the key is gone. */
+export async function accessKeyLastUse(context: IamContext, accessKeyId: string): Promise<AccessKeyLastUse | null> {
+  const answer = await iamCallOrMissing(context, 'iam:GetAccessKeyLastUsed', (options) =>
+    context.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }), options),
+  );
+  if (answer === null) return null;
+  const used = answer.AccessKeyLastUsed;
+  return {
+    date: used?.LastUsedDate ? used.LastUsedDate.toISOString() : null,
+    service: used?.ServiceName ?? null,
+    region: used?.Region ?? null,
+  };
 }
 
 /** Does the user have a console password? (GetLoginProfile answers NoSuchEntity when not.) */

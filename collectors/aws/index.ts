@@ -10,7 +10,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsSourceConfig } from '../../src/config/config.js';
 import type { CollectContext, CollectorDeps, CollectorFactory, DoctorCheck } from '../../src/contract/collector.js';
 import { SourceError } from '../../src/contract/errors.js';
-import type { Account } from '../../src/contract/model.js';
+import type { Account, Credential } from '../../src/contract/model.js';
 import {
   AwsCredentialsFailure,
   awsErrorCode,
@@ -20,8 +20,16 @@ import {
   type AwsClients,
 } from './client.js';
 import {
+  accessKeyToCredential,
+  sshKeyToCredential,
+  type AccessKeyLastUse,
+  type IamKeyOwner,
+} from './credentials-transform.js';
+import {
+  accessKeyLastUse,
   EntityGoneError,
   hasLoginProfile,
+  IamAccessDeniedError,
   iamCall,
   listAccessKeys,
   listGroupsForUser,
@@ -30,6 +38,7 @@ import {
   listUserTags,
   markerPages,
   PrivilegeResolver,
+  type AccessKeyState,
   type IamContext,
 } from './iam.js';
 import {
@@ -42,6 +51,7 @@ import {
   ROOT_USER,
   rootRowToAccount,
   type CredentialReportRow,
+  type SideCredential,
 } from './transform.js';
 
 /**
@@ -62,15 +72,114 @@ const IDENTITY_STORE_PAGE_SIZE = 100;
 const REPORT_POLL_FIRST_MS = 2_000;
 const REPORT_POLL_MAX_MS = 30_000;
 
-export const createAwsCollector: CollectorFactory<AwsSourceConfig> = (config, deps = {}) => ({
-  collect: (context) => collectAws(config, deps, context),
-  doctor: (context) => doctorAws(config, context),
-});
+/**
+ * The keys the account phase listed, kept for the credential phase of the same scan: the per-user lists are read
+ * once. Only users that hold a key are kept, so memory follows the number of keys, not of users.
+ */
+interface KeysSeen {
+  owners: { owner: IamKeyOwner; accessKeys: AccessKeyState[]; sshKeys: SideCredential[] }[];
+  /** iam:ListAccessKeys was refused: access keys are unknown (said once in the credential phase). */
+  accessKeysDenied: IamAccessDeniedError | null;
+}
+
+export const createAwsCollector: CollectorFactory<AwsSourceConfig> = (config, deps = {}) => {
+  let seen: KeysSeen | null = null;
+  return {
+    async *collect(context) {
+      const keys: KeysSeen = { owners: [], accessKeysDenied: null };
+      yield* collectAws(config, deps, context, keys);
+      seen = keys;
+    },
+    doctor: (context) => doctorAws(config, context),
+    collectCredentials: (context) => {
+      if (seen === null) {
+        throw new SourceError(config.name, 'credentials are read after the accounts of the same scan', 'data');
+      }
+      return collectAwsCredentials(config, context, seen);
+    },
+  };
+};
+
+/** Active access keys whose last use is read at once (each is one small call through the shared limiter). */
+const LAST_USE_BATCH = 50;
+
+/**
+ * Credentials: every access key and SSH public key the account phase listed, as `personal-token`.
+ *
+ * Why these calls, and not the credential report's access_key_N columns (which cost nothing more): the report has no
+ * AccessKeyId, so a key cannot be revoked or followed from it; its slots could be matched to keys only by creation
+ * time (a guess), and it may be four hours old, so a key created or used since would be missed. ListAccessKeys per
+ * user (one call each, on top of the six per-user calls accounts already make) is the exact list; GetAccessKeyLastUsed
+ * is asked only for Active keys (one call per active key): an inactive key cannot be used, so its last use decides
+ * nothing and its usage stays unknown. IAM reports no use of SSH keys at all.
+ */
+async function* collectAwsCredentials(
+  config: AwsSourceConfig,
+  context: CollectContext,
+  seen: KeysSeen,
+): AsyncGenerator<Credential[]> {
+  if (seen.accessKeysDenied) {
+    context.notice(
+      `aws ${config.name}: access keys unreadable (${seen.accessKeysDenied.message.replace(`${config.name}: `, '')}), ` +
+        'so they are unknown, not none',
+    );
+  }
+  const clients = createAwsClients(config);
+  const iam: IamContext = { source: config.name, iam: clients.iam, limit: clients.limit, signal: context.signal };
+  let lastUseDenied = false;
+  const lastUseOf = async (key: AccessKeyState): Promise<AccessKeyLastUse | null | 'gone'> => {
+    if (key.status !== 'Active' || lastUseDenied) return null;
+    try {
+      return (await accessKeyLastUse(iam, key.id)) ?? 'gone';
+    } catch (error) {
+      if (!(error instanceof IamAccessDeniedError)) throw error;
+      if (!lastUseDenied) {
+        lastUseDenied = true;
+        context.notice(
+          `aws ${config.name}: access keys' last use unreadable (${error.message.replace(`${config.name}: `, '')}), ` +
+            'so unused-credential cannot judge them',
+        );
+      }
+      return null;
+    }
+  };
+  try {
+    const pending = seen.owners.flatMap(({ owner, accessKeys }) => accessKeys.map((key) => ({ owner, key })));
+    for (let start = 0; start < pending.length; start += LAST_USE_BATCH) {
+      const batch = pending.slice(start, start + LAST_USE_BATCH);
+      const uses = await Promise.all(batch.map(({ key }) => lastUseOf(key)));
+      const page: Credential[] = [];
+      batch.forEach(({ owner, key }, index) => {
+        const use = uses[index]!;
+        // Deleted since the account phase listed it: nothing left to report.
+        if (use === 'gone') return;
+        page.push(
+          accessKeyToCredential(
+            { id: key.id, status: key.status, createdAt: key.createdAt ?? null },
+            owner,
+            use,
+            config.name,
+          ),
+        );
+      });
+      if (page.length > 0) yield page;
+    }
+    const sshKeys = seen.owners.flatMap(({ owner, sshKeys: keys }) =>
+      keys.map((key) =>
+        sshKeyToCredential({ id: key.id, status: key.status, uploadedAt: key.created ?? null }, owner, config.name),
+      ),
+    );
+    if (sshKeys.length > 0) yield sshKeys;
+  } finally {
+    destroyAwsClients(clients);
+  }
+}
 
 async function* collectAws(
   config: AwsSourceConfig,
   deps: CollectorDeps,
   context: CollectContext,
+  keys: KeysSeen,
 ): AsyncGenerator<Account[]> {
   const clients = createAwsClients(config);
   const iam: IamContext = { source: config.name, iam: clients.iam, limit: clients.limit, signal: context.signal };
@@ -93,7 +202,7 @@ async function* collectAws(
     for await (const page of pages) {
       const read = await Promise.all(
         (page.Users ?? []).map((user) =>
-          iamUserAccount(config, iam, privilege, user, rows, identity.account).catch((error: unknown) => {
+          iamUserAccount(config, iam, privilege, user, rows, identity.account, keys).catch((error: unknown) => {
             // Deleted between ListUsers and its own calls: it no longer exists, so there is nothing to report.
             if (error instanceof EntityGoneError) {
               context.log.info(`aws ${config.name}: IAM user ${user.UserName ?? '?'} deleted during the scan`);
@@ -153,15 +262,31 @@ async function iamUserAccount(
   user: IamUser,
   rows: ReadonlyMap<string, CredentialReportRow>,
   awsAccountId: string,
+  keysSeen: KeysSeen,
 ): Promise<Account> {
   const userName = user.UserName ?? '';
-  const [tags, groups, sshKeys, serviceCredentials] = await Promise.all([
+  const [tags, groups, sshKeys, serviceCredentials, listedKeys] = await Promise.all([
     listUserTags(iam, userName),
     listGroupsForUser(iam, userName),
     listSshKeys(iam, userName),
     listServiceCredentials(iam, userName),
+    // For the credential phase; a refusal leaves access keys unknown there, said once (the report still says
+    // whether the user has active keys, which is all the account needs).
+    listAccessKeys(iam, userName).catch((error: unknown) => {
+      if (error instanceof IamAccessDeniedError) return error;
+      throw error;
+    }),
   ]);
   const adminPolicies = await privilege.adminPoliciesOf(userName, groups);
+  const accessKeys = listedKeys instanceof IamAccessDeniedError ? null : listedKeys;
+  if (listedKeys instanceof IamAccessDeniedError) keysSeen.accessKeysDenied ??= listedKeys;
+  if ((accessKeys?.length ?? 0) > 0 || sshKeys.length > 0) {
+    keysSeen.owners.push({
+      owner: { userId: user.UserId ?? '', userName, privileged: adminPolicies.length > 0 },
+      accessKeys: accessKeys ?? [],
+      sshKeys,
+    });
+  }
   const details = {
     userId: user.UserId ?? '',
     userName,
@@ -177,7 +302,9 @@ async function iamUserAccount(
   const account = iamUserToAccount(row, details, config, awsAccountId);
   if (row) return account;
   // Created after the report was generated (it is cached for up to 4 hours): read its credentials directly.
-  const [passwordEnabled, keys] = await Promise.all([hasLoginProfile(iam, userName), listAccessKeys(iam, userName)]);
+  if (accessKeys === null) throw listedKeys as IamAccessDeniedError;
+  const passwordEnabled = await hasLoginProfile(iam, userName);
+  const keys = accessKeys;
   const credentials = {
     passwordEnabled,
     accessKeysActive: keys.filter((key) => key.status === 'Active').length,
@@ -401,6 +528,20 @@ async function doctorAws(config: AwsSourceConfig, context: CollectContext): Prom
       } catch (error) {
         checks.push({ check: action, ok: false, detail: strip(error) });
       }
+    }
+
+    // Last use of access keys (unused-credential): tried on the first key of the first user that has one listed.
+    try {
+      const key = firstUser === null ? undefined : (await listAccessKeys(iam, firstUser))[0];
+      if (key) await accessKeyLastUse(iam, key.id);
+      checks.push({
+        check: 'iam:GetAccessKeyLastUsed',
+        ok: key !== undefined,
+        ...(key === undefined ? { limitation: true } : {}),
+        detail: key ? `allowed (tried on ${key.id})` : 'not checked: no access key to try it on',
+      });
+    } catch (error) {
+      checks.push({ check: 'iam:GetAccessKeyLastUsed', ok: false, limitation: true, detail: strip(error) });
     }
 
     if (clients.identityStore && config.identityStoreId) {

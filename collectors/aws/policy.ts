@@ -41,3 +41,8 @@ export function awsActionAlreadyDone(action: SystemAction, state: LiveState): bo
   if (!state.found) return true;
   return action === 'disable' ? !state.enabled : false;
 }
+
+/** AWS revokes access keys and SSH public keys (both `personal-token`); nothing else is a credential there. */
+export function awsUnsupportedCredentialKind(kind: string): string | null {
+  return kind === 'personal-token' ? null : `AWS has no ${kind} credentials to revoke (only access keys and SSH keys)`;
+}

@@ -97,6 +97,8 @@ export interface SideCredential {
   status: string;
   /** Service-specific credentials: the service (codecommit.amazonaws.com, bedrock.amazonaws.com…). */
   service?: string;
+  /** SSH keys: when it was uploaded. */
+  created?: string;
 }
 
 /** What the per-user calls found besides the report. */

@@ -16,6 +16,7 @@ import {
   statusOf,
   toSourceError,
 } from './client.js';
+import { gitHubCredentialRemediator } from './credential-actions.js';
 import { sourceDeadline } from './index.js';
 import { accountKind, type GitHubInvitation, INVITATION_ID_PREFIX } from './transform.js';
 
@@ -74,6 +75,8 @@ export const createGitHubRemediator: RemediatorFactory<GitHubSourceConfig> = (co
     alreadyDone(action, state) {
       return action === 'disable' && (!state.found || !state.enabled);
     },
+
+    credentials: gitHubCredentialRemediator(connect),
 
     async perform(action, account, _state, signal) {
       if (action !== 'disable') return { status: 'failed', reason: UNSUPPORTED[action] ?? `GitHub cannot ${action}` };

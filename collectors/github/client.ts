@@ -186,7 +186,7 @@ export function gitHubMessage(error: unknown): string {
   return message.replace(/ - https:\/\/docs\.github\.com\S*$/, '');
 }
 
-function isRateLimited(error: unknown): boolean {
+export function isRateLimited(error: unknown): boolean {
   const status = statusOf(error);
   if (status !== 403 && status !== 429) return false;
   return headerOf(error, 'x-ratelimit-remaining') === '0' || /\bsecondary rate\b/i.test(gitHubMessage(error));

@@ -6,11 +6,17 @@ import {
   connectGitHub,
   type GitHubConnection,
   gitHubMessage,
+  isRateLimited,
   PAGE_SIZE,
   permissionHint,
   statusOf,
   toSourceError,
 } from './client.js';
+import {
+  credentialAuthorizationToCredential,
+  type GitHubCredentialAuthorization,
+  type GitHubCredentialOwner,
+} from './credentials-transform.js';
 import { readIdentityMap, readSamlIdentities, readVerifiedDomainEmails } from './identity.js';
 import {
   type GitHubInvitation,
@@ -60,6 +66,9 @@ export const createGitHubCollector: CollectorFactory<GitHubSourceConfig> = (conf
   const identityMap = () =>
     config.identityMap ? readIdentityMap(config.identityMap) : Promise.resolve(new Map<string, IdentityMapEntry>());
 
+  // The accounts a login belongs to, from the account phase: credential authorizations name logins, not ids.
+  let owners: Map<string, GitHubCredentialOwner> | null = null;
+
   return {
     async validateInput() {
       await identityMap();
@@ -89,14 +98,20 @@ export const createGitHubCollector: CollectorFactory<GitHubSourceConfig> = (conf
       const seen = new Set<string>();
       const fresh = (accounts: Account[]) =>
         accounts.filter((account) => !seen.has(account.id) && seen.add(account.id));
+      const logins = new Map<string, GitHubCredentialOwner>();
+      const remember = (users: GitHubUser[], owner: boolean) => {
+        for (const user of users) logins.set(user.login.toLowerCase(), { accountId: String(user.id), owner });
+      };
 
       for (const role of ['admin', 'member'] as const) {
         for await (const users of pages<GitHubUser>(connection, guard, 'GET /orgs/{org}/members', { role })) {
+          remember(users, role === 'admin');
           const verified = await verifiedEmailsFor(connection, guard, linking, users, context);
           yield fresh(users.map((user) => memberToAccount(config.name, user, role, linksOf(linking, user, verified))));
         }
       }
       for await (const users of pages<GitHubUser>(connection, guard, 'GET /orgs/{org}/outside_collaborators', {})) {
+        remember(users, false);
         yield fresh(users.map((user) => outsideCollaboratorToAccount(config.name, user, linksOf(linking, user))));
       }
       for await (const invitations of pages<GitHubInvitation>(connection, guard, 'GET /orgs/{org}/invitations', {})) {
@@ -105,6 +120,57 @@ export const createGitHubCollector: CollectorFactory<GitHubSourceConfig> = (conf
             invitationToAccount(config.name, invitation, invitationLinks(linking, invitation)),
           ),
         );
+      }
+      owners = logins;
+    },
+
+    /**
+     * SAML SSO credential authorizations: one org-wide list (GET /orgs/{org}/credential-authorizations, 100 a page),
+     * read every scan. An org without SAML SSO, or a token that may not list them, answers 404 or 403: said once,
+     * and they are unknown, never "none".
+     */
+    async *collectCredentials(context) {
+      if (owners === null) {
+        throw new SourceError(config.name, 'credentials are read after the accounts of the same scan', 'data');
+      }
+      const known = owners;
+      const deadline = sourceDeadline(config);
+      const connection = connect(context, deadline);
+      const route = 'GET /orgs/{org}/credential-authorizations';
+      const what = `GET /orgs/${config.org}/credential-authorizations`;
+      const listing = connection.octokit.paginate.iterator(route, { org: config.org, per_page: PAGE_SIZE });
+      const iterator = listing[Symbol.asyncIterator]();
+      for (let first = true; ; first = false) {
+        let next;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          if (context.signal.aborted) throw context.signal.reason;
+          const status = statusOf(error);
+          if (first && (status === 404 || status === 403) && !isRateLimited(error)) {
+            context.notice(
+              `github ${config.name}: SAML SSO credential authorizations (PATs, SSH keys) unreadable (HTTP ${status} ` +
+                `${gitHubMessage(error)}), so they are unknown, not none: they exist only on an org with SAML SSO ` +
+                '(GitHub Enterprise Cloud), and listing them needs an organization owner (classic token: read:org)',
+            );
+            return;
+          }
+          throw toSourceError(connection, what, error, deadline);
+        }
+        if (next.done) return;
+        const items = next.value.data as unknown;
+        if (!Array.isArray(items)) {
+          throw new SourceError(config.name, `${what}: GitHub answered something other than a list`, 'data');
+        }
+        const page = (items as GitHubCredentialAuthorization[]).map((item) =>
+          credentialAuthorizationToCredential(
+            item,
+            known.get(item.login.toLowerCase()) ?? null,
+            config.name,
+            context.now,
+          ),
+        );
+        if (page.length > 0) yield page;
       }
     },
 
@@ -316,6 +382,23 @@ async function doctorChecks(connection: GitHubConnection, identityMap: () => Pro
     );
   } catch (error) {
     checks.push({ check: 'saml sso', ok: false, limitation: true, detail: `not readable: ${gitHubMessage(error)}` });
+  }
+  try {
+    await octokit.request('GET /orgs/{org}/credential-authorizations', { org: config.org, per_page: 1 });
+    checks.push({
+      check: 'credential authorizations',
+      ok: true,
+      detail: 'SAML SSO credential authorizations (PATs, SSH keys) readable',
+    });
+  } catch (error) {
+    checks.push({
+      check: 'credential authorizations',
+      ok: false,
+      limitation: true,
+      detail:
+        `not readable (HTTP ${statusOf(error) ?? '?'} ${gitHubMessage(error)}): they exist only on an org with SAML ` +
+        "SSO, and need an organization owner's token with read:org; PATs and SSH keys stay unknown",
+    });
   }
   checks.push({ check: 'activity', ok: false, limitation: true, detail: ACTIVITY_NOTICE });
   return checks;

@@ -191,10 +191,35 @@ interface PlannedAccount {
    * with no password and its key deactivated). The root user is planned as an account too, written apart.
    */
   aws?: { password: boolean; accessKey: boolean; root?: boolean };
+  /** AWS only: what a rule must say about the access key `aws.accessKey` gives the user (healthy when left out). */
+  keyExpectation?: Expectation;
+  /** Credentials planted on the account beyond that key: more AWS access keys, GitHub SSO credential authorizations. */
+  credentials?: PlannedCredential[];
+}
+
+/**
+ * A credential that can outlive its account (SPEC "Credentials that outlive accounts"): an AWS access key, or a PAT
+ * or SSH key a GitHub member authorized for the org's SAML SSO. Its expectation is keyed by the vendor's id.
+ */
+interface PlannedCredential {
+  /** AccessKeyId, or GitHub's credential_id. */
+  id: string;
+  type: 'access key' | 'personal access token' | 'SSH key';
+  /** A PAT's note or an SSH key's title. */
+  label: string;
+  createdAt: string;
+  /** Null: never used. */
+  lastUsedAt: string | null;
+  /** GitHub tokens: the scopes; SSH keys have none. */
+  scopes?: string[];
+  /** GitHub: the token's last eight characters or the key's fingerprint, as GitHub shows them. */
+  hint?: string;
+  expectation: Expectation;
 }
 
 const RULE_SEVERITY = {
   'ambiguous-owner': 'low',
+  'credential-outlived-owner': 'critical',
   'dormant-account': 'medium',
   'idp-disabled-app-active': 'high',
   'never-logged-in': 'low',
@@ -204,6 +229,7 @@ const RULE_SEVERITY = {
   'stale-guest': 'medium',
   'terminated-still-active': 'critical',
   'unowned-service-account': 'medium',
+  'unused-credential': 'medium',
 } as const satisfies Record<string, Severity>;
 type RuleId = keyof typeof RULE_SEVERITY;
 
@@ -1464,6 +1490,97 @@ interface ConfigPeople {
   leftOwner: PlannedPerson;
 }
 
+/**
+ * Credentials that outlive accounts: a leaver's AWS access key that still signs a nightly job, a contractor's key
+ * past the contract's end, an old second key of a current employee unused for months, and a PAT a leaver authorized
+ * for GitHub's SAML SSO, beside current people's keys and tokens in daily use (which must stay clean).
+ */
+function planCredentials(planner: DemoPlanner, cast: Map<string, PlannedPerson>): void {
+  const who = (key: string) => cast.get(key)!;
+  const accountOf = (source: SourceName, key: string): PlannedAccount => {
+    const found = planner.accounts.find(
+      (account) =>
+        account.source === source && account.employeeId === who(key).employeeId && account.status !== 'deleted',
+    );
+    if (!found) throw new Error(`demo plan: ${key} has no ${source} account to hold a credential`);
+    return found;
+  };
+  const open = (rule: RuleId, key: string, why: string): Expectation => ({
+    kind: 'open',
+    rule,
+    why,
+    personId: who(key).employeeId,
+  });
+  const clean = (key: string, why: string): Expectation => ({ kind: 'clean', why, personId: who(key).employeeId });
+
+  accountOf('aws', 'leo').keyExpectation = open(
+    'credential-outlived-owner',
+    'leo',
+    "Leo Fischer left 60 days ago; his IAM user's access key still signs the nightly sync",
+  );
+  accountOf('aws', 'dev').keyExpectation = open(
+    'credential-outlived-owner',
+    'dev',
+    "the contract ended 21 days ago; the contractor's IAM access key still works",
+  );
+  accountOf('aws', 'platformLead').keyExpectation = clean('platformLead', "the platform lead's key, used daily");
+  const ciso = accountOf('aws', 'ciso');
+  ciso.credentials = [
+    {
+      id: `AKIA${ciso.id.slice(5, 21)}`,
+      type: 'access key',
+      label: 'old CI key',
+      createdAt: planner.time(-700),
+      lastUsedAt: planner.time(-160),
+      expectation: open(
+        'unused-credential',
+        'ciso',
+        "a second access key of the CISO's IAM user, last used 160 days ago by a CI job since retired",
+      ),
+    },
+  ];
+
+  accountOf('github', 'nadia').credentials = [
+    {
+      id: '30467001',
+      type: 'personal access token',
+      label: 'release automation',
+      createdAt: planner.time(-200),
+      lastUsedAt: planner.time(-5),
+      scopes: ['repo', 'workflow', 'admin:org'],
+      hint: '9f3c21ab',
+      expectation: open(
+        'credential-outlived-owner',
+        'nadia',
+        'a PAT Nadia Rahman authorized for SAML SSO, used 5 days ago, a week after she left (an owner: critical)',
+      ),
+    },
+  ];
+  accountOf('github', 'platformLead').credentials = [
+    {
+      id: '30467002',
+      type: 'personal access token',
+      label: 'terraform github provider',
+      createdAt: planner.time(-90),
+      lastUsedAt: planner.time(-1),
+      scopes: ['repo', 'read:org'],
+      hint: '04d7e6c2',
+      expectation: clean('platformLead', "a current engineer's token, used yesterday"),
+    },
+  ];
+  accountOf('github', 'ciso').credentials = [
+    {
+      id: '30467003',
+      type: 'SSH key',
+      label: 'imran-laptop',
+      createdAt: planner.time(-400),
+      lastUsedAt: planner.time(-3),
+      hint: 'SHA256:q1Zb7KxVq3wqG2f0Yh9n8Jm4c5dXe6rT7uI8oP9aS0k',
+      expectation: clean('ciso', "a current employee's SSH key, used 3 days ago"),
+    },
+  ];
+}
+
 function nameOf(person: PlannedPerson): string {
   return `${person.first} ${person.last}`;
 }
@@ -1649,6 +1766,7 @@ function githubOrg(planner: DemoPlanner, scanner: string): DemoGitHubOrg {
     outsideCollaborators: [],
     invitations: [],
     saml: { ssoUrl: `https://northwind-labs.okta.com/app/github/sso/saml`, identities: [] },
+    credentialAuthorizations: [],
   };
   for (const account of tenantAccounts(planner, 'github')) {
     if (account.status !== 'active') throw new Error(`GitHub has no ${account.status} accounts (${account.login})`);
@@ -1675,6 +1793,25 @@ function githubOrg(planner: DemoPlanner, scanner: string): DemoGitHubOrg {
       continue;
     }
     org.members.push({ user, role: account.privileged ? 'admin' : 'member' });
+    for (const credential of account.credentials ?? []) {
+      const ssh = credential.type === 'SSH key';
+      org.credentialAuthorizations.push({
+        login: account.login,
+        credential_id: Number(credential.id),
+        credential_type: ssh ? 'SSH key' : 'personal access token',
+        credential_authorized_at: credential.createdAt,
+        credential_accessed_at: credential.lastUsedAt,
+        authorized_credential_id: Number(credential.id) + 1_000_000,
+        ...(ssh
+          ? { fingerprint: credential.hint ?? '', authorized_credential_title: credential.label }
+          : {
+              token_last_eight: credential.hint ?? '',
+              scopes: credential.scopes ?? [],
+              authorized_credential_note: credential.label,
+              authorized_credential_expires_at: null,
+            }),
+      });
+    }
     if (link === 'saml') {
       org.saml.identities.push({
         guid: Buffer.from(`northwind-saml-${account.id}`).toString('base64url'),
@@ -1688,6 +1825,11 @@ function githubOrg(planner: DemoPlanner, scanner: string): DemoGitHubOrg {
     throw new Error(`the demo scans GitHub as ${scanner}, who must be an owner`);
   }
   return org;
+}
+
+/** The access key `aws.accessKey` gives an IAM user. */
+function awsKeyId(account: PlannedAccount): string {
+  return `AKIA${account.id.slice(4, 20)}`;
 }
 
 function awsAccount(planner: DemoPlanner): DemoAwsAccount {
@@ -1725,16 +1867,26 @@ function awsAccount(planner: DemoPlanner): DemoAwsAccount {
       groups: planned.privileged ? [AWS_ADMIN_GROUP] : [],
       password: active && credentials.password ? { created: planned.createdAt, lastUsed: planned.lastLoginAt } : null,
       // Key ids follow the user id, so the file needs no second draw of randomness.
-      accessKeys: credentials.accessKey
-        ? [
-            {
-              id: `AKIA${planned.id.slice(4, 20)}`,
-              status: active ? 'Active' : 'Inactive',
-              created: planned.createdAt,
-              lastUsed: planned.lastLoginAt,
-            },
-          ]
-        : [],
+      accessKeys: [
+        ...(credentials.accessKey
+          ? [
+              {
+                id: awsKeyId(planned),
+                status: active ? ('Active' as const) : ('Inactive' as const),
+                created: planned.createdAt,
+                lastUsed: planned.lastLoginAt,
+              },
+            ]
+          : []),
+        ...(planned.credentials ?? [])
+          .filter((credential) => credential.type === 'access key')
+          .map((credential) => ({
+            id: credential.id,
+            status: active ? ('Active' as const) : ('Inactive' as const),
+            created: credential.createdAt,
+            lastUsed: credential.lastUsedAt,
+          })),
+      ],
       mfa: active && credentials.password,
     });
   }
@@ -1808,6 +1960,30 @@ function expectedJson(planner: DemoPlanner): DemoExpected {
     const { why, ...rest } = entry(account, expectation);
     rules[expectation.rule]!.open.push({ ...rest, severity: account.privileged ? bumpSeverity(base) : base, why });
   }
+  // Credential findings are keyed by the credential's id and name its owner account's login; a credential acts with
+  // its owner's rights, so an administrator's is privileged.
+  for (const account of planner.accounts) {
+    const planted = [
+      ...(account.keyExpectation ? [{ id: awsKeyId(account), expectation: account.keyExpectation }] : []),
+      ...(account.credentials ?? []),
+    ];
+    for (const { id, expectation } of planted) {
+      const listed: DemoExpectedAccount = {
+        source: account.source,
+        accountId: id,
+        login: account.login,
+        personId: expectation.personId,
+        why: expectation.why,
+      };
+      if (expectation.kind === 'clean') clean.push(listed);
+      else if (expectation.kind === 'excepted') rules[expectation.rule]!.excepted.push(listed);
+      else {
+        const base = expectation.severity ?? RULE_SEVERITY[expectation.rule];
+        const { why, ...rest } = listed;
+        rules[expectation.rule]!.open.push({ ...rest, severity: account.privileged ? bumpSeverity(base) : base, why });
+      }
+    }
+  }
   for (const lists of Object.values(rules)) {
     lists.open.sort(byAccount);
     lists.excepted.sort(byAccount);
@@ -1823,6 +1999,8 @@ export function generateDemo(options: GenerateDemoOptions): Record<string, strin
   // Stories first, so their hand-picked GitHub handles are taken before filler handles are drawn.
   const configPeople = planStories(planner, cast);
   for (const person of planner.people) if (!storyKeys.has(person.key)) planFillerAccounts(planner, person);
+  // Last, so its draws (times of day) leave every account above exactly as it was.
+  planCredentials(planner, cast);
   const files: Record<string, string> = {
     'zombiescan.yaml': renderConfig(planner, configPeople),
     'hr.csv': rosterCsv(planner),

@@ -37,6 +37,8 @@ export const DEMO_JSON_DATE_KEYS: readonly string[] = [
   'lastUsed',
   'passwordLastUsed',
   'lastRotated',
+  'credential_authorized_at',
+  'credential_accessed_at',
 ];
 
 /** One account the demo plan says a rule must report (or, when excepted, must stay quiet about). */

@@ -67,6 +67,24 @@ export interface DemoGitHubOrg {
     created_at: string;
   }[];
   saml: { ssoUrl: string; identities: { guid: string; nameId: string; emails: string[]; userId: number }[] };
+  /** SAML SSO credential authorizations (PATs, SSH keys) as GitHub lists them. */
+  credentialAuthorizations: DemoCredentialAuthorization[];
+}
+
+/** One credential authorization (test/fakes/github.ts FakeCredentialAuthorization). */
+export interface DemoCredentialAuthorization {
+  login: string;
+  credential_id: number;
+  credential_type: 'personal access token' | 'SSH key';
+  credential_authorized_at: string;
+  credential_accessed_at: string | null;
+  authorized_credential_id: number;
+  token_last_eight?: string;
+  scopes?: string[];
+  authorized_credential_note?: string;
+  authorized_credential_expires_at?: null;
+  fingerprint?: string;
+  authorized_credential_title?: string;
 }
 
 /** An IAM user as the fake takes it (test/fakes/aws.ts FakeIamUser). */

@@ -255,6 +255,10 @@ describe('aws collector', () => {
       'permission denied for iam:ListServiceSpecificCredentials',
     );
     expect(by.get('identity store')).toMatchObject({ ok: true });
+    expect(by.get('iam:GetAccessKeyLastUsed')).toMatchObject({
+      ok: true,
+      detail: 'allowed (tried on AKIA000000000000K1)',
+    });
 
     const missing = await createAwsCollector(configFor(target, { identityStoreId: 'd-0000000000' })).doctor(context());
     expect(missing.find((c) => c.check === 'identity store')).toMatchObject({ ok: false });

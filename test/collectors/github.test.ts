@@ -345,6 +345,7 @@ describe('github doctor', () => {
     expect(result['users readable']?.ok).toBe(true);
     expect(result.permissions).toMatchObject({ ok: true, detail: expect.stringContaining('admin:org') });
     expect(result['saml sso']).toMatchObject({ ok: true });
+    expect(result['credential authorizations']).toMatchObject({ ok: true });
     expect(result.activity).toMatchObject({ ok: false, limitation: true });
   });
 
@@ -363,6 +364,11 @@ describe('github doctor', () => {
       ok: false,
       limitation: true,
       detail: expect.stringContaining('no SAML SSO'),
+    });
+    expect(result['credential authorizations']).toMatchObject({
+      ok: false,
+      limitation: true,
+      detail: expect.stringMatching(/^not readable \(HTTP 404 Not Found\).*PATs and SSH keys stay unknown$/),
     });
   });
 

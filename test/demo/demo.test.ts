@@ -29,6 +29,7 @@ import { startDemoTenants } from '../../src/demo/tenants.js';
 
 const RULE_IDS = [
   'ambiguous-owner',
+  'credential-outlived-owner',
   'dormant-account',
   'idp-disabled-app-active',
   'never-logged-in',
@@ -38,6 +39,7 @@ const RULE_IDS = [
   'stale-guest',
   'terminated-still-active',
   'unowned-service-account',
+  'unused-credential',
 ];
 const DAY_MS = 86_400_000;
 /** Written out here, not imported, so a column the shifter forgets fails the test. */
@@ -69,6 +71,8 @@ const JSON_DATE_KEYS = [
   'lastUsed',
   'passwordLastUsed',
   'lastRotated',
+  'credential_authorized_at',
+  'credential_accessed_at',
 ];
 
 const tempDirs: string[] = [];
@@ -178,7 +182,7 @@ describe('demo roster', () => {
 });
 
 describe('expected.json', () => {
-  it('covers all nine rules, each firing at least once, sorted for comparison', () => {
+  it('covers every account and credential rule of the demo, each firing at least once, sorted for comparison', () => {
     expect(Object.keys(expected.rules)).toEqual(RULE_IDS);
     expect(expected.anchor).toBe(anchor);
     const byAccount = (list: { source: string; accountId: string }[]) =>
@@ -208,7 +212,16 @@ describe('expected.json', () => {
         ...githubOrg.invitations.map((invitation) => `invitation:${invitation.id}`),
       ]),
     );
-    accountIds.set('aws', new Set([awsAccount.accountId, ...awsAccount.users.map((user) => user.userId)]));
+    accountIds.set(
+      'aws',
+      new Set([
+        awsAccount.accountId,
+        ...awsAccount.users.map((user) => user.userId),
+        // Credential findings are keyed by the credential's own id.
+        ...awsAccount.users.flatMap((user) => user.accessKeys.map((key) => key.id)),
+      ]),
+    );
+    for (const item of githubOrg.credentialAuthorizations) accountIds.get('github')!.add(String(item.credential_id));
     const all = [
       ...Object.values(expected.rules).flatMap(({ open, excepted }) => [...open, ...excepted]),
       ...expected.clean,
@@ -254,6 +267,8 @@ describe('demo tenants', () => {
         // a pending invitation to a leaver's work address, and a member linked to no corporate identity
         'terminated-still-active leo.fischer@northwind-labs.com',
         'orphan-account fuzzy-otter-42',
+        // a PAT a leaver authorized for the org's SAML SSO
+        'credential-outlived-owner nrahman',
       ]),
     );
     expect(plantedIn('aws')).toEqual(
@@ -264,6 +279,9 @@ describe('demo tenants', () => {
         'orphan-account vendor-migration',
         'dormant-account kate.lindgren',
         'unowned-service-account svc-backup-s3',
+        // a leaver's access key, and a current employee's second key unused for months
+        'credential-outlived-owner leo.fischer',
+        'unused-credential imran.siddiqui',
       ]),
     );
     const unlinked = githubOrg.members.find((member) => member.user.login === 'fuzzy-otter-42')!;
@@ -436,6 +454,48 @@ describe('prepareDemo', () => {
  * are service accounts; a GitHub member's email is its SAML NameID or else its verified-domain email, outside
  * collaborators are guests, pending invitations are enabled human accounts, and GitHub reports no activity.
  */
+/**
+ * A credential of a tenant, read the way SPEC describes it: an AWS access key (usage known: IAM reports its last use)
+ * and a GitHub SAML SSO credential authorization (its last access), each owned by the account `ownerId` names.
+ */
+interface CredentialRow {
+  id: string;
+  ownerId: string;
+  enabled: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+function credentialRows(source: Config['sources'][number]): CredentialRow[] {
+  if (source.type === 'aws') {
+    return awsAccount.users.flatMap((user) =>
+      user.accessKeys.map((key) => ({
+        id: key.id,
+        ownerId: user.userId,
+        enabled: key.status === 'Active',
+        createdAt: key.created,
+        lastUsedAt: key.lastUsed,
+      })),
+    );
+  }
+  if (source.type === 'github') {
+    const ids = new Map(
+      [...githubOrg.members.map((member) => member.user), ...githubOrg.outsideCollaborators].map((user) => [
+        user.login.toLowerCase(),
+        String(user.id),
+      ]),
+    );
+    return githubOrg.credentialAuthorizations.map((item) => ({
+      id: String(item.credential_id),
+      ownerId: ids.get(item.login.toLowerCase()) ?? '',
+      enabled: !item.authorized_credential_expires_at,
+      createdAt: item.credential_authorized_at,
+      lastUsedAt: item.credential_accessed_at,
+    }));
+  }
+  return [];
+}
+
 function sourceRows(source: Config['sources'][number]): { rows: Record<string, string>[]; activityKnown: boolean } {
   if (source.type === 'csv') {
     const text = committed(path.basename(source.path));
@@ -618,6 +678,41 @@ function referenceScan(config: Config, now: Date): { open: string[]; excepted: s
   const olderThan = (at: string, limit: number) => now.getTime() - Date.parse(at) > limit * DAY_MS;
   const open: string[] = [];
   const excepted: string[] = [];
+  const exceptionFor = (subject: Subject) => {
+    const names = [subject.row.login ?? '', subject.row.email ?? ''].filter(Boolean);
+    return config.exceptions.find(
+      (entry) =>
+        entry.source === subject.source &&
+        names.some((name) => glob(entry.login, name)) &&
+        Date.parse(`${entry.expires}T23:59:59Z`) >= now.getTime(),
+    );
+  };
+
+  // Credentials: owned through their owner account (and its match); an exception on that account covers them.
+  for (const source of config.sources) {
+    const owners = new Map(subjects.filter((s) => s.source === source.name).map((s) => [s.row.id!, s]));
+    for (const credential of credentialRows(source)) {
+      if (!credential.enabled) continue;
+      const subject = owners.get(credential.ownerId);
+      const hits: [string, Severity][] = [];
+      const person = subject?.method === 'ambiguous' ? null : (subject?.owner ?? null);
+      const ended = person?.endsAt !== null && person?.endsAt !== undefined && now.getTime() >= person.endsAt;
+      if (subject && (subject.row.status !== 'active' || ended)) hits.push(['credential-outlived-owner', 'critical']);
+      const unusedDays = Number(config.rules['unused-credential']?.days ?? 90);
+      if (olderThan(credential.lastUsedAt ?? credential.createdAt, unusedDays)) {
+        hits.push(['unused-credential', 'medium']);
+      }
+      const exception = subject ? exceptionFor(subject) : undefined;
+      for (const [rule, severity] of hits) {
+        if (exception) excepted.push(`${rule} ${source.name} ${credential.id}`);
+        else {
+          const final = subject?.row.privileged === 'true' ? bumpSeverity(severity) : severity;
+          open.push(`${rule} ${source.name} ${credential.id} ${final} ${person?.id ?? null}`);
+        }
+      }
+    }
+  }
+
   for (const subject of subjects) {
     const { row, owner } = subject;
     if (row.status !== 'active') continue;

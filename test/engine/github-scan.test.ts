@@ -116,9 +116,10 @@ describe('a 5,000-member GitHub org through the engine', () => {
     );
     expect(linkedOrphan).toMatchObject({ identityLink: 'saml', email: 'dev4990@acme.com' });
 
-    // REST: the org and membership checks, 1 page of owners + 49 of members, 2 of collaborators, 1 of invitations.
+    // REST: the org and membership checks, 1 page of owners + 49 of members, 2 of collaborators, 1 of invitations,
+    // 1 of SAML SSO credential authorizations (none here).
     // GraphQL: 50 pages of SAML identities, one verified-domain query for the three members SAML left unlinked.
-    expect(fake.requests.filter((r) => !r.graphql)).toHaveLength(2 + 1 + 49 + 2 + 1);
+    expect(fake.requests.filter((r) => !r.graphql)).toHaveLength(2 + 1 + 49 + 2 + 1 + 1);
     expect(fake.requests.filter((r) => r.graphql)).toHaveLength(50 + 1);
   }, 60_000);
 

@@ -610,6 +610,23 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
       }
       case 'UpdateAccessKey':
         return setStatus(userOf(false).accessKeys, form.get('AccessKeyId') ?? '', 'Access Key');
+      case 'GetAccessKeyLastUsed': {
+        // Looked up by key id alone (the answer names the owner). A key with no recorded use has no LastUsedDate and
+        // N/A for service and region. An unknown key id is not documented; answered like the other per-key calls.
+        const id = form.get('AccessKeyId') ?? '';
+        const owner = account.users.find((user) => user.accessKeys?.some((key) => key.id === id));
+        const key = owner?.accessKeys?.find((entry) => entry.id === id);
+        if (!owner || !key) throw new AwsFault(404, 'NoSuchEntity', `The Access Key with id ${id} cannot be found.`);
+        return (
+          el('UserName', owner.userName) +
+          el(
+            'AccessKeyLastUsed',
+            (key.lastUsed ? el('LastUsedDate', key.lastUsed) : '') +
+              el('ServiceName', key.lastUsed ? (key.lastUsedService ?? 'iam') : 'N/A') +
+              el('Region', key.lastUsed ? 'us-east-1' : 'N/A'),
+          )
+        );
+      }
       case 'ListSSHPublicKeys': {
         const user = userOf(false);
         return paged(

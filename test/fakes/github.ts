@@ -12,6 +12,8 @@ import type { AddressInfo } from 'node:net';
  *   key (no `x-oauth-scopes`; GET /user refused);
  * - a token whose user is not a member sees only public members, as on GitHub; invitations and outside
  *   collaborators need an owner;
+ * - SAML SSO credential authorizations (GHEC): listed with paging and the `login` filter to an owner with read:org,
+ *   removed (DELETE …/{credential_id}, 204; 404 when unknown) by an owner with admin:org; 404 on an org without SAML;
  * - removals: DELETE memberships (member or pending invitation; the last owner cannot be removed: 403), outside
  *   collaborators (422 for a member), invitations (404 unknown, 422 when it already failed);
  * - GraphQL: `organization.samlIdentityProvider.externalIdentities(first, after)` with opaque cursors, and aliased
@@ -70,6 +72,27 @@ export interface FakeGitHubApp {
   permissions?: Record<string, 'read' | 'write'>;
 }
 
+/**
+ * One SAML SSO credential authorization as GET /orgs/{org}/credential-authorizations lists it (GHEC REST description,
+ * `credential-authorization`): a PAT or SSH key a member authorized for the org. Token fields are absent on SSH keys
+ * and the reverse, as GitHub sends them.
+ */
+export interface FakeCredentialAuthorization {
+  login: string;
+  credential_id: number;
+  credential_type: 'personal access token' | 'SSH key' | 'OAuth app token' | 'GitHub app token';
+  credential_authorized_at: string;
+  /** Null when never accessed. */
+  credential_accessed_at: string | null;
+  authorized_credential_id: number | null;
+  token_last_eight?: string;
+  scopes?: string[];
+  authorized_credential_note?: string | null;
+  authorized_credential_expires_at?: string | null;
+  fingerprint?: string;
+  authorized_credential_title?: string | null;
+}
+
 export interface FakeGitHubData {
   org: string;
   members: { user: FakeGitHubUser; role: 'admin' | 'member' }[];
@@ -77,6 +100,8 @@ export interface FakeGitHubData {
   invitations?: FakeGitHubInvitation[];
   /** null/undefined: the org has no SAML SSO. */
   saml?: { ssoUrl: string; identities: FakeSamlIdentity[] } | null;
+  /** SAML SSO credential authorizations (only an org with `saml` has them). */
+  credentialAuthorizations?: FakeCredentialAuthorization[];
   /** Classic tokens by value. Users named here who are not members exist as plain GitHub users. */
   tokens?: Record<string, FakeGitHubToken>;
   app?: FakeGitHubApp;
@@ -109,7 +134,10 @@ export interface FakeGitHub {
   apiUrl: string;
   requests: FakeGitHubRequest[];
   failures: FakeGitHubFailure[];
-  data: Required<Pick<FakeGitHubData, 'org' | 'members' | 'outsideCollaborators' | 'invitations'>> & FakeGitHubData;
+  data: Required<
+    Pick<FakeGitHubData, 'org' | 'members' | 'outsideCollaborators' | 'invitations' | 'credentialAuthorizations'>
+  > &
+    FakeGitHubData;
   /** The next `count` requests (of this token) see the primary limit exhausted, resetting in `resetSeconds`. */
   exhaustPrimary(count: number, resetSeconds?: number): void;
   /** Requests counted against the primary limit so far, by resource (core, graphql). */
@@ -142,6 +170,7 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
     ...input,
     outsideCollaborators: input.outsideCollaborators ?? [],
     invitations: input.invitations ?? [],
+    credentialAuthorizations: input.credentialAuthorizations ?? [],
   };
   const tokens = new Map(
     Object.entries(input.tokens ?? { [FAKE_OWNER_TOKEN]: { login: ownerLogin(data), scopes: ['admin:org', 'repo'] } }),
@@ -518,6 +547,26 @@ export async function startFakeGitHub(input: FakeGitHubData): Promise<FakeGitHub
       const before = data.outsideCollaborators.length;
       data.outsideCollaborators = data.outsideCollaborators.filter((u) => u.login.toLowerCase() !== login);
       return before === data.outsideCollaborators.length ? error(404, 'Not Found') : { status: 204, body: undefined };
+    }
+    if (rest[0] === 'credential-authorizations') {
+      // GHEC only, and only for an org with SAML SSO; read:org to list, admin:org to remove, an owner either way.
+      if (!data.saml) return error(404, 'Not Found');
+      if (method === 'GET' && rest.length === 1) {
+        if (!ownerView(who)) return error(403, 'Must be an organization owner.');
+        const login = url.searchParams.get('login')?.toLowerCase();
+        const listed = login
+          ? data.credentialAuthorizations.filter((entry) => entry.login.toLowerCase() === login)
+          : data.credentialAuthorizations;
+        return paged(url, listed);
+      }
+      if (method === 'DELETE' && rest.length === 2) {
+        if (!canWrite(who)) return error(403, 'Must be an organization owner.');
+        const id = Number(rest[1]);
+        const entry = data.credentialAuthorizations.find((candidate) => candidate.credential_id === id);
+        if (!entry) return error(404, 'Not Found');
+        data.credentialAuthorizations = data.credentialAuthorizations.filter((candidate) => candidate !== entry);
+        return { status: 204, body: undefined };
+      }
     }
     if (method === 'DELETE' && rest[0] === 'invitations' && rest.length === 2) {
       if (!canWrite(who)) return error(403, 'You must be an admin to cancel invitations.');
