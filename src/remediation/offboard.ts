@@ -401,7 +401,9 @@ function target(
       unusable = `cannot act on ${account.source}: ${describe(error)}`;
     }
   }
-  const steps = resolveActions(actions, (action) => remediator?.unsupportedReason(action, account.id) ?? null);
+  const steps = resolveActions(actions, (action) =>
+    isSystemAction(action) ? (remediator?.unsupportedReason(action, account.id) ?? null) : null,
+  );
   return {
     account,
     snapshot,

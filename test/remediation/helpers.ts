@@ -5,6 +5,7 @@ import type { EngineDeps } from '../../src/remediation/apply.js';
 import type {
   AccountRef,
   ActionOutcome,
+  CredentialRemediator,
   LiveState,
   SourceRemediator,
   SystemAction,
@@ -42,6 +43,8 @@ export class MemorySystem implements SourceRemediator {
   readFailure: Error | null = null;
   /** Per action: perform throws this. */
   performFailures: Partial<Record<SystemAction, Error>> = {};
+  /** Its credential hook, when a test gives it one. */
+  credentials?: CredentialRemediator;
 
   constructor(
     readonly name: string,
