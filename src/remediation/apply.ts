@@ -66,7 +66,6 @@ export {
  * re-reading what they were about to change.
  */
 
-
 export const RECONCILED_APPLIED = 'reconciled after interruption: confirmed by re-reading the account';
 export const RECONCILED_NOT_APPLIED = 'interrupted before the call completed; not applied';
 
@@ -376,7 +375,6 @@ async function findingTicket(
   return openTicket(journal, deps.tickets, context, ticketForFinding(finding, fallbacks), deps);
 }
 
-
 async function notifyOwner(
   db: Db,
   journal: ActionJournal,
@@ -492,7 +490,6 @@ export async function acquireRemediationLock(db: Db, options: { waitMs?: number 
 
 // ---------------------------------------------------------------------------------------------------------------
 // One action per account at a time, within this process
-
 
 const accountTurns = new WeakMap<Db, Map<string, Promise<unknown>>>();
 
@@ -665,7 +662,6 @@ function closeIntent(
   });
 }
 
-
 /** The account as the intent recorded it (the snapshot may have moved on since). */
 function intentAccount(db: Db, intent: JournalRow): AccountRef {
   const recorded = intent.detail.account as AccountRef | undefined;
@@ -683,7 +679,6 @@ function intentAccount(db: Db, intent: JournalRow): AccountRef {
     }
   );
 }
-
 
 // ---------------------------------------------------------------------------------------------------------------
 // Small helpers
@@ -703,4 +698,3 @@ function toRecord(finding: Finding, action: ActionName, outcome: StepOutcome): A
   if (action === 'ticket') record.ticketKey = outcome.ticketKey ?? null;
   return record;
 }
-

@@ -202,7 +202,11 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
             'revoke-credential (or ticket)',
         };
       }
-      if (privilegeUnknown && (isSystemAction(action) || action === 'revoke-credential') && !options.includePrivileged) {
+      if (
+        privilegeUnknown &&
+        (isSystemAction(action) || action === 'revoke-credential') &&
+        !options.includePrivileged
+      ) {
         return {
           ...step,
           refusal:
