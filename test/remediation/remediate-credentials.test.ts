@@ -1,21 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_RULES, RULES, resolveRuleOptions } from '../../rules/index.js';
-import type {
-  ActionOutcome,
-  CredentialLiveState,
-  CredentialRef,
-  CredentialRemediator,
-} from '../../src/contract/action.js';
 import type { SourceCollector } from '../../src/contract/collector.js';
 import { SourceError } from '../../src/contract/errors.js';
-import type { Credential, CredentialKind } from '../../src/contract/model.js';
+import type { Credential } from '../../src/contract/model.js';
 import { runRemediation } from '../../src/remediation/apply.js';
 import { planRecords, planRemediation } from '../../src/remediation/plan.js';
 import { listFindings } from '../../src/store/findings.js';
 import { verifyJournal } from '../../src/store/journal.js';
 import { account, Harness, person } from '../engine/helpers.js';
 import type { OpenedTicket, TicketClient, TicketRequest } from '../../src/remediation/tickets.js';
-import { engineDeps, journalRows, MemorySystem } from './helpers.js';
+import { engineDeps, journalRows, MemoryCredentials, MemorySystem } from './helpers.js';
 
 const CONFIG = `
 database: ./z.db
@@ -48,33 +42,6 @@ function credential(source: string, id: string, extra: Partial<Credential> = {})
     attributes: {},
     ...extra,
   };
-}
-
-/** In-memory credentials of a system: revoking one removes it; every call is recorded. */
-class MemoryCredentials implements CredentialRemediator {
-  readonly live = new Map<string, boolean>();
-  readonly revoked: string[] = [];
-  readonly reads: string[] = [];
-  unsupported: Partial<Record<CredentialKind, string>> = {};
-  revokeFailure: Error | null = null;
-
-  constructor(ids: string[]) {
-    for (const id of ids) this.live.set(id, true);
-  }
-  unsupportedKind(kind: CredentialKind): string | null {
-    return this.unsupported[kind] ?? null;
-  }
-  async readCredential(ref: CredentialRef): Promise<CredentialLiveState> {
-    this.reads.push(ref.id);
-    const enabled = this.live.get(ref.id);
-    return enabled === undefined ? { found: false, enabled: false } : { found: true, enabled };
-  }
-  async revokeCredential(ref: CredentialRef): Promise<ActionOutcome> {
-    if (this.revokeFailure) throw this.revokeFailure;
-    this.revoked.push(ref.id);
-    this.live.delete(ref.id);
-    return { status: 'applied', reason: `revoked ${ref.kind} ${ref.id}` };
-  }
 }
 
 /** A ticket system that cannot be searched (a webhook): records what it was asked to open. */
