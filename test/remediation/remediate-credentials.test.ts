@@ -4,6 +4,8 @@ import type { SourceCollector } from '../../src/contract/collector.js';
 import { SourceError } from '../../src/contract/errors.js';
 import type { Credential } from '../../src/contract/model.js';
 import { runRemediation } from '../../src/remediation/apply.js';
+import { renderRemediation } from '../../src/cli/commands/remediate.js';
+import { colors } from '../../reports/terminal.js';
 import { planRecords, planRemediation } from '../../src/remediation/plan.js';
 import { listFindings } from '../../src/store/findings.js';
 import { verifyJournal } from '../../src/store/journal.js';
@@ -286,6 +288,9 @@ describe('remediate --apply revokes credentials', () => {
       .filter((f) => f.credentialId)
       .map((f) => f.credentialId);
     expect(remediated.sort()).toEqual(['app-bob', 'grant-alice', 'tok-bob']);
+
+    // The printed plan names the key, then its owner.
+    expect(renderRemediation(run, colors(false))).toMatch(/\[api-token\] deploy-bot ·\s+│.*\n.*bob@acme.com/);
 
     const again = await runRemediation(h.db, h.config, { apply: true }, deps);
     expect(again.records.filter((r) => r.status === 'applied')).toEqual([]);
