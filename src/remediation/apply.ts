@@ -195,6 +195,16 @@ async function applyFinding(
   journal: ActionJournal,
 ): Promise<ActionRecord[]> {
   const { finding, account } = planned;
+  // A credential finding's rows name the credential in the account column (as revocations do), so an interrupted
+  // ticket or revocation is found again under the key planning looks up (actionKey with the credential id).
+  const journaled: AccountRef = finding.credentialId
+    ? {
+        ...account,
+        id: finding.credentialId,
+        displayName: finding.credential?.name ?? null,
+        attributes: planned.credential ? { credential: planned.credential } : {},
+      }
+    : account;
   const records: ActionRecord[] = [];
   const systemStatuses: ActionStatus[] = [];
   let remediator: SourceRemediator | null = null;
@@ -202,7 +212,7 @@ async function applyFinding(
     const context: ActionContext = {
       findingId: finding.id,
       personId: finding.personId,
-      account,
+      account: journaled,
       action: step.action,
       rule: finding.rule,
     };
@@ -248,7 +258,7 @@ async function revokeFindingCredential(
   const context: ActionContext = {
     findingId: finding.id,
     personId: finding.personId,
-    account: planned.account,
+    account: { ...planned.account, id: finding.credentialId ?? planned.account.id },
     action: 'revoke-credential',
     rule: finding.rule,
   };

@@ -137,7 +137,11 @@ export class MemoryCredentials implements CredentialRemediator {
   unsupportedKind(kind: CredentialKind): string | null {
     return this.unsupported[kind] ?? null;
   }
+  /** When set, reads throw this (the system cannot be reached). */
+  readFailure: Error | null = null;
+
   async readCredential(ref: CredentialRef): Promise<CredentialLiveState> {
+    if (this.readFailure) throw this.readFailure;
     this.reads.push(ref.id);
     const enabled = this.live.get(ref.id);
     return enabled === undefined ? { found: false, enabled: false } : { found: true, enabled };

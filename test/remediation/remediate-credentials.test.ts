@@ -3,7 +3,7 @@ import { CREDENTIAL_RULES, RULES, resolveRuleOptions } from '../../rules/index.j
 import type { SourceCollector } from '../../src/contract/collector.js';
 import { SourceError } from '../../src/contract/errors.js';
 import type { Credential } from '../../src/contract/model.js';
-import { runRemediation } from '../../src/remediation/apply.js';
+import { ActionJournal, runRemediation } from '../../src/remediation/apply.js';
 import { renderRemediation } from '../../src/cli/commands/remediate.js';
 import { colors } from '../../reports/terminal.js';
 import { planRecords, planRemediation } from '../../src/remediation/plan.js';
@@ -318,5 +318,53 @@ tickets: { type: webhook, url: "https://tickets.example.com/hook" }
     expect(opened.summary).toBe('[zombiescan] credential-outlived-owner: oauth-grant Giphy in slack');
     expect(opened.description.join('\n')).toContain('zombiescan could not revoke this credential itself');
     expect(opened.idempotencyKey).toBe('zombiescan:credential-outlived-owner:slack:A0BOB');
+    // Journaled under the credential id, like a revocation.
+    const rows = journalRows(h).filter(
+      (row) =>
+        row.action === 'ticket' && row.finding_id === run.records.find((r) => r.credentialId === 'A0BOB')!.findingId,
+    );
+    expect(rows.map((row) => [row.kind, row.account_id])).toEqual([
+      ['intent', 'A0BOB'],
+      ['result', 'A0BOB'],
+    ]);
+  });
+
+  it('an interrupted revocation blocks a new one until re-reading the credential confirms it', async () => {
+    const { h, systems, oktaCredentials } = await company();
+    const finding = listFindings(h.db).find((f) => f.credentialId === 'tok-bob')!;
+    const deps = engineDeps(systems);
+    // A run killed between its intent and the call's result.
+    const plan = planRemediation(h.db, h.config, {
+      now: h.now,
+      findingIds: [finding.id],
+      remediatorFor: deps.remediatorFor,
+    });
+    const credential = plan.findings[0]!.credential!;
+    const killed = new ActionJournal(h.db, deps, 'remediate');
+    const intentId = killed.intent(
+      {
+        findingId: finding.id,
+        personId: 'E2',
+        account: { ...plan.findings[0]!.account, id: 'tok-bob' },
+        action: 'revoke-credential',
+      },
+      { credential },
+    );
+    killed.abandon(intentId);
+    oktaCredentials.readFailure = new SourceError('okta', 'HTTP 503', 'server');
+    const blocked = await runRemediation(h.db, h.config, { apply: true, findingIds: [finding.id] }, deps);
+    expect(blocked.records[0]).toMatchObject({
+      status: 'refused',
+      reason: expect.stringMatching(/interrupted earlier revoke-credential .* could not be confirmed/),
+    });
+    expect(oktaCredentials.revoked).toEqual([]);
+
+    // Readable again, still there: the interrupted one is closed as not applied, and this run revokes it once.
+    oktaCredentials.readFailure = null;
+    const run = await runRemediation(h.db, h.config, { apply: true, findingIds: [finding.id] }, deps);
+    expect(run.reconciled.map((row) => [row.action, row.status])).toEqual([['revoke-credential', 'failed']]);
+    expect(run.records[0]).toMatchObject({ action: 'revoke-credential', status: 'applied' });
+    expect(oktaCredentials.revoked).toEqual(['tok-bob']);
+    expect(verifyJournal(h.db).ok).toBe(true);
   });
 });
