@@ -10,6 +10,7 @@ import { Harness, person } from '../engine/helpers.js';
 import { fakeApplication, fakeUser, startGraphFake, type GraphFake } from '../fakes/graph.js';
 import { startFakeGoogle, type GoogleFake } from '../fakes/google.js';
 import { makeOktaApiToken, makeOktaUser, OKTA_FAKE_TOKEN, startOktaFake, type OktaFake } from '../fakes/okta.js';
+import { FAKE_ADMIN_TOKEN, FAKE_BOT_TOKEN, slackMember, startSlackFake, type SlackFake } from '../fakes/slack.js';
 import { engineDeps, journalRows } from './helpers.js';
 
 const BOB = 'bob@example.com';
@@ -18,9 +19,10 @@ const BOB_GOOGLE = '100000000000000000007';
 let okta: OktaFake | undefined;
 let graph: GraphFake | undefined;
 let google: GoogleFake | undefined;
+let slack: SlackFake | undefined;
 afterEach(async () => {
-  await Promise.all([okta?.close(), graph?.close(), google?.close()]);
-  okta = graph = google = undefined;
+  await Promise.all([okta?.close(), graph?.close(), google?.close(), slack?.close()]);
+  okta = graph = google = slack = undefined;
 });
 
 /**
@@ -153,5 +155,70 @@ describe('remediate --apply revokes credentials in the real systems (loopback fa
     // Nothing left: applying again acts on nothing.
     const again = await runRemediation(h.db, h.config, { apply: true }, engine);
     expect(again.records.filter((r) => r.credentialId)).toEqual([]);
+  });
+});
+
+describe('a Slack app a leaver installed', () => {
+  it('is collected from team.integrationLogs, outlives its deactivated installer, and is planned as a ticket', async () => {
+    slack = await startSlackFake({
+      users: [
+        slackMember({ id: 'U0ADMIN', is_primary_owner: true, profile: { email: 'admin@example.com' } }),
+        slackMember({ id: 'U0BOB', deleted: true, profile: { email: BOB } }),
+      ],
+      integrationLogs: [
+        {
+          app_id: 'A0GIPHY',
+          app_type: 'Giphy',
+          user_id: 'U0BOB',
+          user_name: 'bob',
+          date: '1760000000',
+          change_type: 'added',
+          scope: 'commands,chat:write',
+        },
+      ],
+    });
+    const h = new Harness(
+      `
+database: ./z.db
+roster: { path: ./hr.csv }
+sources:
+  - { name: slack, type: slack, apiUrl: "${slack.apiUrl}", token: "\${SLACK_TOKEN}", adminToken: "\${SLACK_ADMIN}" }
+tickets: { type: webhook, url: "https://tickets.example.com/hook" }
+`,
+      { SLACK_TOKEN: FAKE_BOT_TOKEN, SLACK_ADMIN: FAKE_ADMIN_TOKEN },
+    );
+    h.people = [
+      person('E1', 'admin@example.com'),
+      person('E2', BOB, { status: 'terminated', terminationEffectiveAt: '2026-11-20T00:00:00.000Z' }),
+    ];
+    const deps: CollectorDeps = { retryPolicy: { baseDelayMs: 1, maxDelayMs: 20 } };
+    const options = resolveRuleOptions(h.config.rules);
+    const scan = await h.scan({
+      createCollector: (source) => createCollector(source, deps),
+      rules: { rules: RULES, byId: new Map(RULES.map((r) => [r.id, r])), options, credentialRules: CREDENTIAL_RULES },
+    });
+    expect(scan.sources[0]).toMatchObject({ status: 'complete', credentials: 1 });
+    const [finding] = listFindings(h.db, { rule: 'credential-outlived-owner' });
+    expect(finding).toMatchObject({
+      source: 'slack',
+      credentialId: 'A0GIPHY',
+      accountId: 'U0BOB',
+      personId: 'E2',
+      credential: { kind: 'oauth-grant', name: 'Giphy' },
+    });
+    const plan = await runRemediation(
+      h.db,
+      h.config,
+      { apply: false, findingIds: [finding!.id] },
+      { ...engineDeps({}), remediatorFor: remediatorLookup(h.config, undefined, deps) },
+    );
+    expect(plan.records).toEqual([
+      expect.objectContaining({
+        action: 'ticket',
+        status: 'planned',
+        credentialId: 'A0GIPHY',
+        reason: 'instead of revoke-credential: slack cannot revoke credentials through its API',
+      }),
+    ]);
   });
 });
