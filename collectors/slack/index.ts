@@ -206,6 +206,28 @@ async function doctorChecks(users: SlackApi, admin: SlackApi, separateAdminToken
         : failed('activity', error),
     );
   }
+
+  try {
+    await admin.call('team.integrationLogs', { count: 1 });
+    checks.push({
+      check: 'installed apps',
+      ok: true,
+      detail: 'team.integrationLogs readable: apps and integrations members installed are collected as credentials',
+    });
+  } catch (error) {
+    if (!(error instanceof SlackCallError) || !INTEGRATION_LOG_LIMITS.has(error.slackError)) {
+      checks.push(failed('installed apps', error));
+    } else {
+      checks.push({
+        check: 'installed apps',
+        ok: false,
+        limitation: true,
+        detail:
+          `team.integrationLogs: ${error.slackError}: apps members installed will be unknown; it needs an admin ` +
+          'user token with the admin scope (adminToken)',
+      });
+    }
+  }
   return checks;
 }
 
