@@ -1,6 +1,7 @@
 import type { CollectContext, CollectorFactory, DoctorCheck } from '../../src/contract/collector.js';
 import type { SlackSourceConfig } from '../../src/config/config.js';
 import { SlackApi, SlackCallError, sourceDeadline, type SourceDeadline } from './client.js';
+import { IntegrationFold, type SlackIntegrationLogRow } from './credentials-transform.js';
 import {
   foldLatestAccess,
   type SlackAccessLogRow,
@@ -32,6 +33,14 @@ const ADMIN_TOKEN_ERRORS = new Set([
 
 const INACTIVITY_RULES = 'dormant-account, never-logged-in and stale-guest will not run for this source';
 
+/**
+ * team.integrationLogs pages the classic way (count + page, `paging.pages`); Slack's classic paging elsewhere
+ * (team.accessLogs) allows up to 1000 per page.
+ */
+const INTEGRATION_LOGS_PAGE_SIZE = 1000;
+/** team.integrationLogs answers that mean "this token or plan cannot read installed apps". */
+const INTEGRATION_LOG_LIMITS = new Set([...ADMIN_TOKEN_ERRORS, 'paid_only']);
+
 export const createSlackCollector: CollectorFactory<SlackSourceConfig> = (config, deps = {}) => {
   const connect = (context: CollectContext, deadline: SourceDeadline) => {
     const api = (token: string) =>
@@ -55,6 +64,34 @@ export const createSlackCollector: CollectorFactory<SlackSourceConfig> = (config
       for await (const members of listMembers(users)) {
         yield members.map((member) => slackMemberToAccount(member, config.name, activity));
       }
+    },
+
+    /**
+     * Apps and integrations members installed, from team.integrationLogs (org-wide, every scan; admin user token):
+     * the whole log is folded first, since the latest change per app decides whether it still works.
+     */
+    async *collectCredentials(context) {
+      const { admin } = connect(context, sourceDeadline(config.timeoutSeconds));
+      const fold = new IntegrationFold();
+      try {
+        for (let page = 1, pages = 1; page <= pages; page++) {
+          const answer = await admin.call<IntegrationLogsPage>('team.integrationLogs', {
+            count: INTEGRATION_LOGS_PAGE_SIZE,
+            page,
+          });
+          fold.add(answer.logs ?? []);
+          pages = answer.paging?.pages ?? 1;
+        }
+      } catch (error) {
+        if (!(error instanceof SlackCallError) || !INTEGRATION_LOG_LIMITS.has(error.slackError)) throw error;
+        const scopes = error.needed ? ` (needed: ${error.needed}; token has: ${error.provided || 'none'})` : '';
+        context.notice(
+          `team.integrationLogs: ${error.slackError}: apps members installed are unknown, not none; reading them ` +
+            `needs an admin user token with the admin scope (adminToken)${scopes}`,
+        );
+        return;
+      }
+      yield fold.credentials(config.name);
     },
 
     async doctor(context) {
@@ -169,6 +206,28 @@ async function doctorChecks(users: SlackApi, admin: SlackApi, separateAdminToken
         : failed('activity', error),
     );
   }
+
+  try {
+    await admin.call('team.integrationLogs', { count: 1 });
+    checks.push({
+      check: 'installed apps',
+      ok: true,
+      detail: 'team.integrationLogs readable: apps and integrations members installed are collected as credentials',
+    });
+  } catch (error) {
+    if (!(error instanceof SlackCallError) || !INTEGRATION_LOG_LIMITS.has(error.slackError)) {
+      checks.push(failed('installed apps', error));
+    } else {
+      checks.push({
+        check: 'installed apps',
+        ok: false,
+        limitation: true,
+        detail:
+          `team.integrationLogs: ${error.slackError}: apps members installed will be unknown; it needs an admin ` +
+          'user token with the admin scope (adminToken)',
+      });
+    }
+  }
   return checks;
 }
 
@@ -182,6 +241,12 @@ interface AccessLogsPage {
   ok: boolean;
   logins?: SlackAccessLogRow[];
   response_metadata?: { next_cursor?: string };
+}
+
+interface IntegrationLogsPage {
+  ok: boolean;
+  logs?: SlackIntegrationLogRow[];
+  paging?: { count?: number; total?: number; page?: number; pages?: number };
 }
 
 interface AuthTestResult {

@@ -344,7 +344,16 @@ const rosterSchema = z.strictObject({
   statusMap: z.record(z.string().min(1), z.enum(HR_STATUSES)).optional(),
 });
 
-const ACTION_NAMES = ['revoke-sessions', 'disable', 'deactivate', 'remove-licenses', 'ticket', 'notify-owner'] as const;
+const ACTION_NAMES = [
+  'revoke-sessions',
+  'disable',
+  'deactivate',
+  'remove-licenses',
+  'ticket',
+  'notify-owner',
+  // Credential findings only (tokens, grants, keys, app secrets).
+  'revoke-credential',
+] as const;
 
 const remediationSchema = z.strictObject({
   /** Apply the policy after each scheduled scan (`serve`). Off by default: a human approves. */

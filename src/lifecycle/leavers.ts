@@ -11,7 +11,7 @@ import {
   type StepStatus,
 } from '../store/lifecycle.js';
 import { listPeople } from '../store/people.js';
-import type { CredentialInventory, CredentialRef } from './credentials.js';
+import { storedCredentialsOf, type CredentialInventory, type CredentialRef } from './credentials.js';
 import { planLeavers, type Leaver } from './plan.js';
 
 /**
@@ -39,7 +39,7 @@ export interface LeaverView {
   /** `due`: a step's moment has passed and it has not run yet; `upcoming`: the next step is still ahead. */
   state: 'due' | 'upcoming' | 'waiting-for-hr';
   accounts: LeaverAccount[];
-  /** Null until credentials are inventoried (unknown, not none). */
+  /** The current credentials of the person; null when a source of theirs could not list some (unknown, not none). */
   credentials: CredentialRef[] | null;
   steps: { at: string; dueAt: string; actions: string[]; state: LeaverStepState }[];
 }
@@ -48,7 +48,8 @@ export interface LeaversQuery {
   now: Date;
   /** Upcoming leavers whose next step falls within this many days. */
   days: number;
-  credentials?: CredentialInventory;
+  /** Where credentials come from (default: the store's current credentials). */
+  credentials?: Pick<CredentialInventory, 'credentialsOf'>;
 }
 
 export function listLeavers(db: Db, config: Config, query: LeaversQuery): LeaverView[] {
@@ -101,7 +102,9 @@ export function listLeavers(db: Db, config: Config, query: LeaversQuery): Leaver
       policy: leaver.policy,
       state: due ? 'due' : waiting ? 'waiting-for-hr' : 'upcoming',
       accounts: personAccounts,
-      credentials: query.credentials ? query.credentials.credentialsOf(leaver.person) : null,
+      credentials: query.credentials
+        ? query.credentials.credentialsOf(leaver.person)
+        : storedCredentialsOf(db, leaver.person),
       steps,
     });
   }

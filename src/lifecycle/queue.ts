@@ -18,7 +18,7 @@ import {
   syncLifecycleSteps,
   type QueuedStep,
 } from '../store/lifecycle.js';
-import { CREDENTIALS_NOT_INVENTORIED, type CredentialInventory } from './credentials.js';
+import { storeCredentialInventory, type CredentialInventory } from './credentials.js';
 import { planLeavers, queueRows, systemActionsOf, type Leaver } from './plan.js';
 
 /**
@@ -34,7 +34,7 @@ export interface LifecycleDeps {
   engine: EngineDeps;
   /** Reads the roster afresh (the file or the HR report URL), validated like a scan's. */
   loadRoster(signal?: AbortSignal): Promise<Person[]>;
-  /** Absent until credentials are inventoried: `revoke-credentials` is then refused, never pretended. */
+  /** Where `revoke-credentials` finds and revokes credentials (default: the store's, through the offboard engine). */
   credentials?: CredentialInventory;
   /** Posts a short message about a completed offboarding, with its report (Slack). */
   postReport?: (text: string, report: TerminationReport) => Promise<void>;
@@ -243,17 +243,7 @@ async function runStep(
       }
       record({ action, ...(await notifyManager(db, leaver, roster, deps, config.timezone)), at: at() });
     } else if (action === 'revoke-credentials') {
-      if (!deps.credentials) record({ action, status: 'refused', reason: CREDENTIALS_NOT_INVENTORIED, at: at() });
-      else {
-        const revoked = await deps.credentials.revokeAll(person, engine.signal);
-        const bad = revoked.filter((entry) => entry.status === 'failed' || entry.status === 'refused');
-        record({
-          action,
-          status: bad.length > 0 ? 'failed' : 'applied',
-          reason: `${revoked.length} credential(s): ${revoked.length - bad.length} revoked or already gone, ${bad.length} not`,
-          at: at(),
-        });
-      }
+      record({ action, ...(await revokeCredentials(db, config, person, deps)), at: at() });
     }
   }
   const systemActions = systemActionsOf(step.actions);
@@ -262,7 +252,14 @@ async function runStep(
       const outcome = await runOffboard(
         db,
         config,
-        { person: person.employeeId, apply: true, reason: `lifecycle: ${label}`, actions: systemActions },
+        // Credentials only where the policy says revoke-credentials (handled above).
+        {
+          person: person.employeeId,
+          apply: true,
+          reason: `lifecycle: ${label}`,
+          actions: systemActions,
+          credentials: false,
+        },
         { ...engine, actor: engine.actor + ACTOR_SUFFIX },
       );
       report = outcome.report;
@@ -459,4 +456,48 @@ async function alertOnce(
   await deps.alert(message).catch((error: unknown) => {
     log.error('lifecycle alert not posted to Slack', { error: describe(error) });
   });
+}
+
+/**
+ * `revoke-credentials`: every credential of the person revoked and read back. Done only when each one is verified
+ * gone or unusable (or deliberately left alone: an app other current owners depend on, said in the reason); a
+ * revocation that failed, was refused or could not be verified makes the step fail, naming it.
+ */
+async function revokeCredentials(
+  db: Db,
+  config: Config,
+  person: Person,
+  deps: LifecycleDeps,
+): Promise<{ status: string; reason: string }> {
+  const { engine } = deps;
+  const inventory = deps.credentials ?? storeCredentialInventory(db, config, engine);
+  let revoked: Awaited<ReturnType<CredentialInventory['revokeAll']>>;
+  try {
+    revoked = await inventory.revokeAll(person, engine.signal);
+  } catch (error) {
+    if (engine.signal?.aborted) throw error;
+    return { status: 'failed', reason: `credentials not revoked: ${describe(error)}` };
+  }
+  const name = (entry: (typeof revoked)[number]) =>
+    `${entry.credential.source} ${entry.credential.kind} ${entry.credential.description ?? entry.credential.credentialId}`;
+  const leftAlone = revoked.filter((entry) => entry.leftAlone);
+  const bad = revoked.filter(
+    (entry) => !entry.leftAlone && (entry.status === 'failed' || entry.status === 'refused' || !entry.verified),
+  );
+  const verified = revoked.length - bad.length - leftAlone.length;
+  const parts = [`${revoked.length} credential(s): ${verified} verified revoked or gone`];
+  if (leftAlone.length > 0) {
+    parts.push(
+      `${leftAlone.length} left alone (${leftAlone.map((entry) => `${name(entry)}: ${entry.reason}`).join('; ')})`,
+    );
+  }
+  if (bad.length > 0) {
+    parts.push(
+      `${bad.length} not (${bad.map((entry) => `${name(entry)}: ${entry.status}, ${entry.reason}`).join('; ')})`,
+    );
+  }
+  return {
+    status: bad.length > 0 ? 'failed' : revoked.length === 0 ? 'already-done' : 'applied',
+    reason: parts.join('; '),
+  };
 }

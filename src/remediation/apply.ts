@@ -1,11 +1,10 @@
 import type { Config } from '../config/config.js';
-import { SourceError, UsageError, ZombiescanError } from '../contract/errors.js';
-import type { Logger } from '../common/logger.js';
+import { SourceError, UsageError } from '../contract/errors.js';
 import type { Finding } from '../contract/model.js';
 import type { Db } from '../store/database.js';
 import { currentAccount } from '../store/accounts.js';
-import { findingTicketKey, markFindingRemediated, recordFindingTicket } from '../store/finding-remediation.js';
-import { appendEntry, pendingIntents, type JournalEntry, type JournalRow } from '../store/journal.js';
+import { findingTicketKey, markFindingRemediated } from '../store/finding-remediation.js';
+import { pendingIntents, type JournalRow } from '../store/journal.js';
 import { claimRemediationLock, releaseRemediationLock, renewRemediationLock } from '../store/remediation-lock.js';
 import { describeHolder } from '../store/holder.js';
 import type {
@@ -16,7 +15,7 @@ import type {
   SourceRemediator,
   SystemAction,
 } from '../contract/action.js';
-import { chooseRecipient, ownerMessage, type OwnerNotifier } from './notify-owner.js';
+import { chooseRecipient, ownerMessage } from './notify-owner.js';
 import {
   actionKey,
   planRecords,
@@ -27,7 +26,37 @@ import {
   type RemediationPlan,
 } from './plan.js';
 import { isSystemAction } from './policy.js';
-import { ticketForFinding, type TicketClient, type TicketRequest } from './tickets.js';
+import { ticketForFinding } from './tickets.js';
+import { revokeCredential } from './credentials.js';
+import {
+  ActionJournal,
+  appendResult,
+  describe,
+  intentsInFlight,
+  mapPool,
+  openTicket,
+  rethrowIfAborted,
+  SIDE_SYSTEM_TIMEOUT_SECONDS,
+  withDeadline,
+  withTimeout,
+  type ActionContext,
+  type EngineDeps,
+  type StepOutcome,
+} from './engine.js';
+
+// The shared plumbing moved to engine.ts; importers of apply.ts keep working.
+export {
+  ActionJournal,
+  describe,
+  mapPool,
+  openTicket,
+  rethrowIfAborted,
+  withDeadline,
+  withTimeout,
+  type ActionContext,
+  type EngineDeps,
+  type StepOutcome,
+} from './engine.js';
 
 /**
  * Carrying a plan out, one journaled action at a time: the account is re-read from its source before each system
@@ -37,31 +66,10 @@ import { ticketForFinding, type TicketClient, type TicketRequest } from './ticke
  * re-reading what they were about to change.
  */
 
-export interface EngineDeps {
-  now: () => Date;
-  log: Logger;
-  /** Who acts: on every journal row and finding event (the CLI user, `serve`, a Slack user id). */
-  actor: string;
-  /** The remediator of a configured source; null when the source is not configured. */
-  remediatorFor(source: string): SourceRemediator | null;
-  /** Null when no `tickets` section is configured. */
-  tickets: TicketClient | null;
-  /** Null when no `slack` section is configured. */
-  notifier: OwnerNotifier | null;
-  /** Aborts the run (SIGTERM); intents already written are reconciled by the next run. */
-  signal?: AbortSignal;
-  /** Removes secrets from reasons before they are journaled or printed. */
-  redact?: (text: string) => string;
-  /** Accounts worked on at once (the findings of one account always one after the other). */
-  concurrency?: number;
-}
-
 export const RECONCILED_APPLIED = 'reconciled after interruption: confirmed by re-reading the account';
 export const RECONCILED_NOT_APPLIED = 'interrupted before the call completed; not applied';
 
 const DEFAULT_CONCURRENCY = 4;
-/** Tickets and Slack messages have no source timeout of their own. */
-const SIDE_SYSTEM_TIMEOUT_SECONDS = 120;
 
 export interface RemediateRequest {
   apply: boolean;
@@ -167,7 +175,8 @@ export async function applyPlan(
   const journal = new ActionJournal(db, deps, 'remediate');
   const groups = new Map<string, PlannedFinding[]>();
   for (const entry of plan.findings) {
-    const key = `${entry.finding.source}\u0000${entry.finding.accountId}`;
+    // A credential finding's actions touch the credential, not its owner account.
+    const key = `${entry.finding.source}\u0000${entry.finding.credentialId ?? entry.finding.accountId}`;
     groups.set(key, [...(groups.get(key) ?? []), entry]);
   }
   const byFinding = new Map<number, ActionRecord[]>();
@@ -186,6 +195,16 @@ async function applyFinding(
   journal: ActionJournal,
 ): Promise<ActionRecord[]> {
   const { finding, account } = planned;
+  // A credential finding's rows name the credential in the account column (as revocations do), so an interrupted
+  // ticket or revocation is found again under the key planning looks up (actionKey with the credential id).
+  const journaled: AccountRef = finding.credentialId
+    ? {
+        ...account,
+        id: finding.credentialId,
+        displayName: finding.credential?.name ?? null,
+        attributes: planned.credential ? { credential: planned.credential } : {},
+      }
+    : account;
   const records: ActionRecord[] = [];
   const systemStatuses: ActionStatus[] = [];
   let remediator: SourceRemediator | null = null;
@@ -193,7 +212,7 @@ async function applyFinding(
     const context: ActionContext = {
       findingId: finding.id,
       personId: finding.personId,
-      account,
+      account: journaled,
       action: step.action,
       rule: finding.rule,
     };
@@ -207,6 +226,8 @@ async function applyFinding(
       outcome = system
         ? await withAccountTurn(db, account, () => readThenAct(config, journal, system, systemContext, deps))
         : journal.result(context, null, 'refused', `source ${finding.source} is no longer in the config`);
+    } else if (step.action === 'revoke-credential') {
+      outcome = await revokeFindingCredential(db, config, journal, planned, deps);
     } else if (step.action === 'ticket') {
       outcome = await findingTicket(db, journal, finding, context, step.fallbackFor, deps);
     } else {
@@ -219,6 +240,63 @@ async function applyFinding(
     systemStatuses.length > 0 && systemStatuses.every((status) => status === 'applied' || status === 'already-done');
   if (allDone && remediator) await verifyAndClose(db, config, finding, account, remediator, deps);
   return records;
+}
+
+/**
+ * A credential finding's `revoke-credential`: re-read the credential, journal the intent, revoke, journal the result,
+ * read it back (src/remediation/credentials.ts, shared with offboarding). The finding becomes `remediated` only when
+ * the read-back shows the credential gone or unusable.
+ */
+async function revokeFindingCredential(
+  db: Db,
+  config: Config,
+  journal: ActionJournal,
+  planned: PlannedFinding,
+  deps: EngineDeps,
+): Promise<StepOutcome> {
+  const { finding, credential } = planned;
+  const context: ActionContext = {
+    findingId: finding.id,
+    personId: finding.personId,
+    account: { ...planned.account, id: finding.credentialId ?? planned.account.id },
+    action: 'revoke-credential',
+    rule: finding.rule,
+  };
+  if (!credential) return journal.result(context, null, 'refused', 'the credential is not in the current snapshot');
+  const turn: AccountRef = { ...planned.account, id: credential.id };
+  const entry = await withAccountTurn(db, turn, () =>
+    revokeCredential(
+      config,
+      journal,
+      credential,
+      {
+        apply: true,
+        person: null,
+        personId: finding.personId,
+        findingId: finding.id,
+        rule: finding.rule,
+        owner: finding.accountId ? { login: finding.login, email: finding.email } : null,
+        reason: `policy for ${finding.rule}`,
+      },
+      deps,
+    ),
+  );
+  const status = entry.action.status === 'planned' ? 'failed' : entry.action.status;
+  if ((status === 'applied' || status === 'already-done') && entry.action.action === 'revoke-credential') {
+    if (entry.verified) {
+      markFindingRemediated(db, {
+        findingId: finding.id,
+        actor: deps.actor,
+        at: deps.now(),
+        reason: `verified revoked by re-reading ${credential.source}`,
+      });
+    } else {
+      deps.log.info(
+        `finding ${finding.id}: ${credential.source} still shows credential ${credential.id} usable; the finding stays open`,
+      );
+    }
+  }
+  return { status, reason: entry.action.reason, at: entry.action.at, ticketKey: null };
 }
 
 /** Re-read, then act unless the source already shows the action done. */
@@ -305,34 +383,6 @@ async function findingTicket(
   }
   if (!deps.tickets) return journal.result(context, null, 'refused', 'no `tickets` configured');
   return openTicket(journal, deps.tickets, context, ticketForFinding(finding, fallbacks), deps);
-}
-
-/**
- * Intent, create, result. With a finding in the context, the ticket key is stored on the finding in the result's
- * transaction.
- */
-export async function openTicket(
-  journal: ActionJournal,
-  tickets: TicketClient,
-  context: ActionContext,
-  request: TicketRequest,
-  deps: Pick<EngineDeps, 'signal'>,
-): Promise<StepOutcome> {
-  const ticketDetail = { label: request.label, idempotencyKey: request.idempotencyKey, system: tickets.kind };
-  const intentId = journal.intent(context, ticketDetail);
-  try {
-    const opened = await withTimeout(SIDE_SYSTEM_TIMEOUT_SECONDS, tickets.kind, deps.signal, (signal) =>
-      tickets.open(request, signal),
-    );
-    return journal.result(context, intentId, 'applied', `opened ${tickets.kind} ticket ${opened.key}`, {
-      ...ticketDetail,
-      ticketKey: opened.key,
-      url: opened.url,
-    });
-  } catch (error) {
-    rethrowIfAborted(error, deps.signal);
-    return journal.result(context, intentId, 'failed', describe(error), ticketDetail);
-  }
 }
 
 async function notifyOwner(
@@ -450,15 +500,6 @@ export async function acquireRemediationLock(db: Db, options: { waitMs?: number 
 
 // ---------------------------------------------------------------------------------------------------------------
 // One action per account at a time, within this process
-
-/** Intents written by this process whose result is not written yet: never "interrupted" while we are on them. */
-const inFlightIntents = new WeakMap<Db, Set<number>>();
-
-function intentsInFlight(db: Db): Set<number> {
-  let set = inFlightIntents.get(db);
-  if (!set) inFlightIntents.set(db, (set = new Set()));
-  return set;
-}
 
 const accountTurns = new WeakMap<Db, Map<string, Promise<unknown>>>();
 
@@ -631,18 +672,6 @@ function closeIntent(
   });
 }
 
-/**
- * Appends a result row. An applied ticket result of a finding also stores the ticket key on the finding, in the same
- * transaction, so the finding and the journal never disagree about which ticket is open.
- */
-function appendResult(db: Db, entry: JournalEntry): JournalRow {
-  const ticketKey = entry.detail?.ticketKey;
-  if (entry.action === 'ticket' && entry.status === 'applied' && typeof ticketKey === 'string' && entry.findingId) {
-    return recordFindingTicket(db, { findingId: entry.findingId, ticketKey }, entry);
-  }
-  return appendEntry(db, entry);
-}
-
 /** The account as the intent recorded it (the snapshot may have moved on since). */
 function intentAccount(db: Db, intent: JournalRow): AccountRef {
   const recorded = intent.detail.account as AccountRef | undefined;
@@ -662,83 +691,6 @@ function intentAccount(db: Db, intent: JournalRow): AccountRef {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Journal plumbing shared with offboarding
-
-export interface ActionContext {
-  findingId: number | null;
-  personId: string | null;
-  account: AccountRef;
-  action: ActionName;
-  rule?: string | null;
-  /** What started the action: `remediate` or `offboard`. */
-  mode?: string | undefined;
-}
-
-export interface StepOutcome {
-  status: 'applied' | 'already-done' | 'failed' | 'refused';
-  reason: string;
-  at: string;
-  ticketKey?: string | null;
-}
-
-/** Writes intents and results for one run; reasons are redacted before they are stored. */
-export class ActionJournal {
-  constructor(
-    private readonly db: Db,
-    private readonly deps: Pick<EngineDeps, 'actor' | 'now' | 'redact'>,
-    private readonly mode: 'remediate' | 'offboard',
-  ) {}
-
-  intent(context: ActionContext, detail: Record<string, unknown> = {}): number {
-    const id = appendEntry(this.db, {
-      ...this.base(context),
-      kind: 'intent',
-      detail: { ...detail, account: context.account, rule: context.rule ?? null, mode: context.mode ?? this.mode },
-    }).id;
-    intentsInFlight(this.db).add(id);
-    return id;
-  }
-
-  /** An intent this process stops carrying out (aborted mid-call): from now on it is for reconciliation. */
-  abandon(intentId: number): void {
-    intentsInFlight(this.db).delete(intentId);
-  }
-
-  result(
-    context: ActionContext,
-    intentId: number | null,
-    status: StepOutcome['status'],
-    reason: string,
-    detail: Record<string, unknown> = {},
-  ): StepOutcome {
-    const clean = this.deps.redact ? this.deps.redact(reason) : reason;
-    if (intentId !== null) intentsInFlight(this.db).delete(intentId);
-    const row = appendResult(this.db, {
-      ...this.base(context),
-      kind: 'result',
-      intentId,
-      status,
-      reason: clean,
-      detail: { ...detail, mode: context.mode ?? this.mode },
-    });
-    const ticketKey = typeof detail.ticketKey === 'string' ? detail.ticketKey : null;
-    return { status, reason: clean, at: row.at, ...(context.action === 'ticket' ? { ticketKey } : {}) };
-  }
-
-  private base(context: ActionContext) {
-    return {
-      at: this.deps.now(),
-      actor: this.deps.actor,
-      findingId: context.findingId,
-      personId: context.personId,
-      source: context.account.source,
-      accountId: context.account.id,
-      action: context.action,
-    };
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Small helpers
 
 function toRecord(finding: Finding, action: ActionName, outcome: StepOutcome): ActionRecord {
@@ -752,76 +704,7 @@ function toRecord(finding: Finding, action: ActionName, outcome: StepOutcome): A
     reason: outcome.reason,
     at: outcome.at,
   };
+  if (finding.credentialId) record.credentialId = finding.credentialId;
   if (action === 'ticket') record.ticketKey = outcome.ticketKey ?? null;
   return record;
-}
-
-/** A source call bounded by the source's timeoutSeconds (and the run's own signal). */
-export function withDeadline<T>(
-  config: Config,
-  source: string,
-  outer: AbortSignal | undefined,
-  call: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const seconds = config.sources.find((entry) => entry.name === source)?.timeoutSeconds ?? 300;
-  return withTimeout(seconds, source, outer, call);
-}
-
-/**
- * Races the call against its deadline, so a client that ignores the signal cannot hang the run; the deadline
- * becomes a SourceError naming the source.
- */
-export async function withTimeout<T>(
-  seconds: number,
-  source: string,
-  outer: AbortSignal | undefined,
-  call: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const timeout = AbortSignal.timeout(seconds * 1000);
-  const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () =>
-      reject(
-        outer?.aborted
-          ? outer.reason
-          : new SourceError(source, `no answer within ${seconds}s (timeoutSeconds)`, 'timeout'),
-      );
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([call(signal), aborted]);
-  } catch (error) {
-    if (timeout.aborted && !outer?.aborted && !(error instanceof SourceError)) {
-      throw new SourceError(source, `no answer within ${seconds}s (timeoutSeconds)`, 'timeout');
-    }
-    throw error;
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-    aborted.catch(() => {});
-  }
-}
-
-export function rethrowIfAborted(error: unknown, signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw error;
-}
-
-export function describe(error: unknown): string {
-  if (error instanceof ZombiescanError) return error.message;
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}
-
-/** Runs `task` over `items`, at most `limit` at a time. */
-export async function mapPool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

@@ -12,7 +12,7 @@ import {
   type ActionJournal,
   type EngineDeps,
   type StepOutcome,
-} from './apply.js';
+} from './engine.js';
 import type { ActionStatus } from './plan.js';
 import type { TicketRequest } from './tickets.js';
 
@@ -57,11 +57,13 @@ export function credentialContext(
   personId: string | null,
   findingId: number | null,
   action: 'revoke-credential' | 'ticket',
+  rule: string | null = null,
 ): ActionContext {
   return {
     findingId,
     personId,
     action,
+    rule,
     account: {
       source: credential.source,
       id: credential.id,
@@ -76,7 +78,11 @@ export function credentialContext(
 export interface RevokeOptions {
   apply: boolean;
   person: Pick<Person, 'employeeId' | 'email' | 'name'> | null;
+  /** The owner's employee id when there is no roster person to name (a finding's personId). */
+  personId?: string | null;
   findingId: number | null;
+  /** The rule of the finding being remediated, journaled with the action. */
+  rule?: string | null;
   owner: { login: string | null; email: string | null } | null;
   /** Why (journaled and put on a ticket). */
   reason: string | null;
@@ -108,9 +114,10 @@ export async function revokeCredential(
   const context = credentialContext(
     credential,
     options.owner,
-    options.person?.employeeId ?? null,
+    options.person?.employeeId ?? options.personId ?? null,
     options.findingId,
     'revoke-credential',
+    options.rule ?? null,
   );
 
   if ('unsupported' in hook) {

@@ -51,6 +51,11 @@ export interface OffboardRequest {
    * the account's last snapshot.
    */
   actions?: readonly ActionName[];
+  /**
+   * Revoke the person's credentials too (default true). The leaver queue passes false: its decay policy says when
+   * (`revoke-credentials`), and a lock-out step alone must not do it.
+   */
+  credentials?: boolean;
 }
 
 /** The termination report (SPEC shape). */
@@ -162,17 +167,20 @@ async function offboard(db: Db, config: Config, request: OffboardRequest, deps: 
   }
 
   const reads = new Map(targets.map((entry) => [entry, readBefore(config, entry, deps)]));
-  const credentialsDone = offboardCredentials(
-    db,
-    config,
-    journal,
-    person,
-    records,
-    targets,
-    unconfirmed,
-    request,
-    deps,
-  );
+  const credentialsDone =
+    request.credentials === false
+      ? Promise.resolve([])
+      : offboardCredentials(
+          db,
+          config,
+          journal,
+          person,
+          records,
+          targets.map((entry) => entry.account),
+          unconfirmed,
+          request,
+          deps,
+        );
 
   if (request.apply) {
     const act = (entry: Target) => lockAccount(db, config, journal, person, entry, unconfirmed, request, deps);
@@ -251,13 +259,13 @@ async function offboardCredentials(
   journal: ActionJournal,
   person: Person,
   records: readonly Person[],
-  targets: readonly Target[],
+  accounts: readonly AccountRef[],
   unconfirmed: ReadonlyMap<string, string>,
-  request: OffboardRequest,
+  request: Pick<OffboardRequest, 'apply' | 'reason'>,
   deps: EngineDeps,
 ): Promise<TerminationCredential[]> {
-  const mine = new Set(targets.map((entry) => `${entry.account.source}\u0000${entry.account.id}`));
-  const owners = new Map(targets.map((entry) => [`${entry.account.source}\u0000${entry.account.id}`, entry.account]));
+  const mine = new Set(accounts.map((account) => `${account.source}\u0000${account.id}`));
+  const owners = new Map(accounts.map((account) => [`${account.source}\u0000${account.id}`, account]));
   const seen = new Set<string>();
   const credentials = records
     .flatMap((record) => currentCredentialsOfPerson(db, record.employeeId))
@@ -309,6 +317,50 @@ async function offboardCredentials(
       );
     }),
   );
+}
+
+/**
+ * Only the credentials of one person (the lifecycle's `revoke-credentials` step): the same revocation as `offboard`
+ * (re-read, intent, revoke, result, read back; an app registration other current accounts also own is left alone),
+ * under the same lock, with interrupted earlier revocations reconciled first; each one verified revoked closes its
+ * findings.
+ */
+export async function revokePersonCredentials(
+  db: Db,
+  config: Config,
+  request: Pick<OffboardRequest, 'person' | 'apply' | 'reason'>,
+  deps: EngineDeps,
+): Promise<TerminationCredential[]> {
+  const run = async () => {
+    const { person, records } = resolvePerson(db, config, request.person);
+    const { accounts } = personAccounts(db, config, records);
+    const journal = new ActionJournal(db, deps, 'offboard');
+    const unconfirmed = request.apply
+      ? (await reconcileInterrupted(db, config, deps)).unconfirmed
+      : new Map<string, string>();
+    const done = await offboardCredentials(
+      db,
+      config,
+      journal,
+      person,
+      records,
+      accounts.map((entry) => entry.ref),
+      unconfirmed,
+      request,
+      deps,
+    );
+    if (request.apply) {
+      for (const entry of done) if (entry.verified) closeCredentialFindings(db, entry, person, deps);
+    }
+    return done;
+  };
+  if (!request.apply) return run();
+  const release = await acquireRemediationLock(db, { waitMs: OFFBOARD_LOCK_WAIT_MS });
+  try {
+    return await run();
+  } finally {
+    release();
+  }
 }
 
 /**
@@ -401,7 +453,9 @@ function target(
       unusable = `cannot act on ${account.source}: ${describe(error)}`;
     }
   }
-  const steps = resolveActions(actions, (action) => remediator?.unsupportedReason(action, account.id) ?? null);
+  const steps = resolveActions(actions, (action) =>
+    isSystemAction(action) ? (remediator?.unsupportedReason(action, account.id) ?? null) : null,
+  );
   return {
     account,
     snapshot,

@@ -5,10 +5,11 @@ import { globToRegExp } from '../scan/matching.js';
 import { describeTypedTime, type Finding } from '../contract/model.js';
 import type { Db } from '../store/database.js';
 import { currentAccount } from '../store/accounts.js';
+import { currentCredential } from '../store/credentials.js';
 import { sourceCollectionStatuses, type SourceCollectionStatus } from '../store/sources.js';
 import { ROSTER_EVIDENCE_SOURCE } from '../scan/evaluate.js';
 import { endOfLocalDay } from '../common/time.js';
-import type { AccountRef, ActionName, SourceRemediator } from '../contract/action.js';
+import type { AccountRef, ActionName, CredentialRef, SourceRemediator } from '../contract/action.js';
 import { chooseRecipient } from './notify-owner.js';
 import { actionsForRule, isSystemAction, resolveActions, type Fallback } from './policy.js';
 
@@ -18,6 +19,11 @@ import { actionsForRule, isSystemAction, resolveActions, type Fallback } from '.
  * whose evidence came from a source whose latest collection failed (the account's own source, the IdPs a rule read),
  * excepted accounts, privileged accounts without --include-privileged (and system actions on accounts whose privilege
  * is unknown), tickets without a `tickets` config, owner messages without a `slack` config. Reads the database only.
+ *
+ * A credential finding (a token, grant, key or app secret) is acted on through `revoke-credential`, under the same
+ * guards: its credential must be in its source's current snapshot, a privileged credential (or one whose owner account
+ * is privileged) needs --include-privileged, and one whose owner's roles could not be read fails closed. A source
+ * that cannot revoke the kind gets a ticket instead; account actions (disable, …) are refused on it.
  */
 
 export type ActionStatus = 'planned' | 'applied' | 'already-done' | 'refused' | 'failed';
@@ -34,6 +40,8 @@ export interface ActionRecord {
   at: string;
   /** Ticket actions only: the ticket opened (or already open), else null. */
   ticketKey?: string | null;
+  /** Credential findings only: the credential's vendor id (`accountId` is then its owner account, or ''). */
+  credentialId?: string;
 }
 
 export interface PlannedStep {
@@ -50,7 +58,10 @@ export interface PlannedStep {
 
 export interface PlannedFinding {
   finding: Finding;
+  /** The account acted on; for a credential finding its owner account (or the finding's record of it). */
   account: AccountRef;
+  /** A credential finding's credential as its source's current snapshot holds it; null on account findings. */
+  credential: CredentialRef | null;
   steps: PlannedStep[];
 }
 
@@ -80,7 +91,10 @@ export interface PlanOptions {
 
 const ACTIONABLE = new Set(['open', 'acknowledged']);
 
-/** Identifies one action on one account across runs (crash reconciliation). */
+/**
+ * Identifies one action on one account across runs (crash reconciliation). A credential's actions are journaled with
+ * the credential id in the account column, so for them `accountId` is the credential id.
+ */
 export function actionKey(source: string, accountId: string, action: string): string {
   return `${source}\u0000${accountId}\u0000${action}`;
 }
@@ -106,16 +120,37 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
     };
     let remediator: SourceRemediator | null = null;
     let findingRefusal: string | null = null;
-    const exception = exceptions.find(
-      (entry) =>
-        entry.source === finding.source &&
-        (!entry.rules || entry.rules.includes(finding.rule)) &&
-        [account.login, account.email].some((value) => value !== null && entry.regex.test(value)),
-    );
-    const privileged = finding.evidence.privileged === true || current?.privileged === true;
+    const credentialId = finding.credentialId ?? null;
+    const stored = credentialId !== null ? currentCredential(db, finding.source, credentialId) : null;
+    const credential: CredentialRef | null = stored
+      ? {
+          source: stored.source,
+          id: stored.id,
+          kind: stored.kind,
+          name: stored.name,
+          accountId: stored.accountId,
+          attributes: stored.attributes,
+        }
+      : null;
+    const exception = exceptions.find((entry) => {
+      if (entry.source !== finding.source || (entry.rules && !entry.rules.includes(finding.rule))) return false;
+      // One naming a credential covers that credential only; one on an account covers its credentials too.
+      if (entry.credential !== undefined) return credentialId !== null && entry.credential === credentialId;
+      return [account.login, account.email].some((value) => value !== null && entry.regex.test(value));
+    });
+    // A credential's own privilege (an admin's API token, an admin scope) or its owner account's.
+    const privileged =
+      (stored ? stored.privileged : finding.evidence.privileged === true) || current?.privileged === true;
     // Fail closed: roles that could not be read may hide an admin. The account as last collected decides; a finding
     // whose account is no longer in a snapshot falls back to its evidence (older findings lack the key: unknown).
-    const privilegeUnknown = current ? !current.privilegeKnown : finding.evidence.privilegeKnown !== true;
+    // A credential's privilege is unknown when its owner account's is (a token acts with its owner's rights); with no
+    // owner account left in the snapshot, the credential's own privilege decides.
+    const privilegeUnknown =
+      credentialId !== null
+        ? current !== null && !current.privilegeKnown
+        : current
+          ? !current.privilegeKnown
+          : finding.evidence.privilegeKnown !== true;
     const staleSource = staleEvidence(finding, sourceStatus);
     if (!ACTIONABLE.has(finding.status)) {
       findingRefusal = describeInactive(finding);
@@ -124,9 +159,14 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
     } else if (staleSource) {
       findingRefusal = staleSource;
     } else if (exception) {
-      findingRefusal = `excepted (${exception.login}): ${exception.reason}, owner ${exception.owner}, until ${describeTypedTime({ value: exception.expires, timezone: config.timezone })}`;
+      const what = exception.credential !== undefined ? `credential ${exception.credential}` : exception.login;
+      const until = describeTypedTime({ value: exception.expires, timezone: config.timezone });
+      findingRefusal = `excepted (${what}): ${exception.reason}, owner ${exception.owner}, until ${until}`;
     } else if (privileged && !options.includePrivileged) {
-      findingRefusal = 'privileged account: re-run with --include-privileged to act on it';
+      findingRefusal =
+        credentialId !== null
+          ? 'privileged credential (or owner account): re-run with --include-privileged to act on it'
+          : 'privileged account: re-run with --include-privileged to act on it';
     } else {
       try {
         remediator = options.remediatorFor(finding.source);
@@ -136,9 +176,16 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
       }
     }
 
-    const resolved = resolveActions(actionsForRule(finding.rule, config.remediation.policy), (action) =>
-      remediator ? remediator.unsupportedReason(action, finding.accountId) : null,
-    );
+    const resolved = resolveActions(actionsForRule(finding.rule, config.remediation.policy), (action) => {
+      if (!remediator) return null;
+      if (action !== 'revoke-credential') return remediator.unsupportedReason(action, finding.accountId);
+      // Only a credential finding can be revoked (others are refused below); the source's hook says which kinds.
+      if (credentialId === null) return null;
+      const hook = remediator.credentials;
+      if (!hook) return `${finding.source} cannot revoke credentials through its API`;
+      return finding.credential ? hook.unsupportedKind(finding.credential.kind) : null;
+    });
+    const actedOn = credentialId ?? finding.accountId;
     const steps = resolved.map(({ action, fallbackFor }): PlannedStep => {
       const step: PlannedStep = {
         action,
@@ -148,15 +195,42 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
         reason: stepReason(finding, fallbackFor),
       };
       if (step.refusal !== null) return step;
-      if (privilegeUnknown && isSystemAction(action) && !options.includePrivileged) {
+      if (credentialId !== null && isSystemAction(action)) {
         return {
           ...step,
           refusal:
-            `roles unreadable: ${finding.source} could not say whether this account holds an admin role ` +
-            '(see `zombiescan doctor`); re-run with --include-privileged to act on it',
+            `${action} acts on accounts, and this finding is about a credential: its policy takes ` +
+            'revoke-credential (or ticket)',
         };
       }
-      const interrupted = options.interrupted?.get(actionKey(finding.source, finding.accountId, action));
+      if (
+        privilegeUnknown &&
+        (isSystemAction(action) || action === 'revoke-credential') &&
+        !options.includePrivileged
+      ) {
+        return {
+          ...step,
+          refusal:
+            credentialId !== null
+              ? `roles unreadable: ${finding.source} could not say whether the owner account holds an admin role, ` +
+                'so the credential may act as one (see `zombiescan doctor`); re-run with --include-privileged to ' +
+                'act on it'
+              : `roles unreadable: ${finding.source} could not say whether this account holds an admin role ` +
+                '(see `zombiescan doctor`); re-run with --include-privileged to act on it',
+        };
+      }
+      if (action === 'revoke-credential') {
+        if (credentialId === null) return { ...step, refusal: 'revoke-credential applies only to credential findings' };
+        if (!credential) {
+          return {
+            ...step,
+            refusal:
+              `credential ${credentialId} is not in the current snapshot of ${finding.source}: nothing to revoke ` +
+              'until a complete scan lists it again',
+          };
+        }
+      }
+      const interrupted = options.interrupted?.get(actionKey(finding.source, actedOn, action));
       if (interrupted?.refuse) return { ...step, refusal: interrupted.reason };
       if (interrupted) step.reason = `${step.reason}; ${interrupted.reason}`;
       if (action === 'ticket') {
@@ -164,16 +238,6 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
         if (!config.tickets) {
           return { ...step, refusal: 'no `tickets` configured: add a tickets section (jira or webhook) to the config' };
         }
-      }
-      if (action === 'revoke-credential') {
-        // Credentials are revoked through `offboard` (src/remediation/credentials.ts); per-finding revocation from
-        // `remediate` is not wired yet, and this action never falls through to another.
-        return {
-          ...step,
-          refusal: finding.credentialId
-            ? '`remediate` does not revoke credentials yet: `offboard PERSON` revokes and verifies them, or use ticket'
-            : 'revoke-credential applies only to credential findings',
-        };
       }
       if (action === 'notify-owner') {
         if (!config.slack) return { ...step, refusal: 'no `slack` configured: notify-owner sends a Slack message' };
@@ -186,7 +250,7 @@ export function planRemediation(db: Db, config: Config, options: PlanOptions): R
       }
       return step;
     });
-    planned.push({ finding, account, steps });
+    planned.push({ finding, account, credential, steps });
   }
 
   const actionCount = planned
@@ -212,6 +276,7 @@ export function planRecords(plan: RemediationPlan, at: Date): ActionRecord[] {
           (step.ticketKey !== null ? `ticket ${step.ticketKey} is already open for this finding` : step.reason),
         at: at.toISOString(),
       };
+      if (finding.credentialId) record.credentialId = finding.credentialId;
       if (step.action === 'ticket') record.ticketKey = step.ticketKey;
       return record;
     }),

@@ -11,6 +11,10 @@ export const DEFAULT_POLICY: Readonly<Record<string, readonly ActionName[]>> = {
   'sign-in-after-termination': ['revoke-sessions', 'disable'],
   'past-end-date': ['ticket'],
   'idp-disabled-app-active': ['disable'],
+  // A credential works on its own, whatever happens to its account: revoke it where the source can (else a ticket).
+  'credential-outlived-owner': ['revoke-credential'],
+  'ownerless-app-secret': ['revoke-credential'],
+  'unused-credential': ['revoke-credential'],
 };
 
 /** Every rule without a policy of its own. */
@@ -35,9 +39,12 @@ export function actionsForRule(
   return [...(configured[rule] ?? DEFAULT_POLICY[rule] ?? DEFAULT_ACTIONS)];
 }
 
-/** A system action the source cannot do, and why: it becomes part of the finding's one ticket. */
+/** Actions a source may be unable to do; each then becomes part of the finding's one ticket. */
+export type FallibleAction = SystemAction | 'revoke-credential';
+
+/** An action the source cannot do, and why: it becomes part of the finding's one ticket. */
 export interface Fallback {
-  action: SystemAction;
+  action: FallibleAction;
   reason: string;
 }
 
@@ -48,13 +55,13 @@ export interface ResolvedAction {
 }
 
 /**
- * The policy's actions against what the source can do: each unsupported system action falls back to a ticket, and
+ * The policy's actions against what the source can do: each unsupported action falls back to a ticket, and
  * all fallbacks (and a ticket the policy asked for itself) share one ticket, at the place the first one appeared.
  * Duplicates are dropped.
  */
 export function resolveActions(
   actions: readonly ActionName[],
-  unsupportedReason: (action: SystemAction) => string | null,
+  unsupportedReason: (action: FallibleAction) => string | null,
 ): ResolvedAction[] {
   const resolved: ResolvedAction[] = [];
   let ticket: ResolvedAction | undefined;
@@ -73,7 +80,7 @@ export function resolveActions(
       useTicket();
       continue;
     }
-    if (isSystemAction(action)) {
+    if (isSystemAction(action) || action === 'revoke-credential') {
       const reason = unsupportedReason(action);
       if (reason !== null) {
         useTicket().fallbackFor.push({ action, reason });

@@ -71,27 +71,43 @@ export function findingLabel(findingId: number): string {
   return `zombiescan-${findingId}`;
 }
 
-/** The finding's own key (rule, source, account id), as the webhook's Idempotency-Key. */
-export function findingIdempotencyKey(finding: Pick<Finding, 'rule' | 'source' | 'accountId'>): string {
-  return ['zombiescan', finding.rule, finding.source, finding.accountId].map(encodeURIComponent).join(':');
+/**
+ * The finding's own key (rule, source, account id — the credential id for a credential finding, whose accountId is
+ * its owner, shared by the owner's other credentials), as the webhook's Idempotency-Key.
+ */
+export function findingIdempotencyKey(
+  finding: Pick<Finding, 'rule' | 'source' | 'accountId'> & { credentialId?: string | null },
+): string {
+  const key = finding.credentialId ?? finding.accountId;
+  return ['zombiescan', finding.rule, finding.source, key].map(encodeURIComponent).join(':');
 }
 
 export function ticketForFinding(finding: Finding, fallbacks: readonly Fallback[]): TicketRequest {
   const account = finding.email ?? finding.login ?? finding.accountId;
+  const credential = finding.credentialId
+    ? `${finding.credential?.kind ?? 'credential'} ${finding.credential?.name ?? finding.credentialId}`
+    : null;
+  const subject = credential ?? account;
   const description = [
     finding.message,
-    `Finding ${finding.id}: rule ${finding.rule}, severity ${finding.severity}, source ${finding.source}, ` +
-      `account ${account} (id ${finding.accountId}), owner ${finding.personId ?? 'none'}, first seen ${finding.firstSeen}.`,
+    credential
+      ? `Finding ${finding.id}: rule ${finding.rule}, severity ${finding.severity}, source ${finding.source}, ` +
+        `${credential} (id ${finding.credentialId}), owner account ${account || 'none'}, owner ` +
+        `${finding.personId ?? 'none'}, first seen ${finding.firstSeen}.`
+      : `Finding ${finding.id}: rule ${finding.rule}, severity ${finding.severity}, source ${finding.source}, ` +
+        `account ${account} (id ${finding.accountId}), owner ${finding.personId ?? 'none'}, first seen ${finding.firstSeen}.`,
     ...fallbacks.map(
       (fallback) =>
-        `zombiescan could not ${fallback.action} this account itself: ${fallback.reason}. Please do it by hand.`,
+        `zombiescan could not ${fallback.action === 'revoke-credential' ? 'revoke this credential' : `${fallback.action} this account`} ` +
+        `itself: ${fallback.reason}. Please do it by hand.`,
     ),
-    'Opened by zombiescan. Close this ticket once the account is dealt with; the next scan resolves the finding.',
+    `Opened by zombiescan. Close this ticket once the ${credential ? 'credential' : 'account'} is dealt with; the next ` +
+      'scan resolves the finding.',
   ];
   return {
     label: findingLabel(finding.id),
     idempotencyKey: findingIdempotencyKey(finding),
-    summary: `[zombiescan] ${finding.rule}: ${account} in ${finding.source}`,
+    summary: `[zombiescan] ${finding.rule}: ${subject} in ${finding.source}`,
     description,
     payload: {
       ...findingToJson(finding),

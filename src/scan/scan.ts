@@ -308,6 +308,7 @@ async function collectSource(
   let activityKnown: boolean | null = null;
   let error: string | null = null;
   let credentials: number | null = null;
+  let credentialNotices: string[] | null = null;
   try {
     const collector = options.createCollector(source, options.collectorDeps);
     const context = {
@@ -344,7 +345,18 @@ async function collectSource(
     if (collector.collectCredentials) {
       const atRisk = accountsAtRisk(db, source.name, runId, identity, context.now);
       const credentialWriter = new CredentialWriter(db, runId);
-      for await (const page of collector.collectCredentials(context, atRisk)) {
+      // What it could not list is remembered apart (unknown, not none): `leavers` must not call that list complete.
+      const saidAboutCredentials: string[] = [];
+      credentialNotices = saidAboutCredentials;
+      const credentialContext = {
+        ...context,
+        notice: (message: string) => {
+          context.notice(message);
+          const clean = redactor.redact(message);
+          if (!saidAboutCredentials.includes(clean)) saidAboutCredentials.push(clean);
+        },
+      };
+      for await (const page of collector.collectCredentials(credentialContext, atRisk)) {
         signal.throwIfAborted();
         credentialWriter.add(
           page.map((credential) =>
@@ -377,6 +389,8 @@ async function collectSource(
     error,
     notices,
     finishedAt: now(),
+    ...(credentials === null ? {} : { credentials }),
+    ...(credentialNotices === null ? {} : { credentialNotices }),
   });
   options.onPhase?.(`collect:${source.name}`, Date.now() - started, accounts);
   return {
@@ -402,7 +416,11 @@ function accountsAtRisk(db: Db, source: string, runId: number, identity: Identit
   for (const account of runAccountRiskFacts(db, source, runId)) {
     const person = identity.person(account.personId);
     const ownerUnknown = person === null || account.matchMethod === 'none' || account.matchMethod === 'ambiguous';
-    const ownerGone = person !== null && (terminationInEffect(person, now) || endDatePassed(person, now));
+    // HR saying terminated counts even before the moment: the leaver queue revokes their credentials at the moment,
+    // so their per-user lists must already be in the snapshot.
+    const ownerGone =
+      person !== null &&
+      (person.status === 'terminated' || terminationInEffect(person, now) || endDatePassed(person, now));
     if (!account.enabled || account.privileged || ownerUnknown || ownerGone) atRisk.add(account.id);
   }
   return atRisk;

@@ -214,3 +214,18 @@ export function currentCredentialCounts(db: Db): Map<string, number> {
   }[];
   return new Map(rows.map((row) => [row.source, row.n]));
 }
+
+/**
+ * Per source whose current snapshot listed credentials: what it could not list in that run (notices; empty = every
+ * kind was read). Sources that collect no credentials are absent.
+ */
+export function currentCredentialNotices(db: Db): Map<string, string[]> {
+  const rows = db
+    .prepare(
+      `SELECT rs.source, rs.credential_notices FROM run_sources rs
+       JOIN sources s ON s.name = rs.source AND s.snapshot_run_id = rs.run_id
+       WHERE rs.credential_notices IS NOT NULL`,
+    )
+    .all() as { source: string; credential_notices: string }[];
+  return new Map(rows.map((row) => [row.source, JSON.parse(row.credential_notices) as string[]]));
+}

@@ -425,4 +425,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE findings ADD COLUMN suppressed_until_typed TEXT;
   ALTER TABLE findings ADD COLUMN suppressed_until_zone TEXT;
   `,
+  /* 12: which credentials a source could not list in a run (unknown, not none) */ `
+  -- NULL: the source collects no credentials (or the row predates this column); a JSON array of the notices said
+  -- while listing credentials otherwise ('[]': every kind was read). \`leavers\` shows a person's credentials as
+  -- unknown when a source of theirs could not list some.
+  ALTER TABLE run_sources ADD COLUMN credential_notices TEXT;
+  `,
 ];

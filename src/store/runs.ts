@@ -212,11 +212,16 @@ export interface SourceCollectionResult {
   error: string | null;
   notices: readonly string[];
   finishedAt: Date;
+  /** Credentials stored for the source in this run; absent when it collects none. */
+  credentials?: number;
+  /** Notices said while listing credentials (kinds unknown, not none); absent when it collects none. */
+  credentialNotices?: readonly string[];
 }
 
 export function finishSourceCollection(db: Db, runId: number, source: string, result: SourceCollectionResult): void {
   db.prepare(
-    `UPDATE run_sources SET status = ?, accounts = ?, activity_known = ?, error = ?, notices = ?, finished_at = ?
+    `UPDATE run_sources SET status = ?, accounts = ?, activity_known = ?, error = ?, notices = ?, finished_at = ?,
+       credentials = ?, credential_notices = ?
      WHERE run_id = ? AND source = ?`,
   ).run(
     result.status,
@@ -225,6 +230,8 @@ export function finishSourceCollection(db: Db, runId: number, source: string, re
     result.error,
     JSON.stringify(result.notices),
     result.finishedAt.toISOString(),
+    result.credentials ?? null,
+    result.credentialNotices ? JSON.stringify(result.credentialNotices) : null,
     runId,
     source,
   );

@@ -434,7 +434,14 @@ describe('slack collector: doctor', () => {
       await createSlackCollector(sourceConfig(slack.apiUrl, { adminToken: FAKE_ADMIN_TOKEN })).doctor(context().ctx),
     );
 
-    expect(Object.keys(checks)).toEqual(['reachable', 'authenticated', 'users readable', 'user emails', 'activity']);
+    expect(Object.keys(checks)).toEqual([
+      'reachable',
+      'authenticated',
+      'users readable',
+      'user emails',
+      'activity',
+      'installed apps',
+    ]);
     expect(Object.values(checks).every((check) => check.ok)).toBe(true);
     expect(checks.authenticated!.detail).toContain('scopes: users:read, users:read.email, chat:write');
   });
@@ -455,6 +462,18 @@ describe('slack collector: doctor', () => {
     expect(checks['users readable']!.ok).toBe(true);
     expect(checks['user emails']).toMatchObject({ ok: false, detail: expect.stringContaining('users:read.email') });
     expect(checks.activity).toMatchObject({ ok: false, detail: expect.stringContaining('paid_only') });
+    // The admin token reads installed apps on any plan.
+    expect(checks['installed apps']).toMatchObject({ ok: true });
+  });
+
+  it('says installed apps will be unknown without an admin token (a limitation, not a blocker)', async () => {
+    const slack = await start({ users: generateMembers(5) });
+    const checks = byCheck(await createSlackCollector(sourceConfig(slack.apiUrl)).doctor(context().ctx));
+    expect(checks['installed apps']).toMatchObject({
+      ok: false,
+      limitation: true,
+      detail: expect.stringContaining('team.integrationLogs: not_allowed_token_type'),
+    });
   });
 
   it('says when the token is rejected, and when Slack cannot be reached', async () => {

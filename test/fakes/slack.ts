@@ -7,7 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * every method is `POST {apiUrl}{method}` (form-encoded; JSON only where Slack accepts it), the token comes as
  * `Authorization: Bearer` (or a `token` form field), errors are HTTP 200 `{ok:false, error}` except 429 with
  * Retry-After, users.list pages by opaque cursor with `next_cursor: ""` at the end and leaves out emails without
- * `users:read.email`, and team.accessLogs needs a paid plan and an admin user token.
+ * `users:read.email`, and team.accessLogs needs a paid plan and an admin user token. team.integrationLogs (apps and
+ * custom integrations members added, removed, enabled, disabled or updated) needs an admin user token and pages the
+ * classic way (`count`, default 100; `page`, default 1; `paging: {count, total, page, pages}`), newest first, with the
+ * documented filters (app_id, service_id, user, change_type).
  *
  * Methods live in a table (`METHODS`): add one with its tier, scopes, token types and handler.
  *
@@ -68,6 +71,22 @@ export interface SlackAccessLogRow {
   region: string;
 }
 
+/** One team.integrationLogs row: an app (app_id/app_type) or a legacy service (service_id/service_type). */
+export interface SlackIntegrationLogRow {
+  app_id?: string;
+  app_type?: string;
+  service_id?: number;
+  service_type?: string;
+  user_id: string;
+  user_name: string;
+  channel?: string;
+  /** Unix seconds, as a string (Slack sends it so). */
+  date: string;
+  change_type: 'added' | 'removed' | 'enabled' | 'disabled' | 'updated' | 'expanded';
+  reason?: string;
+  scope?: string;
+}
+
 export interface FakeToken {
   type: 'bot' | 'user';
   scopes: string[];
@@ -102,6 +121,7 @@ export interface RecordedRequest {
 export interface SlackFakeOptions {
   users?: SlackMember[];
   accessLogs?: SlackAccessLogRow[];
+  integrationLogs?: SlackIntegrationLogRow[];
   /**
    * `free` answers team.accessLogs with `paid_only`; `free` and `pro` have no SCIM API; only `enterprise` has
    * admin.users.session.reset. Default `business+`.
@@ -124,6 +144,7 @@ export interface SlackFakeOptions {
 export interface SlackFakeState {
   users: SlackMember[];
   accessLogs: SlackAccessLogRow[];
+  integrationLogs: SlackIntegrationLogRow[];
   plan: SlackPlan;
   tokens: Record<string, FakeToken>;
   requests: RecordedRequest[];
@@ -254,6 +275,31 @@ const METHODS: Record<string, FakeMethod> = {
       };
     },
   },
+  'team.integrationLogs': {
+    tier: 2,
+    scopes: ['admin'],
+    tokenTypes: ['user'],
+    acceptsJson: false,
+    handle: ({ params, state }) => {
+      const count = optionalInteger(params.count) ?? 100;
+      const page = optionalInteger(params.page) ?? 1;
+      if (count < 1 || page < 1) throw new SlackMethodError('invalid_arguments');
+      if (count > 1000 || page > 100) throw new SlackMethodError('over_pagination_limit');
+      const rows = state.integrationLogs
+        .filter(
+          (row) =>
+            (params.app_id === undefined || row.app_id === params.app_id) &&
+            (params.service_id === undefined || String(row.service_id) === params.service_id) &&
+            (params.user === undefined || row.user_id === params.user) &&
+            (params.change_type === undefined || row.change_type === params.change_type),
+        )
+        .sort((a, b) => Number(b.date) - Number(a.date));
+      return {
+        logs: rows.slice((page - 1) * count, page * count),
+        paging: { count, total: rows.length, page, pages: Math.max(1, Math.ceil(rows.length / count)) },
+      };
+    },
+  },
   'users.info': {
     tier: 4,
     scopes: ['users:read'],
@@ -305,6 +351,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
   const state: SlackFakeState = {
     users: options.users ?? [],
     accessLogs: options.accessLogs ?? [],
+    integrationLogs: options.integrationLogs ?? [],
     plan: options.plan ?? 'business+',
     tokens: options.tokens ?? defaultTokens(options.users ?? [], options.plan ?? 'business+'),
     requests: [],

@@ -52,7 +52,8 @@ describe('zombiescan leavers', () => {
       moment: '2026-11-26T00:00:00.000Z',
       // Shown as HR wrote it: the last day, not the UTC instant that falls on the next day.
       momentAsTyped: 'the end of 2026-11-25, UTC',
-      credentials: null,
+      // CSV sources hold no credentials: a known, empty list.
+      credentials: [],
       accounts: [
         { source: 'okta', accountId: 'o2', login: 'bob', enabled: true, privileged: false },
         { source: 'slack', accountId: 's2', login: 'bob', enabled: true, privileged: false },
@@ -71,7 +72,7 @@ describe('zombiescan leavers', () => {
       listLeavers(c.db, c.config, { now: new Date('2026-11-26T12:00:00Z'), days: 120 }).map((l) => l.employeeId),
     ).toEqual(['E2', 'E3', 'E4']);
     const text = renderLeavers(leavers, 'apply', 14, colors(false));
-    expect(text).toContain('credentials: not inventoried');
+    expect(text).toContain('no credential in the snapshots');
     expect(text).toContain('the end of 2026-11-25, UTC');
     expect(text).not.toContain('2026-11-26 00:00:00Z');
     expect(text).toContain('2 leaver(s), 2 due now');
@@ -152,7 +153,8 @@ describe('graceful offboarding (decay)', () => {
     }
     expect(byDay).toEqual({
       '2026-12-18': ['-14:done:notify-owner=applied'],
-      '2027-01-01': ['0:incomplete:revoke-credentials=refused,disable=applied,revoke-sessions=applied'],
+      // No credential in the snapshots: nothing to revoke, and the step is done.
+      '2027-01-01': ['0:done:revoke-credentials=already-done,disable=applied,revoke-sessions=applied'],
       '2027-01-31': ['30:done:remove-licenses=applied'],
       '2027-04-01': ['90:incomplete:delete=failed'],
     });

@@ -5,10 +5,14 @@ import type { EngineDeps } from '../../src/remediation/apply.js';
 import type {
   AccountRef,
   ActionOutcome,
+  CredentialLiveState,
+  CredentialRef,
+  CredentialRemediator,
   LiveState,
   SourceRemediator,
   SystemAction,
 } from '../../src/contract/action.js';
+import type { CredentialKind } from '../../src/contract/model.js';
 import type { TicketClient } from '../../src/remediation/tickets.js';
 import type { OwnerNotifier, OwnerMessage } from '../../src/remediation/notify-owner.js';
 import { account, Harness, person } from '../engine/helpers.js';
@@ -42,6 +46,8 @@ export class MemorySystem implements SourceRemediator {
   readFailure: Error | null = null;
   /** Per action: perform throws this. */
   performFailures: Partial<Record<SystemAction, Error>> = {};
+  /** Its credential hook, when a test gives it one. */
+  credentials?: CredentialRemediator;
 
   constructor(
     readonly name: string,
@@ -112,6 +118,39 @@ export class MemorySystem implements SourceRemediator {
     } finally {
       this.calls.push({ kind, action, accountId, startedMs, endedMs: Date.now() });
     }
+  }
+}
+
+/** In-memory credentials of a system: revoking one removes it; every call is recorded. */
+export class MemoryCredentials implements CredentialRemediator {
+  readonly live = new Map<string, boolean>();
+  readonly revoked: string[] = [];
+  readonly reads: string[] = [];
+  unsupported: Partial<Record<CredentialKind, string>> = {};
+  revokeFailure: Error | null = null;
+  /** The source says it revoked, but the credential keeps working (what verification must catch). */
+  revokeIneffective = false;
+
+  constructor(ids: string[]) {
+    for (const id of ids) this.live.set(id, true);
+  }
+  unsupportedKind(kind: CredentialKind): string | null {
+    return this.unsupported[kind] ?? null;
+  }
+  /** When set, reads throw this (the system cannot be reached). */
+  readFailure: Error | null = null;
+
+  async readCredential(ref: CredentialRef): Promise<CredentialLiveState> {
+    if (this.readFailure) throw this.readFailure;
+    this.reads.push(ref.id);
+    const enabled = this.live.get(ref.id);
+    return enabled === undefined ? { found: false, enabled: false } : { found: true, enabled };
+  }
+  async revokeCredential(ref: CredentialRef): Promise<ActionOutcome> {
+    if (this.revokeFailure) throw this.revokeFailure;
+    this.revoked.push(ref.id);
+    if (!this.revokeIneffective) this.live.delete(ref.id);
+    return { status: 'applied', reason: `revoked ${ref.kind} ${ref.id}` };
   }
 }
 

@@ -51,7 +51,15 @@ export function renderLeavers(leavers: readonly LeaverView[], mode: string, days
             `${account.source} ${account.login ?? account.accountId}: ${account.enabled ? 'enabled' : 'disabled'}` +
             (account.privileged ? ' (privileged)' : ''),
         ),
-        leaver.credentials === null ? 'credentials: not inventoried' : `credentials: ${leaver.credentials.length}`,
+        ...(leaver.credentials === null
+          ? ['credentials: unknown (a source could not list them: see `zombiescan runs`)']
+          : leaver.credentials.length === 0
+            ? ['no credential in the snapshots']
+            : leaver.credentials.map(
+                (credential) =>
+                  `${credential.source} ${credential.kind} ${credential.description ?? credential.credentialId}` +
+                  (credential.enabled ? '' : ' (unusable)'),
+              )),
       ].join('\n') || 'none',
       leaver.steps
         .map((step) => {

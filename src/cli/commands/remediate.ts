@@ -82,10 +82,15 @@ export async function remediateCommand(
 export function renderRemediation(result: RemediationRun, c: Colors): string {
   if (result.records.length === 0) return 'Nothing to remediate: no open or acknowledged findings.\n';
   const accounts = new Map(
-    result.plan.findings.map((entry) => [
-      entry.finding.id,
-      entry.account.email ?? entry.account.login ?? entry.account.id,
-    ]),
+    result.plan.findings.map((entry) => {
+      const owner = entry.account.email ?? entry.account.login ?? entry.account.id;
+      const { credentialId, credential } = entry.finding;
+      // A credential finding names the key first, so nobody mistakes it for its owner's account.
+      const shown = credentialId
+        ? `[${credential?.kind ?? 'credential'}] ${credential?.name ?? credentialId}${owner ? ` · ${owner}` : ''}`
+        : owner;
+      return [entry.finding.id, shown];
+    }),
   );
   const view = table(
     ['FINDING', 'RULE', 'SOURCE', 'ACCOUNT', 'ACTION', 'STATUS', 'REASON'],
