@@ -87,6 +87,11 @@ describe('scan and the findings lifecycle', () => {
         'idp-disabled-app-active/slack/s3/critical',
       ].sort(),
     );
+    // The raise is recorded so every view can say "critical (admin)"; an unraised finding carries no such key.
+    const evidence = (where: string) =>
+      JSON.parse((h.findings(where)[0] as unknown as { evidence: string }).evidence) as Record<string, unknown>;
+    expect(evidence(`account_id = 's3'`)).toMatchObject({ privileged: true, severityBeforePrivilege: 'high' });
+    expect(evidence(`account_id = 's2'`)).not.toHaveProperty('severityBeforePrivilege');
   });
 
   it('a failed source keeps its snapshot and its findings; the others are reconciled', async () => {
