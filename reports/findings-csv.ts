@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Finding } from '../src/contract/model.js';
+import { severityBeforePrivilege, usedAfterTermination } from '../src/contract/finding-facts.js';
 
 /**
  * Findings as CSV for spreadsheets. Account names come from the sources, so anyone who can set a display name
@@ -29,6 +30,9 @@ const COLUMNS = [
   'credential_name',
   'credential_last_used_at',
   'credential_expires_at',
+  // Appended, so scripts reading columns by position keep working.
+  'severity_before_privilege',
+  'used_after_termination',
 ] as const;
 
 export function neutraliseFormula(value: string): string {
@@ -60,6 +64,8 @@ export function renderFindingsCsv(findings: readonly Finding[]): string {
     finding.credential?.name ?? null,
     finding.credential?.lastUsedAt ?? null,
     finding.credential?.expiresAt ?? null,
+    severityBeforePrivilege(finding),
+    usedAfterTermination(finding) ? 'true' : 'false',
   ]);
   return stringify(rows, {
     header: true,

@@ -20,6 +20,12 @@ export function usedAfterTermination(finding: Pick<Finding, 'rule' | 'evidence'>
   return finding.rule === SIGN_IN_AFTER_TERMINATION_RULE || finding.evidence.usedAfterTermination === true;
 }
 
+/** The finding's message, led by "Used after termination: " when it was and the message does not already say so. */
+export function headlineMessage(finding: Pick<Finding, 'rule' | 'evidence' | 'message'>): string {
+  if (!usedAfterTermination(finding) || /^used after termination\b/i.test(finding.message)) return finding.message;
+  return `Used after termination: ${finding.message}`;
+}
+
 /** Evidence key the engine sets when it raised the rule's severity one level for a privileged account. */
 export const SEVERITY_BEFORE_PRIVILEGE = 'severityBeforePrivilege';
 
