@@ -37,8 +37,19 @@ export function shortDate(iso: string | null): string {
   return iso ? iso.slice(0, 10) : '';
 }
 
+const COUNT = new Intl.NumberFormat('en-US');
+
+/** 12,345: counts a person reads, with thousands separators. */
+export function formatCount(count: number): string {
+  return COUNT.format(count);
+}
+
 export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+  return ms < 1000
+    ? `${Math.round(ms)} ms`
+    : ms < 60_000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : `${Math.round(ms / 1000)} s`;
 }
 
 // SGR colour sequences are what picocolors writes; they take no room on screen.
