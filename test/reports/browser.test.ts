@@ -100,6 +100,7 @@ describe('audit report in Chromium', () => {
     const { page } = await open(auditFile);
     const tiles = (await page.locator('.tile').allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim());
     expect(tiles).toEqual([
+      '1 Accounts used after their owner’s termination',
       '2 Unresolved findings',
       '1 Critical',
       '1 Departed people with access still open',
