@@ -196,7 +196,7 @@ describe('README screenshot', () => {
     const file = (JSON.parse(report.stdout) as { file: string }).file;
     const opened = await open(file);
     await expectInert(opened, file);
-    expect(await opened.page.locator('.tile').count()).toBe(5);
+    expect(await opened.page.locator('.tile').count()).toBe(6);
     const shot = path.join(OUTPUT, 'demo-audit-report.png');
     await opened.page.screenshot({ path: shot, fullPage: true, clip: { x: 0, y: 0, width: 1200, height: 1500 } });
     await opened.page.screenshot({ path: path.join(OUTPUT, 'demo-audit-report-full.png'), fullPage: true });
