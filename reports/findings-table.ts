@@ -1,7 +1,7 @@
 import type { Finding } from '../src/contract/model.js';
 import { visible } from '../src/common/terminal-text.js';
 import { accountSearchLabel, headlineMessage, severityLabel } from '../src/contract/finding-facts.js';
-import { colors, fitColumns, paintSeverity, shortDate, table, type Colors } from './terminal.js';
+import { colors, displayWidth, fitColumns, paintSeverity, shortDate, table, type Colors } from './terminal.js';
 
 /** The message column never gets narrower than this while another column could give way. */
 const MIN_WHY = 30;
@@ -36,21 +36,31 @@ export function renderFindingsTable(
     ...(showStatus ? [statusCell(c, finding)] : []),
     finding.rule,
     visible(finding.source),
-    finding.credential ? credentialCell(c, finding) : visible(accountSearchLabel(finding)),
+    finding.credential ? credentialCell(c, finding) : accountCell(finding),
     finding.personId === null ? c.dim('none') : visible(finding.personId),
     shortDate(finding.firstSeen),
     whyCell(c, finding),
   ]);
   const whyColumn = head.length - 1;
   const accountColumn = head.indexOf('ACCOUNT / KEY');
+  // The message wraps at words: never narrower than its longest word (within reason), so no word is cut.
+  const longestWord = Math.max(
+    0,
+    ...rows.flatMap((row) => row[whyColumn]!.split(/\s+/).map((word) => displayWidth(word))),
+  );
+  // The login (first line of the account cell) is what an admin searches for: it gives way only after the message.
+  const longestLogin = Math.max(0, ...rows.map((row) => displayWidth(row[accountColumn]!.split('\n')[0]!)));
   const widths = fitColumns(head, rows, options.width, {
-    // Who gives way, first to last, and how narrow each may get: the message, then the account, owner and rule.
+    // Who gives way, first to last, and how narrow each may get: the message, then the account's email line, the
+    // owner and the rule; the source name never.
     giveWay: [
-      { column: whyColumn, min: MIN_WHY },
-      { column: accountColumn, min: 24 },
+      // cli-table3 cuts a word as long as the cell is wide: one more.
+      { column: whyColumn, min: Math.min(Math.max(MIN_WHY, longestWord + 1), 45) },
+      { column: accountColumn, min: Math.min(Math.max(16, longestLogin), 40) },
       { column: head.indexOf('OWNER'), min: 8 },
       { column: head.indexOf('RULE'), min: 14 },
       { column: whyColumn, min: 16 },
+      { column: accountColumn, min: 16 },
     ],
   });
   const view = table(head, widths);
@@ -58,10 +68,21 @@ export function renderFindingsTable(
   return `${view.toString()}\n${findings.length} finding${findings.length === 1 ? '' : 's'}\n`;
 }
 
-/** "critical (admin)": the severity was raised one level because the account or credential is privileged. */
+/**
+ * "critical (admin)": the severity was raised one level because the account or credential is privileged. "(admin)"
+ * goes on the line below, so the column stays as narrow as a severity.
+ */
 export function severityCell(c: Colors, finding: Finding): string {
   const label = severityLabel(finding);
-  return paintSeverity(c, finding.severity) + label.slice(finding.severity.length);
+  return paintSeverity(c, finding.severity) + label.slice(finding.severity.length).replace(/^ /, '\n');
+}
+
+/** The login an admin searches for, the email on the line below when it differs. */
+function accountCell(finding: Finding): string {
+  const label = accountSearchLabel(finding);
+  const login = finding.login;
+  if (login && label !== login) return `${visible(login)}\n${visible(label.slice(login.length + 1))}`;
+  return visible(label);
 }
 
 function statusCell(c: Colors, finding: Finding): string {

@@ -102,14 +102,16 @@ describe('findings table', () => {
         'critical',
         'terminated-still-active',
         'okta',
-        'nrahman (nadia.rahman@acme.com)',
+        'nrahman',
         'E1063',
         '2026-12-01',
         'nadia.rahman@acme.com (E1063) was terminated on 2026-11-24 but their okta account is still enabled.',
       ],
+      // The email the source also knows, on the line below the login.
+      ['', '', '', '', '(nadia.rahman@acme.com)', '', '', ''],
       [
         '2',
-        'critical (admin)',
+        'critical',
         'orphan-account',
         'okta',
         'breakglass-admin@acme.com',
@@ -117,6 +119,7 @@ describe('findings table', () => {
         '2026-12-01',
         'The okta account breakglass-admin@acme.com is enabled but matches no one in the HR roster.',
       ],
+      ['', '(admin)', '', '', '', '', '', ''],
     ]);
     // The message column is as wide as its longest message, no wider: the table ends where the content does.
     expect(out.split('\n')[0]!.length).toBe(out.split('\n')[1]!.length);
@@ -156,10 +159,13 @@ describe('findings table', () => {
       expect(out).not.toContain('…');
       for (const line of out.split('\n')) expect([...line].length).toBeLessThanOrEqual(width);
     }
-    // Narrower than the content allows: the login and the rule give way after the message; the source never does.
+    // Narrower than the content allows: the rule gives way after the message, then the login; never the source.
     const narrow = renderFindingsTable([long], { color: false, width: 150 });
     expect(narrow).toContain('salesforce-production-eu');
-    expect(narrow).toContain('marta.kowalczyk-externa…');
+    expect(narrow).toContain('terminated-st…');
+    const narrower = renderFindingsTable([long], { color: false, width: 120 });
+    expect(narrower).toContain('salesforce-production-eu');
+    expect(narrower).toMatch(/marta\.kowalczyk\S*…/);
   });
 
   it('leads a use after termination with it', () => {
