@@ -1,4 +1,5 @@
 import { SEVERITIES, type Severity } from '../src/contract/model.js';
+import { usedAfterTerminationHeadline } from '../src/contract/finding-facts.js';
 import {
   formatDay,
   formatInstant,
@@ -9,6 +10,7 @@ import {
   section,
   SEVERITY_COLORS,
   severityBadge,
+  severityLabelBadge,
   statusBadge,
   table,
   trusted,
@@ -80,6 +82,8 @@ export interface TerminationAccount {
     | 'not-due';
   lagMs: number | null;
   stillOpen: boolean;
+  /** An unresolved finding shows the account was used after the termination took effect. */
+  usedAfterTermination?: boolean;
 }
 
 export interface TerminationRow {
@@ -99,6 +103,8 @@ export interface SuppressionRow {
   findingId: number;
   rule: string;
   severity: string;
+  /** The severity was raised one level because the account or credential is privileged. */
+  severityRaisedForPrivilege?: boolean;
   source: string;
   account: string;
   displayName: string | null;
@@ -149,6 +155,18 @@ export interface TrendPoint {
   counts: Record<Severity, number>;
 }
 
+/** An unresolved finding whose account was used after its owner's termination took effect. */
+export interface UsedAfterTerminationRow {
+  findingId: number;
+  rule: string;
+  severity: string;
+  severityRaisedForPrivilege: boolean;
+  source: string;
+  account: string;
+  personId: string | null;
+  message: string;
+}
+
 export interface AuditData {
   generatedAt: string;
   timezone: string;
@@ -170,6 +188,11 @@ export interface AuditData {
   remediation: { results: RemediationRow[]; unfinishedIntents: number; journal: JournalCheck };
   licenses: { rows: LicenseRow[]; seats: number; monthlyTotal: number; unpricedSkus: number; currency: string };
   trend: TrendPoint[];
+  /**
+   * Unresolved findings showing use after the owner's termination, and how many distinct accounts: the report leads
+   * with them. Absent from data gathered by older versions.
+   */
+  usedAfterTermination?: { accounts: number; findings: UsedAfterTerminationRow[] };
 }
 
 const SEVERITY_ORDER: Severity[] = ['critical', 'high', 'medium', 'low'];
@@ -189,6 +212,7 @@ export function renderAuditHtml(data: AuditData): string {
   const when = (iso: string | null | undefined) => formatInstant(iso, tz);
   const openTerminations = data.terminations.filter((person) => person.stillOpen).length;
   const failedSources = data.coverage.filter((row) => row.status !== 'complete').length;
+  const usedAccounts = data.usedAfterTermination?.accounts ?? 0;
 
   const header = html`<h1>Access review: zombie accounts audit report</h1>
     <p class="muted">
@@ -217,6 +241,7 @@ export function renderAuditHtml(data: AuditData): string {
       <dd>${data.since ? `since ${when(data.since)}` : 'all recorded history'}</dd>
     </dl>
     <div class="tiles">
+      ${tile('Accounts used after their owner’s termination', String(usedAccounts), usedAccounts > 0)}
       ${tile('Unresolved findings', String(data.findings.unresolved), data.findings.unresolved > 0)}
       ${tile('Critical', String(data.findings.bySeverity.critical), data.findings.bySeverity.critical > 0)}
       ${tile('Departed people with access still open', String(openTerminations), openTerminations > 0)}
@@ -231,6 +256,8 @@ export function renderAuditHtml(data: AuditData): string {
     </div>`;
 
   const body = [
+    // The headline: use after departure is a possible incident, so it comes before coverage and counts.
+    ...(usedAccounts > 0 ? [renderUsedAfterTermination(data)] : []),
     renderCoverage(data, when),
     renderFindings(data),
     renderTrend(data, tz),
@@ -269,6 +296,30 @@ export function renderAuditHtml(data: AuditData): string {
     <p>zombiescan · ${when(data.generatedAt)} ${tz}</p>`;
 
   return htmlDocument({ title: `zombiescan audit report ${formatDay(data.generatedAt, tz)}`, header, body, footer });
+}
+
+function renderUsedAfterTermination(data: AuditData): SafeHtml {
+  const used = data.usedAfterTermination!;
+  const rows = used.findings.map(
+    (row) =>
+      html`<tr class="alert">
+        <td class="num">${row.findingId}</td>
+        <td><code>${row.rule}</code> ${severityLabelBadge(row.severity, row.severityRaisedForPrivilege)}</td>
+        <td>${row.source}: ${row.account}</td>
+        <td>${row.personId ?? ''}</td>
+        <td>${row.message}</td>
+      </tr>`,
+  );
+  return section(
+    'used-after-termination',
+    'Used after termination',
+    html`<div class="callout">
+        <strong>${usedAfterTerminationHeadline(used.accounts)}</strong>: a sign-in or recorded activity after the
+        termination took effect. Treat each as a possible incident: review what the account did since.
+      </div>
+      ${table(['Finding', 'Rule', 'Account', 'Owner', 'Why'], rows, '')}`,
+    { first: true },
+  );
 }
 
 function tile(label: string, value: string, alert: boolean): SafeHtml {
@@ -331,7 +382,7 @@ function renderCoverage(data: AuditData, when: (iso: string | null) => string): 
         rows,
         'No source has been collected yet.',
       )}`,
-    { first: true },
+    { first: !data.usedAfterTermination?.accounts },
   );
 }
 
@@ -512,7 +563,7 @@ function renderTerminations(data: AuditData, when: (iso: string | null) => strin
         html`<tr class="${account.stillOpen ? 'alert' : ''}">
           <td>${account.source}</td>
           <td>
-            ${account.login ?? account.accountId}${account.displayName ? html`<br /><span class="muted">${account.displayName}</span>` : ''}${account.privileged ? html` ${statusBadge('admin', 'warn')}` : ''}
+            ${account.login ?? account.accountId}${account.displayName ? html`<br /><span class="muted">${account.displayName}</span>` : ''}${account.privileged ? html` ${statusBadge('admin', 'warn')}` : ''}${account.usedAfterTermination ? html` ${statusBadge('USED AFTER TERMINATION', 'bad')}` : ''}
           </td>
           <td>
             ${account.state === 'enabled' ? statusBadge('enabled', 'bad') : account.state === 'removed' ? statusBadge('removed', 'ok') : statusBadge('disabled', 'ok')}
@@ -586,7 +637,7 @@ function renderSuppressions(data: AuditData, when: (iso: string | null) => strin
     (row) =>
       html`<tr>
         <td class="num">${row.findingId}</td>
-        <td><code>${row.rule}</code> ${severityBadge(row.severity)}</td>
+        <td><code>${row.rule}</code> ${severityLabelBadge(row.severity, row.severityRaisedForPrivilege === true)}</td>
         <td>
           ${row.source}:
           ${row.account}${row.displayName ? html`<br /><span class="muted">${row.displayName}</span>` : ''}

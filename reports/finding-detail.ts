@@ -1,5 +1,11 @@
 import { describeTypedTime, type Finding } from '../src/contract/model.js';
 import { visible } from '../src/common/terminal-text.js';
+import {
+  accountSearchLabel,
+  headlineMessage,
+  severityBeforePrivilege,
+  severityLabel,
+} from '../src/contract/finding-facts.js';
 
 /** What the rule says about itself, shown beside the finding so a reviewer knows why it matters and what to do. */
 export interface RuleExplanation {
@@ -10,10 +16,11 @@ export interface RuleExplanation {
 
 /** `zombiescan findings show ID`: one finding, its evidence, and the rule's risk and remediation. */
 export function renderFindingDetail(finding: Finding, rule: RuleExplanation | null): string {
-  const account = [finding.login, finding.email].filter((part) => part !== null).join(' / ') || finding.accountId;
+  const account = accountSearchLabel(finding);
+  const before = severityBeforePrivilege(finding);
   const lines = [
     `Finding ${finding.id}: ${finding.rule}${rule ? ` — ${rule.title}` : ''}`,
-    `  severity     ${finding.severity}`,
+    `  severity     ${severityLabel(finding)}${before ? `: raised from ${before} because the ${finding.credential ? 'credential' : 'account'} is privileged` : ''}`,
     `  status       ${finding.status}${finding.suppressedUntil ? ` until ${describeTypedTime(finding.suppressedUntilAsTyped, finding.suppressedUntil)} (${finding.suppressReason ?? ''}, by ${finding.suppressedBy ?? '?'})` : ''}`,
     `  source       ${finding.source}`,
     `  account      ${account} (id ${finding.accountId})${finding.displayName ? `, ${finding.displayName}` : ''}`,
@@ -22,7 +29,7 @@ export function renderFindingDetail(finding: Finding, rule: RuleExplanation | nu
     `  last seen    ${finding.lastSeen}`,
     ...(finding.ticketKey ? [`  ticket       ${finding.ticketKey}`] : []),
     '',
-    `Why: ${finding.message}`,
+    `Why: ${headlineMessage(finding)}`,
     '',
     'Evidence:',
     ...Object.entries(finding.evidence).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}`),

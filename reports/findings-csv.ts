@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { describeTypedTime, type Finding } from '../src/contract/model.js';
+import { severityBeforePrivilege, usedAfterTermination } from '../src/contract/finding-facts.js';
 
 /**
  * Findings as CSV for spreadsheets. Account names come from the sources, so anyone who can set a display name
@@ -30,6 +31,9 @@ const COLUMNS = [
   'credential_last_used_at',
   'credential_expires_at',
   'suppressed_until_as_typed',
+  // Appended, so scripts reading columns by position keep working.
+  'severity_before_privilege',
+  'used_after_termination',
 ] as const;
 
 export function neutraliseFormula(value: string): string {
@@ -62,6 +66,8 @@ export function renderFindingsCsv(findings: readonly Finding[]): string {
     finding.credential?.lastUsedAt ?? null,
     finding.credential?.expiresAt ?? null,
     finding.suppressedUntilAsTyped ? describeTypedTime(finding.suppressedUntilAsTyped) : null,
+    severityBeforePrivilege(finding),
+    usedAfterTermination(finding) ? 'true' : 'false',
   ]);
   return stringify(rows, {
     header: true,

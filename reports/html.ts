@@ -101,6 +101,13 @@ export function severityBadge(severity: string): SafeHtml {
   return html`<span class="badge sev-${known}">${severity}</span>`;
 }
 
+/** The severity badge, with "(admin)" beside it when the severity was raised because the account is privileged. */
+export function severityLabelBadge(severity: string, raisedForPrivilege: boolean): SafeHtml {
+  return raisedForPrivilege
+    ? html`${severityBadge(severity)} <span class="muted">(admin)</span>`
+    : severityBadge(severity);
+}
+
 export function statusBadge(text: string, tone: 'ok' | 'bad' | 'warn' | 'muted'): SafeHtml {
   return html`<span class="badge ${tone}">${text}</span>`;
 }

@@ -1,7 +1,13 @@
 import type { Finding, Severity } from '../src/contract/model.js';
 import type { ScanResult } from '../src/contract/run.js';
 import { visible } from '../src/common/terminal-text.js';
-import { colors, formatDuration, paintSeverity } from './terminal.js';
+import {
+  headlineMessage,
+  severityRaisedForPrivilege,
+  usedAfterTermination,
+  usedAfterTerminationHeadline,
+} from '../src/contract/finding-facts.js';
+import { colors, formatCount, formatDuration, paintSeverity } from './terminal.js';
 
 /**
  * What a security lead reads after a scan: was the data complete, how many zombies by severity, and the critical
@@ -15,16 +21,35 @@ export function renderScanSummary(
     color: boolean;
     /** Lines appended verbatim (where the CSV was written, what to run next). */
     footer?: string[];
+    /**
+     * How long the whole command took, from its start (config, roster and all): what the user waited. Without it,
+     * the scan's own start to finish.
+     */
+    durationMs?: number;
+    /**
+     * Open findings whose account was used after the owner's termination, and how many distinct accounts they are:
+     * the summary leads with them.
+     */
+    usedAfterTermination?: { accounts: number; findings: readonly Finding[] };
   },
 ): string {
   const c = colors(context.color);
   const lines: string[] = [];
-  const took = formatDuration(Date.parse(result.finishedAt) - Date.parse(result.startedAt));
+  const took = formatDuration(context.durationMs ?? Date.parse(result.finishedAt) - Date.parse(result.startedAt));
   const status = result.status === 'complete' ? c.green('complete') : c.red('PARTIAL: a source failed');
   lines.push(
     `${c.bold(`Scan #${result.runId}`)} ${status} at ${result.finishedAt.replace('T', ' ').slice(0, 16)} UTC (${took})`,
   );
-  lines.push(`HR roster: ${result.people} people`);
+  const used = context.usedAfterTermination;
+  if (used && used.accounts > 0) {
+    // Said before anything else: use after departure is a possible incident, not a hygiene gap.
+    const ids = used.findings.map((finding) => `#${finding.id}`);
+    lines.push(
+      `${c.bold(c.red(`ALERT: ${usedAfterTerminationHeadline(used.accounts, formatCount)}`))} ` +
+        `(finding${ids.length === 1 ? '' : 's'} ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''})`,
+    );
+  }
+  lines.push(`HR roster: ${formatCount(result.people)} people`);
   lines.push('');
   lines.push(c.bold('Sources'));
   const width = Math.max(...result.sources.map((source) => source.name.length + (source.role === 'idp' ? 6 : 0)));
@@ -37,7 +62,7 @@ export function renderScanSummary(
       );
     } else {
       const activity = source.activityKnown === false ? c.yellow('  activity unknown') : '';
-      lines.push(`  ${name}  ${c.green('complete')}  ${String(source.accounts).padStart(7)} accounts${activity}`);
+      lines.push(`  ${name}  ${c.green('complete')}  ${formatCount(source.accounts).padStart(7)} accounts${activity}`);
     }
     for (const notice of source.notices) lines.push(`  ${' '.repeat(width)}  ${c.yellow('note:')} ${visible(notice)}`);
   }
@@ -46,20 +71,25 @@ export function renderScanSummary(
   const order: Severity[] = ['critical', 'high', 'medium', 'low'];
   const total = order.reduce((sum, severity) => sum + open[severity], 0);
   lines.push(
-    `${c.bold('Open findings')}: ${total}  (${order.map((s) => `${open[s]} ${paintSeverity(c, s)}`).join(' · ')})`,
+    `${c.bold('Open findings')}: ${formatCount(total)}  (${order
+      .map((s) => `${formatCount(open[s])} ${paintSeverity(c, s)}`)
+      .join(' · ')})`,
   );
-  lines.push(
-    `  ${result.findings.newThisRun} new this scan, ${result.findings.resolved} resolved` +
-      (result.findings.reopened > 0 ? `, ${result.findings.reopened} reopened` : ''),
-  );
+  lines.push(`  This scan: ${changesLine(result.findings)}`);
   const named = (title: string, findings: readonly Finding[], limit: number) => {
     if (findings.length === 0) return;
     lines.push('');
     lines.push(c.bold(title));
-    for (const finding of findings.slice(0, limit)) {
-      lines.push(`  #${finding.id} ${c.dim(`[${finding.rule} · ${finding.source}]`)} ${visible(finding.message)}`);
+    // Use after termination first, then the order given (most severe, oldest).
+    const ordered = [...findings].sort((a, b) => Number(usedAfterTermination(b)) - Number(usedAfterTermination(a)));
+    for (const finding of ordered.slice(0, limit)) {
+      const admin = severityRaisedForPrivilege(finding) ? ` ${c.yellow('(admin)')}` : '';
+      lines.push(
+        `  #${finding.id}${admin} ${c.dim(`[${finding.rule} · ${visible(finding.source)}]`)} ` +
+          visible(headlineMessage(finding)),
+      );
     }
-    if (findings.length > limit) lines.push(c.dim(`  … and ${findings.length - limit} more`));
+    if (findings.length > limit) lines.push(c.dim(`  … and ${formatCount(findings.length - limit)} more`));
   };
   named('Critical', context.critical, 20);
   named('High', context.high, 10);
@@ -68,4 +98,18 @@ export function renderScanSummary(
     lines.push(...context.footer);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * "29 new, 2 reopened, 1 suppressed by an exception, 3 resolved": every number says what it counts, so the open
+ * total above adds up (a new finding a standing exception covers is not open, and is not counted as new here).
+ */
+export function changesLine(findings: ScanResult['findings']): string {
+  const parts = [`${formatCount(findings.opened - findings.openedSuppressed)} new`];
+  if (findings.reopened > 0) parts.push(`${formatCount(findings.reopened)} reopened`);
+  if (findings.openedSuppressed > 0) {
+    parts.push(`${formatCount(findings.openedSuppressed)} suppressed by an exception`);
+  }
+  parts.push(`${formatCount(findings.resolved)} resolved`);
+  return parts.join(', ');
 }

@@ -1,4 +1,5 @@
 import type { Severity } from '../src/contract/model.js';
+import { usedAfterTerminationHeadline } from '../src/contract/finding-facts.js';
 
 /**
  * The Slack findings digest as Block Kit, and the edit that records a reviewer's decision on it. Pure: data in,
@@ -53,6 +54,10 @@ export interface DigestFinding {
   isNew: boolean;
   /** Set on a credential finding: then login/email name the owner account, and the card says it is a key. */
   credential?: { id: string; kind: string; name: string | null; lastUsedAt: string | null } | null;
+  /** The account was used after its owner's termination took effect: the card says so first. */
+  usedAfterTermination?: boolean;
+  /** The severity was raised one level because the account or credential is privileged: shown as "(admin)". */
+  severityRaisedForPrivilege?: boolean;
 }
 
 export interface DigestData {
@@ -62,6 +67,11 @@ export interface DigestData {
   newBySeverity: Record<Severity, number>;
   openBySeverity: Record<Severity, number>;
   resolvedInRun: number;
+  /**
+   * Distinct accounts with an open finding showing use after the owner's termination: when any, the digest leads
+   * with them. Absent from data gathered by older versions.
+   */
+  usedAfterTermination?: number;
   /** Open critical and high findings, in the order to show them. */
   urgent: DigestFinding[];
   /** Public URL of the reports folder (`serve.reportsUrl`), or null. */
@@ -147,6 +157,17 @@ export function renderSlackDigest(data: DigestData): SlackMessage {
       elements: [{ type: 'mrkdwn', text: runLine(data.run) }],
     },
   ];
+  if (data.usedAfterTermination) {
+    // The headline of a scan: use after departure is a possible incident, so it comes before everything else.
+    head.push({
+      type: 'section',
+      block_id: 'zs_used_after_termination',
+      text: {
+        type: 'mrkdwn',
+        text: `:rotating_light: *${usedAfterTerminationHeadline(data.usedAfterTermination, formatCount)}*`,
+      },
+    });
+  }
   if (data.failedSources.length > 0) {
     // Said first and plainly: a failed source means the rest of the digest is silent about it, not clean.
     const lines = data.failedSources.map(
@@ -209,8 +230,14 @@ function runLine(run: DigestData['run']): string {
   return `Scan #${run.id} · finished ${when} UTC · ${status}`;
 }
 
+const COUNT = new Intl.NumberFormat('en-US');
+
+function formatCount(count: number): string {
+  return COUNT.format(count);
+}
+
 function countsLine(counts: Record<Severity, number>): string {
-  return SEVERITY_ORDER.map((severity) => `${counts[severity]} ${severity}`).join(' · ');
+  return SEVERITY_ORDER.map((severity) => `${formatCount(counts[severity])} ${severity}`).join(' · ');
 }
 
 function summaryText(data: DigestData): string {
@@ -221,7 +248,7 @@ function summaryText(data: DigestData): string {
       : `*New since the last scan:* ${countsLine(data.newBySeverity)}`,
     `*Open now:* ${countsLine(data.openBySeverity)}`,
   ];
-  if (data.resolvedInRun > 0) lines.push(`*Resolved by this scan:* ${data.resolvedInRun}`);
+  if (data.resolvedInRun > 0) lines.push(`*Resolved by this scan:* ${formatCount(data.resolvedInRun)}`);
   return lines.join('\n');
 }
 
@@ -241,8 +268,11 @@ function ownerLabel(owner: DigestOwner | null): string {
 
 function renderFinding(finding: DigestFinding): Block[] {
   const text = [
-    `${SEVERITY_ICON[finding.severity]} *${finding.severity.toUpperCase()}* · \`${field(finding.rule, 80)}\`` +
-      (finding.isNew ? ' · *NEW*' : ''),
+    `${SEVERITY_ICON[finding.severity]} *${finding.severity.toUpperCase()}*` +
+      (finding.severityRaisedForPrivilege ? ' (admin)' : '') +
+      ` · \`${field(finding.rule, 80)}\`` +
+      (finding.isNew ? ' · *NEW*' : '') +
+      (finding.usedAfterTermination ? ' · :rotating_light: *USED AFTER TERMINATION*' : ''),
     finding.credential
       ? `*System:* ${field(finding.source, 80)} · :key: *Credential:* \`${field(finding.credential.kind, 40)}\` ` +
         `${field(finding.credential.name ?? finding.credential.id)} · *Owner account:* ` +
@@ -327,6 +357,9 @@ function fullListText(reportsUrl: string | null): TextObject {
 
 function fallbackText(data: DigestData): string {
   const parts = [`zombiescan scan #${data.run.id}`];
+  if (data.usedAfterTermination) {
+    parts.push(usedAfterTerminationHeadline(data.usedAfterTermination, formatCount).toUpperCase());
+  }
   if (data.failedSources.length > 0) {
     parts.push(`${data.failedSources.map((source) => source.name).join(', ')} FAILED`);
   }

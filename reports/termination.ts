@@ -1,10 +1,11 @@
+import { usedAfterTerminationHeadline } from '../src/contract/finding-facts.js';
 import {
   formatInstant,
   formatLag,
   html,
   htmlDocument,
   section,
-  severityBadge,
+  severityLabelBadge,
   statusBadge,
   table,
   type SafeHtml,
@@ -54,7 +55,20 @@ export interface CurrentAccount {
   privileged: boolean;
   lastActivityAt: string | null;
   activityKnown: boolean;
-  openFindings: { id: number; rule: string; severity: string; status: string; message: string }[];
+  openFindings: {
+    id: number;
+    rule: string;
+    severity: string;
+    status: string;
+    message: string;
+    /** The severity was raised one level because the account is privileged: shown as "(admin)". */
+    severityRaisedForPrivilege?: boolean;
+  }[];
+  /**
+   * Used at or after the termination took effect (its last activity, or a successful sign-in in the log); false when
+   * the activity or the log says not; null when neither is known. Absent from reports of older versions.
+   */
+  usedAfterTermination?: boolean | null;
 }
 
 export interface CoverageGap {
@@ -126,6 +140,7 @@ export function renderTerminationHtml(data: TerminationData): string {
   const off = data.offboarding;
   const title = person.name ?? person.email ?? person.employeeId;
   const enabledNow = data.current.filter((account) => account.enabled).length;
+  const usedAfter = data.current.filter((account) => account.usedAfterTermination === true);
 
   const header = html`<h1>Termination evidence: ${title}</h1>
     <dl class="facts">
@@ -274,7 +289,7 @@ export function renderTerminationHtml(data: TerminationData): string {
       html`<tr class="${account.enabled ? 'alert' : ''}">
         <td>${account.source}</td>
         <td>
-          ${account.login ?? account.email ?? account.accountId}${account.displayName ? html`<br /><span class="muted">${account.displayName}</span>` : ''}${account.privileged ? html` ${statusBadge('admin', 'warn')}` : ''}
+          ${account.login ?? account.email ?? account.accountId}${account.displayName ? html`<br /><span class="muted">${account.displayName}</span>` : ''}${account.privileged ? html` ${statusBadge('admin', 'warn')}` : ''}${account.usedAfterTermination ? html` ${statusBadge('USED AFTER TERMINATION', 'bad')}` : ''}
         </td>
         <td>
           ${enabledBadge(account.enabled)}${account.rawStatus ? html`<br /><span class="muted">${account.rawStatus}</span>` : ''}
@@ -283,7 +298,7 @@ export function renderTerminationHtml(data: TerminationData): string {
           ${account.activityKnown ? (account.lastActivityAt ? when(account.lastActivityAt) : 'never') : html`<span class="muted">unknown</span>`}
         </td>
         <td>
-          ${account.openFindings.map((finding) => html`<div>#${finding.id} ${severityBadge(finding.severity)} <code>${finding.rule}</code> (${finding.status})<br /><span class="muted">${finding.message}</span></div>`)}
+          ${account.openFindings.map((finding) => html`<div>#${finding.id} ${severityLabelBadge(finding.severity, finding.severityRaisedForPrivilege === true)} <code>${finding.rule}</code> (${finding.status})<br /><span class="muted">${finding.message}</span></div>`)}
         </td>
       </tr>`,
   );
@@ -347,10 +362,24 @@ export function renderTerminationHtml(data: TerminationData): string {
     Times in ${tz}. "Verified" means the source was re-read after the actions and reported the account disabled or gone.
     zombiescan · ${when(data.generatedAt)}
   </p>`;
+  // The headline, before the gaps: use after departure is a possible incident.
+  const alarm =
+    usedAfter.length === 0
+      ? null
+      : html`<div class="callout bad" id="used-after-termination">
+          <strong>${usedAfterTerminationHeadline(usedAfter.length)}</strong>:
+          ${usedAfter.map(
+            (account, index) =>
+              html`${index > 0 ? ', ' : ''}${account.source}
+              ${account.login ?? account.email ?? account.accountId}${account.lastActivityAt ? html` (last used ${when(account.lastActivityAt)})` : ''}`,
+          )}.
+          Review what these accounts did since the termination took effect.
+        </div>`;
+  const body = signInSection ? [gaps, evidence, current, signInSection] : [gaps, evidence, current];
   return htmlDocument({
     title: `Termination evidence ${person.employeeId}`,
-    header,
-    body: signInSection ? [gaps, evidence, current, signInSection] : [gaps, evidence, current],
+    header: alarm ? html`${header}${alarm}` : header,
+    body,
     footer,
   });
 }

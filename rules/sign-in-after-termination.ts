@@ -35,7 +35,8 @@ export const rule = defineRule({
     const last = after[after.length - 1]!;
     return {
       message:
-        `${personLabel(owner)} left (effective ${owner.terminationEffectiveAt}) but ${ownedAccountPhrase(account, owner)} ` +
+        `Used after termination: ${personLabel(owner)} left (effective ${owner.terminationEffectiveAt}) but ` +
+        `${ownedAccountPhrase(account, owner)} ` +
         `signed in successfully ${after.length === 1 ? 'once' : `${after.length} times`} since, last at ${last.at}` +
         `${last.ip ? ` from ${last.ip}` : ''}${last.application ? ` to ${last.application}` : ''}.`,
       evidence: {

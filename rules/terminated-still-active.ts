@@ -25,7 +25,11 @@ export const rule = defineRule({
         ? Date.parse(account.lastActivityAt) >= Date.parse(owner.terminationEffectiveAt)
         : null;
     return {
-      message: `${personLabel(owner)} was terminated ${when} but ${ownedAccountPhrase(account, owner)} is still enabled.`,
+      // The alarming part goes first: use after departure is a possible incident, not only a hygiene gap.
+      message: usedAfterTermination
+        ? `Used after termination: ${personLabel(owner)} was terminated ${when} but ${ownedAccountPhrase(account, owner)} ` +
+          `is still enabled and was last used ${account.lastActivityAt}, after the termination took effect.`
+        : `${personLabel(owner)} was terminated ${when} but ${ownedAccountPhrase(account, owner)} is still enabled.`,
       evidence: {
         employeeId: owner.employeeId,
         status: owner.status,

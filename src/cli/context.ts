@@ -23,6 +23,11 @@ export interface Io {
   stderr: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
   now: () => Date;
+  /**
+   * When the command started, on the `performance.now()` clock: 0 for the process (`defaultIo`: node's own start,
+   * module loading included). Absent: when the context was made.
+   */
+  startedAt?: number;
 }
 
 /** What every command needs, loaded on first use: a command that needs no config never reads one. */
@@ -31,17 +36,24 @@ export class CliContext {
   private openedDb: Db | undefined;
   private redactor = new Redactor([]);
   readonly log: Logger;
+  private readonly startedAt: number;
 
   constructor(
     readonly globals: GlobalOptions,
     readonly io: Io,
   ) {
+    this.startedAt = io.startedAt ?? performance.now();
     this.log = createLogger({
       stream: io.stderr,
       format: globals.logFormat ?? (globals.json ? 'json' : 'human'),
       level: globals.verbose ? 'debug' : 'info',
       redact: (text: string) => this.redactor.redact(text),
     });
+  }
+
+  /** Milliseconds since the command started: what a "took" shown to the user means. */
+  elapsedMs(): number {
+    return performance.now() - this.startedAt;
   }
 
   get json(): boolean {

@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { ZombiescanError } from '../contract/errors.js';
 import { buildProgram } from './program.js';
+import type { Io } from './context.js';
 
 /**
  * The one place errors are caught: a ZombiescanError prints its message and exits with its code; a commander usage
@@ -33,6 +34,7 @@ function exitCodeFor(error: unknown, stderr: NodeJS.WritableStream, redact: (tex
   return 70;
 }
 
-export function defaultIo() {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, now: () => new Date() };
+export function defaultIo(): Io {
+  // startedAt 0: the process's own start, so a command's "took" includes loading the program.
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, now: () => new Date(), startedAt: 0 };
 }

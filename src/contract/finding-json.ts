@@ -1,4 +1,5 @@
 import type { CredentialSummary, Finding, TypedTime } from './model.js';
+import { severityBeforePrivilege, usedAfterTermination } from './finding-facts.js';
 
 /** The documented JSON shape of a finding (SPEC "findings --json"): stable field names, ISO 8601 UTC times. */
 export interface FindingJson {
@@ -26,6 +27,10 @@ export interface FindingJson {
   /** Null on account findings. */
   credentialId: string | null;
   credential: CredentialSummary | null;
+  /** The rule's severity before it was raised one level for a privileged account or credential; null: not raised. */
+  severityBeforePrivilege: string | null;
+  /** The evidence shows use after the owner's termination took effect (the headline of a scan). */
+  usedAfterTermination: boolean;
 }
 
 export function findingToJson(finding: Finding): FindingJson {
@@ -51,5 +56,7 @@ export function findingToJson(finding: Finding): FindingJson {
     ticketKey: finding.ticketKey,
     credentialId: finding.credentialId ?? null,
     credential: finding.credential ?? null,
+    severityBeforePrivilege: severityBeforePrivilege(finding),
+    usedAfterTermination: usedAfterTermination(finding),
   };
 }

@@ -4,6 +4,8 @@ import type { Severity } from './model.js';
 
 export interface ReconcileResult {
   opened: number;
+  /** Of `opened`, the findings that started suppressed because a standing exception (config) covers them. */
+  openedSuppressed: number;
   reopened: number;
   resolved: number;
 }

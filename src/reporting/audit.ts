@@ -16,6 +16,15 @@ import {
   listTerminatedPeople,
 } from '../store/audit-queries.js';
 import { latestFinishedRun } from '../store/runs.js';
+import { listFindings } from '../store/findings.js';
+import type { Finding } from '../contract/model.js';
+import {
+  accountSearchLabel,
+  accountsUsedAfterTermination,
+  headlineMessage,
+  severityRaisedForPrivilege,
+  usedAfterTermination,
+} from '../contract/finding-facts.js';
 import { ALL_RULES as RULES } from '../../rules/index.js';
 import {
   AGE_BUCKETS,
@@ -30,6 +39,7 @@ import {
   type TerminationAccount,
   type TerminationRow,
   type TrendPoint,
+  type UsedAfterTerminationRow,
 } from '../../reports/audit.js';
 
 /**
@@ -66,6 +76,16 @@ export function gatherAuditData(db: Db, options: AuditOptions): AuditData {
   const sinceIso = options.since?.toISOString() ?? null;
   const latest = latestFinishedRun(db);
   const rosterPeople = countRosterPeople(db);
+  const unresolved = UNRESOLVED_STATUSES.flatMap((status) => listFindings(db, { status }));
+  const used = unresolved.filter(usedAfterTermination);
+  const usedAccounts = new Set(used.map((finding) => `${finding.source}\u0000${finding.accountId}`));
+  const terminations = gatherTerminations(db, options.now, sinceIso).map((person) => ({
+    ...person,
+    accounts: person.accounts.map((account) => ({
+      ...account,
+      usedAfterTermination: usedAccounts.has(`${account.source}\u0000${account.accountId}`),
+    })),
+  }));
   return {
     generatedAt: options.now.toISOString(),
     timezone: options.timezone,
@@ -77,12 +97,26 @@ export function gatherAuditData(db: Db, options: AuditOptions): AuditData {
       : null,
     coverage: gatherCoverage(db, options.configuredSources),
     findings: gatherFindingCounts(db, options.now),
-    terminations: gatherTerminations(db, options.now, sinceIso),
+    terminations,
     suppressions: gatherSuppressions(db),
     exceptions: gatherExceptions(db, options.now, options.timezone),
     remediation: gatherRemediation(db, sinceIso),
     licenses: gatherLicenses(db, options.licensePrices, options.currency),
     trend: gatherTrend(db, sinceIso, options.trendRuns ?? 30),
+    usedAfterTermination: { accounts: accountsUsedAfterTermination(used), findings: used.map(usedRow) },
+  };
+}
+
+function usedRow(finding: Finding): UsedAfterTerminationRow {
+  return {
+    findingId: finding.id,
+    rule: finding.rule,
+    severity: finding.severity,
+    severityRaisedForPrivilege: severityRaisedForPrivilege(finding),
+    source: finding.source,
+    account: accountSearchLabel(finding),
+    personId: finding.personId,
+    message: headlineMessage(finding),
   };
 }
 
@@ -274,10 +308,16 @@ function gatherTerminations(db: Db, now: Date, sinceIso: string | null): Termina
 }
 
 function gatherSuppressions(db: Db): SuppressionRow[] {
+  const raised = new Set(
+    listFindings(db, { status: 'suppressed' })
+      .filter(severityRaisedForPrivilege)
+      .map((finding) => finding.id),
+  );
   return listSuppressedFindings(db).map((row) => ({
     findingId: row.id,
     rule: row.rule,
     severity: row.severity,
+    severityRaisedForPrivilege: raised.has(row.id),
     source: row.source,
     account: row.email ?? row.login ?? row.accountId,
     displayName: row.displayName,

@@ -8,6 +8,8 @@ import {
   listSourcesNotComplete,
 } from '../store/termination-queries.js';
 import { accountSignIns, signInCursors } from '../store/sign-ins.js';
+import { listFindings } from '../store/findings.js';
+import { severityRaisedForPrivilege } from '../contract/finding-facts.js';
 import type {
   CoverageGap,
   CurrentAccount,
@@ -86,6 +88,16 @@ export function gatherTerminationData(
     );
   }
   const reported = offboarding?.person;
+  const signIns = signInsAfter(db, personRow?.terminationEffectiveAt ?? null, current);
+  const raised = new Set(
+    listFindings(db, { status: 'all', person: employeeId })
+      .filter(severityRaisedForPrivilege)
+      .map((finding) => finding.id),
+  );
+  for (const account of current) {
+    account.usedAfterTermination = usedAfter(account, personRow?.terminationEffectiveAt ?? null, signIns);
+    for (const finding of account.openFindings) finding.severityRaisedForPrivilege = raised.has(finding.id);
+  }
   return {
     generatedAt: options.now.toISOString(),
     timezone: options.timezone,
@@ -109,8 +121,27 @@ export function gatherTerminationData(
       : null,
     current,
     gaps: coverageGaps(db, offboarding?.accounts ?? null, current),
-    signInsAfterTermination: signInsAfter(db, personRow?.terminationEffectiveAt ?? null, current),
+    signInsAfterTermination: signIns,
   };
+}
+
+/** Unknown stays unknown: without a known activity or a read sign-in log, the answer is null, never "no". */
+function usedAfter(
+  account: CurrentAccount,
+  effectiveAt: string | null,
+  signIns: SignInsAfterTermination | null,
+): boolean | null {
+  if (effectiveAt === null) return null;
+  const signedIn = signIns?.events.some(
+    (event) => event.source === account.source && event.accountId === account.accountId,
+  );
+  const activeAfter =
+    account.activityKnown &&
+    account.lastActivityAt !== null &&
+    Date.parse(account.lastActivityAt) >= Date.parse(effectiveAt);
+  if (signedIn || activeAfter) return true;
+  const logRead = signIns?.logs.some((log) => log.source === account.source) ?? false;
+  return account.activityKnown || logRead ? false : null;
 }
 
 /** "None" is evidence too, but only up to where each log was read; a source without a log is said to be unknown. */

@@ -9,7 +9,8 @@ import {
   sourcesWithSignInLog,
 } from '../store/sign-ins.js';
 import { globToRegExp, type IdentityIndex } from './matching.js';
-import { bumpSeverity, type Account, type Match } from '../contract/model.js';
+import { bumpSeverity, type Account, type Match, type Severity } from '../contract/model.js';
+import { SEVERITY_BEFORE_PRIVILEGE } from '../contract/finding-facts.js';
 import type {
   AccountHistory,
   CredentialOwner,
@@ -161,6 +162,7 @@ function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptio
           ...hit.evidence,
           privileged: account.privileged,
           privilegeKnown: account.privilegeKnown,
+          ...privilegeBump(base, account.privileged),
           sources: [...new Set([account.source, ...evidenceSources.get(rule.id)!, ROSTER_EVIDENCE_SOURCE])],
           match: { method: match.method, matchedOn: match.matchedOn, candidates: match.candidates },
         },
@@ -175,6 +177,11 @@ function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptio
       };
     }
   }
+}
+
+/** Said wherever the severity is shown ("critical (admin)"): the rule's own severity before the privilege bump. */
+function privilegeBump(base: Severity, privileged: boolean): Record<string, Severity> {
+  return privileged && bumpSeverity(base) !== base ? { [SEVERITY_BEFORE_PRIVILEGE]: base } : {};
 }
 
 function covers(regex: RegExp, account: Account): boolean {
@@ -220,7 +227,12 @@ function* evaluateCredentials(db: Db, input: EvaluateInput, sources: SourceExcep
         email: owner?.account?.email ?? null,
         displayName: owner?.account?.displayName ?? null,
         message: hit.message,
-        evidence: { ...hit.evidence, privileged: credential.privileged, credentialId: credential.id },
+        evidence: {
+          ...hit.evidence,
+          privileged: credential.privileged,
+          ...privilegeBump(base, credential.privileged),
+          credentialId: credential.id,
+        },
         exception: exception
           ? {
               reason: exception.reason,

@@ -22,6 +22,12 @@ import {
   rosterContacts,
 } from '../store/digest-queries.js';
 import { latestFinishedRun } from '../store/runs.js';
+import {
+  accountsUsedAfterTermination,
+  headlineMessage,
+  severityRaisedForPrivilege,
+  usedAfterTermination,
+} from '../contract/finding-facts.js';
 
 /**
  * `zombiescan notify`: the findings digest of the last finished scan, posted to `slack.channel`. Gathering the data
@@ -55,7 +61,8 @@ export function collectDigest(db: Db, config: Config): DigestData {
   const owners = rosterContacts(db);
   const newBySeverity: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };
   const urgent: DigestFinding[] = [];
-  for (const finding of listFindings(db, { status: 'open' })) {
+  const open = listFindings(db, { status: 'open' });
+  for (const finding of open) {
     const isNew = newIds.has(finding.id);
     if (isNew) newBySeverity[finding.severity]++;
     if (finding.severity !== 'critical' && finding.severity !== 'high') continue;
@@ -72,9 +79,11 @@ export function collectDigest(db: Db, config: Config): DigestData {
       owner: finding.personId
         ? { employeeId: finding.personId, name: owner?.name ?? null, email: owner?.email ?? null }
         : null,
-      message: finding.message,
+      message: headlineMessage(finding),
       firstSeen: finding.firstSeen,
       isNew,
+      usedAfterTermination: usedAfterTermination(finding),
+      severityRaisedForPrivilege: severityRaisedForPrivilege(finding),
       credential:
         finding.credentialId && finding.credential
           ? {
@@ -86,8 +95,10 @@ export function collectDigest(db: Db, config: Config): DigestData {
           : null,
     });
   }
-  // listFindings is most severe first, then oldest: within a severity, show what is new first.
-  const rank = (finding: DigestFinding) => (finding.severity === 'critical' ? 0 : 2) + (finding.isNew ? 0 : 1);
+  // listFindings is most severe first, then oldest: use after termination first of all, then within a severity
+  // what is new first.
+  const rank = (finding: DigestFinding) =>
+    (finding.usedAfterTermination ? 0 : 4) + (finding.severity === 'critical' ? 0 : 2) + (finding.isNew ? 0 : 1);
   urgent.sort((a, b) => rank(a) - rank(b));
 
   return {
@@ -96,6 +107,7 @@ export function collectDigest(db: Db, config: Config): DigestData {
     newBySeverity,
     openBySeverity: openBySeverity(db),
     resolvedInRun,
+    usedAfterTermination: accountsUsedAfterTermination(open),
     urgent,
     reportsUrl: config.serve.reportsUrl ?? null,
     journalAnchor: journalHead(db),
@@ -178,7 +190,7 @@ export async function postNewCriticalFindings(
   for (const finding of critical) {
     const text =
       `:rotating_light: zombiescan: critical finding #${finding.id} (${finding.rule}, ${finding.source}): ` +
-      escapeMrkdwn(truncate(finding.message, 2500));
+      escapeMrkdwn(truncate(headlineMessage(finding), 2500));
     await deps.chat.call(
       'chat.postMessage',
       { channel: slack.channel, text, unfurl_links: false },

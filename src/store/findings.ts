@@ -159,7 +159,7 @@ interface StagedDraftRow {
  */
 export function reconcileFindings(db: Db, input: { runId: number; now: Date; scope: ReconcileScope }): ReconcileResult {
   const nowIso = input.now.toISOString();
-  const result: ReconcileResult = { opened: 0, reopened: 0, resolved: 0 };
+  const result: ReconcileResult = { opened: 0, openedSuppressed: 0, reopened: 0, resolved: 0 };
   const sources = new Set(input.scope.sources);
   const rules = new Set(input.scope.rules);
 
@@ -257,6 +257,7 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
         const id = Number(insert.run(values).lastInsertRowid);
         event.run(id, input.runId, nowIso, null, next.status, next.why);
         result.opened++;
+        if (next.status === 'suppressed') result.openedSuppressed++;
       } else {
         update.run({ ...values, id: draft.previous_id });
         if (previous!.status !== next.status) {

@@ -87,6 +87,11 @@ describe('scan and the findings lifecycle', () => {
         'idp-disabled-app-active/slack/s3/critical',
       ].sort(),
     );
+    // The raise is recorded so every view can say "critical (admin)"; an unraised finding carries no such key.
+    const evidence = (where: string) =>
+      JSON.parse((h.findings(where)[0] as unknown as { evidence: string }).evidence) as Record<string, unknown>;
+    expect(evidence(`account_id = 's3'`)).toMatchObject({ privileged: true, severityBeforePrivilege: 'high' });
+    expect(evidence(`account_id = 's2'`)).not.toHaveProperty('severityBeforePrivilege');
   });
 
   it('a failed source keeps its snapshot and its findings; the others are reconciled', async () => {
@@ -144,8 +149,10 @@ describe('scan and the findings lifecycle', () => {
     h.people = [person('E1', 'alice@acme.com')];
     h.accounts.set('okta', [account('okta', 'o1', { email: 'alice@acme.com' })]);
     h.accounts.set('slack', [account('slack', 's9', { login: 'breakglass-admin', email: null })]);
-    await h.scan();
+    const first = await h.scan();
     expect(h.findings()).toMatchObject([{ rule: 'orphan-account', status: 'suppressed' }]);
+    // Counted apart, so the summary can say "0 new, 1 suppressed by an exception" and the open total adds up.
+    expect(first.findings).toMatchObject({ opened: 1, openedSuppressed: 1, newThisRun: 1 });
     // The exception runs through 2026-12-31 in Europe/London.
     h.now = new Date('2026-12-31T23:59:00Z');
     await h.scan();

@@ -112,6 +112,33 @@ describe('audit report data', () => {
     expect(erin).toMatchObject({ stillOpen: false, allRemovedLagMs: lag });
   });
 
+  it("leads with the accounts used after their owner's termination", () => {
+    expect(data.usedAfterTermination).toMatchObject({
+      accounts: 1,
+      findings: [
+        {
+          rule: 'terminated-still-active',
+          source: 'slack',
+          account: 'bob@acme.com',
+          personId: 'E2',
+          message: expect.stringMatching(/^Used after termination: bob@acme\.com \(E2\) was terminated on 2026-09-30/),
+        },
+      ],
+    });
+    const bob = data.terminations.find((person) => person.employeeId === 'E2')!;
+    expect(bob.accounts.map((account) => [account.source, account.usedAfterTermination])).toEqual([
+      ['github', false],
+      ['okta', false],
+      ['slack', true],
+    ]);
+    const page = renderAuditHtml(data);
+    const sections = [...page.matchAll(/<section id="([^"]+)"/g)].map((match) => match[1]);
+    expect(sections[0]).toBe('used-after-termination');
+    expect(page).toContain('<strong>1 account used after its owner&#39;s termination</strong>');
+    expect(page.indexOf('USED AFTER TERMINATION')).toBeGreaterThan(page.indexOf('id="terminations"'));
+    expect(page).toMatch(/<span class="label">Accounts used after their owner’s termination<\/span>/);
+  });
+
   it('lists suppressions with reason, owner and expiry, and the standing exceptions', () => {
     expect(data.suppressions).toEqual([
       expect.objectContaining({
@@ -122,8 +149,19 @@ describe('audit report data', () => {
         until: '2026-12-31T23:59:59.000Z',
         origin: 'manual',
       }),
-      expect.objectContaining({ account: 'breakglass@acme.com', owner: 'E1', origin: 'exception' }),
+      expect.objectContaining({
+        account: 'breakglass@acme.com',
+        owner: 'E1',
+        origin: 'exception',
+        // high for an orphan, raised to critical because the account is an admin: the report says "(admin)".
+        severity: 'critical',
+        severityRaisedForPrivilege: true,
+      }),
     ]);
+    expect(data.suppressions[0]!.severityRaisedForPrivilege).toBe(false);
+    expect(renderAuditHtml(data)).toContain(
+      '<span class="badge sev-critical">critical</span> <span class="muted">(admin)</span>',
+    );
     expect(data.exceptions).toEqual([
       {
         source: 'slack',
@@ -224,7 +262,9 @@ describe('audit report HTML', () => {
     expect(page).toMatch(/@media print/);
     expect(page).toMatch(/section \{ break-before: page; page-break-before: always; \}/);
     expect(page).toMatch(/thead \{ display: table-header-group; \}/);
-    expect(page.match(/<section /g)).toHaveLength(7);
+    // The fixture has an account used after termination: its section leads, so 8.
+    expect(page.match(/<section /g)).toHaveLength(8);
+    expect(page.match(/<section [^>]*class="first"/g)).toHaveLength(1);
   });
 
   it('shows the key numbers', () => {

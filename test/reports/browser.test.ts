@@ -100,6 +100,7 @@ describe('audit report in Chromium', () => {
     const { page } = await open(auditFile);
     const tiles = (await page.locator('.tile').allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim());
     expect(tiles).toEqual([
+      '1 Accounts used after their owner’s termination',
       '2 Unresolved findings',
       '1 Critical',
       '1 Departed people with access still open',
@@ -195,7 +196,7 @@ describe('README screenshot', () => {
     const file = (JSON.parse(report.stdout) as { file: string }).file;
     const opened = await open(file);
     await expectInert(opened, file);
-    expect(await opened.page.locator('.tile').count()).toBe(5);
+    expect(await opened.page.locator('.tile').count()).toBe(6);
     const shot = path.join(OUTPUT, 'demo-audit-report.png');
     await opened.page.screenshot({ path: shot, fullPage: true, clip: { x: 0, y: 0, width: 1200, height: 1500 } });
     await opened.page.screenshot({ path: path.join(OUTPUT, 'demo-audit-report-full.png'), fullPage: true });

@@ -57,10 +57,10 @@ describe('credential findings read as keys, not accounts', () => {
     const csv = renderFindingsCsv([TOKEN_FINDING, { ...TOKEN_FINDING, credentialId: null, credential: null }]);
     const [header, first, second] = csv.replace(/^\uFEFF/, '').split('\r\n');
     expect(header).toMatch(
-      /credential_id,credential_kind,credential_name,credential_last_used_at,credential_expires_at,suppressed_until_as_typed$/,
+      /credential_id,credential_kind,credential_name,credential_last_used_at,credential_expires_at,suppressed_until_as_typed,severity_before_privilege,used_after_termination$/,
     );
-    expect(first).toMatch(/,00T1,api-token,deploy-bot,2026-11-01T00:00:00.000Z,,$/);
-    expect(second).toMatch(/,,,,,,$/);
+    expect(first).toMatch(/,00T1,api-token,deploy-bot,2026-11-01T00:00:00.000Z,,,,false$/);
+    expect(second).toMatch(/,,,,,,,false$/);
   });
 
   it('OCSF: the credential is the first resource, its owner account after it', () => {

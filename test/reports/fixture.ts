@@ -66,7 +66,14 @@ export async function buildCompany(): Promise<Harness> {
   ];
   const slack = [
     account('slack', 's1', { email: 'alice@acme.com', licenses: ['SLACK-PRO'] }),
-    account('slack', 's2', { email: 'bob@acme.com', displayName: XSS, licenses: ['SLACK-PRO'] }),
+    // Used after bob's termination took effect: the reports lead with it.
+    account('slack', 's2', {
+      email: 'bob@acme.com',
+      displayName: XSS,
+      licenses: ['SLACK-PRO'],
+      activityKnown: true,
+      lastActivityAt: '2026-10-05T08:00:00Z',
+    }),
     account('slack', 's4', { email: 'ghost@acme.com', displayName: XSS_SCRIPT, licenses: ['SLACK-PRO'] }),
     account('slack', 's9', { login: 'breakglass-admin', email: 'breakglass@acme.com', privileged: true }),
   ];

@@ -51,6 +51,37 @@ describe('termination report data', () => {
     h.db.prepare('DELETE FROM termination_reports WHERE id = 2').run();
   });
 
+  it('leads with the accounts used after the termination took effect, and never turns unknown into "no"', () => {
+    const data = gather('E2');
+    expect(data.current.map((account) => [account.source, account.usedAfterTermination])).toEqual([
+      ['github', null],
+      ['okta', null],
+      ['slack', true],
+    ]);
+    const page = renderTerminationHtml(data);
+    const alarm = page.indexOf('id="used-after-termination"');
+    expect(alarm).toBeGreaterThan(-1);
+    // In the header, before the coverage gaps and every section.
+    expect(alarm).toBeLessThan(page.indexOf('<section'));
+    expect(page).toContain('<strong>1 account used after its owner&#39;s termination</strong>');
+    expect(page).toContain('USED AFTER TERMINATION');
+    // Erin's accounts have no known activity and no sign-in log: no alarm, and no claim either way.
+    const erin = gather('E5');
+    expect(erin.current.map((account) => account.usedAfterTermination)).toEqual([null, null]);
+    expect(renderTerminationHtml(erin)).not.toContain('id="used-after-termination"');
+  });
+
+  it('says "(admin)" beside a severity raised because the account is privileged', () => {
+    const data = gather('E2');
+    const slack = data.current.find((account) => account.source === 'slack')!;
+    expect(slack.openFindings[0]!.severityRaisedForPrivilege).toBe(false);
+    expect(renderTerminationHtml(data)).not.toContain('(admin)');
+    slack.openFindings[0]!.severityRaisedForPrivilege = true;
+    expect(renderTerminationHtml(data)).toContain(
+      '<span class="badge sev-critical">critical</span> <span class="muted">(admin)</span>',
+    );
+  });
+
   it('finds the person by email too', () => {
     expect(gather('BOB@acme.com').person.employeeId).toBe('E2');
   });

@@ -91,6 +91,7 @@ describe('sign-in-after-termination', () => {
       '198.51.100.1',
       '198.51.100.2',
     ]);
+    expect(hit.message).toMatch(/^Used after termination: /);
     expect(hit.message).toContain('2 times');
     expect(hit.message).toContain('198.51.100.2');
     expect(hit.message).toContain('Salesforce');

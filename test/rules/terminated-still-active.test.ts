@@ -100,7 +100,8 @@ describe('terminated-still-active', () => {
     });
     const hit = evaluate(rule, makeSubject({ owner, account: { lastActivityAt: '2026-06-03T09:00:00.000Z' } }));
     expect(hit?.message).toBe(
-      'alice@acme.com (E1042) was terminated on 2026-05-31 but their slack account is still enabled.',
+      'Used after termination: alice@acme.com (E1042) was terminated on 2026-05-31 but their slack account is still ' +
+        'enabled and was last used 2026-06-03T09:00:00.000Z, after the termination took effect.',
     );
     expect(hit?.evidence).toMatchObject({
       employeeId: 'E1042',
@@ -111,6 +112,19 @@ describe('terminated-still-active', () => {
     });
   });
 
+  it('says nothing of use when the last activity is before the termination took effect', () => {
+    const owner = makePerson({
+      status: 'terminated',
+      terminationDate: '2026-05-31',
+      terminationEffectiveAt: '2026-06-01T00:00:00.000Z',
+    });
+    const hit = evaluate(rule, makeSubject({ owner, account: { lastActivityAt: '2026-05-30T09:00:00.000Z' } }));
+    expect(hit?.message).toBe(
+      'alice@acme.com (E1042) was terminated on 2026-05-31 but their slack account is still enabled.',
+    );
+    expect(hit?.evidence).toMatchObject({ usedAfterTermination: false });
+  });
+
   it('does not claim use after termination when activity is unknown', () => {
     const hit = evaluate(
       rule,
@@ -119,5 +133,6 @@ describe('terminated-still-active', () => {
       NOW,
     );
     expect(hit?.evidence).toMatchObject({ activityKnown: false, lastActivityAt: null, usedAfterTermination: null });
+    expect(hit?.message).not.toMatch(/used after/i);
   });
 });

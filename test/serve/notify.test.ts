@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.js';
 import { collectDigest, postDigest } from '../../src/slack/notify.js';
 import { createSlackChat } from '../../src/cli/slack-chat.js';
-import { Harness } from '../engine/helpers.js';
+import { account, Harness } from '../engine/helpers.js';
 import { startSlackChatFake, type SlackChatFake } from '../fakes/slack-chat.js';
 import { FAKE_BOT_TOKEN } from '../fakes/slack.js';
 import { CHANNEL, company, configYaml, ENV, findingId } from './helpers.js';
@@ -86,6 +86,47 @@ describe('zombiescan notify: the digest posted to Slack', () => {
     expect(second.newBySeverity).toEqual({ critical: 0, high: 0, medium: 0, low: 0 });
     expect(second.urgent).toHaveLength(2);
     expect(second.urgent.every((finding) => !finding.isNew)).toBe(true);
+  });
+
+  it('leads with accounts used after their owner\'s termination, and says "(admin)" on a raised severity', async () => {
+    const h = new Harness(configYaml(slack.apiUrl), ENV);
+    company(h);
+    h.accounts.set('app', [
+      account('app', 'a1', { email: 'alice@acme.com', login: 'alice' }),
+      account('app', 'a2', {
+        email: 'bob@acme.com',
+        login: 'bob',
+        activityKnown: true,
+        lastActivityAt: '2026-11-20T09:00:00.000Z',
+      }),
+      account('app', 'a3', { email: 'ghost@acme.com', login: 'ghost', privileged: true }),
+    ]);
+    await h.scan();
+    const digest = collectDigest(h.db, h.config);
+    expect(digest.usedAfterTermination).toBe(1);
+    expect(digest.urgent.map((finding) => [finding.rule, finding.usedAfterTermination, finding.severity])).toEqual([
+      ['terminated-still-active', true, 'critical'],
+      ['orphan-account', false, 'critical'],
+    ]);
+    await postDigest(h.db, h.config, { chat: createSlackChat(h.config.slack!, silentLogger), log: silentLogger });
+    const blocks = slack.state.messages[0]!.blocks as PostedBlock[];
+    // Right under the title and the run line, before the counts.
+    expect(blocks[2]).toMatchObject({
+      block_id: 'zs_used_after_termination',
+      text: { text: ":rotating_light: *1 account used after its owner's termination*" },
+    });
+    const used = blocks.find(
+      (block) => block.block_id === `zs_finding:${findingId(h, 'terminated-still-active', 'a2')}`,
+    );
+    expect(used?.text?.text).toMatch(
+      /^:red_circle: \*CRITICAL\* · `terminated-still-active` · \*NEW\* · :rotating_light: \*USED AFTER TERMINATION\*\n/,
+    );
+    expect(used?.text?.text).toContain('*Why:* Used after termination: bob@acme.com (E2) was terminated');
+    const admin = blocks.find((block) => block.block_id === `zs_finding:${findingId(h, 'orphan-account', 'a3')}`);
+    expect(admin?.text?.text).toMatch(/^:red_circle: \*CRITICAL\* \(admin\) · `orphan-account`/);
+    expect(slack.state.messages[0]!.text).toMatch(
+      /^zombiescan scan #1 · 1 ACCOUNT USED AFTER ITS OWNER'S TERMINATION · /,
+    );
   });
 
   it('refuses before any scan, and names the Slack error when the post fails', async () => {

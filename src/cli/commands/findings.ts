@@ -22,7 +22,8 @@ export function findingsCommand(
   validateFindingFilter(ctx, filter);
   const findings = sortAndLimit(listFindings(ctx.db(), filter), filter);
   if (ctx.json) ctx.outJson(findings.map(findingToJson));
-  else ctx.out(renderFindingsTable(findings, { color: ctx.color, width: ctx.width }));
+  else
+    ctx.out(renderFindingsTable(findings, { color: ctx.color, width: ctx.width, showStatus: filter.status === 'all' }));
   return 0;
 }
 

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { OffboardResult } from '../../remediation/offboard.js';
-import { colors, table, type Colors } from '../../../reports/terminal.js';
+import { colors, fitColumns, table, type Colors } from '../../../reports/terminal.js';
+import { countSubjects, dryRunLines, wouldDo, type PlannedOutcome } from '../../../reports/action-plan.js';
+import { visible } from '../../common/terminal-text.js';
 import type { CliContext } from '../context.js';
 import { engineDeps, type RemediationWiring } from '../remediation-deps.js';
 import type { RunAction } from '../run-action.js';
@@ -63,40 +65,113 @@ export async function offboardCommand(
     ctx.log.info(`termination report written to ${file}`);
   }
   if (ctx.json) ctx.outJson(result.report);
-  else ctx.out(renderOffboard(result, Boolean(options.apply), colors(ctx.color)));
+  else ctx.out(renderOffboard(result, Boolean(options.apply), colors(ctx.color), ctx.width));
   return result.exitCode;
 }
 
-export function renderOffboard(result: OffboardResult, applied: boolean, c: Colors): string {
+export function renderOffboard(result: OffboardResult, applied: boolean, c: Colors, width = 160): string {
   const { report } = result;
   const person = report.person;
   const lines = [
-    `${applied ? 'Offboarding' : 'Dry run: offboarding'} ${person.name ? `${person.name} ` : ''}${person.email} ` +
-      `(${person.employeeId}, HR status ${person.status})`,
+    visible(
+      `${applied ? 'Offboarding' : 'Dry run: offboarding'} ${person.name ? `${person.name} ` : ''}${person.email} ` +
+        `(${person.employeeId}, HR status ${person.status})`,
+    ),
   ];
+  const credentials = report.credentials ?? [];
   if (report.accounts.length === 0) lines.push('No account of this person in any source.');
-  else {
+  else if (applied) {
     const view = table(['SOURCE', 'ACCOUNT', 'BEFORE', 'ACTIONS', 'AFTER', 'VERIFIED'], [12, 30, 10, 60, 10, 10]);
     for (const account of report.accounts) {
       view.push([
-        account.source,
-        account.login ?? account.accountId,
+        visible(account.source),
+        visible(account.login ?? account.accountId),
         state(account.before.enabled),
-        account.actions.map((action) => `${action.action}: ${action.status} (${action.reason})`).join('\n'),
+        account.actions.map((action) => visible(`${action.action}: ${action.status} (${action.reason})`)).join('\n'),
         state(account.after.enabled),
         account.verified ? c.green('yes') : c.red('no'),
       ]);
     }
     lines.push(view.toString());
+  } else {
+    // A dry run shows what --apply would really do to each account, not the steps it would consider.
+    const fitted = (head: string[], rows: string[][]) => {
+      const view = table(head, fitColumns(head, rows, width, { giveWay: [{ column: 4, min: 30 }] }));
+      for (const row of rows) view.push(row);
+      return view.toString();
+    };
+    lines.push(
+      fitted(
+        ['SOURCE', 'ACCOUNT', 'NOW', 'WOULD DO', 'WHY'],
+        report.accounts.map((account) => [
+          visible(account.source),
+          visible(account.login ?? account.accountId),
+          state(account.before.enabled),
+          account.actions.map((action) => wouldDo(action)).join('\n'),
+          account.actions.map((action) => visible(action.reason)).join('\n'),
+        ]),
+      ),
+    );
+    if (credentials.length > 0) {
+      lines.push(
+        fitted(
+          ['SOURCE', 'CREDENTIAL', 'NOW', 'WOULD DO', 'WHY'],
+          credentials.map((credential) => [
+            visible(credential.source),
+            visible(`[${credential.kind}] ${credential.name ?? credential.credentialId}`),
+            state(credential.before.enabled),
+            wouldDo(credential.action),
+            visible(credential.action.reason),
+          ]),
+        ),
+      );
+    }
   }
   for (const owned of result.ownedServiceAccounts) {
     lines.push(
-      c.yellow(`Left alone: ${owned.source} service account ${owned.login ?? owned.accountId} (needs a new owner).`),
+      c.yellow(
+        visible(`Left alone: ${owned.source} service account ${owned.login ?? owned.accountId} (needs a new owner).`),
+      ),
     );
   }
   const unverified = report.accounts.filter((account) => !account.verified).length;
   if (!applied) {
-    lines.push('Nothing was changed. Run with --apply to disable these accounts.');
+    const outcomes: PlannedOutcome[] = [
+      ...report.accounts.flatMap((account) =>
+        account.actions.map((action) => ({
+          subject: `account\u0000${account.source}\u0000${account.accountId}`,
+          action: action.action,
+          status: action.status,
+          reason: visible(action.reason),
+        })),
+      ),
+      ...credentials.map((credential) => ({
+        subject: `credential\u0000${credential.source}\u0000${credential.credentialId}`,
+        action: credential.action.action,
+        status: credential.action.status,
+        reason: visible(credential.action.reason),
+      })),
+    ];
+    lines.push(
+      ...dryRunLines(outcomes, {
+        applyHint: 'Run with --apply to do it.',
+        describeSubjects: (planned) =>
+          [
+            countSubjects(
+              planned.filter((outcome) => outcome.subject.startsWith('account\u0000')),
+              'account',
+              'accounts',
+            ),
+            countSubjects(
+              planned.filter((outcome) => outcome.subject.startsWith('credential\u0000')),
+              'credential',
+              'credentials',
+            ),
+          ]
+            .filter((part) => !part.startsWith('0 '))
+            .join(', '),
+      }),
+    );
   } else if (report.complete) {
     lines.push(c.green(`Complete: every account verified disabled.`));
   } else {

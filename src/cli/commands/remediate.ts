@@ -1,8 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../../contract/errors.js';
 import type { RemediationRun } from '../../remediation/apply.js';
-import type { ActionRecord } from '../../remediation/plan.js';
-import { colors, table, type Colors } from '../../../reports/terminal.js';
+import type { ActionRecord, PlannedFinding } from '../../remediation/plan.js';
+import { colors, fitColumns, table, type Colors } from '../../../reports/terminal.js';
+import { countSubjects, dryRunLines, groupedReasons, wouldDo } from '../../../reports/action-plan.js';
+import { accountSearchLabel } from '../../contract/finding-facts.js';
+import { visible } from '../../common/terminal-text.js';
 import type { CliContext } from '../context.js';
 import { engineDeps, type RemediationWiring } from '../remediation-deps.js';
 import type { RunAction } from '../run-action.js';
@@ -69,7 +72,7 @@ export async function remediateCommand(
     await engineDeps(ctx, wiring),
   );
   if (ctx.json) ctx.outJson(result.records);
-  else ctx.out(renderRemediation(result, colors(ctx.color)));
+  else ctx.out(renderRemediation(result, colors(ctx.color), ctx.width));
   if (result.refusedToStart) ctx.log.error(result.refusedToStart);
   else if (ctx.json && result.plan.overLimit) {
     ctx.log.warn(
@@ -79,50 +82,73 @@ export async function remediateCommand(
   return result.exitCode;
 }
 
-export function renderRemediation(result: RemediationRun, c: Colors): string {
+/** A credential finding names the key first, so nobody mistakes it for its owner's account. */
+function planSubject(entry: PlannedFinding): string {
+  const owner = accountSearchLabel({ ...entry.account, accountId: entry.account.id });
+  const { credentialId, credential } = entry.finding;
+  return credentialId ? `[${credential?.kind ?? 'credential'}] ${credential?.name ?? credentialId} · ${owner}` : owner;
+}
+
+export function renderRemediation(result: RemediationRun, c: Colors, width = 160): string {
   if (result.records.length === 0) return 'Nothing to remediate: no open or acknowledged findings.\n';
-  const accounts = new Map(
-    result.plan.findings.map((entry) => {
-      const owner = entry.account.email ?? entry.account.login ?? entry.account.id;
-      const { credentialId, credential } = entry.finding;
-      // A credential finding names the key first, so nobody mistakes it for its owner's account.
-      const shown = credentialId
-        ? `[${credential?.kind ?? 'credential'}] ${credential?.name ?? credentialId}${owner ? ` · ${owner}` : ''}`
-        : owner;
-      return [entry.finding.id, shown];
-    }),
-  );
-  const view = table(
-    ['FINDING', 'RULE', 'SOURCE', 'ACCOUNT', 'ACTION', 'STATUS', 'REASON'],
-    [9, 24, 10, 28, 17, 14, 50],
-  );
+  const planned = new Map(result.plan.findings.map((entry) => [entry.finding.id, entry]));
+  const head = ['FINDING', 'RULE', 'SOURCE', 'ACCOUNT', result.apply ? 'ACTION' : 'WOULD DO', 'STATUS', 'REASON'];
+  const rows: string[][] = [];
   for (const record of result.records) {
-    view.push([
+    const entry = planned.get(record.findingId);
+    // A ticket standing in for system actions the source cannot do says which: that is what would really happen.
+    const insteadOf =
+      entry?.steps.find((step) => step.action === record.action)?.fallbackFor.map((fallback) => fallback.action) ?? [];
+    rows.push([
       String(record.findingId),
       record.rule,
-      record.source,
-      accounts.get(record.findingId) ?? record.accountId,
-      record.action,
+      visible(record.source),
+      visible(entry ? planSubject(entry) : record.accountId),
+      result.apply ? record.action : wouldDo(record, insteadOf),
       paintStatus(c, record.status),
-      record.ticketKey ? `${record.reason} [${record.ticketKey}]` : record.reason,
+      visible(record.ticketKey ? `${record.reason} [${record.ticketKey}]` : record.reason),
     ]);
   }
-  const counts = new Map<string, number>();
-  for (const record of result.records) counts.set(record.status, (counts.get(record.status) ?? 0) + 1);
-  const summary = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
-  const lines = [view.toString(), summary];
+  // The reason gives way first, then the account and the rule; the source and the action never do.
+  const widths = fitColumns(head, rows, width, {
+    giveWay: [
+      { column: 6, min: 40 },
+      { column: 3, min: 24 },
+      { column: 1, min: 16 },
+      { column: 6, min: 24 },
+    ],
+  });
+  const view = table(head, widths);
+  for (const row of rows) view.push(row);
+  // Reasons may quote a source's error text: escaped before they are grouped and printed.
+  const outcomes = result.records.map((record) => ({
+    ...record,
+    reason: visible(record.reason),
+    subject: String(record.findingId),
+  }));
+  const lines = [view.toString()];
   if (!result.apply) {
     lines.push(
-      result.plan.overLimit
-        ? c.yellow(
-            `${result.plan.actionCount} actions exceed the limit of ${result.plan.limit} per run: --apply would refuse ` +
-              'them all; narrow it with --finding ID, or allow more with --max N.',
-          )
-        : `Dry run: nothing was changed (${result.plan.actionCount} of at most ${result.plan.limit} actions). ` +
-            'Run with --apply to do it.',
+      ...dryRunLines(outcomes, {
+        applyHint: `Run with --apply to do it (${result.plan.actionCount} of at most ${result.plan.limit} actions per run).`,
+        blocked: result.plan.overLimit
+          ? c.yellow(
+              `${result.plan.actionCount} actions exceed the limit of ${result.plan.limit} per run: --apply would ` +
+                'refuse them all; narrow it with --finding ID, or allow more with --max N.',
+            )
+          : null,
+        describeSubjects: (planned) => countSubjects(planned, 'finding', 'findings'),
+      }),
     );
-  } else if (result.reconciled.length > 0) {
-    lines.push(`${result.reconciled.length} action(s) interrupted in an earlier run were reconciled first.`);
+  } else {
+    const counts = new Map<string, number>();
+    for (const record of result.records) counts.set(record.status, (counts.get(record.status) ?? 0) + 1);
+    lines.push([...counts].map(([status, count]) => `${count} ${status}`).join(', '));
+    const refused = outcomes.filter((outcome) => outcome.status === 'refused');
+    if (refused.length > 0) lines.push(`Refused: ${groupedReasons(refused)}.`);
+    if (result.reconciled.length > 0) {
+      lines.push(`${result.reconciled.length} action(s) interrupted in an earlier run were reconciled first.`);
+    }
   }
   return lines.join('\n') + '\n';
 }
