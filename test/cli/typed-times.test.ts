@@ -101,7 +101,7 @@ describe('times typed by the user are shown as typed', () => {
 
   it('reports: the findings CSV and the audit report say the typed day; --since shows the typed day', async () => {
     const csv = await cli('report', 'findings', '--format', 'csv', '--status', 'suppressed');
-    expect(csv.stdout.split('\r\n')[0]).toMatch(/,suppressed_until_as_typed$/);
+    expect(csv.stdout.split('\r\n')[0]).toMatch(/,suppressed_until_as_typed,/);
     expect(csv.stdout).toContain(`,"${TYPED}"`);
     const audit = await cli('report', 'audit', '--since', '2026-01-01', '--out', '-');
     expect(audit.code, audit.stderr).toBe(0);
