@@ -1,6 +1,7 @@
 import type { RunSummary } from '../contract/run.js';
 import { BusyError } from '../contract/errors.js';
 import type { Db } from './database.js';
+import { jsonField, LOCKS, serialise } from './dialect.js';
 import { describeHolder, holderAlive, isSelf, THIS_PROCESS, type LockHolder, type StoredHolder } from './holder.js';
 
 export { processAlive } from './holder.js';
@@ -94,7 +95,7 @@ export function latestFinishedRun(db: Db): FinishedRunHead | null {
   return (
     db
       .prepare<[], FinishedRunHead>(
-        `SELECT id, status, started_at AS startedAt, finished_at AS finishedAt FROM runs
+        `SELECT id, status, started_at AS "startedAt", finished_at AS "finishedAt" FROM runs
          WHERE status IN ('complete', 'partial') ORDER BY id DESC LIMIT 1`,
       )
       .get() ?? null
@@ -121,6 +122,7 @@ export function beginRun(
   leaseNow: Date = new Date(),
 ): number {
   return db.transaction(() => {
+    serialise(db, LOCKS.runs);
     const running = db
       .prepare(`SELECT id, pid, holder, lease_expires_at FROM runs WHERE status = 'running'`)
       .all() as (RunHolderRow & { id: number })[];
@@ -134,13 +136,14 @@ export function beginRun(
     }
     markInterrupted(db, self, leaseNow);
     return Number(
-      db
-        .prepare(
-          `INSERT INTO runs (started_at, status, pid, holder, lease_expires_at, roster_file, roster_people,
+      (
+        db
+          .prepare(
+            `INSERT INTO runs (started_at, status, pid, holder, lease_expires_at, roster_file, roster_people,
              roster_sha256, roster_change_accepted)
-           VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
+           VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+          )
+          .get(
           start.at.toISOString(),
           self.pid,
           JSON.stringify(self),
@@ -149,7 +152,8 @@ export function beginRun(
           start.people,
           start.rosterSha256,
           start.rosterChangeAccepted ? 1 : 0,
-        ).lastInsertRowid,
+        ) as { id: number }
+      ).id,
     );
   })();
 }
@@ -160,7 +164,7 @@ export function renewRunLease(db: Db, runId: number, self: LockHolder = THIS_PRO
     db
       .prepare(
         `UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running'
-         AND json_extract(holder, '$.nonce') = ?`,
+         AND ${jsonField(db, 'holder', 'nonce')} = ?`,
       )
       .run(new Date(now.getTime() + SCAN_LEASE_MS).toISOString(), runId, self.nonce).changes === 1
   );

@@ -127,3 +127,15 @@ export function secondConnection(url: string): Db {
 export function adminUrl(database = 'postgres'): string {
   return urlFor(database);
 }
+
+let selected: Engine = 'sqlite';
+
+/** Makes the test harnesses (test/engine/helpers.ts) open their store on this engine: see the *.postgres.test.ts files. */
+export function selectEngine(engine: Engine): void {
+  selected = engine;
+}
+
+/** The `database:` a harness uses: the configured SQLite file, or a fresh PostgreSQL database when selected. */
+export function testDatabase(configured: string): string {
+  return selected === 'postgres' ? freshPostgresUrl() : configured;
+}
