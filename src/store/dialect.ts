@@ -34,6 +34,7 @@ export const LOCKS = {
   journal: 0x7a5c_0002,
   remediation: 0x7a5c_0003,
   runs: 0x7a5c_0004,
+  scanCommit: 0x7a5c_0005,
 } as const;
 
 /**

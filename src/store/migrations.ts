@@ -419,4 +419,8 @@ export const MIGRATIONS: readonly string[] = [
   -- The current_accounts view selects accounts.*, so it carries the new column.
   ALTER TABLE accounts ADD COLUMN privilege_known INTEGER NOT NULL DEFAULT 0;
   `,
+  /* 11: a run names the sources it collects, so scans of other sources may run beside it (one shared database) */ `
+  -- JSON array of source names; NULL (runs from before) means every source: such a run blocks any other scan.
+  ALTER TABLE runs ADD COLUMN sources TEXT;
+  `,
 ];

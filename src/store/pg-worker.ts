@@ -29,6 +29,8 @@ export function postgresWorkerMain(): void {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const data = workerData as WorkerData;
+  // Started: the caller stops waiting for a worker that never came up (see Bridge.call).
+  Atomics.store(data.flag, 1, 1);
   const pg = require(data.pgPath) as typeof import('pg');
   const copyStreams = require(data.copyPath) as typeof import('pg-copy-streams');
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -68,7 +70,12 @@ export function postgresWorkerMain(): void {
 
   const handle = async (request: WorkerRequest): Promise<WorkerResponse> => {
     if (request.op === 'connect') {
-      client = new pg.Client({ connectionString: request.connectionString, application_name: request.applicationName });
+      client = new pg.Client({
+        connectionString: request.connectionString,
+        application_name: request.applicationName,
+        // An unreachable or silent host fails the start instead of blocking the caller forever.
+        connectionTimeoutMillis: 15_000,
+      });
       client.on('error', (error: Error) => {
         broken = error;
       });

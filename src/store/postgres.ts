@@ -26,10 +26,15 @@ const require = createRequire(import.meta.url);
 /** The worker, as source text: see pg-worker.ts. */
 const WORKER_SOURCE = `(${String(postgresWorkerMain)})();`;
 
+/** How long a connection thread may take to start (a loaded machine takes well under a second). */
+const WORKER_START_MS = 20_000;
+
 class Bridge {
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: an answer is waiting; [1]: the worker has started. */
+  private readonly flag = new Int32Array(new SharedArrayBuffer(8));
+  private readonly startedAt = Date.now();
   private closed = false;
 
   constructor() {
@@ -37,6 +42,8 @@ class Bridge {
     this.port = port1;
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      // Not the parent's flags: `--input-type=module` (node -e) would make this CommonJS source a module.
+      execArgv: [],
       workerData: {
         port: port2,
         flag: this.flag,
@@ -63,6 +70,11 @@ class Bridge {
       }
       Atomics.wait(this.flag, 0, 0, 1_000);
       Atomics.store(this.flag, 0, 0);
+      if (Atomics.load(this.flag, 1) === 0 && Date.now() - this.startedAt > WORKER_START_MS) {
+        this.closed = true;
+        void this.worker.terminate();
+        throw new PostgresError('the PostgreSQL connection thread did not start', undefined, undefined);
+      }
     }
   }
 

@@ -109,6 +109,11 @@ export interface RunStart {
   people: number;
   rosterSha256: string;
   rosterChangeAccepted: boolean;
+  /**
+   * The sources this run collects. Another live scan blocks it only when their sources overlap (or either names
+   * none: all), so scanners of different sources can feed one shared database at once.
+   */
+  sources?: readonly string[];
 }
 
 /**
@@ -124,11 +129,14 @@ export function beginRun(
   return db.transaction(() => {
     serialise(db, LOCKS.runs);
     const running = db
-      .prepare(`SELECT id, pid, holder, lease_expires_at FROM runs WHERE status = 'running'`)
-      .all() as (RunHolderRow & { id: number })[];
+      .prepare(`SELECT id, pid, holder, lease_expires_at, sources FROM runs WHERE status = 'running'`)
+      .all() as (RunHolderRow & { id: number; sources: string | null })[];
+    const mine = start.sources ? new Set(start.sources) : null;
     for (const run of running) {
       const holder = runHolder(run);
-      if (!isSelf(holder, self) && holderAlive(holder, self, leaseNow)) {
+      const theirs = run.sources === null ? null : (JSON.parse(run.sources) as string[]);
+      const overlap = mine === null || theirs === null || theirs.some((source) => mine.has(source));
+      if (overlap && !isSelf(holder, self) && holderAlive(holder, self, leaseNow)) {
         throw new BusyError(
           `another scan is running (run ${run.id}, ${describeHolder(holder)}); try again when it has finished`,
         );
@@ -140,8 +148,8 @@ export function beginRun(
         db
           .prepare(
             `INSERT INTO runs (started_at, status, pid, holder, lease_expires_at, roster_file, roster_people,
-             roster_sha256, roster_change_accepted)
-           VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+             roster_sha256, roster_change_accepted, sources)
+           VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
           )
           .get(
           start.at.toISOString(),
@@ -152,6 +160,7 @@ export function beginRun(
           start.people,
           start.rosterSha256,
           start.rosterChangeAccepted ? 1 : 0,
+          start.sources ? JSON.stringify(start.sources) : null,
         ) as { id: number }
       ).id,
     );
