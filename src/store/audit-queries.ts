@@ -90,7 +90,9 @@ export interface FindingStatusRow {
 
 /** Every finding ever recorded, reduced to what counting by rule, severity, status and age needs. */
 export function listFindingStatuses(db: Db): FindingStatusRow[] {
-  return db.prepare<[], FindingStatusRow>('SELECT rule, severity, status, first_seen AS "firstSeen" FROM findings').all();
+  return db
+    .prepare<[], FindingStatusRow>('SELECT rule, severity, status, first_seen AS "firstSeen" FROM findings')
+    .all();
 }
 
 export interface TerminatedPersonRow {

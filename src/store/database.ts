@@ -122,10 +122,9 @@ function openPostgres(url: string): Db {
 
 /** The schema version a database is at: `PRAGMA user_version` in SQLite, the zombiescan_schema row in PostgreSQL. */
 export function schemaVersion(db: Db): number {
-  if (db.engine === 'sqlite') return (db as unknown as Database.Database).pragma('user_version', { simple: true }) as number;
-  return Number(
-    db.prepare('SELECT version FROM zombiescan_schema').pluck().get() ?? 0,
-  );
+  if (db.engine === 'sqlite')
+    return (db as unknown as Database.Database).pragma('user_version', { simple: true }) as number;
+  return Number(db.prepare('SELECT version FROM zombiescan_schema').pluck().get() ?? 0);
 }
 
 function setSchemaVersion(db: Db, version: number): void {
@@ -163,6 +162,13 @@ function migrate(db: Db): void {
       setSchemaVersion(db, version);
     })();
   }
+}
+
+/** One line for `doctor`: which engine, where, which server version, which schema version. */
+export function describeStore(db: Db): string {
+  if (db.engine === 'sqlite') return `SQLite ${db.name}, schema version ${schemaVersion(db)}`;
+  const server = String(db.prepare('SHOW server_version').pluck().get()).split(' ')[0];
+  return `PostgreSQL ${server} at ${db.name}, schema version ${schemaVersion(db)}`;
 }
 
 /** Advisory lock keys (PostgreSQL): one number per thing serialised across processes. */

@@ -120,7 +120,10 @@ export function translatePlaceholders(sql: string): Translated {
     } else if (c === '?') {
       slots.push(positional++);
       text += `$${slots.length}`;
-    } else if ((c === '@' || c === '$' || (c === ':' && sql[i + 1] !== ':' && sql[i - 1] !== ':')) && /[A-Za-z_]/.test(sql[i + 1] ?? '')) {
+    } else if (
+      (c === '@' || c === '$' || (c === ':' && sql[i + 1] !== ':' && sql[i - 1] !== ':')) &&
+      /[A-Za-z_]/.test(sql[i + 1] ?? '')
+    ) {
       let end = i + 1;
       while (end < sql.length && /[A-Za-z0-9_]/.test(sql[end]!)) end++;
       const name = sql.slice(i + 1, end);
@@ -151,7 +154,13 @@ function closingQuote(sql: string, start: number, quote: string): number {
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) && !Buffer.isBuffer(value);
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !Buffer.isBuffer(value)
+  );
 }
 
 /** better-sqlite3's binding rules: arrays spread into the positional values, a plain object carries named ones. */

@@ -152,16 +152,16 @@ export function beginRun(
            VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
           )
           .get(
-          start.at.toISOString(),
-          self.pid,
-          JSON.stringify(self),
-          new Date(leaseNow.getTime() + SCAN_LEASE_MS).toISOString(),
-          start.rosterFile,
-          start.people,
-          start.rosterSha256,
-          start.rosterChangeAccepted ? 1 : 0,
-          start.sources ? JSON.stringify(start.sources) : null,
-        ) as { id: number }
+            start.at.toISOString(),
+            self.pid,
+            JSON.stringify(self),
+            new Date(leaseNow.getTime() + SCAN_LEASE_MS).toISOString(),
+            start.rosterFile,
+            start.people,
+            start.rosterSha256,
+            start.rosterChangeAccepted ? 1 : 0,
+            start.sources ? JSON.stringify(start.sources) : null,
+          ) as { id: number }
       ).id,
     );
   })();

@@ -6,7 +6,9 @@ useEngines();
 
 describe('the PostgreSQL handle', () => {
   it('translates placeholders, leaving literals, identifiers and casts alone', () => {
-    expect(translatePlaceholders(`SELECT '?' AS "a?", x::text FROM t WHERE a = ? AND b = @b AND c = :c AND d = @b`)).toEqual({
+    expect(
+      translatePlaceholders(`SELECT '?' AS "a?", x::text FROM t WHERE a = ? AND b = @b AND c = :c AND d = @b`),
+    ).toEqual({
       text: `SELECT '?' AS "a?", x::text FROM t WHERE a = $1 AND b = $2 AND c = $3 AND d = $2`,
       slots: [0, 'b', 'c'],
     });

@@ -47,7 +47,9 @@ const PER_PROCESS = 150;
 function hr(): string {
   const rows = ['employee_id,email,name,status,termination_date'];
   for (let i = 0; i < PEOPLE; i++) {
-    rows.push(`E${i},p${i}@acme.com,Person ${i},${i % 7 === 0 ? 'terminated' : 'active'},${i % 7 === 0 ? '2026-01-31' : ''}`);
+    rows.push(
+      `E${i},p${i}@acme.com,Person ${i},${i % 7 === 0 ? 'terminated' : 'active'},${i % 7 === 0 ? '2026-01-31' : ''}`,
+    );
   }
   return rows.join('\n') + '\n';
 }

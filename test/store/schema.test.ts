@@ -41,7 +41,11 @@ function databaseAt(engine: Engine, version: number): string {
 }
 
 /** Raw SQL on the database, as another tool would run it. */
-function withRaw<T>(engine: Engine, target: string, use: (exec: (sql: string) => void, count: (sql: string) => unknown) => T): T {
+function withRaw<T>(
+  engine: Engine,
+  target: string,
+  use: (exec: (sql: string) => void, count: (sql: string) => unknown) => T,
+): T {
   const db = engine === 'sqlite' ? new Database(target) : secondConnection(target);
   try {
     return use(
