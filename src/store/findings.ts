@@ -278,9 +278,10 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
   // An empty scope matches nothing (IN () is not SQL).
   const sourceSlots = input.scope.sources.map((_, index) => `@s${index}`).join(', ') || 'NULL';
   const ruleSlots = input.scope.rules.map((_, index) => `@r${index}`).join(', ') || 'NULL';
+  // Resolved in the scope's source order, then by id (a bare 0 would be read as a column number).
   const sourceOrder = input.scope.sources.length
-    ? `CASE f.source ${input.scope.sources.map((_, index) => `WHEN @s${index} THEN ${index}`).join(' ')} END`
-    : '0';
+    ? `CASE f.source ${input.scope.sources.map((_, index) => `WHEN @s${index} THEN ${index}`).join(' ')} END, `
+    : '';
   // In scope, still active, and not found again: no longer true.
   const notFoundAgain = `
     FROM findings f
@@ -296,7 +297,7 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
     `INSERT INTO finding_events (finding_id, run_id, at, from_status, to_status, actor, reason)
      SELECT f.id, CAST(@runId AS BIGINT), @now, f.status, 'resolved', 'scan', 'no longer true in a complete scan'
      ${notFoundAgain}
-     ORDER BY ${sourceOrder}, f.id`,
+     ORDER BY ${sourceOrder}f.id`,
   ).run({ ...scope, runId: input.runId, now: nowIso });
   result.resolved = db
     .prepare(
