@@ -42,6 +42,11 @@ interface Options {
 }
 
 async function main(): Promise<void> {
+  // `--store postgres`: the PostgreSQL store against its COPY floor (bench/postgres.ts).
+  const store = process.argv.indexOf('--store');
+  if (store !== -1 && process.argv[store + 1] === 'postgres') {
+    return (await import('./postgres.js')).benchPostgres(process.argv.slice(2));
+  }
   const program = new Command('bench')
     .description('Scan a synthetic organisation and measure time, throughput and memory per phase')
     .option('--people <n>', 'people in the organisation (about 10 accounts each)', positiveInteger, 100_000)

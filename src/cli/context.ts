@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadConfig, resolveConfigPath, UNRESOLVED_REFERENCE, type Config } from '../config/config.js';
 import { ConfigError } from '../contract/errors.js';
 import { createLogger, redactValue, Redactor, type LogFormat, type Logger } from '../common/logger.js';
-import { closeDatabase, openDatabase, type Db } from '../store/database.js';
+import { closeDatabase, isPostgresUrl, openDatabase, type Db } from '../store/database.js';
 import { useJournalKey } from '../store/journal.js';
 import { CREDENTIAL_RULES, resolveRuleOptions, RULES } from '../../rules/index.js';
 import type { RuleSet } from '../scan/evaluate.js';
@@ -95,7 +95,7 @@ export class CliContext {
   /** --db wins; else the config's `database`; commands that only read findings work with --db alone. */
   /** Where the database is: --db, else the config's `database`. */
   databaseFile(): string {
-    if (this.globals.db) return path.resolve(this.globals.db);
+    if (this.globals.db) return isPostgresUrl(this.globals.db) ? this.globals.db : path.resolve(this.globals.db);
     const config = this.loadedConfig ?? this.configForDatabase();
     if (config) return config.database;
     throw new ConfigError(

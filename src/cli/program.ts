@@ -212,6 +212,18 @@ Examples:
       run(async (options: { limit: number }) => (await import('./commands/runs.js')).runsCommand(ctx(), options)),
     );
 
+  program
+    .command('migrate')
+    .description('copy this database (SQLite) into an empty PostgreSQL database, verified by counts and the journal')
+    .requiredOption('--to <url>', 'the target: postgres://USER@HOST:PORT/DATABASE (password from ${VAR} or PGPASSWORD)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ PGPASSWORD=… zombiescan migrate --to postgres://zombiescan@db.internal/zombiescan',
+    )
+    .action(
+      run(async (options: { to: string }) => (await import('./commands/migrate.js')).migrateCommand(ctx(), options)),
+    );
+
   const report = program.command('report').description('write reports');
   filterOptions(report.command('findings'), 'open')
     .description('findings as CSV (spreadsheet-safe), JSON, or OCSF Detection Findings (JSON array) for SIEMs')

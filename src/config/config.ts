@@ -507,6 +507,31 @@ export type Config = z.infer<typeof configSchema> & {
   secrets: string[];
 };
 
+/** `database: postgres://…` (or postgresql://) selects the PostgreSQL store; anything else is a SQLite file path. */
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
+/**
+ * A PostgreSQL URL's password may come only from the environment (`${VAR}` in the URL, or PGPASSWORD): written in the
+ * file it would be a credential in plain text. Its value is registered as a secret, so no log or error shows it.
+ */
+function postgresUrlProblem(written: unknown, resolved: string, secrets: string[]): string | null {
+  let url: URL;
+  try {
+    url = new URL(resolved);
+  } catch {
+    return 'not a valid PostgreSQL URL (postgres://USER@HOST:PORT/DATABASE)';
+  }
+  if (!url.hostname) return 'the PostgreSQL URL names no host (postgres://USER@HOST:PORT/DATABASE)';
+  if (url.password) {
+    secrets.push(url.password, decodeURIComponent(url.password));
+    const writtenPassword = /^[^:]+:\/\/[^:@/]*:([^@]*)@/.exec(typeof written === 'string' ? written : '')?.[1] ?? '';
+    if (!/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(writtenPassword)) {
+      return 'the password must not be written in the file: use "postgres://USER:${VAR}@HOST/DB" or PGPASSWORD';
+    }
+  }
+  return null;
+}
+
 export function resolveConfigPath(explicit: string | undefined, env = process.env): string {
   return path.resolve(explicit ?? env.ZOMBIESCAN_CONFIG ?? DEFAULT_CONFIG_FILE);
 }
@@ -589,11 +614,15 @@ export function parseConfig(
     const rest = pathAndQuery(config.tickets.url);
     if (rest !== null) secrets.push(rest);
   }
+  if (POSTGRES_URL.test(config.database)) {
+    const problem = postgresUrlProblem((raw as { database?: unknown }).database, config.database, secrets);
+    if (problem) later.push(`${where(['database'])}: ${problem}`);
+  }
   const baseDir = path.dirname(path.resolve(file));
   const resolve = (p: string) => path.resolve(baseDir, p);
   const result: Config = {
     ...config,
-    database: resolve(config.database),
+    database: POSTGRES_URL.test(config.database) ? config.database : resolve(config.database),
     roster: { ...config.roster, path: config.roster.path === undefined ? undefined : resolve(config.roster.path) },
     sources: config.sources.map((source) => {
       if (source.type === 'csv') {

@@ -90,6 +90,7 @@ export async function runScan(db: Db, config: Config, options: ScanOptions): Pro
     people: people.length,
     rosterSha256: rosterSha,
     rosterChangeAccepted: (options.acceptRosterChange ?? false) || (options.acceptEmptyRoster ?? false),
+    sources: selected.map((source) => source.name),
   });
   // The run's lease says "still scanning" to other processes and hosts; renewed well within SCAN_LEASE_MS.
   const heartbeat = setInterval(() => {

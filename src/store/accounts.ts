@@ -1,5 +1,7 @@
 import type { Account, Match } from '../contract/model.js';
 import type { Db } from './database.js';
+import { bulkInsert } from './bulk.js';
+import { arrivalOrder, notIndexed } from './dialect.js';
 import type { AccountRef } from '../contract/action.js';
 import {
   ACCOUNT_COLUMNS,
@@ -36,14 +38,8 @@ export class AccountWriter {
     db: Db,
     private readonly runId: number,
   ) {
-    // OR REPLACE: an account a source lists twice is stored once, as last listed.
-    const insert = db.prepare(
-      `INSERT OR REPLACE INTO accounts (${ACCOUNT_COLUMNS.join(', ')})
-       VALUES (${ACCOUNT_COLUMNS.map(() => '?').join(', ')})`,
-    );
-    this.writeBatch = db.transaction((rows: readonly unknown[][]) => {
-      for (const row of rows) insert.run(row);
-    });
+    // An account a source lists twice is stored once, as last listed.
+    this.writeBatch = db.transaction((rows: readonly unknown[][]) => bulkInsert(db, ACCOUNTS_TABLE, rows));
   }
 
   add(account: Account, match: Match): void {
@@ -60,6 +56,8 @@ export class AccountWriter {
   }
 }
 
+const ACCOUNTS_TABLE = { table: 'accounts', columns: ACCOUNT_COLUMNS, key: ['run_id', 'source', 'id'] } as const;
+
 /** How many accounts of a source a run stored (a source listing one account twice stores it once). */
 export function countRunAccounts(db: Db, source: string, runId: number): number {
   return (
@@ -75,10 +73,11 @@ export function countRunAccounts(db: Db, source: string, runId: number): number 
  * in id order, one random page read each.
  */
 export function* evaluableRunAccounts(db: Db, runId: number): Generator<{ account: Account; match: Match }> {
+  const order = arrivalOrder(db);
   const next = db
     .prepare<[number, number, number], unknown[]>(
-      `SELECT ${ACCOUNT_COLUMNS.join(', ')}, rowid FROM accounts NOT INDEXED
-       WHERE rowid > ? AND run_id = ? AND enabled = 1 AND built_in = 0 ORDER BY rowid LIMIT ?`,
+      `SELECT ${ACCOUNT_COLUMNS.join(', ')}, ${order} FROM accounts ${notIndexed(db)}
+       WHERE ${order} > ? AND run_id = ? AND enabled = 1 AND built_in = 0 ORDER BY ${order} LIMIT ?`,
     )
     .raw(true);
   let after = 0;

@@ -90,7 +90,9 @@ export interface FindingStatusRow {
 
 /** Every finding ever recorded, reduced to what counting by rule, severity, status and age needs. */
 export function listFindingStatuses(db: Db): FindingStatusRow[] {
-  return db.prepare<[], FindingStatusRow>('SELECT rule, severity, status, first_seen AS firstSeen FROM findings').all();
+  return db
+    .prepare<[], FindingStatusRow>('SELECT rule, severity, status, first_seen AS "firstSeen" FROM findings')
+    .all();
 }
 
 export interface TerminatedPersonRow {
@@ -105,9 +107,9 @@ export interface TerminatedPersonRow {
 export function listTerminatedPeople(db: Db, since: string | null): TerminatedPersonRow[] {
   return db
     .prepare<{ since: string | null }, TerminatedPersonRow>(
-      `SELECT employee_id AS employeeId, name, email, termination_date AS terminationDate,
-         termination_effective_at AS terminationEffectiveAt FROM people
-       WHERE status = 'terminated' AND (@since IS NULL OR termination_effective_at IS NULL
+      `SELECT employee_id AS "employeeId", name, email, termination_date AS "terminationDate",
+         termination_effective_at AS "terminationEffectiveAt" FROM people
+       WHERE status = 'terminated' AND (CAST(@since AS TEXT) IS NULL OR termination_effective_at IS NULL
          OR termination_effective_at >= @since)
        ORDER BY termination_effective_at DESC, employee_id`,
     )
@@ -171,11 +173,11 @@ export function departureHistory(db: Db): DepartureHistory {
      WHERE person_id = ? AND match_method != 'service-account' ORDER BY source, id`,
   );
   const findingsOf = db.prepare<[string], TerminatedStillActiveFindingRow>(
-    `SELECT id, source, account_id AS accountId, status, login, email, display_name AS displayName FROM findings
+    `SELECT id, source, account_id AS "accountId", status, login, email, display_name AS "displayName" FROM findings
      WHERE rule = 'terminated-still-active' AND person_id = ?`,
   );
   const closedAt = db.prepare<[number], FindingClosingRow>(
-    `SELECT at, to_status AS toStatus FROM finding_events WHERE finding_id = ? AND to_status IN ('resolved', 'remediated')
+    `SELECT at, to_status AS "toStatus" FROM finding_events WHERE finding_id = ? AND to_status IN ('resolved', 'remediated')
      ORDER BY at DESC, id DESC LIMIT 1`,
   );
   const firstScanAfter = db.prepare<[string, string], { at: string | null }>(
@@ -224,10 +226,10 @@ export interface SuppressedFindingRow {
 export function listSuppressedFindings(db: Db): SuppressedFindingRow[] {
   return db
     .prepare<[], SuppressedFindingRow>(
-      `SELECT id, rule, severity, source, account_id AS accountId, login, email, display_name AS displayName,
-         suppress_reason AS suppressReason, suppressed_by AS suppressedBy, suppressed_until AS suppressedUntil,
-         suppression_origin AS suppressionOrigin, suppressed_until_typed AS suppressedUntilTyped,
-         suppressed_until_zone AS suppressedUntilZone
+      `SELECT id, rule, severity, source, account_id AS "accountId", login, email, display_name AS "displayName",
+         suppress_reason AS "suppressReason", suppressed_by AS "suppressedBy", suppressed_until AS "suppressedUntil",
+         suppression_origin AS "suppressionOrigin", suppressed_until_typed AS "suppressedUntilTyped",
+         suppressed_until_zone AS "suppressedUntilZone"
        FROM findings WHERE status = 'suppressed' ORDER BY suppressed_until IS NULL, suppressed_until, id`,
     )
     .all();
@@ -259,7 +261,7 @@ export function listStoredExceptions(db: Db): StoredExceptionRow[] {
 export function countUnansweredIntents(db: Db, since: string | null): number {
   return db
     .prepare<{ since: string | null }, { n: number }>(
-      `SELECT count(*) AS n FROM audit_log i WHERE i.kind = 'intent' AND (@since IS NULL OR i.at >= @since)
+      `SELECT count(*) AS n FROM audit_log i WHERE i.kind = 'intent' AND (CAST(@since AS TEXT) IS NULL OR i.at >= @since)
        AND NOT EXISTS (SELECT 1 FROM audit_log r WHERE r.kind = 'result' AND r.intent_id = i.id)`,
     )
     .get({ since })!.n;
@@ -298,8 +300,8 @@ export interface FinishedRunRow {
 export function listRecentFinishedRuns(db: Db, options: { since: string | null; limit: number }): FinishedRunRow[] {
   return db
     .prepare<{ since: string | null; limit: number }, FinishedRunRow>(
-      `SELECT id, finished_at AS finishedAt, status FROM runs
-       WHERE status IN ('complete', 'partial') AND finished_at IS NOT NULL AND (@since IS NULL OR finished_at >= @since)
+      `SELECT id, finished_at AS "finishedAt", status FROM runs
+       WHERE status IN ('complete', 'partial') AND finished_at IS NOT NULL AND (CAST(@since AS TEXT) IS NULL OR finished_at >= @since)
        ORDER BY id DESC LIMIT @limit`,
     )
     .all(options)

@@ -1,5 +1,7 @@
 import type { Account, Credential, CredentialKind, Match } from '../contract/model.js';
 import type { Db } from './database.js';
+import { bulkInsert } from './bulk.js';
+import { arrivalOrder, jsonArrayElements, notIndexed } from './dialect.js';
 import { ACCOUNT_COLUMNS, accountFromValues, matchFromValues } from './rows.js';
 
 /**
@@ -73,14 +75,15 @@ export class CredentialWriter {
   private readonly writePage: (credentials: readonly Credential[]) => void;
 
   constructor(db: Db, runId: number) {
-    // OR REPLACE: a credential a source lists twice is stored once, as last listed.
-    const insert = db.prepare(
-      `INSERT OR REPLACE INTO credentials (${CREDENTIAL_COLUMNS.join(', ')})
-       VALUES (${CREDENTIAL_COLUMNS.map(() => '?').join(', ')})`,
+    // A credential a source lists twice is stored once, as last listed.
+    const table = { table: 'credentials', columns: CREDENTIAL_COLUMNS, key: ['run_id', 'source', 'id'] };
+    this.writePage = db.transaction((credentials: readonly Credential[]) =>
+      bulkInsert(
+        db,
+        table,
+        credentials.map((credential) => credentialRowValues(credential, runId)),
+      ),
     );
-    this.writePage = db.transaction((credentials: readonly Credential[]) => {
-      for (const credential of credentials) insert.run(credentialRowValues(credential, runId));
-    });
   }
 
   add(credentials: readonly Credential[]): void {
@@ -144,10 +147,11 @@ export function* evaluableRunCredentials(
   db: Db,
   runId: number,
 ): Generator<{ credential: Credential; owners: StoredCredentialOwner[] }> {
+  const order = arrivalOrder(db);
   const next = db
     .prepare<[number, number, number], unknown[]>(
-      `SELECT ${CREDENTIAL_COLUMNS.join(', ')}, rowid FROM credentials NOT INDEXED
-       WHERE rowid > ? AND run_id = ? ORDER BY rowid LIMIT ?`,
+      `SELECT ${CREDENTIAL_COLUMNS.join(', ')}, ${order} FROM credentials ${notIndexed(db)}
+       WHERE ${order} > ? AND run_id = ? ORDER BY ${order} LIMIT ?`,
     )
     .raw(true);
   const owner = db
@@ -198,7 +202,7 @@ export function currentCredentialsOfPerson(db: Db, personId: string): Credential
          AND a.match_method != 'service-account' AND a.id = c.account_id)
        OR EXISTS (SELECT 1 FROM current_accounts a WHERE a.source = c.source AND a.person_id = ?
          AND a.match_method != 'service-account'
-         AND a.id IN (SELECT value FROM json_each(c.owner_account_ids)))
+         AND a.id IN (${jsonArrayElements(db, 'c.owner_account_ids')}))
        ORDER BY c.source, c.kind, c.id`,
     )
     .raw(true)

@@ -1,23 +1,56 @@
 import { closeSync, chmodSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ConfigError } from '../contract/errors.js';
+import { ConfigError, ZombiescanError } from '../contract/errors.js';
+import type { Db, Engine } from './engine.js';
 import { MIGRATIONS } from './migrations.js';
+import { POSTGRES_MIGRATIONS } from './migrations-postgres.js';
+import { asDb, PostgresDb, PostgresError } from './postgres.js';
 
-/**
- * The store handle. Only modules under src/store call methods on it; everything else passes it along, so a second
- * engine needs a second set of store modules and nothing else.
- */
-export type Db = Database.Database;
+export type { Db, Engine } from './engine.js';
 
 /** The schema this build writes: one more with every migration. A database at a higher version is refused. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** The oldest PostgreSQL the store is tested against (ON CONFLICT, identity columns, EXECUTE FUNCTION). */
+export const MIN_POSTGRES_VERSION = 13;
+
+/** True for a `postgres://` or `postgresql://` URL: the `database:` setting then names a PostgreSQL database. */
+export function isPostgresUrl(target: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(target.trim());
+}
+
+/** The URL without its password, for messages and logs. */
+export function describeDatabase(target: string): string {
+  if (!isPostgresUrl(target)) return target;
+  try {
+    const url = new URL(target);
+    if (url.password) url.password = '';
+    return url.toString().replace(/:@/, '@');
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+/** The SQL text of migration `version` (1-based) for an engine: its PostgreSQL variant, or the portable text. */
+export function migrationSql(version: number, engine: Engine): string {
+  if (engine === 'postgres') return POSTGRES_MIGRATIONS[version] ?? MIGRATIONS[version - 1]!;
+  return MIGRATIONS[version - 1]!;
+}
+
 /**
- * Opens (creating if needed) the database: file mode 0600 before SQLite touches it (it holds who left and which
- * accounts are exposed), WAL so readers never block the scan, and every pending migration.
+ * Opens the store named by the `database:` setting: a PostgreSQL URL, or a SQLite file (created if needed), and
+ * applies every pending migration.
  */
-export function openDatabase(file: string): Db {
+export function openDatabase(target: string): Db {
+  return isPostgresUrl(target) ? openPostgres(target) : openSqlite(target);
+}
+
+/**
+ * SQLite: file mode 0600 before SQLite touches it (it holds who left and which accounts are exposed), WAL so readers
+ * never block the scan.
+ */
+function openSqlite(file: string): Db {
   if (file !== ':memory:') {
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     try {
@@ -31,11 +64,12 @@ export function openDatabase(file: string): Db {
       throw new ConfigError(`${file}: cannot open database: ${(error as NodeJS.ErrnoException).code ?? error}`);
     }
   }
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = Object.assign(sqlite, { engine: 'sqlite' as const }) as unknown as Db;
   try {
     migrate(db);
   } catch (error) {
@@ -45,8 +79,73 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
+/** Connection failures the user fixes in the config or on the server (exit 2); anything else is runtime (exit 1). */
+const CONFIG_SQLSTATES: Record<string, string> = {
+  '28P01': 'wrong password for this role (set it in the URL through ${VAR}, or PGPASSWORD)',
+  '28000': 'the server refuses this role (pg_hba.conf, or no such role)',
+  '3D000': 'no such database (create it first: CREATE DATABASE ... OWNER <role>)',
+  '42501': 'the role may not create tables here: grant it CREATE on the schema (see README "PostgreSQL")',
+};
+
+function openPostgres(url: string): Db {
+  const label = describeDatabase(url);
+  const pg = new PostgresDb(label);
+  const fail = (error: unknown): never => {
+    pg.close();
+    if (error instanceof ZombiescanError) throw error;
+    const code = error instanceof PostgresError ? error.code : undefined;
+    const message = error instanceof Error ? error.message : String(error);
+    const known = code ? CONFIG_SQLSTATES[code] : undefined;
+    if (known) throw new ConfigError(`${label}: ${known}: ${message}`);
+    if (/invalid url|sslmode|self[- ]signed|certificate/i.test(message)) {
+      throw new ConfigError(`${label}: ${message}`);
+    }
+    throw new ZombiescanError(`${label}: cannot use the PostgreSQL database: ${message}`, 1);
+  };
+  try {
+    pg.connect(url);
+    const version = Number(pg.prepare('SHOW server_version_num').pluck().get());
+    if (version < MIN_POSTGRES_VERSION * 10_000) {
+      throw new ConfigError(
+        `${label}: PostgreSQL ${Math.floor(version / 10_000)} is too old: zombiescan needs ${MIN_POSTGRES_VERSION} or newer`,
+      );
+    }
+    // Timestamps are stored as ISO text; the session's time zone must not leak into anything the server computes.
+    pg.exec(`SET TIME ZONE 'UTC'`);
+    const db = asDb(pg);
+    migrate(db);
+    return db;
+  } catch (error) {
+    return fail(error);
+  }
+}
+
+/** The schema version a database is at: `PRAGMA user_version` in SQLite, the zombiescan_schema row in PostgreSQL. */
+export function schemaVersion(db: Db): number {
+  if (db.engine === 'sqlite')
+    return (db as unknown as Database.Database).pragma('user_version', { simple: true }) as number;
+  return Number(db.prepare('SELECT version FROM zombiescan_schema').pluck().get() ?? 0);
+}
+
+function setSchemaVersion(db: Db, version: number): void {
+  if (db.engine === 'sqlite') {
+    (db as unknown as Database.Database).pragma(`user_version = ${version}`);
+  } else {
+    db.prepare('UPDATE zombiescan_schema SET version = ?').run(version);
+  }
+}
+
+/** Each migration in its own transaction (PostgreSQL DDL is transactional too): never half applied. */
 function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
+  if (db.engine === 'postgres') {
+    // Two processes opening a new database at once: one migrates, the other then finds it current.
+    db.transaction(() => {
+      db.exec(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+      db.exec('CREATE TABLE IF NOT EXISTS zombiescan_schema (version BIGINT NOT NULL)');
+      db.exec('INSERT INTO zombiescan_schema (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM zombiescan_schema)');
+    })();
+  }
+  const current = schemaVersion(db);
   if (current > SCHEMA_VERSION) {
     throw new ConfigError(
       `${db.name}: database schema version ${current} is newer than this zombiescan (${SCHEMA_VERSION}): ` +
@@ -55,11 +154,25 @@ function migrate(db: Db): void {
   }
   for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[version - 1]!);
-      db.pragma(`user_version = ${version}`);
+      if (db.engine === 'postgres') {
+        db.exec(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+        if (schemaVersion(db) >= version) return;
+      }
+      db.exec(migrationSql(version, db.engine));
+      setSchemaVersion(db, version);
     })();
   }
 }
+
+/** One line for `doctor`: which engine, where, which server version, which schema version. */
+export function describeStore(db: Db): string {
+  if (db.engine === 'sqlite') return `SQLite ${db.name}, schema version ${schemaVersion(db)}`;
+  const server = String(db.prepare('SHOW server_version').pluck().get()).split(' ')[0];
+  return `PostgreSQL ${server} at ${db.name}, schema version ${schemaVersion(db)}`;
+}
+
+/** Advisory lock keys (PostgreSQL): one number per thing serialised across processes. */
+const MIGRATION_LOCK = 0x7a5c_0001;
 
 export function closeDatabase(db: Db): void {
   db.close();
@@ -67,5 +180,7 @@ export function closeDatabase(db: Db): void {
 
 /** A read-only connection to an existing database: no migration, never a write (benchmarks reading a run back). */
 export function openDatabaseReadOnly(file: string): Db {
-  return new Database(file, { readonly: true, fileMustExist: true });
+  return Object.assign(new Database(file, { readonly: true, fileMustExist: true }), {
+    engine: 'sqlite' as const,
+  }) as unknown as Db;
 }

@@ -32,7 +32,7 @@ export function employeeIdsLike(db: Db, person: string, limit = 5): string[] {
   return (
     db
       .prepare(
-        `SELECT employee_id AS id FROM people WHERE employee_id LIKE @prefix || '%' ORDER BY employee_id LIMIT @limit`,
+        `SELECT employee_id AS id FROM people WHERE employee_id LIKE CAST(@prefix AS TEXT) || '%' ORDER BY employee_id LIMIT @limit`,
       )
       .all({ prefix, limit }) as { id: string }[]
   ).map((row) => row.id);

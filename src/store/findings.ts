@@ -1,5 +1,6 @@
 import type { ReconcileResult } from '../contract/run.js';
 import type { Db } from './database.js';
+import { bulkInsert } from './bulk.js';
 import { rowToFinding, type FindingRow } from './rows.js';
 import { NotFoundError, UsageError } from '../contract/errors.js';
 import {
@@ -84,39 +85,77 @@ export function stageDrafts(
       credential TEXT,
       UNIQUE (rule, source, account_id)
     );
-    CREATE INDEX temp.finding_drafts_order ON finding_drafts (source_order, account_id, rule_order);`);
-  const insert = db.prepare(`
-    INSERT OR REPLACE INTO temp.finding_drafts (source_order, rule_order, rule, source, account_id, severity, person_id,
-      login, email, display_name, message, evidence, exception_reason, exception_owner, exception_expires,
-      exception_expires_typed, exception_expires_zone, credential_id, owner_account_id, credential)
-    VALUES (@sourceOrder, @ruleOrder, @rule, @source, @accountId, @severity, @personId, @login, @email, @displayName,
-      @message, @evidence, @exceptionReason, @exceptionOwner, @exceptionExpires, @exceptionExpiresTyped,
-      @exceptionExpiresZone, @credentialId, @ownerAccountId, @credentialSummary)`);
-  return db.transaction(() => {
-    let count = 0;
-    for (const { credential, ...draft } of drafts) {
-      insert.run({
-        ...draft,
-        credentialId: credential?.id ?? null,
-        ownerAccountId: credential?.ownerAccountId ?? null,
-        credentialSummary: credential ? JSON.stringify(credential.summary) : null,
-        sourceOrder: order.source.get(draft.source) ?? 0,
-        ruleOrder: order.rule.get(draft.rule) ?? 0,
-        evidence: JSON.stringify(draft.evidence),
-        exceptionReason: draft.exception?.reason ?? null,
-        exceptionOwner: draft.exception?.owner ?? null,
-        exceptionExpires: draft.exception?.expires ?? null,
-        exceptionExpiresTyped: draft.exception?.expiresAsTyped?.value ?? null,
-        exceptionExpiresZone: draft.exception?.expiresAsTyped?.timezone ?? null,
-      });
-      count++;
+    CREATE INDEX finding_drafts_order ON finding_drafts (source_order, account_id, rule_order);`);
+  // The same draft twice (a rule firing twice for an account) is staged once, as produced last.
+  const write = db.transaction((rows: readonly unknown[][]) => bulkInsert(db, DRAFTS_TABLE, rows));
+  let batch: unknown[][] = [];
+  let count = 0;
+  for (const { credential, ...draft } of drafts) {
+    batch.push([
+      order.source.get(draft.source) ?? 0,
+      order.rule.get(draft.rule) ?? 0,
+      draft.rule,
+      draft.source,
+      draft.accountId,
+      draft.severity,
+      draft.personId,
+      draft.login,
+      draft.email,
+      draft.displayName,
+      draft.message,
+      JSON.stringify(draft.evidence),
+      draft.exception?.reason ?? null,
+      draft.exception?.owner ?? null,
+      draft.exception?.expires ?? null,
+      draft.exception?.expiresAsTyped?.value ?? null,
+      draft.exception?.expiresAsTyped?.timezone ?? null,
+      credential?.id ?? null,
+      credential?.ownerAccountId ?? null,
+      credential ? JSON.stringify(credential.summary) : null,
+    ]);
+    count++;
+    if (batch.length >= STAGE_BATCH) {
+      write(batch);
+      batch = [];
     }
-    return count;
-  })();
+  }
+  write(batch);
+  return count;
 }
 
+/** Drafts written per transaction while rules are evaluated. */
+const STAGE_BATCH = 5_000;
+
+const DRAFTS_TABLE = {
+  table: 'finding_drafts',
+  columns: [
+    'source_order',
+    'rule_order',
+    'rule',
+    'source',
+    'account_id',
+    'severity',
+    'person_id',
+    'login',
+    'email',
+    'display_name',
+    'message',
+    'evidence',
+    'exception_reason',
+    'exception_owner',
+    'exception_expires',
+    'exception_expires_typed',
+    'exception_expires_zone',
+    'credential_id',
+    'owner_account_id',
+    'credential',
+  ],
+  key: ['rule', 'source', 'account_id'],
+} as const;
+
 export function dropStagedDrafts(db: Db): void {
-  db.exec('DROP TABLE IF EXISTS temp.finding_drafts');
+  // Unqualified: the connection's temporary table comes first in both engines' name lookup.
+  db.exec('DROP TABLE IF EXISTS finding_drafts');
 }
 
 /** A staged draft with the finding it continues, if any. */
@@ -167,7 +206,7 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
     SELECT d.*, f.id AS previous_id, f.status AS previous_status, f.suppression_origin AS previous_origin,
       f.suppressed_until AS previous_until, f.suppress_reason AS previous_reason, f.suppressed_by AS previous_by,
       f.suppressed_until_typed AS previous_typed, f.suppressed_until_zone AS previous_zone
-    FROM temp.finding_drafts d
+    FROM finding_drafts d
     LEFT JOIN findings f ON f.rule = d.rule AND f.source = d.source AND f.account_id = d.account_id
     WHERE (d.source_order, d.account_id, d.rule_order) > (?, ?, ?)
     ORDER BY d.source_order, d.account_id, d.rule_order
@@ -179,7 +218,8 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
       owner_account_id, credential)
     VALUES (@rule, @source, @accountId, @severity, @status, @personId, @login, @email, @displayName, @message,
       @evidence, @now, @now, @runId, @now, @suppressedUntil, @suppressReason, @suppressedBy, @suppressionOrigin,
-      @suppressedUntilTyped, @suppressedUntilZone, @credentialId, @ownerAccountId, @credential)`);
+      @suppressedUntilTyped, @suppressedUntilZone, @credentialId, @ownerAccountId, @credential)
+    RETURNING id`);
   const update = db.prepare(`
     UPDATE findings SET severity = @severity, status = @status, person_id = @personId, login = @login, email = @email,
       display_name = @displayName, message = @message, evidence = @evidence, last_seen = @now, last_run_id = @runId,
@@ -254,7 +294,7 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
         suppressedUntilZone: next.suppression?.typed?.timezone ?? null,
       };
       if (draft.previous_id === null) {
-        const id = Number(insert.run(values).lastInsertRowid);
+        const id = Number((insert.get(values) as { id: number }).id);
         event.run(id, input.runId, nowIso, null, next.status, next.why);
         result.opened++;
         if (next.status === 'suppressed') result.openedSuppressed++;
@@ -270,18 +310,29 @@ export function reconcileFindings(db: Db, input: { runId: number; now: Date; sco
     }
   }
 
+  // An empty scope matches nothing (IN () is not SQL).
+  const sourceSlots = input.scope.sources.map((_, index) => `@s${index}`).join(', ') || 'NULL';
+  const ruleSlots = input.scope.rules.map((_, index) => `@r${index}`).join(', ') || 'NULL';
+  // Resolved in the scope's source order, then by id (a bare 0 would be read as a column number).
+  const sourceOrder = input.scope.sources.length
+    ? `CASE f.source ${input.scope.sources.map((_, index) => `WHEN @s${index} THEN ${index}`).join(' ')} END, `
+    : '';
   // In scope, still active, and not found again: no longer true.
   const notFoundAgain = `
     FROM findings f
     WHERE f.status IN (${ACTIVE_STATUSES.map((status) => `'${status}'`).join(', ')})
-      AND f.source IN (SELECT value FROM json_each(@sources)) AND f.rule IN (SELECT value FROM json_each(@rules))
-      AND NOT EXISTS (SELECT 1 FROM temp.finding_drafts d
+      AND f.source IN (${sourceSlots}) AND f.rule IN (${ruleSlots})
+      AND NOT EXISTS (SELECT 1 FROM finding_drafts d
         WHERE d.rule = f.rule AND d.source = f.source AND d.account_id = f.account_id)`;
-  const scope = { sources: JSON.stringify(input.scope.sources), rules: JSON.stringify(input.scope.rules) };
+  // One named value per source and rule (no JSON table function: the two engines spell it differently).
+  const scope: Record<string, string> = {};
+  input.scope.sources.forEach((source, index) => (scope[`s${index}`] = source));
+  input.scope.rules.forEach((rule, index) => (scope[`r${index}`] = rule));
   db.prepare(
     `INSERT INTO finding_events (finding_id, run_id, at, from_status, to_status, actor, reason)
-     SELECT f.id, @runId, @now, f.status, 'resolved', 'scan', 'no longer true in a complete scan' ${notFoundAgain}
-     ORDER BY (SELECT key FROM json_each(@sources) WHERE value = f.source), f.id`,
+     SELECT f.id, CAST(@runId AS BIGINT), @now, f.status, 'resolved', 'scan', 'no longer true in a complete scan'
+     ${notFoundAgain}
+     ORDER BY ${sourceOrder}f.id`,
   ).run({ ...scope, runId: input.runId, now: nowIso });
   result.resolved = db
     .prepare(

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from './database.js';
+import { jsonField, LOCKS, serialise } from './dialect.js';
 
 /**
  * The remediation journal: an append-only, hash-chained table (`audit_log`). Every row's hash is
@@ -146,6 +147,8 @@ export function appendEntryWith<T>(
 
 /** The insert and head move of `appendEntry`; the caller runs it inside a transaction. */
 function insertEntry(db: Db, entry: JournalEntry): JournalRow {
+  // Two processes appending at once: the second waits here and then chains to the first's row (never a fork).
+  serialise(db, LOCKS.journal);
   const head = readHead(db) ?? lastRowHead(db) ?? { id: 0, hash: GENESIS_HASH };
   const row: Omit<AuditLogRow, 'hash' | 'mac'> = {
     id: head.id + 1,
@@ -302,9 +305,9 @@ export function pendingIntents(db: Db): JournalRow[] {
 export function journaledTicket(db: Db, label: string): string | null {
   const row = db
     .prepare<[string], { key: string | null }>(
-      `SELECT json_extract(detail, '$.ticketKey') AS key FROM audit_log
+      `SELECT ${jsonField(db, 'detail', 'ticketKey')} AS key FROM audit_log
        WHERE kind = 'result' AND action = 'ticket' AND status IN ('applied', 'already-done')
-         AND json_extract(detail, '$.label') = ? AND json_extract(detail, '$.ticketKey') IS NOT NULL
+         AND ${jsonField(db, 'detail', 'label')} = ? AND ${jsonField(db, 'detail', 'ticketKey')} IS NOT NULL
        ORDER BY id DESC LIMIT 1`,
     )
     .get(label);
@@ -317,12 +320,13 @@ export function readJournal(
 ): JournalRow[] {
   return db
     .prepare<Record<string, unknown>, AuditLogRow>(
-      `SELECT * FROM audit_log WHERE id > @afterId AND (@kind IS NULL OR kind = @kind)
-       AND (@since IS NULL OR at >= @since) ORDER BY id LIMIT @limit`,
+      `SELECT * FROM audit_log WHERE id > @afterId AND (CAST(@kind AS TEXT) IS NULL OR kind = @kind)
+       AND (CAST(@since AS TEXT) IS NULL OR at >= @since) ORDER BY id
+       ${options.limit === undefined ? '' : 'LIMIT @limit'}`,
     )
     .all({
       afterId: options.afterId ?? 0,
-      limit: options.limit ?? -1,
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
       kind: options.kind ?? null,
       since: options.since ?? null,
     })

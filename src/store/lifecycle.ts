@@ -78,8 +78,9 @@ export function syncLifecycleSteps(
 ): { added: number; obsolete: QueuedStep[] } {
   return db
     .transaction(() => {
-      const insert = db.prepare(`INSERT OR IGNORE INTO lifecycle_steps (person_id, moment, step_index, policy,
-        offset_days, due_at, actions, status, planned_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`);
+      const insert = db.prepare(`INSERT INTO lifecycle_steps (person_id, moment, step_index, policy,
+        offset_days, due_at, actions, status, planned_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+        ON CONFLICT (person_id, moment, step_index) DO NOTHING`);
       let added = 0;
       for (const step of wanted) {
         added += insert.run(
@@ -167,7 +168,7 @@ export function finishStep(
 export function recordHrRequest(db: Db, requestId: string, at: Date): boolean {
   return (
     db
-      .prepare('INSERT OR IGNORE INTO hr_events_seen (request_id, received_at) VALUES (?, ?)')
+      .prepare('INSERT INTO hr_events_seen (request_id, received_at) VALUES (?, ?) ON CONFLICT (request_id) DO NOTHING')
       .run(requestId, at.toISOString()).changes === 1
   );
 }

@@ -431,4 +431,8 @@ export const MIGRATIONS: readonly string[] = [
   -- unknown when a source of theirs could not list some.
   ALTER TABLE run_sources ADD COLUMN credential_notices TEXT;
   `,
+  /* 13: a run names the sources it collects, so scans of other sources may run beside it (one shared database) */ `
+  -- JSON array of source names; NULL (runs from before) means every source: such a run blocks any other scan.
+  ALTER TABLE runs ADD COLUMN sources TEXT;
+  `,
 ];

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { jsonField, LOCKS, serialise } from './dialect.js';
 import { holderAlive, holderJson, isSelf, THIS_PROCESS, type LockHolder, type StoredHolder } from './holder.js';
 
 /**
@@ -33,6 +34,7 @@ export function claimRemediationLock(
 ): RemediationLockHolder | null {
   return db
     .transaction((): RemediationLockHolder | null => {
+      serialise(db, LOCKS.remediation);
       const holder = readHolder(db);
       if (holder && !isSelf(holder, self) && holderAlive(holder, self, now)) return holder;
       const since = holder && isSelf(holder, self) ? holder.since : now.toISOString();
@@ -53,6 +55,7 @@ export function renewRemediationLock(
 ): boolean {
   return db
     .transaction((): boolean => {
+      serialise(db, LOCKS.remediation);
       const holder = readHolder(db);
       if (!holder || !isSelf(holder, self)) return false;
       db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(
@@ -66,5 +69,5 @@ export function renewRemediationLock(
 
 /** Removes the lock row if `self` holds it. */
 export function releaseRemediationLock(db: Db, self: LockHolder = THIS_PROCESS): void {
-  db.prepare(`DELETE FROM meta WHERE key = ? AND json_extract(value, '$.nonce') = ?`).run(LOCK_KEY, self.nonce);
+  db.prepare(`DELETE FROM meta WHERE key = ? AND ${jsonField(db, 'value', 'nonce')} = ?`).run(LOCK_KEY, self.nonce);
 }

@@ -1,6 +1,7 @@
 import type { RunSummary } from '../contract/run.js';
 import { BusyError } from '../contract/errors.js';
 import type { Db } from './database.js';
+import { jsonField, LOCKS, serialise } from './dialect.js';
 import { describeHolder, holderAlive, isSelf, THIS_PROCESS, type LockHolder, type StoredHolder } from './holder.js';
 
 export { processAlive } from './holder.js';
@@ -94,7 +95,7 @@ export function latestFinishedRun(db: Db): FinishedRunHead | null {
   return (
     db
       .prepare<[], FinishedRunHead>(
-        `SELECT id, status, started_at AS startedAt, finished_at AS finishedAt FROM runs
+        `SELECT id, status, started_at AS "startedAt", finished_at AS "finishedAt" FROM runs
          WHERE status IN ('complete', 'partial') ORDER BY id DESC LIMIT 1`,
       )
       .get() ?? null
@@ -108,6 +109,11 @@ export interface RunStart {
   people: number;
   rosterSha256: string;
   rosterChangeAccepted: boolean;
+  /**
+   * The sources this run collects. Another live scan blocks it only when their sources overlap (or either names
+   * none: all), so scanners of different sources can feed one shared database at once.
+   */
+  sources?: readonly string[];
 }
 
 /**
@@ -121,12 +127,16 @@ export function beginRun(
   leaseNow: Date = new Date(),
 ): number {
   return db.transaction(() => {
+    serialise(db, LOCKS.runs);
     const running = db
-      .prepare(`SELECT id, pid, holder, lease_expires_at FROM runs WHERE status = 'running'`)
-      .all() as (RunHolderRow & { id: number })[];
+      .prepare(`SELECT id, pid, holder, lease_expires_at, sources FROM runs WHERE status = 'running'`)
+      .all() as (RunHolderRow & { id: number; sources: string | null })[];
+    const mine = start.sources ? new Set(start.sources) : null;
     for (const run of running) {
       const holder = runHolder(run);
-      if (!isSelf(holder, self) && holderAlive(holder, self, leaseNow)) {
+      const theirs = run.sources === null ? null : (JSON.parse(run.sources) as string[]);
+      const overlap = mine === null || theirs === null || theirs.some((source) => mine.has(source));
+      if (overlap && !isSelf(holder, self) && holderAlive(holder, self, leaseNow)) {
         throw new BusyError(
           `another scan is running (run ${run.id}, ${describeHolder(holder)}); try again when it has finished`,
         );
@@ -134,22 +144,25 @@ export function beginRun(
     }
     markInterrupted(db, self, leaseNow);
     return Number(
-      db
-        .prepare(
-          `INSERT INTO runs (started_at, status, pid, holder, lease_expires_at, roster_file, roster_people,
-             roster_sha256, roster_change_accepted)
-           VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          start.at.toISOString(),
-          self.pid,
-          JSON.stringify(self),
-          new Date(leaseNow.getTime() + SCAN_LEASE_MS).toISOString(),
-          start.rosterFile,
-          start.people,
-          start.rosterSha256,
-          start.rosterChangeAccepted ? 1 : 0,
-        ).lastInsertRowid,
+      (
+        db
+          .prepare(
+            `INSERT INTO runs (started_at, status, pid, holder, lease_expires_at, roster_file, roster_people,
+             roster_sha256, roster_change_accepted, sources)
+           VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+          )
+          .get(
+            start.at.toISOString(),
+            self.pid,
+            JSON.stringify(self),
+            new Date(leaseNow.getTime() + SCAN_LEASE_MS).toISOString(),
+            start.rosterFile,
+            start.people,
+            start.rosterSha256,
+            start.rosterChangeAccepted ? 1 : 0,
+            start.sources ? JSON.stringify(start.sources) : null,
+          ) as { id: number }
+      ).id,
     );
   })();
 }
@@ -160,7 +173,7 @@ export function renewRunLease(db: Db, runId: number, self: LockHolder = THIS_PRO
     db
       .prepare(
         `UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running'
-         AND json_extract(holder, '$.nonce') = ?`,
+         AND ${jsonField(db, 'holder', 'nonce')} = ?`,
       )
       .run(new Date(now.getTime() + SCAN_LEASE_MS).toISOString(), runId, self.nonce).changes === 1
   );

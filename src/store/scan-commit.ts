@@ -1,5 +1,6 @@
 import type { Person } from '../contract/model.js';
 import type { Db } from './database.js';
+import { LOCKS, serialise } from './dialect.js';
 import { replaceExceptions, type StandingException } from './exceptions.js';
 import type { ReconcileResult } from '../contract/run.js';
 import { countOpenFindings, reconcileFindings, type ReconcileScope } from './findings.js';
@@ -28,6 +29,9 @@ export interface ScanCommit {
  */
 export function commitScan(db: Db, commit: ScanCommit): ReconcileResult {
   return db.transaction(() => {
+    // Scanners of other sources commit into the same database: one commit at a time (the roster and the standing
+    // exceptions are replaced whole, and the open count is the database's).
+    serialise(db, LOCKS.scanCommit);
     replacePeople(db, commit.people, commit.runId);
     const result = reconcileFindings(db, { runId: commit.runId, now: commit.evaluatedAt, scope: commit.scope });
     recordSourceOutcomes(db, commit.runId, commit.sources);

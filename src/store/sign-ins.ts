@@ -1,5 +1,6 @@
 import type { Account, Match, SignInEvent } from '../contract/model.js';
 import type { Db } from './database.js';
+import { arrivalOrder } from './dialect.js';
 import { ACCOUNT_COLUMNS, accountFromValues, matchFromValues } from './rows.js';
 
 /**
@@ -74,12 +75,13 @@ export class SignInStager {
 
   constructor(db: Db, source: string) {
     const insertEvent = db.prepare(
-      `INSERT OR IGNORE INTO sign_in_events_staged (source, id, account_id, at, login, result, reason, ip, application)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sign_in_events_staged (source, id, account_id, at, login, result, reason, ip, application)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING`,
     );
     const upsertSuccess = db.prepare(
       `INSERT INTO sign_in_last_success_staged (source, account_id, at) VALUES (?, ?, ?)
-       ON CONFLICT (source, account_id) DO UPDATE SET at = max(at, excluded.at)`,
+       ON CONFLICT (source, account_id) DO UPDATE SET at = CASE
+         WHEN excluded.at > sign_in_last_success_staged.at THEN excluded.at ELSE sign_in_last_success_staged.at END`,
     );
     this.writeEvents = db.transaction((events: readonly StoredSignIn[]) => {
       for (const event of events) {
@@ -140,19 +142,21 @@ export interface SignInRead {
 export function commitSignInStage(db: Db, reads: readonly SignInRead[], now: Date): Map<string, number> {
   const added = new Map<string, number>();
   const moveEvents = db.prepare(
-    `INSERT OR IGNORE INTO sign_in_events (source, id, account_id, at, login, result, reason, ip, application)
+    `INSERT INTO sign_in_events (source, id, account_id, at, login, result, reason, ip, application)
      SELECT source, id, account_id, at, login, result, reason, ip, application FROM sign_in_events_staged
-     WHERE source = ?`,
+     WHERE source = ? ON CONFLICT (source, id) DO NOTHING`,
   );
   const moveSuccesses = db.prepare(
     `INSERT INTO sign_in_last_success (source, account_id, at)
      SELECT source, account_id, at FROM sign_in_last_success_staged WHERE source = ?
-     ON CONFLICT (source, account_id) DO UPDATE SET at = max(at, excluded.at)`,
+     ON CONFLICT (source, account_id) DO UPDATE SET at = CASE
+       WHEN excluded.at > sign_in_last_success.at THEN excluded.at ELSE sign_in_last_success.at END`,
   );
   const advance = db.prepare(
     `INSERT INTO sign_in_cursors (source, read_until, events_total, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (source) DO UPDATE SET read_until = max(read_until, excluded.read_until),
-       events_total = events_total + excluded.events_total, updated_at = excluded.updated_at`,
+     ON CONFLICT (source) DO UPDATE SET read_until = CASE
+         WHEN excluded.read_until > sign_in_cursors.read_until THEN excluded.read_until ELSE sign_in_cursors.read_until END,
+       events_total = sign_in_cursors.events_total + excluded.events_total, updated_at = excluded.updated_at`,
   );
   for (const read of reads) {
     const count = moveEvents.run(read.source).changes;
@@ -265,15 +269,16 @@ export interface SignInAccountKey {
 
 /** Every account of the source this run stored, in stored order, a chunk per statement. */
 export function* runAccountKeys(db: Db, runId: number, source: string): Generator<SignInAccountKey> {
-  const next = db.prepare<[number, number, string], { rowid: number } & Record<string, unknown>>(
-    `SELECT rowid, id, login, email, enabled, privileged, person_id, match_method FROM accounts
-     WHERE rowid > ? AND run_id = ? AND source = ? ORDER BY rowid LIMIT 5000`,
+  const order = arrivalOrder(db);
+  const next = db.prepare<[number, number, string], { arrival: number } & Record<string, unknown>>(
+    `SELECT ${order} AS arrival, id, login, email, enabled, privileged, person_id, match_method FROM accounts
+     WHERE ${order} > ? AND run_id = ? AND source = ? ORDER BY ${order} LIMIT 5000`,
   );
   let after = 0;
   for (;;) {
     const chunk = next.all(after, runId, source);
     if (chunk.length === 0) return;
-    after = chunk[chunk.length - 1]!.rowid;
+    after = chunk[chunk.length - 1]!.arrival;
     for (const row of chunk) {
       yield {
         id: row.id as string,

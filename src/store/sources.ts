@@ -73,13 +73,15 @@ export function sourceCollectionStatuses(db: Db): Map<string, SourceCollectionSt
 
 /**
  * Rows of a snapshot table (accounts, credentials) that no source points at any more, and this run's rows of sources
- * that failed in it, are garbage: removed after the commit so the scan stays atomic.
+ * that failed in it, are garbage: removed after the commit so the scan stays atomic. Rows of a run still running (a
+ * scanner of other sources beside this one) are not garbage yet.
  */
 export function pruneSnapshotRows(db: Db, table: 'accounts' | 'credentials', runId: number): number {
   const stale = db
     .prepare(
       `DELETE FROM ${table} WHERE run_id < ? AND NOT EXISTS (
-       SELECT 1 FROM sources WHERE sources.name = ${table}.source AND sources.snapshot_run_id = ${table}.run_id)`,
+       SELECT 1 FROM sources WHERE sources.name = ${table}.source AND sources.snapshot_run_id = ${table}.run_id)
+       AND run_id NOT IN (SELECT id FROM runs WHERE status = 'running')`,
     )
     .run(runId).changes;
   const failed = db

@@ -19,8 +19,8 @@ export function findRosterPerson(db: Db, idOrEmail: string): RosterPersonRow | n
   return (
     db
       .prepare<{ id: string }, RosterPersonRow>(
-        `SELECT employee_id AS employeeId, email, name, status, termination_date AS terminationDate,
-           termination_effective_at AS terminationEffectiveAt FROM people
+        `SELECT employee_id AS "employeeId", email, name, status, termination_date AS "terminationDate",
+           termination_effective_at AS "terminationEffectiveAt" FROM people
          WHERE employee_id = @id OR lower(email) = lower(@id) ORDER BY employee_id = @id DESC LIMIT 1`,
       )
       .get({ id: idOrEmail }) ?? null
@@ -117,7 +117,7 @@ export interface IncompleteSourceRow {
 export function listSourcesNotComplete(db: Db): IncompleteSourceRow[] {
   return db
     .prepare<[], IncompleteSourceRow>(
-      `SELECT name, last_error AS lastError FROM sources
+      `SELECT name, last_error AS "lastError" FROM sources
        WHERE last_status IS NOT NULL AND last_status != 'complete' ORDER BY name`,
     )
     .all();

@@ -4,9 +4,8 @@ import type { Db } from './database.js';
 
 /** Stores one report; returns its id. */
 export function saveTerminationReport(db: Db, report: { personId: string; startedAt: string; report: object }): number {
-  return Number(
-    db
-      .prepare('INSERT INTO termination_reports (person_id, started_at, json) VALUES (?, ?, ?)')
-      .run(report.personId, report.startedAt, JSON.stringify(report.report)).lastInsertRowid,
-  );
+  const row = db
+    .prepare('INSERT INTO termination_reports (person_id, started_at, json) VALUES (?, ?, ?) RETURNING id')
+    .get(report.personId, report.startedAt, JSON.stringify(report.report)) as { id: number };
+  return Number(row.id);
 }

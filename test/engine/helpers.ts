@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/common/logger.js';
 import type { Account, Person } from '../../src/contract/model.js';
 import { runScan, type ScanOptions } from '../../src/scan/scan.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
+import { testDatabase } from '../store/engines.js';
 
 export function tempDir(prefix = 'zombiescan-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
@@ -70,7 +71,8 @@ export class Harness {
 
   constructor(yaml: string, env: NodeJS.ProcessEnv = {}) {
     writeFileSync(path.join(this.dir, 'hr.csv'), 'employee_id,email,status\n');
-    this.config = parseConfig(yaml, path.join(this.dir, 'zombiescan.yaml'), env);
+    const parsed = parseConfig(yaml, path.join(this.dir, 'zombiescan.yaml'), env);
+    this.config = { ...parsed, database: testDatabase(parsed.database) };
     this.db = openDatabase(this.config.database);
   }
 

@@ -9,10 +9,11 @@ import {
   verifyJournal,
   type JournalEntry,
 } from '../../src/store/journal.js';
+import { testDatabase } from '../store/engines.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 
 function fresh(): Db {
-  return openDatabase(':memory:');
+  return openDatabase(testDatabase(':memory:'));
 }
 
 function entry(index: number, extra: Partial<JournalEntry> = {}): JournalEntry {
@@ -65,7 +66,7 @@ describe('the audit log', () => {
 
   it('names an altered row', () => {
     const db = journalOf(6);
-    db.exec('DROP TRIGGER audit_log_no_update');
+    dropTrigger(db, 'audit_log_no_update');
     db.prepare(`UPDATE audit_log SET status = 'failed' WHERE id = 4`).run();
     expect(verifyJournal(db)).toMatchObject({ ok: false, rows: 6, firstBadId: 4 });
     expect(verifyJournal(db).problem).toMatch(/row 4 was altered/);
@@ -73,7 +74,7 @@ describe('the audit log', () => {
 
   it('names a row rewritten with a recomputed hash, by the broken link after it', () => {
     const db = journalOf(5);
-    db.exec('DROP TRIGGER audit_log_no_update');
+    dropTrigger(db, 'audit_log_no_update');
     // A careful forger recomputes row 2's hash; row 3 still chains to the original one.
     const row = db.prepare('SELECT * FROM audit_log WHERE id = 2').get() as {
       hash: string;
@@ -91,7 +92,7 @@ describe('the audit log', () => {
 
   it('detects a deleted last row through the head kept in meta', () => {
     const db = journalOf(5);
-    db.exec('DROP TRIGGER audit_log_no_delete');
+    dropTrigger(db, 'audit_log_no_delete');
     db.prepare('DELETE FROM audit_log WHERE id = 5').run();
     expect(verifyJournal(db)).toMatchObject({ ok: false, rows: 4, firstBadId: 5 });
     expect(verifyJournal(db).problem).toMatch(/row 5 is missing/);
@@ -99,14 +100,14 @@ describe('the audit log', () => {
 
   it('detects a row deleted from the middle', () => {
     const db = journalOf(5);
-    db.exec('DROP TRIGGER audit_log_no_delete');
+    dropTrigger(db, 'audit_log_no_delete');
     db.prepare('DELETE FROM audit_log WHERE id = 3').run();
     expect(verifyJournal(db)).toMatchObject({ ok: false, firstBadId: 3 });
   });
 
   it('keeps detecting a truncated tail after later appends', () => {
     const db = journalOf(4);
-    db.exec('DROP TRIGGER audit_log_no_delete');
+    dropTrigger(db, 'audit_log_no_delete');
     db.prepare('DELETE FROM audit_log WHERE id = 4').run();
     appendEntry(db, entry(5));
     expect(verifyJournal(db)).toMatchObject({ ok: false, firstBadId: 4 });
@@ -127,3 +128,8 @@ describe('the audit log', () => {
     );
   });
 });
+
+/** Tampering as someone with write access would: the guard trigger removed first (PostgreSQL names its table). */
+function dropTrigger(db: Db, name: string): void {
+  db.exec(db.engine === 'postgres' ? `DROP TRIGGER ${name} ON audit_log` : `DROP TRIGGER ${name}`);
+}

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { RECONCILED_NOT_APPLIED, runRemediation } from '../../src/remediation/apply.js';
 import { runOffboard } from '../../src/remediation/offboard.js';
+import { testDatabase } from '../store/engines.js';
 import { openDatabase } from '../../src/store/database.js';
 import type { LockHolder } from '../../src/store/holder.js';
 import { appendEntry, verifyJournal } from '../../src/store/journal.js';
@@ -21,7 +22,7 @@ const at = (seconds: number) => new Date(Date.UTC(2026, 10, 26, 12, 0, seconds))
 
 describe('lock holders are more than a pid', () => {
   it('the remediation lock: a second holder with the same pid is refused until the lease runs out', () => {
-    const db = openDatabase(':memory:');
+    const db = openDatabase(testDatabase(':memory:'));
     expect(claimRemediationLock(db, at(0), containerA, 60_000)).toBeNull();
     expect(claimRemediationLock(db, at(10), containerB, 60_000)).toMatchObject({
       host: 'container-a',
@@ -38,7 +39,7 @@ describe('lock holders are more than a pid', () => {
   });
 
   it('the remediation lock: on the same host and pid namespace a dead pid is taken over at once', () => {
-    const db = openDatabase(':memory:');
+    const db = openDatabase(testDatabase(':memory:'));
     const here = { host: 'host-1', pidNamespace: 'pid:[7]' };
     const gone: LockHolder = { ...here, nonce: 'gone', pid: 2 ** 22 + 4321 };
     const live: LockHolder = { ...here, nonce: 'live', pid: process.ppid };
@@ -51,7 +52,7 @@ describe('lock holders are more than a pid', () => {
   });
 
   it('the scan guard: a running scan of another holder with the same pid blocks a second one', () => {
-    const db = openDatabase(':memory:');
+    const db = openDatabase(testDatabase(':memory:'));
     const start = { at: at(0), rosterFile: 'hr.csv', people: 1, rosterSha256: 'x', rosterChangeAccepted: false };
     const first = beginRun(db, start, containerA, at(0));
     expect(() => beginRun(db, start, containerB, at(30))).toThrow(
@@ -92,7 +93,7 @@ describe('one serve process, two approvals', () => {
   });
 
   it('an intent takes exactly one result', async () => {
-    const db = openDatabase(':memory:');
+    const db = openDatabase(testDatabase(':memory:'));
     const intent = appendEntry(db, { at: at(0), kind: 'intent', actor: 'a', action: 'disable' });
     appendEntry(db, { at: at(1), kind: 'result', intentId: intent.id, actor: 'a', status: 'applied' });
     expect(() =>
@@ -112,9 +113,8 @@ describe('offboard --apply takes the remediation lock', () => {
     const lockDuringActions: unknown[] = [];
     const perform = systems.okta.perform.bind(systems.okta);
     systems.okta.perform = async (...args) => {
-      lockDuringActions.push(
-        h.db.prepare(`SELECT json_extract(value, '$.host') AS host FROM meta WHERE key = 'remediation_lock'`).get(),
-      );
+      const row = h.db.prepare(`SELECT value FROM meta WHERE key = 'remediation_lock'`).get() as { value: string };
+      lockDuringActions.push({ host: (JSON.parse(row.value) as { host: string }).host });
       return perform(...args);
     };
     const started = Date.now();

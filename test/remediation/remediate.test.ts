@@ -428,7 +428,10 @@ describe('one applying process at a time', () => {
     const systems = companySystems();
     const lock = (pid: number) =>
       h.db
-        .prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('remediation_lock', ?)`)
+        .prepare(
+          `INSERT INTO meta (key, value) VALUES ('remediation_lock', ?)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        )
         .run(JSON.stringify({ pid, since: '2026-11-26T12:00:00.000Z' }));
     lock(process.ppid);
     await expect(runRemediation(h.db, h.config, { apply: true }, engineDeps(systems))).rejects.toMatchObject({

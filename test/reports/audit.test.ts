@@ -5,6 +5,7 @@ import { renderAuditHtml, trendSvg, type AuditData } from '../../reports/audit.j
 import { gatherAuditData, type AuditOptions } from '../../src/reporting/audit.js';
 import { escapeHtml, formatInstant, formatLag, html } from '../../reports/html.js';
 import { openDatabase } from '../../src/store/database.js';
+import { testDatabase } from '../store/engines.js';
 import { tempDir } from '../engine/helpers.js';
 import { buildCompany, runCli, TZ, writeConfig, XSS, XSS_SCRIPT, type Harness } from './fixture.js';
 
@@ -221,7 +222,7 @@ describe('audit report data', () => {
 
 describe('audit report on an empty database', () => {
   it('renders, saying there is nothing yet', () => {
-    const db = openDatabase(':memory:');
+    const db = openDatabase(testDatabase(':memory:'));
     const empty = gatherAuditData(db, { ...options(), configuredSources: [] });
     expect(empty).toMatchObject({ rosterPeople: null, latestRun: null, coverage: [], trend: [], terminations: [] });
     const page = renderAuditHtml(empty);
@@ -235,7 +236,11 @@ describe('audit report journal checks', () => {
   it('reports a broken chain naming the first altered row', async () => {
     const tampered = await buildCompany();
     // The triggers forbid this; an attacker with the file can drop them, and the chain still tells.
-    tampered.db.exec('DROP TRIGGER audit_log_no_update');
+    tampered.db.exec(
+      tampered.db.engine === 'postgres'
+        ? 'DROP TRIGGER audit_log_no_update ON audit_log'
+        : 'DROP TRIGGER audit_log_no_update',
+    );
     tampered.db.prepare(`UPDATE audit_log SET reason = 'nothing to see' WHERE id = 2`).run();
     const report = gatherAuditData(tampered.db, { ...options(), now: tampered.now });
     expect(report.remediation).toMatchObject({ journal: { ok: false, firstBadId: 2 } });

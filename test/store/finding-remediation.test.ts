@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getFinding, listFindings } from '../../src/store/findings.js';
 import {
   findingTicketKey,
@@ -8,6 +8,9 @@ import {
 } from '../../src/store/finding-remediation.js';
 import { appendEntryWith, readJournal, verifyJournal, type JournalEntry } from '../../src/store/journal.js';
 import { company } from '../remediation/helpers.js';
+import { ENGINES, selectEngine, useEngines } from './engines.js';
+
+useEngines();
 
 const AT = new Date('2026-11-26T13:00:00Z');
 
@@ -23,7 +26,10 @@ function ticketResult(findingId: number, ticketKey: string): JournalEntry {
   };
 }
 
-describe('store: findings as remediation changes them', () => {
+describe.each(ENGINES)('store: findings as remediation changes them (%s)', (engine) => {
+  beforeEach(() => selectEngine(engine));
+  afterEach(() => selectEngine('sqlite'));
+
   it('records a finding ticket with its journal row, and never replaces a ticket already open', async () => {
     const h = await company();
     const finding = listFindings(h.db, { status: 'open' })[0]!;

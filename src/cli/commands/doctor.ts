@@ -8,6 +8,7 @@ import { acceptedRosterSize } from '../../store/people.js';
 import { existsSync } from 'node:fs';
 import { colors, table } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';
+import { describeStore, isPostgresUrl } from '../../store/database.js';
 
 interface SourceReport {
   source: string;
@@ -43,6 +44,21 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     rosterCheck.detail = error instanceof Error ? error.message : String(error);
   }
   reports.push({ source: 'roster', type: 'csv', checks: [rosterCheck] });
+
+  // A PostgreSQL store: reachable, credentials and grants accepted, schema current (opening it migrates, as the next
+  // scan would). A SQLite file is not created by doctor.
+  let databaseExitCode = 0;
+  if (isPostgresUrl(ctx.databaseFile())) {
+    const databaseCheck: DoctorCheck = { check: 'database', ok: true, detail: '', limitation: false };
+    try {
+      databaseCheck.detail = describeStore(ctx.db());
+    } catch (error) {
+      databaseCheck.ok = false;
+      databaseExitCode = error instanceof ZombiescanError ? error.exitCode : 1;
+      databaseCheck.detail = error instanceof Error ? error.message : String(error);
+    }
+    reports.push({ source: 'database', type: 'postgres', checks: [databaseCheck] });
+  }
 
   const results = await Promise.all(
     config.sources.map(async (source): Promise<SourceReport> => {
@@ -92,5 +108,6 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     ctx.out(view.toString() + '\n');
   }
   if (rosterExitCode !== 0) return rosterExitCode;
+  if (databaseExitCode !== 0) return databaseExitCode;
   return failed ? 1 : 0;
 }

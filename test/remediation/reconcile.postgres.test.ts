@@ -1,0 +1,6 @@
+/** The same tests as reconcile.test.ts, on a real PostgreSQL (one server for this file, a fresh database per harness). */
+import { selectEngine, useEngines } from '../store/engines.js';
+
+useEngines();
+selectEngine('postgres');
+await import('./reconcile.test.js');
