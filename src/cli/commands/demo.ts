@@ -23,11 +23,11 @@ export async function demoCommand(ctx: CliContext, options: { dir: string }): Pr
   const tenants = await startDemoTenants(dataDir);
   let result: Awaited<ReturnType<typeof scanWithProgress>>;
   try {
-    // The throwaway GitHub token reaches the config only, never this process's environment.
+    // The throwaway GitHub token and Entra secret reach the config only, never this process's environment.
     const config = loadConfig(configPath, { ...ctx.io.env, ...tenants.env });
     ctx.useConfig({ ...config, database });
     if (!ctx.globals.db) ctx.globals.db = database;
-    result = await scanWithProgress(ctx, {});
+    result = await scanWithProgress(ctx, {}, tenants.collectorDeps);
   } finally {
     await tenants.close();
   }
