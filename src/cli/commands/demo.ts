@@ -11,7 +11,7 @@ import { scanWithProgress, summaryText } from './scan.js';
 
 /**
  * A full scan of the bundled sample company, no credentials: the data is copied to ./zombiescan-demo/data with its
- * dates moved to today, its Google Workspace and GitHub organization are served on loopback for the real collectors,
+ * dates moved to today, its Google, GitHub, AWS and Entra ID tenants are served on loopback for the real collectors,
  * everything is scanned into a fresh ./zombiescan-demo/zombiescan.db, and the findings CSV written beside it.
  */
 export async function demoCommand(ctx: CliContext, options: { dir: string }): Promise<number> {
