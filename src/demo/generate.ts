@@ -14,11 +14,15 @@ import {
 } from './prepare.js';
 import {
   DEMO_AWS_FILE,
+  DEMO_ENTRA_FILE,
   DEMO_GITHUB_FILE,
   DEMO_GOOGLE_FILE,
   DEMO_GOOGLE_KEY_FILE,
   DEMO_TENANT_ENV,
   type DemoAwsAccount,
+  type DemoEntraApplication,
+  type DemoEntraTenant,
+  type DemoEntraUser,
   type DemoGitHubOrg,
   type DemoGitHubUser,
   type DemoGoogleTenant,
@@ -224,6 +228,7 @@ const RULE_SEVERITY = {
   'idp-disabled-app-active': 'high',
   'never-logged-in': 'low',
   'orphan-account': 'high',
+  'ownerless-app-secret': 'high',
   'past-end-date': 'high',
   'root-credentials-in-use': 'high',
   'stale-guest': 'medium',
@@ -1581,6 +1586,163 @@ function planCredentials(planner: DemoPlanner, cast: Map<string, PlannedPerson>)
   ];
 }
 
+export const DEMO_ENTRA_TENANT_ID = '4e570000-7a3d-4c1e-9b2f-0d6a5e8c1f27';
+/** The scanner's app registration in that tenant (client credentials, read-only Graph permissions). */
+export const DEMO_ENTRA_CLIENT_ID = '4e57c11e-5ca4-4e2b-8d0f-3b9a6c2e7d14';
+/** When Northwind moved its app registrations to Entra ID: directory users of earlier hires were created then. */
+const ENTRA_ADOPTED_DAY = -1400;
+/** Microsoft 365 E3, the licence the directory users hold. */
+const ENTRA_E3_SKU = '05e9a617-0261-4cee-bb44-138d3ef5d965';
+
+/** What the Entra tenant plants: its own findings and tempting non-findings, keyed by user or application id. */
+interface EntraPlan {
+  tenant: DemoEntraTenant;
+  open: (DemoExpectedAccount & { rule: RuleId })[];
+  clean: DemoExpectedAccount[];
+}
+
+/**
+ * Entra ID, where Northwind keeps the app registrations its integrations sign in with: a handful of directory users
+ * mirroring the roster (leadership, IT, the platform lead, and Leo Fischer, disabled when he left), and three app
+ * registrations. The warehouse sync app Leo alone owned keeps a client secret valid for most of a year
+ * (`ownerless-app-secret`); Rosa Delgado's Jira connector and Leo's retired reporting app whose secret expired stay
+ * clean. Every value is written out or derived from the plan, never drawn, so the other files stay as they were.
+ */
+function planEntra(planner: DemoPlanner, cast: Map<string, PlannedPerson>): EntraPlan {
+  const who = (key: string) => cast.get(key)!;
+  // A fixed time of day: drawing one would move every later draw of the generator.
+  const at = (day: number, time: string) => `${planner.date(day)}T${time}Z`;
+  const objectId = (prefix: string, person: PlannedPerson) =>
+    `${prefix}-0000-4000-8000-${person.employeeId.replace(/\D/g, '').padStart(12, '0')}`;
+  const user = (key: string, enabled: boolean, lastSignInDay: number): DemoEntraUser => {
+    const person = who(key);
+    return {
+      id: objectId('4e57e000', person),
+      userPrincipalName: person.email,
+      displayName: nameOf(person),
+      givenName: person.first,
+      surname: person.last,
+      jobTitle: null,
+      mail: person.email,
+      mobilePhone: null,
+      officeLocation: null,
+      preferredLanguage: 'en-GB',
+      businessPhones: [],
+      otherMails: [],
+      proxyAddresses: [`SMTP:${person.email}`],
+      employeeId: person.employeeId,
+      accountEnabled: enabled,
+      userType: 'Member',
+      createdDateTime: at(Math.max(person.hireDay, ENTRA_ADOPTED_DAY), '08:30:00'),
+      externalUserState: null,
+      onPremisesSyncEnabled: null,
+      assignedLicenses: enabled ? [{ disabledPlans: [], skuId: ENTRA_E3_SKU }] : [],
+      signInActivity: {
+        lastSignInDateTime: at(lastSignInDay, '08:47:12'),
+        lastNonInteractiveSignInDateTime: at(lastSignInDay, '17:02:40'),
+        lastSuccessfulSignInDateTime: at(lastSignInDay, '17:02:40'),
+      },
+    };
+  };
+  const leo = who('leo');
+  const rosa = who('itAdmin');
+  const users = [
+    user('ceo', true, -1),
+    user('ciso', true, -1),
+    user('vpEngineering', true, -2),
+    user('platformLead', true, -1),
+    user('itAdmin', true, -1),
+    // Disabled on his last day, as the offboarding checklist says; the app he owned was not on it.
+    user('leo', false, leo.endDay!),
+  ];
+  const userOf = (person: PlannedPerson) => users.find((entry) => entry.employeeId === person.employeeId)!;
+  const app = (
+    index: number,
+    displayName: string,
+    owner: PlannedPerson,
+    createdDay: number,
+    secret: { name: string; hint: string; startDay: number; endDay: number },
+  ): DemoEntraApplication => {
+    const suffix = String(index).padStart(12, '0');
+    return {
+      id: `4e57a000-0000-4000-8000-${suffix}`,
+      appId: `4e57b000-0000-4000-8000-${suffix}`,
+      displayName,
+      createdDateTime: at(createdDay, '10:15:00'),
+      passwordCredentials: [
+        {
+          keyId: `4e57d000-0000-4000-8000-${suffix}`,
+          displayName: secret.name,
+          hint: secret.hint,
+          startDateTime: at(secret.startDay, '10:20:00'),
+          endDateTime: at(secret.endDay, '10:20:00'),
+        },
+      ],
+      keyCredentials: [],
+      owners: [userOf(owner).id],
+    };
+  };
+  const warehouseSync = app(1, 'warehouse-sync', leo, -700, {
+    name: 'nightly sync',
+    hint: 'Q~7',
+    startDay: -400,
+    endDay: 330,
+  });
+  const jiraConnector = app(2, 'jira-cloud-connector', rosa, -500, {
+    name: 'jira webhook',
+    hint: 'h8T',
+    startDay: -150,
+    endDay: 215,
+  });
+  const legacyReporting = app(3, 'legacy-reporting', leo, -1100, {
+    name: 'quarterly export',
+    hint: '2pX',
+    startDay: -760,
+    endDay: -30,
+  });
+  const listed = (id: string, person: PlannedPerson | null, why: string, login: string | null) => ({
+    source: 'entra',
+    accountId: id,
+    login,
+    personId: person?.employeeId ?? null,
+    why,
+  });
+  return {
+    tenant: {
+      tenantId: DEMO_ENTRA_TENANT_ID,
+      clientId: DEMO_ENTRA_CLIENT_ID,
+      users,
+      applications: [warehouseSync, jiraConnector, legacyReporting],
+    },
+    open: [
+      {
+        rule: 'ownerless-app-secret',
+        ...listed(
+          warehouseSync.id,
+          null,
+          "Leo Fischer, the warehouse sync app's only owner, left 60 days ago; its client secret is valid for 330 more days",
+          null,
+        ),
+      },
+    ],
+    clean: [
+      listed(
+        userOf(leo).id,
+        leo,
+        'Leo Fischer left 60 days ago and his directory user was disabled that day',
+        leo.email,
+      ),
+      listed(jiraConnector.id, null, 'an app registration owned by Rosa Delgado (IT), a current employee', null),
+      listed(
+        legacyReporting.id,
+        null,
+        "Leo Fischer's retired reporting app: its only secret expired 30 days ago",
+        null,
+      ),
+    ],
+  };
+}
+
 function nameOf(person: PlannedPerson): string {
   return `${person.first} ${person.last}`;
 }
@@ -1589,9 +1751,10 @@ function renderConfig(planner: DemoPlanner, people: ConfigPeople): string {
   const { ciso, vpEngineering, platformLead, itAdmin, leftOwner } = people;
   return `# zombiescan configuration for Northwind Labs (the bundled demo organisation).
 # \`zombiescan demo\` copies this folder and moves every date so that the data describes today. It serves the Google
-# Workspace, GitHub and AWS tenants (google.json, github.json, aws.json) on loopback for the length of the scan, writes
-# their addresses over the \`\${ZOMBIESCAN_DEMO_..._URL}\`-style placeholders below in its copy, and hands it a
-# throwaway GitHub token; a real config leaves apiUrl, tokenUrl and endpoint out and names a real key and token.
+# Workspace, GitHub, AWS and Entra ID tenants (google.json, github.json, aws.json, entra.json) on loopback for the
+# length of the scan, writes their addresses over the \`\${ZOMBIESCAN_DEMO_..._URL}\`-style placeholders below in its
+# copy, and hands it a throwaway GitHub token and Entra client secret; a real config leaves apiUrl, tokenUrl, endpoint,
+# graphUrl and authorityUrl out and names a real key, token and secret.
 # Relative paths resolve against this file's folder.
 
 # Snapshots, findings and the remediation journal.
@@ -1647,6 +1810,16 @@ sources:
   - name: aws
     type: aws
     endpoint: \${${DEMO_TENANT_ENV.awsEndpoint}}
+  # Entra ID: a few directory users and the app registrations integrations sign in with, read through Microsoft
+  # Graph by the scanner's own app registration (client credentials; read-only application permissions). An app's
+  # client secret keeps working after its owners leave.
+  - name: entra
+    type: entra
+    tenantId: ${DEMO_ENTRA_TENANT_ID}
+    clientId: ${DEMO_ENTRA_CLIENT_ID}
+    clientSecret: \${${DEMO_TENANT_ENV.entraClientSecret}}
+    graphUrl: \${${DEMO_TENANT_ENV.entraGraphUrl}}
+    authorityUrl: \${${DEMO_TENANT_ENV.entraAuthorityUrl}}
   # Box's user export has no last-login column: activity is unknown, so inactivity rules stay silent for it.
   - name: box
     type: csv
@@ -1932,7 +2105,7 @@ function accountsCsv(planner: DemoPlanner, source: CsvSourceName): string {
   return formatCsv([columns, ...rows]);
 }
 
-function expectedJson(planner: DemoPlanner): DemoExpected {
+function expectedJson(planner: DemoPlanner, entra: EntraPlan): DemoExpected {
   const entry = (account: PlannedAccount, expectation: Expectation): DemoExpectedAccount => ({
     source: account.source,
     accountId: account.id,
@@ -1984,6 +2157,10 @@ function expectedJson(planner: DemoPlanner): DemoExpected {
       }
     }
   }
+  // App registrations have no owner account: the finding names no login or person, and nothing raises it.
+  for (const { rule, why, ...rest } of entra.open)
+    rules[rule]!.open.push({ ...rest, severity: RULE_SEVERITY[rule], why });
+  clean.push(...entra.clean);
   for (const lists of Object.values(rules)) {
     lists.open.sort(byAccount);
     lists.excepted.sort(byAccount);
@@ -2001,6 +2178,7 @@ export function generateDemo(options: GenerateDemoOptions): Record<string, strin
   for (const person of planner.people) if (!storyKeys.has(person.key)) planFillerAccounts(planner, person);
   // Last, so its draws (times of day) leave every account above exactly as it was.
   planCredentials(planner, cast);
+  const entra = planEntra(planner, cast);
   const files: Record<string, string> = {
     'zombiescan.yaml': renderConfig(planner, configPeople),
     'hr.csv': rosterCsv(planner),
@@ -2010,7 +2188,8 @@ export function generateDemo(options: GenerateDemoOptions): Record<string, strin
     [DEMO_GOOGLE_FILE]: JSON.stringify(googleTenant(planner), null, 2) + '\n',
     [DEMO_GITHUB_FILE]: JSON.stringify(githubOrg(planner, 'klindgren'), null, 2) + '\n',
     [DEMO_AWS_FILE]: JSON.stringify(awsAccount(planner), null, 2) + '\n',
-    [DEMO_EXPECTED_FILE]: JSON.stringify(expectedJson(planner), null, 2) + '\n',
+    [DEMO_ENTRA_FILE]: JSON.stringify(entra.tenant, null, 2) + '\n',
+    [DEMO_EXPECTED_FILE]: JSON.stringify(expectedJson(planner, entra), null, 2) + '\n',
     [DEMO_ANCHOR_FILE]: options.anchor + '\n',
   };
   for (const name of DEMO_DATA_FILES) if (!(name in files)) throw new Error(`generator does not write ${name}`);

@@ -21,6 +21,7 @@ export const DEMO_DATA_FILES = [
   'google.json',
   'github.json',
   'aws.json',
+  'entra.json',
 ] as const;
 export const DEMO_CONFIG_FILE = 'zombiescan.yaml';
 export const DEMO_EXPECTED_FILE = 'expected.json';
@@ -28,7 +29,7 @@ export const DEMO_ANCHOR_FILE = 'anchor.txt';
 
 /** CSV columns (roster and account exports) whose values start with an ISO date; every other cell is left alone. */
 export const DEMO_DATE_COLUMNS: readonly string[] = ['hire_date', 'termination_date', 'created_at', 'last_login_at'];
-/** Keys of the tenant files (google.json, github.json, aws.json) whose string values are ISO times; nothing else moves. */
+/** Keys of the tenant files (google, github, aws, entra .json) whose string values are ISO times; nothing else moves. */
 export const DEMO_JSON_DATE_KEYS: readonly string[] = [
   'creationTime',
   'lastLoginTime',
@@ -39,6 +40,12 @@ export const DEMO_JSON_DATE_KEYS: readonly string[] = [
   'lastRotated',
   'credential_authorized_at',
   'credential_accessed_at',
+  'createdDateTime',
+  'lastSignInDateTime',
+  'lastNonInteractiveSignInDateTime',
+  'lastSuccessfulSignInDateTime',
+  'startDateTime',
+  'endDateTime',
 ];
 
 /** One account the demo plan says a rule must report (or, when excepted, must stay quiet about). */

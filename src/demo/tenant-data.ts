@@ -1,5 +1,5 @@
 /**
- * The shapes of the demo's tenant files (google.json, github.json, aws.json): plain data that src/demo/tenants.ts hands to the
+ * The shapes of the demo's tenant files (google.json, github.json, aws.json, entra.json): plain data that src/demo/tenants.ts hands to the
  * loopback fakes of test/fakes, which the real collectors then read through their SDKs. Kept apart from tenants.ts so
  * the generator and the date shifter never load a server; tenants.ts passing these to the fakes is what keeps the two
  * shapes in step (the compiler checks it).
@@ -12,6 +12,9 @@ export const DEMO_TENANT_ENV = {
   githubApiUrl: 'ZOMBIESCAN_DEMO_GITHUB_API_URL',
   githubToken: 'ZOMBIESCAN_DEMO_GITHUB_TOKEN',
   awsEndpoint: 'ZOMBIESCAN_DEMO_AWS_ENDPOINT',
+  entraGraphUrl: 'ZOMBIESCAN_DEMO_ENTRA_GRAPH_URL',
+  entraAuthorityUrl: 'ZOMBIESCAN_DEMO_ENTRA_AUTHORITY_URL',
+  entraClientSecret: 'ZOMBIESCAN_DEMO_ENTRA_CLIENT_SECRET',
 } as const;
 
 /** The service-account key the demo writes beside its config at run time (the fake makes a fresh pair each run). */
@@ -19,6 +22,7 @@ export const DEMO_GOOGLE_KEY_FILE = 'google-service-account.json';
 export const DEMO_GOOGLE_FILE = 'google.json';
 export const DEMO_GITHUB_FILE = 'github.json';
 export const DEMO_AWS_FILE = 'aws.json';
+export const DEMO_ENTRA_FILE = 'entra.json';
 
 /** A Directory API user as the fake takes it (test/fakes/google.ts GoogleUserData). */
 export interface DemoGoogleUser {
@@ -111,4 +115,59 @@ export interface DemoAwsAccount {
     accessKeys: { active: boolean; lastRotated: string; lastUsed: string | null }[];
     mfa: boolean;
   };
+}
+
+/** A directory user as the Graph fake takes it (test/fakes/graph.ts FakeGraphUser). */
+export interface DemoEntraUser {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  givenName: string;
+  surname: string;
+  jobTitle: string | null;
+  mail: string;
+  mobilePhone: null;
+  officeLocation: null;
+  preferredLanguage: string;
+  businessPhones: string[];
+  otherMails: string[];
+  proxyAddresses: string[];
+  employeeId: string;
+  accountEnabled: boolean;
+  userType: 'Member';
+  createdDateTime: string;
+  externalUserState: null;
+  onPremisesSyncEnabled: null;
+  assignedLicenses: { disabledPlans: string[]; skuId: string }[];
+  signInActivity: {
+    lastSignInDateTime: string;
+    lastNonInteractiveSignInDateTime: string;
+    lastSuccessfulSignInDateTime: string;
+  };
+}
+
+/** An app registration as the Graph fake takes it (test/fakes/graph.ts FakeApplication); owners are user ids. */
+export interface DemoEntraApplication {
+  id: string;
+  appId: string;
+  displayName: string;
+  createdDateTime: string;
+  passwordCredentials: {
+    keyId: string;
+    displayName: string;
+    hint: string;
+    startDateTime: string;
+    endDateTime: string;
+  }[];
+  keyCredentials: never[];
+  owners: string[];
+}
+
+/** The Entra ID tenant: the directory's users and its app registrations. */
+export interface DemoEntraTenant {
+  tenantId: string;
+  /** The scanner's own app registration (client credentials; its throwaway secret is made at run time). */
+  clientId: string;
+  users: DemoEntraUser[];
+  applications: DemoEntraApplication[];
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import * as prettier from 'prettier';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig, parseConfig, type Config } from '../../src/config/config.js';
@@ -22,10 +23,12 @@ import {
   DEMO_GOOGLE_KEY_FILE,
   DEMO_TENANT_ENV,
   type DemoAwsAccount,
+  type DemoEntraTenant,
   type DemoGitHubOrg,
   type DemoGoogleTenant,
 } from '../../src/demo/tenant-data.js';
 import { startDemoTenants } from '../../src/demo/tenants.js';
+import { TEST_CA_CERTIFICATE } from '../fakes/graph.js';
 
 const RULE_IDS = [
   'ambiguous-owner',
@@ -34,6 +37,7 @@ const RULE_IDS = [
   'idp-disabled-app-active',
   'never-logged-in',
   'orphan-account',
+  'ownerless-app-secret',
   'past-end-date',
   'root-credentials-in-use',
   'stale-guest',
@@ -54,6 +58,7 @@ const expected = JSON.parse(committed('expected.json')) as DemoExpected;
 const googleTenant = JSON.parse(committed('google.json')) as DemoGoogleTenant;
 const githubOrg = JSON.parse(committed('github.json')) as DemoGitHubOrg;
 const awsAccount = JSON.parse(committed('aws.json')) as DemoAwsAccount;
+const entraTenant = JSON.parse(committed('entra.json')) as DemoEntraTenant;
 /** What `zombiescan demo` hands the config at run time; any values do for parsing. */
 const demoEnv = {
   [DEMO_TENANT_ENV.googleApiUrl]: 'http://127.0.0.1:9/',
@@ -61,6 +66,9 @@ const demoEnv = {
   [DEMO_TENANT_ENV.githubApiUrl]: 'http://127.0.0.1:10',
   [DEMO_TENANT_ENV.githubToken]: 'ghp_demoToken',
   [DEMO_TENANT_ENV.awsEndpoint]: 'http://127.0.0.1:11',
+  [DEMO_TENANT_ENV.entraGraphUrl]: 'https://127.0.0.1:12',
+  [DEMO_TENANT_ENV.entraAuthorityUrl]: 'https://127.0.0.1:12/login',
+  [DEMO_TENANT_ENV.entraClientSecret]: 'demo~entraSecret',
 };
 /** Keys of the tenant files that hold dates, written out here for the same reason. */
 const JSON_DATE_KEYS = [
@@ -73,6 +81,12 @@ const JSON_DATE_KEYS = [
   'lastRotated',
   'credential_authorized_at',
   'credential_accessed_at',
+  'createdDateTime',
+  'lastSignInDateTime',
+  'lastNonInteractiveSignInDateTime',
+  'lastSuccessfulSignInDateTime',
+  'startDateTime',
+  'endDateTime',
 ];
 
 const tempDirs: string[] = [];
@@ -157,7 +171,7 @@ describe('demo roster', () => {
     expect(rehires.map((records) => records.map((record) => record.status))).toEqual([['terminated', 'active']]);
   });
 
-  it('loads as a valid config pointing at the six sources, the tenants on the loopback addresses it is given', () => {
+  it('loads as a valid config pointing at the seven sources, the tenants on the loopback addresses it is given', () => {
     const config = parseConfig(committed('zombiescan.yaml'), path.join(dataDir, 'zombiescan.yaml'), demoEnv);
     expect(config.sources.map((source) => `${source.name}:${source.type}:${source.role}`)).toEqual([
       'okta:csv:idp',
@@ -165,11 +179,13 @@ describe('demo roster', () => {
       'slack:csv:app',
       'github:github:app',
       'aws:aws:app',
+      'entra:entra:app',
       'box:csv:app',
     ]);
     // The throwaway GitHub token is a secret (redacted); the loopback addresses are not.
     // The token, and the path of the Google token URL: a URL given whole as ${VAR} is secret-capable.
-    expect([...config.secrets].sort()).toEqual(['/token', 'ghp_demoToken']);
+    // Likewise the Entra client secret and the path of the authority URL.
+    expect([...config.secrets].sort()).toEqual(['/login', '/token', 'demo~entraSecret', 'ghp_demoToken']);
     expect(() => parseConfig(committed('zombiescan.yaml'), path.join(dataDir, 'zombiescan.yaml'), {})).toThrow(
       /ZOMBIESCAN_DEMO_GOOGLE_API_URL is not set/,
     );
@@ -222,6 +238,11 @@ describe('expected.json', () => {
       ]),
     );
     for (const item of githubOrg.credentialAuthorizations) accountIds.get('github')!.add(String(item.credential_id));
+    // App registration findings are keyed by the application's object id.
+    accountIds.set(
+      'entra',
+      new Set([...entraTenant.users.map((user) => user.id), ...entraTenant.applications.map((app) => app.id)]),
+    );
     const all = [
       ...Object.values(expected.rules).flatMap(({ open, excepted }) => [...open, ...excepted]),
       ...expected.clean,
@@ -291,6 +312,27 @@ describe('demo tenants', () => {
     expect(expected.clean.filter((entry) => entry.source === 'github').length).toBeGreaterThanOrEqual(5);
   });
 
+  it('plant in Entra ID an app secret that outlived its only owner, beside apps that must stay clean', () => {
+    const roster = readRecords(committed('hr.csv'));
+    expect(plantedIn('entra')).toEqual(['ownerless-app-secret null']);
+    const [planted] = expected.rules['ownerless-app-secret']!.open;
+    const app = entraTenant.applications.find((entry) => entry.id === planted!.accountId)!;
+    const owners = app.owners.map((id) => entraTenant.users.find((user) => user.id === id)!);
+    // Owned by a leaver alone, whose directory user was disabled; the secret is valid well beyond today.
+    expect(owners.map((owner) => [owner.employeeId, owner.accountEnabled])).toEqual([['E1089', false]]);
+    expect(roster.find((person) => person.employee_id === 'E1089')?.status).toBe('terminated');
+    expect(Date.parse(app.passwordCredentials[0]!.endDateTime)).toBeGreaterThan(Date.parse(`${anchor}T00:00:00Z`));
+    // A current employee's app and a leaver's app whose only secret has expired raise nothing.
+    const cleanApps = expected.clean.filter((entry) =>
+      entraTenant.applications.some((candidate) => candidate.id === entry.accountId),
+    );
+    expect(cleanApps).toHaveLength(2);
+    // The directory mirrors the roster: every user is an HR employee, matched by employee id.
+    for (const user of entraTenant.users) {
+      expect(roster.find((person) => person.employee_id === user.employeeId)?.email).toBe(user.mail);
+    }
+  });
+
   it("keep invitations within GitHub's 7-day expiry, and scan GitHub as an owner", () => {
     for (const invitation of githubOrg.invitations)
       expect(Date.parse(`${anchor}T00:00:00Z`) - Date.parse(invitation.created_at)).toBeLessThan(7 * DAY_MS);
@@ -308,7 +350,7 @@ describe('demo tenants', () => {
       expect(process.env.AWS_ACCESS_KEY_ID).not.toBe(keyBefore);
       expect(process.env.AWS_PROFILE).toBeUndefined();
       const env = tenants.env;
-      expect(Object.keys(env)).toEqual([DEMO_TENANT_ENV.githubToken]);
+      expect(Object.keys(env)).toEqual([DEMO_TENANT_ENV.githubToken, DEMO_TENANT_ENV.entraClientSecret]);
       // The demo's copy of the config names the loopback tenants itself, so it loads after the demo without them.
       const config = loadConfig(path.join(target, 'zombiescan.yaml'), {}, { allowMissingEnv: true });
       const urls = config.sources.flatMap((source) =>
@@ -322,6 +364,43 @@ describe('demo tenants', () => {
       );
       expect(urls).toHaveLength(4);
       for (const url of urls) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+      // Graph is https: the fake's test certificate is handed to the demo's collectors alone, never trusted process-wide.
+      const entra = config.sources.find((source) => source.type === 'entra')!;
+      expect([entra.graphUrl, entra.authorityUrl]).toEqual([
+        expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/),
+        expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/login$/),
+      ]);
+      expect(tenants.collectorDeps).toEqual({ caCertificate: TEST_CA_CERTIFICATE });
+      expect(process.env.NODE_TLS_REJECT_UNAUTHORIZED).toBeUndefined();
+      await expect(fetch(`${entra.graphUrl}/v1.0/users`)).rejects.toThrow(/fetch failed/);
+      const trusting = new Agent({ connect: { ca: TEST_CA_CERTIFICATE } });
+      const graphToken = async (secret: string) =>
+        undiciFetch(`${entra.authorityUrl}/${entra.tenantId}/oauth2/v2.0/token`, {
+          method: 'POST',
+          dispatcher: trusting,
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: entra.clientId,
+            client_secret: secret,
+            scope: `${entra.graphUrl}/.default`,
+          }),
+        });
+      expect((await graphToken('guessed~secret')).status).toBe(401);
+      const granted = await graphToken(env[DEMO_TENANT_ENV.entraClientSecret]!);
+      expect(granted.status).toBe(200);
+      const { access_token: accessToken } = (await granted.json()) as { access_token: string };
+      const graph = (pathname: string, method = 'GET') =>
+        undiciFetch(`${entra.graphUrl}/v1.0${pathname}`, {
+          method,
+          dispatcher: trusting,
+          headers: { authorization: `Bearer ${accessToken}` },
+        });
+      expect((await graph('/applications')).status).toBe(200);
+      // Read-only application permissions: the demo's secret cannot remove an app's secret or a user.
+      const app = entraTenant.applications[0]!;
+      expect((await graph(`/users/${entraTenant.users[0]!.id}`, 'DELETE')).status).toBe(403);
+      expect((await graph(`/applications/${app.id}/removePassword`, 'POST')).status).toBe(403);
+      await trusting.close();
       const githubUrl = config.sources.find((source) => source.type === 'github')!.apiUrl;
       expect(env[DEMO_TENANT_ENV.githubToken]).toMatch(/^ghp_[0-9a-f]{36}$/);
 
@@ -350,7 +429,12 @@ describe('demo tenants', () => {
   it('ship fakes that import nothing but Node built-ins (they run in the installed CLI, without vitest)', () => {
     const tenantsSource = readFileSync(path.resolve(import.meta.dirname, '../../src/demo/tenants.ts'), 'utf8');
     const fakes = [...tenantsSource.matchAll(/from '(\.\.\/\.\.\/test\/fakes\/[^']+)\.js'/g)].map((m) => m[1]!);
-    expect(fakes.sort()).toEqual(['../../test/fakes/aws', '../../test/fakes/github', '../../test/fakes/google']);
+    expect(fakes.sort()).toEqual([
+      '../../test/fakes/aws',
+      '../../test/fakes/github',
+      '../../test/fakes/google',
+      '../../test/fakes/graph',
+    ]);
     const build = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../tsconfig.build.json'), 'utf8')) as {
       include: string[];
     };
@@ -590,6 +674,22 @@ function sourceRows(source: Config['sources'][number]): { rows: Record<string, s
     ];
     return { rows, activityKnown: true };
   }
+  if (source.type === 'entra') {
+    // Members are people's accounts; with no directory role assigned to anyone, nobody is privileged. The last
+    // sign-in is the latest of interactive, non-interactive and successful.
+    const rows = entraTenant.users.map((user) => ({
+      id: user.id,
+      login: user.userPrincipalName,
+      email: user.mail,
+      employee_id: user.employeeId,
+      status: user.accountEnabled ? 'active' : 'disabled',
+      type: 'human',
+      created_at: user.createdDateTime,
+      last_login_at: Object.values(user.signInActivity).sort().at(-1) ?? '',
+      privileged: 'false',
+    }));
+    return { rows, activityKnown: true };
+  }
   throw new Error(`the demo has no ${source.type} source`);
 }
 
@@ -710,6 +810,23 @@ function referenceScan(config: Config, now: Date): { open: string[]; excepted: s
           open.push(`${rule} ${source.name} ${credential.id} ${final} ${person?.id ?? null}`);
         }
       }
+    }
+  }
+
+  // App registrations (SPEC "Credentials that outlive accounts"): judged by ownerless-app-secret alone. One fires
+  // while a client secret is valid today and every owner has departed (owner account disabled or gone, or the person
+  // terminated or past their end date), or there is no owner at all. Such a finding names no owner account.
+  for (const source of config.sources.filter((entry) => entry.type === 'entra')) {
+    const accounts = new Map(subjects.filter((s) => s.source === source.name).map((s) => [s.row.id!, s]));
+    for (const app of entraTenant.applications) {
+      const live = app.passwordCredentials.some((secret) => Date.parse(secret.endDateTime) > now.getTime());
+      const departed = (ownerId: string) => {
+        const subject = accounts.get(ownerId);
+        const person = subject?.method === 'person' ? subject.owner : null;
+        const ended = person?.endsAt !== null && person?.endsAt !== undefined && now.getTime() >= person.endsAt;
+        return !subject || subject.row.status !== 'active' || ended;
+      };
+      if (live && app.owners.every(departed)) open.push(`ownerless-app-secret ${source.name} ${app.id} high null`);
     }
   }
 

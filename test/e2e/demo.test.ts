@@ -22,10 +22,11 @@ describe('zombiescan demo', () => {
     const result = await zombiescan(['demo'], { cwd });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Scan #1 complete/);
-    // Google, GitHub and AWS are read by their real collectors from the loopback tenants, not from exports.
+    // Google, GitHub, AWS and Entra ID are read by their real collectors from the loopback tenants, not from exports.
     expect(result.stdout).toMatch(/\n {2}google {6}complete {6}\d+ accounts\n/);
     expect(result.stdout).toMatch(/\n {2}github {6}complete {6}\d+ accounts {2}activity unknown\n/);
     expect(result.stdout).toMatch(/\n {2}aws {9}complete {7}\d+ accounts\n/);
+    expect(result.stdout).toMatch(/\n {2}entra {7}complete {8}\d+ accounts\n/);
     expect(existsSync(path.join(cwd, 'zombiescan-demo', 'data', 'github.csv'))).toBe(false);
     expect(result.stdout).toMatch(/Open findings: \d+ {2}\(\d+ critical · \d+ high · \d+ medium · \d+ low\)/);
     expect(result.stdout).toMatch(/Critical\n {2}#\d+ \[terminated-still-active/);

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,8 +51,16 @@ import type { AddressInfo } from 'node:net';
  *   request log with the parsed JSON body of writes.
  */
 
-export const TEST_CA_CERTIFICATE = readFileSync(new URL('./certs/localhost-cert.pem', import.meta.url), 'utf8');
-const TEST_KEY = readFileSync(new URL('./certs/localhost-key.pem', import.meta.url), 'utf8');
+/**
+ * The certificates sit beside this file in test/fakes; the demo runs the compiled copy in dist/test/fakes, which tsc
+ * does not copy them to, so that copy reads them from the package's own test/fakes/certs.
+ */
+const CERTS = [new URL('./certs/', import.meta.url), new URL('../../../test/fakes/certs/', import.meta.url)].find(
+  (dir) => existsSync(new URL('localhost-cert.pem', dir)),
+);
+if (!CERTS) throw new Error(`graph fake: no certs/localhost-cert.pem beside ${import.meta.url}`);
+export const TEST_CA_CERTIFICATE = readFileSync(new URL('localhost-cert.pem', CERTS), 'utf8');
+const TEST_KEY = readFileSync(new URL('localhost-key.pem', CERTS), 'utf8');
 
 export interface FakeSignInActivity {
   lastSignInDateTime?: string | null;

@@ -11,7 +11,7 @@ import { scanWithProgress, summaryText } from './scan.js';
 
 /**
  * A full scan of the bundled sample company, no credentials: the data is copied to ./zombiescan-demo/data with its
- * dates moved to today, its Google Workspace and GitHub organization are served on loopback for the real collectors,
+ * dates moved to today, its Google, GitHub, AWS and Entra ID tenants are served on loopback for the real collectors,
  * everything is scanned into a fresh ./zombiescan-demo/zombiescan.db, and the findings CSV written beside it.
  */
 export async function demoCommand(ctx: CliContext, options: { dir: string }): Promise<number> {
@@ -23,11 +23,11 @@ export async function demoCommand(ctx: CliContext, options: { dir: string }): Pr
   const tenants = await startDemoTenants(dataDir);
   let result: Awaited<ReturnType<typeof scanWithProgress>>;
   try {
-    // The throwaway GitHub token reaches the config only, never this process's environment.
+    // The throwaway GitHub token and Entra secret reach the config only, never this process's environment.
     const config = loadConfig(configPath, { ...ctx.io.env, ...tenants.env });
     ctx.useConfig({ ...config, database });
     if (!ctx.globals.db) ctx.globals.db = database;
-    result = await scanWithProgress(ctx, {});
+    result = await scanWithProgress(ctx, {}, tenants.collectorDeps);
   } finally {
     await tenants.close();
   }
