@@ -1,7 +1,7 @@
 import type { FloorChildOutput, ScanChildOutput } from './child.js';
 import type { PlantedCounts } from './generate.js';
 
-/** The benchmark's result shape (also the JSON file), the targets of issue 6, and the tables printed on stdout. */
+/** The benchmark's result shape (also the JSON file), the targets of issues 6 and 17, and the tables printed on stdout. */
 
 export interface ScanRun extends ScanChildOutput {
   label: string;
@@ -105,12 +105,14 @@ export function evaluateTargets(result: BenchResult): Target[] {
       met: first.totalMs < 60_000,
       note: `${base.people.toLocaleString('en')} people, ${base.accounts.toLocaleString('en')} accounts`,
     });
-    const peak = Math.max(...base.runs.map((run) => run.peakRssMiB));
+    // Issue 17: under 1 GiB at the largest organisation measured (2M accounts with the default sizes).
+    const largest = double ?? base;
+    const peak = Math.max(...largest.runs.map((run) => run.peakRssMiB));
     targets.push({
-      target: 'peak RSS < 1 GiB',
+      target: 'peak RSS < 1 GiB at the largest size',
       measured: `${peak} MiB`,
       met: peak < GiB_IN_MiB,
-      note: `at ${base.accounts.toLocaleString('en')} accounts, scanner process only`,
+      note: `at ${largest.accounts.toLocaleString('en')} accounts, scanner process only (CSV worker threads included)`,
     });
   }
   if (base && double) {
@@ -121,15 +123,16 @@ export function evaluateTargets(result: BenchResult): Target[] {
       met: rss < 1.3,
       note:
         'V8 lets the heap reach 3-4x the live set between full GCs; what grows in the live set is the roster and ' +
-        "identity index (~650 B a person, matching runs in memory) and the collectors' per-source id sets",
+        "identity index (~650 B a person, matching runs in memory) and the collectors' per-source id sets " +
+        '(CSV: in the worker threads)',
     });
     const [one, two] = [base.runs[0]!, double.runs[0]!];
     const time = two.totalMs / one.totalMs;
     const cpu = (run: ScanRun) => run.cpuUserMs + run.cpuSystemMs;
     targets.push({
-      target: 'time grows <= 2.2x at 2x size',
+      target: 'time grows <= 2.1x at 2x size',
       measured: `${time.toFixed(2)}x (${seconds(one.totalMs)} -> ${seconds(two.totalMs)})`,
-      met: time <= 2.2,
+      met: time <= 2.1,
       note:
         `floor grew ${(double.floor.ms / base.floor.ms).toFixed(2)}x, scanner CPU ${(cpu(two) / cpu(one)).toFixed(2)}x; ` +
         `the fakes (same 2 cores) used ${seconds(one.fakesCpuMs)} -> ${seconds(two.fakesCpuMs)} CPU`,
