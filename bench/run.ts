@@ -1,5 +1,7 @@
+// First: the certificate the Graph fake loads with its module (see certs.ts).
+import './certs.js';
 import { fork } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,9 +60,6 @@ async function main(): Promise<void> {
     .parse();
   const options = program.opts<Options>();
 
-  // The Graph fake reads its test certificate next to its compiled module.
-  const certs = path.join(ROOT, 'dist', 'test', 'fakes', 'certs');
-  if (!existsSync(certs)) cpSync(path.join(ROOT, 'test', 'fakes', 'certs'), certs, { recursive: true });
   const { startFakes, startRateLimitedOkta, oktaSourceYaml, OKTA_FAKE_TOKEN } = await import('./fakes.js');
 
   const started = Date.now();
