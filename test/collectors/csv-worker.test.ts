@@ -100,13 +100,13 @@ describe('CSV collection on a worker thread', () => {
     };
     const isoInBerlin: Partial<CsvSourceConfig> = { timezone: 'Europe/Berlin' };
     const cases: CsvSourceConfig[] = [
-      source(mapped(1_100), mapping),
+      source(mapped(300), mapping),
       source(
-        mapped(800, (index) => (index === 700 ? 'U700;x@example.com;Maybe;1/1/2026;1/1/2026;no' : null)),
+        mapped(250, (index) => (index === 200 ? 'U200;x@example.com;Maybe;1/1/2026;1/1/2026;no' : null)),
         mapping,
       ),
       source(
-        mapped(1_000, (index) => (index === 900 ? 'U900;x@example.com;Yes;2026-01-01;1/1/2026;no' : null)),
+        mapped(300, (index) => (index === 250 ? 'U250;x@example.com;Yes;2026-01-01;1/1/2026;no' : null)),
         mapping,
       ),
       // ISO dates outside UTC: a date-only value is local midnight, a Z date-time is what it says.
