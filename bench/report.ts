@@ -18,6 +18,9 @@ export interface Scenario {
   rosterRows: number;
   accounts: number;
   accountsBySource: Record<string, number>;
+  /** Credentials generated (tokens, grants, keys, app registrations), about one per ten accounts. */
+  credentials: number;
+  credentialsBySource: Record<string, number>;
   generationMs: number;
   planted: PlantedCounts;
   floor: FloorChildOutput;

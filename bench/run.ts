@@ -5,10 +5,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ScanChildInput, FloorChildInput, ScanChildOutput, FloorChildOutput } from './child.js';
 import type { BenchFakes } from './fakes.js';
-import { CSV_APPS, generateOrganisation, type GeneratedOrganisation, type PlantedCounts } from './generate.js';
+import {
+  API_AS_CSV,
+  CSV_APPS,
+  generateOrganisation,
+  type GeneratedOrganisation,
+  type PlantedCounts,
+} from './generate.js';
 import {
   evaluateTargets,
   renderReport,
@@ -41,6 +47,8 @@ interface Options {
   out: string;
   keep: boolean;
   nodeFlags: string | undefined;
+  sources: 'csv' | 'mixed';
+  offboard: boolean;
 }
 
 async function main(): Promise<void> {
@@ -49,6 +57,15 @@ async function main(): Promise<void> {
     .option('--people <n>', 'people in the organisation (about 10 accounts each)', positiveInteger, 100_000)
     .option('--seed <n>', 'seed of the organisation generator', positiveInteger, 20_261_126)
     .option('--no-double', 'skip the run at twice the size')
+    .addOption(
+      new Option(
+        '--sources <kind>',
+        'csv: every source a CSV export (the issue-17 targets); mixed: Okta, Entra, Slack and SCIM through their fakes',
+      )
+        .choices(['csv', 'mixed'])
+        .default('csv'),
+    )
+    .option('--no-offboard', 'skip the offboard timing (npm run bench:offboard, 3 runs)')
     .option('--no-rate-limit', 'skip the Okta collection against a rate-limited fake')
     .option('--rate-limit-users <n>', 'people in the rate-limited Okta organisation', positiveInteger, 60_000)
     .option('--out <dir>', 'where the JSON result goes', path.join(ROOT, 'bench', 'results'))
@@ -78,7 +95,7 @@ async function main(): Promise<void> {
     const result: BenchResult = {
       startedAt: new Date(started).toISOString(),
       durationSeconds: Math.round((Date.now() - started) / 1000),
-      command: `npm run bench -- --people ${options.people}`,
+      command: `npm run bench -- --people ${options.people} --sources ${options.sources}`,
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -124,12 +141,14 @@ async function scenario(
     dir,
     anchor: ANCHOR,
     oktaOrgUrl: fakes.okta.orgUrl,
+    apiAsCsv: options.sources === 'csv',
   });
   const generationMs = Math.round(performance.now() - generationStarted);
   fakes.load(org);
-  const configFile = writeConfig(dir, org, fakes.sourcesYaml());
+  const configFile = writeConfig(dir, org, options.sources === 'csv' ? '' : fakes.sourcesYaml());
   const env = fakes.env;
   const accounts = Object.values(org.accounts).reduce((sum, n) => sum + n, 0);
+  const credentials = Object.values(org.credentials).reduce((sum, n) => sum + n, 0);
 
   const scans: ScanRun[] = [];
   let floor: FloorChildOutput | null = null;
@@ -144,6 +163,7 @@ async function scenario(
         now: new Date(ANCHOR.getTime() + run * DAY_MS).toISOString(),
         caCertificateFile: path.join(ROOT, 'test', 'fakes', 'certs', 'localhost-cert.pem'),
         reportDir: dir,
+        credentialFiles: org.credentialFiles,
       },
       env,
       options.nodeFlags,
@@ -175,6 +195,8 @@ async function scenario(
     rosterRows: org.rosterRows,
     accounts,
     accountsBySource: org.accounts,
+    credentials,
+    credentialsBySource: org.credentials,
     generationMs,
     planted: org.planted,
     floor: floor!,
@@ -247,9 +269,13 @@ async function rateLimitedOkta(
 
 function writeConfig(dir: string, org: GeneratedOrganisation, apiSources: string): string {
   const file = path.join(dir, 'zombiescan.yaml');
-  const csvSources = CSV_APPS.map(
-    (app) => `  - { name: ${app.name}, type: csv, path: ${JSON.stringify(org.csvFiles[app.name])} }`,
-  ).join('\n');
+  const csvSources = [...API_AS_CSV, ...CSV_APPS]
+    .filter((app) => org.csvFiles[app.name] !== undefined)
+    .map(
+      (app) =>
+        `  - { name: ${app.name}, type: csv,${app.idp ? ' role: idp,' : ''} path: ${JSON.stringify(org.csvFiles[app.name])} }`,
+    )
+    .join('\n');
   const yaml = `database: ${JSON.stringify(path.join(dir, 'zombiescan.db'))}
 timezone: UTC
 roster: { path: ${JSON.stringify(org.rosterFile)} }
@@ -257,8 +283,7 @@ identity:
   domainAliases: ${JSON.stringify(org.domainAliases)}
   stripPlusTags: true
 sources:
-${apiSources}
-${csvSources}
+${apiSources ? `${apiSources}\n` : ''}${csvSources}
 serviceAccounts:
 ${org.serviceAccounts.map((entry) => `  - ${JSON.stringify(entry)}`).join('\n')}
 exceptions:
