@@ -1,7 +1,7 @@
 // First: the certificate the Graph fake loads with its module (see certs.ts).
 import './certs.js';
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import {
   evaluateTargets,
   renderReport,
   type BenchResult,
+  type OffboardResult,
   type RateLimitResult,
   type ScanRun,
   type Scenario,
@@ -92,6 +93,8 @@ async function main(): Promise<void> {
       rateLimit = await rateLimitedOkta(options, workDirs, startRateLimitedOkta, oktaSourceYaml, OKTA_FAKE_TOKEN);
     }
 
+    const offboard = options.offboard ? await offboardTiming(workDirs) : null;
+
     const result: BenchResult = {
       startedAt: new Date(started).toISOString(),
       durationSeconds: Math.round((Date.now() - started) / 1000),
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
       options: { people: options.people, seed: options.seed, rateLimitUsers: options.rateLimitUsers },
       scenarios,
       rateLimit,
+      offboard,
       targets: [],
     };
     result.targets = evaluateTargets(result);
@@ -265,6 +269,39 @@ async function rateLimitedOkta(
   } finally {
     await okta.close();
   }
+}
+
+/**
+ * `npm run bench:offboard -- --runs 3` after the scans (never beside them: it measures wall time too): its CLI and
+ * in-process medians become the offboard target.
+ */
+async function offboardTiming(workDirs: string[]): Promise<OffboardResult> {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'zombiescan-bench-offboard-'));
+  workDirs.push(out);
+  process.stderr.write('bench: offboard timing (bench:offboard, 3 runs per mode)\n');
+  await new Promise<void>((resolve, reject) => {
+    const run = fork(path.join(HERE, 'offboard.js'), ['--runs', '3', '--out', out], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    run.on('error', reject);
+    run.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench:offboard exited with code ${code}`))));
+  });
+  const file = readdirSync(out).find((name) => name.startsWith('offboard-') && name.endsWith('.json'))!;
+  const parsed = JSON.parse(readFileSync(path.join(out, file), 'utf8')) as {
+    summary: { cli: { median: number }; inProcess: { median: number } };
+    startup: { nodeMs: number; cliModulesMs: number };
+    criticalPath: unknown;
+    checksPassed: boolean;
+    options: { latencyMs: number };
+  };
+  return {
+    cliMedianMs: parsed.summary.cli.median,
+    inProcessMedianMs: parsed.summary.inProcess.median,
+    nodeStartMs: parsed.startup.nodeMs,
+    cliModulesMs: parsed.startup.cliModulesMs,
+    latencyMs: parsed.options.latencyMs,
+    checksPassed: parsed.checksPassed,
+  };
 }
 
 function writeConfig(dir: string, org: GeneratedOrganisation, apiSources: string): string {
