@@ -11,7 +11,7 @@ import type { Logger } from '../src/common/logger.js';
 import { runScan } from '../src/scan/scan.js';
 import { closeDatabase, openDatabase } from '../src/store/database.js';
 import { measureInsertFloor, type FloorResult } from '../src/store/floor.js';
-import { withCredentialFeed } from './credential-feed.js';
+import { withCredentialFeed, withoutCredentials } from './credential-feed.js';
 
 /**
  * The measured side of the benchmark, run as a child process so that its peak RSS is the scanner's alone (the fakes
@@ -40,6 +40,11 @@ export interface ScanChildInput {
   reportDir: string;
   /** CSV source name -> its generated credentials (see credential-feed.ts). */
   credentialFiles?: Record<string, string>;
+  /**
+   * Accounts only: the rate-limited Okta run measures the users listing, and Okta's per-user grant lists (one call
+   * per account at risk, under the same limit) would stretch it by minutes without telling anything about it.
+   */
+  accountsOnly?: boolean;
 }
 
 export interface FloorChildInput {
@@ -132,7 +137,9 @@ async function scan(input: ScanChildInput): Promise<ScanChildOutput> {
   const result = await runScan(db, config, {
     now: () => now,
     log,
-    createCollector: withCredentialFeed(createCollector, input.credentialFiles ?? {}),
+    createCollector: input.accountsOnly
+      ? withoutCredentials(createCollector)
+      : withCredentialFeed(createCollector, input.credentialFiles ?? {}),
     collectorDeps: { caCertificate: readFileSync(input.caCertificateFile, 'utf8') },
     loadRoster: (c) => loadRoster(c.roster, c.timezone),
     rules,

@@ -30,6 +30,18 @@ export function withCredentialFeed(create: CreateCollector, files: Readonly<Reco
   };
 }
 
+/** The same collectors with no credentials to collect. */
+export function withoutCredentials(create: CreateCollector): CreateCollector {
+  return (source, deps) => {
+    const collector = create(source, deps);
+    return {
+      validateInput: collector.validateInput?.bind(collector),
+      collect: (context) => collector.collect(context),
+      doctor: (context) => collector.doctor(context),
+    };
+  };
+}
+
 async function* readCredentials(source: string, file: string, context: CollectContext): AsyncGenerator<Credential[]> {
   const csv = await openCsv(file);
   try {

@@ -245,6 +245,7 @@ async function rateLimitedOkta(
         now: ANCHOR.toISOString(),
         caCertificateFile: path.join(ROOT, 'test', 'fakes', 'certs', 'localhost-cert.pem'),
         reportDir: dir,
+        accountsOnly: true,
       },
       { OKTA_API_TOKEN: token },
       options.nodeFlags,
