@@ -395,7 +395,9 @@ function isAtRisk(account: Account, match: Match, identity: IdentityIndex, now: 
   if (!account.enabled || account.privileged) return true;
   const person = identity.person(match.personId);
   if (person === null || match.method === 'none' || match.method === 'ambiguous') return true;
-  return terminationInEffect(person, now) || endDatePassed(person, now);
+  // HR saying terminated counts even before the moment (as on main): the leaver queue revokes their credentials at
+  // the moment, so their per-user lists must already be in the snapshot.
+  return person.status === 'terminated' || terminationInEffect(person, now) || endDatePassed(person, now);
 }
 
 function describeFailure(error: unknown, timedOut: boolean, source: SourceConfig): string {
