@@ -11,6 +11,7 @@ import type { Logger } from '../src/common/logger.js';
 import { runScan } from '../src/scan/scan.js';
 import { closeDatabase, openDatabase } from '../src/store/database.js';
 import { measureInsertFloor, type FloorResult } from '../src/store/floor.js';
+import { withCredentialFeed, withoutCredentials } from './credential-feed.js';
 
 /**
  * The measured side of the benchmark, run as a child process so that its peak RSS is the scanner's alone (the fakes
@@ -37,6 +38,13 @@ export interface ScanChildInput {
   now: string;
   caCertificateFile: string;
   reportDir: string;
+  /** CSV source name -> its generated credentials (see credential-feed.ts). */
+  credentialFiles?: Record<string, string>;
+  /**
+   * Accounts only: the rate-limited Okta run measures the users listing, and Okta's per-user grant lists (one call
+   * per account at risk, under the same limit) would stretch it by minutes without telling anything about it.
+   */
+  accountsOnly?: boolean;
 }
 
 export interface FloorChildInput {
@@ -58,7 +66,14 @@ export interface ScanChildOutput {
   memoryPeaks: Record<string, number>;
   cpuUserMs: number;
   cpuSystemMs: number;
-  sources: { name: string; status: string; accounts: number; error: string | null; durationMs: number }[];
+  sources: {
+    name: string;
+    status: string;
+    accounts: number;
+    credentials: number | null;
+    error: string | null;
+    durationMs: number;
+  }[];
   /** Every finding in the database, by rule and status. */
   findings: Record<string, Record<string, number>>;
   opened: number;
@@ -122,7 +137,9 @@ async function scan(input: ScanChildInput): Promise<ScanChildOutput> {
   const result = await runScan(db, config, {
     now: () => now,
     log,
-    createCollector,
+    createCollector: input.accountsOnly
+      ? withoutCredentials(createCollector)
+      : withCredentialFeed(createCollector, input.credentialFiles ?? {}),
     collectorDeps: { caCertificate: readFileSync(input.caCertificateFile, 'utf8') },
     loadRoster: (c) => loadRoster(c.roster, c.timezone),
     rules,
@@ -175,6 +192,7 @@ async function scan(input: ScanChildInput): Promise<ScanChildOutput> {
       name: source.name,
       status: source.status,
       accounts: source.accounts,
+      credentials: source.credentials ?? null,
       error: source.error,
       durationMs: source.durationMs,
     })),

@@ -37,6 +37,9 @@ export const RULE_IDS = [
   'stale-guest',
   'unowned-service-account',
   'ambiguous-owner',
+  'credential-outlived-owner',
+  'ownerless-app-secret',
+  'unused-credential',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 export type PlantedCounts = Record<RuleId, { open: number; suppressed: number }>;
@@ -62,7 +65,53 @@ export interface CsvApp {
   guests: number;
   /** Service accounts: declared under serviceAccounts (login prefix `svc-`), and planted undeclared ones. */
   service: { type: 'service' | 'bot'; declared: number; undeclaredPrefix: string } | null;
+  /**
+   * Credentials the system would list (GitHub PATs and SSH keys, AWS access keys, Google OAuth grants): a CSV export
+   * carries none (SPEC), so they go to a file of their own that the bench's scanner attaches to this source (see
+   * credential-feed.ts). `perAccount`: expected credentials per account of a person.
+   */
+  credentials?: { kind: 'personal-token' | 'oauth-grant' | 'api-token'; perAccount: number };
+  /** The export has a created_at column (default true). */
+  created?: boolean;
+  /** `role: idp` in the config. */
+  idp?: boolean;
 }
+
+/** The API sources as CSV exports (GenerateOptions.apiAsCsv): the columns each system's API gives the collector. */
+export const API_AS_CSV: readonly CsvApp[] = [
+  {
+    name: 'okta',
+    coverage: 1,
+    activity: true,
+    employeeId: true,
+    licenses: null,
+    guests: 0,
+    service: null,
+    credentials: { kind: 'api-token', perAccount: 0.1 },
+    idp: true,
+  },
+  {
+    name: 'entra',
+    coverage: 0.95,
+    activity: true,
+    employeeId: true,
+    licenses: null,
+    guests: 0,
+    service: null,
+    credentials: { kind: 'oauth-grant', perAccount: 0.1 },
+  },
+  {
+    name: 'slack',
+    coverage: 0.92,
+    activity: true,
+    employeeId: false,
+    licenses: null,
+    guests: 0,
+    service: null,
+    created: false,
+  },
+  { name: 'zoom', coverage: 0.6, activity: false, employeeId: true, licenses: null, guests: 0, service: null },
+];
 
 /** The CSV exports: together with the four API sources, about ten accounts per person. */
 export const CSV_APPS: readonly CsvApp[] = [
@@ -74,6 +123,7 @@ export const CSV_APPS: readonly CsvApp[] = [
     licenses: 'workspace-business',
     guests: 0,
     service: null,
+    credentials: { kind: 'oauth-grant', perAccount: 0.1 },
   },
   {
     name: 'jira',
@@ -103,6 +153,7 @@ export const CSV_APPS: readonly CsvApp[] = [
     licenses: 'copilot',
     guests: 0,
     service: { type: 'bot', declared: 0.002, undeclaredPrefix: 'ci-runner-' },
+    credentials: { kind: 'personal-token', perAccount: 0.6 },
   },
   {
     name: 'salesforce',
@@ -122,6 +173,7 @@ export const CSV_APPS: readonly CsvApp[] = [
     licenses: null,
     guests: 0,
     service: { type: 'service', declared: 0.003, undeclaredPrefix: 'deploy-' },
+    credentials: { kind: 'personal-token', perAccount: 1 },
   },
   {
     name: 'figma',
@@ -143,6 +195,12 @@ export interface GenerateOptions {
   anchor: Date;
   /** The Okta fake's URL (users carry absolute _links). */
   oktaOrgUrl: string;
+  /**
+   * Okta, Entra, Slack and the SCIM app as CSV exports too (Okta as `role: idp`), with the same accounts and the same
+   * planted zombies: the organisation of the issue-17 target "1M accounts, CSV sources only". Their credentials then
+   * come from credential files like the CSV apps' (API tokens and grants, about one per ten accounts).
+   */
+  apiAsCsv?: boolean;
 }
 
 export interface GeneratedOrganisation {
@@ -151,6 +209,10 @@ export interface GeneratedOrganisation {
   rosterRows: number;
   people: number;
   csvFiles: Record<string, string>;
+  /** Per CSV app with credentials: the file of its credentials (see CsvApp.credentials). */
+  credentialFiles: Record<string, string>;
+  /** Credentials per source, as the sources will report them. */
+  credentials: Record<string, number>;
   okta: { users: OktaFakeUser[]; adminIds: string[]; apiTokens: OktaFakeApiToken[] };
   graph: {
     users: FakeGraphUser[];
@@ -209,6 +271,11 @@ interface AccountPlan {
   privileged: boolean;
   /** The rule this account was planted for, or null when no rule may fire. */
   plant: { rule: RuleId; suppressed?: boolean } | null;
+  /**
+   * Set on the accounts of people (not on orphans, guests or service accounts): only they get credentials, whose
+   * findings follow from this (`departed`: terminated or past the end date, well before the scan).
+   */
+  owner?: { departed: boolean };
 }
 
 interface SourceTraits {
@@ -337,6 +404,15 @@ class Generator {
   private readonly slackUsers: SlackMember[] = [];
   private readonly slackLogs: SlackAccessLogRow[] = [];
   private readonly scimUsers: ScimFakeUser[] = [];
+  private readonly oktaTokens: OktaFakeApiToken[] = [];
+  private readonly graphApplications: FakeApplication[] = [];
+  private readonly graphGrants: FakePermissionGrant[] = [];
+  private readonly credentialFiles = new Map<string, LineWriter>();
+  private readonly credentialCounts: Record<string, number> = {};
+  /** Credentials draw from their own sequence, so adding them left the accounts of a seed as they were. */
+  private readonly credentialRandom: Random;
+  /** Every source written as a CSV export. */
+  private readonly csvApps: readonly CsvApp[];
   private rosterRows = 0;
   private sharedAliasPending: string | null = null;
   private sharedAliases = 0;
@@ -344,48 +420,23 @@ class Generator {
 
   constructor(private readonly options: GenerateOptions) {
     this.random = new Random(options.seed);
+    this.credentialRandom = new Random(options.seed ^ 0x5eed);
+    this.csvApps = options.apiAsCsv ? [...API_AS_CSV, ...CSV_APPS] : CSV_APPS;
     this.anchorMs = options.anchor.getTime();
     this.roster = new LineWriter(path.join(options.dir, 'hr.csv'));
     this.roster.line(
       'employee_id,email,name,status,worker_type,hire_date,termination_date,manager_id,department,aliases',
     );
-    for (const app of CSV_APPS) {
+    for (const app of this.csvApps) {
       const writer = new LineWriter(path.join(options.dir, `${app.name}.csv`));
       writer.line(csvHeader(app).join(','));
       this.csv.set(app.name, writer);
-    }
-  }
-
-  /**
-   * About one credential per ten accounts of the API sources that have credentials (Okta, Entra): an API token for
-   * every tenth Okta user; for every tenth Entra user an app registration it owns (every fifth of them ownerless) or
-   * a delegated permission grant, alternately.
-   */
-  private credentials(): Pick<GeneratedOrganisation, 'okta' | 'graph'> {
-    const apiTokens = this.okta
-      .filter((_, index) => index % 10 === 0)
-      .map((user, index) => makeOktaApiToken(index, user.id));
-    const applications: FakeApplication[] = [];
-    const permissionGrants: FakePermissionGrant[] = [];
-    this.graphUsers.forEach((user, index) => {
-      if (index % 10 !== 0) return;
-      const serial = index / 10;
-      if (serial % 2 === 0) applications.push(fakeApplication(serial, serial % 5 === 0 ? [] : [user.id]));
-      else {
-        permissionGrants.push({
-          id: `grant-${serial}`,
-          clientId: 'sp-bench-client',
-          consentType: 'Principal',
-          principalId: user.id,
-          resourceId: 'sp-graph',
-          scope: 'User.Read Mail.Read',
-        });
+      if (app.credentials) {
+        const credentials = new LineWriter(credentialFile(options.dir, app.name));
+        credentials.line(CREDENTIAL_HEADER.join(','));
+        this.credentialFiles.set(app.name, credentials);
       }
-    });
-    return {
-      okta: { users: this.okta, adminIds: this.oktaAdmins, apiTokens },
-      graph: { users: this.graphUsers, roleAssignments: this.graphRoles, applications, permissionGrants },
-    };
+    }
   }
 
   run(): GeneratedOrganisation {
@@ -399,7 +450,7 @@ class Generator {
     }
     this.fixedExtras();
     this.roster.close();
-    for (const writer of this.csv.values()) writer.close();
+    for (const writer of [...this.csv.values(), ...this.credentialFiles.values()]) writer.close();
     // The Okta fake sorts its users by id for every page: handing them over sorted keeps that sort linear.
     this.okta.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     // team.accessLogs is served newest first; the fake sorts every page, which is linear on sorted input.
@@ -408,8 +459,20 @@ class Generator {
       rosterFile: path.join(this.options.dir, 'hr.csv'),
       rosterRows: this.rosterRows,
       people,
-      csvFiles: Object.fromEntries(CSV_APPS.map((app) => [app.name, path.join(this.options.dir, `${app.name}.csv`)])),
-      ...this.credentials(),
+      csvFiles: Object.fromEntries(
+        this.csvApps.map((app) => [app.name, path.join(this.options.dir, `${app.name}.csv`)]),
+      ),
+      credentialFiles: Object.fromEntries(
+        [...this.credentialFiles.keys()].map((name) => [name, credentialFile(this.options.dir, name)]),
+      ),
+      credentials: { ...this.credentialCounts },
+      okta: { users: this.okta, adminIds: this.oktaAdmins, apiTokens: this.oktaTokens },
+      graph: {
+        users: this.graphUsers,
+        roleAssignments: this.graphRoles,
+        applications: this.graphApplications,
+        permissionGrants: this.graphGrants,
+      },
       slack: { users: this.slackUsers, accessLogs: this.slackLogs },
       scim: { users: this.scimUsers },
       accounts: { ...this.counts },
@@ -613,6 +676,7 @@ class Generator {
       lastLoginDay: recent(),
       privileged: r.chance(0.01),
       plant: null,
+      owner: { departed: person.endDay !== null && person.endDay < 0 },
     };
     switch (person.story) {
       case 'new-hire':
@@ -832,6 +896,7 @@ class Generator {
     const serial = this.next(`account:${source}`);
     this.counts[source] = (this.counts[source] ?? 0) + 1;
     if (plan.plant) this.planted[plan.plant.rule][plan.plant.suppressed ? 'suppressed' : 'open']++;
+    if (this.options.apiAsCsv) return this.csvRow(source, serial, plan);
     switch (source) {
       case 'okta':
         return this.oktaUser(serial, plan);
@@ -887,6 +952,11 @@ class Generator {
       _links: { self: { href: `${this.options.oktaOrgUrl}/api/v1/users/${id}` } },
     });
     if (plan.privileged) this.oktaAdmins.push(id);
+    // An API token for about every tenth Okta account of a person.
+    if (serial % 10 === 0 && plan.owner) {
+      this.oktaTokens.push(makeOktaApiToken(this.oktaTokens.length, id));
+      this.credential('okta', plan.owner.departed || !plan.enabled ? 'credential-outlived-owner' : null);
+    }
   }
 
   private graphUser(serial: number, plan: AccountPlan): void {
@@ -929,6 +999,7 @@ class Generator {
             },
           }),
     });
+    this.graphCredential(serial, id, plan);
     if (plan.privileged) {
       this.graphRoles.push({
         id: `role-${serial}`,
@@ -936,6 +1007,89 @@ class Generator {
         roleDefinitionId: '62e90394-69f5-4237-9190-012177145e10',
         directoryScopeId: '/',
       });
+    }
+  }
+
+  /**
+   * For about every tenth Entra account of a person, alternately an app registration it owns (every fifth of them
+   * ownerless) or a delegated permission grant to it.
+   */
+  private graphCredential(serial: number, id: string, plan: AccountPlan): void {
+    if (serial % 10 !== 0 || !plan.owner) return;
+    const ownerGone = plan.owner.departed || !plan.enabled;
+    const index = serial / 10;
+    if (index % 2 === 0) {
+      const ownerless = index % 5 === 0;
+      this.graphApplications.push(fakeApplication(index, ownerless ? [] : [id]));
+      this.credential('entra', ownerless || ownerGone ? 'ownerless-app-secret' : null);
+      return;
+    }
+    this.graphGrants.push({
+      id: `grant-${index}`,
+      clientId: 'sp-bench-client',
+      consentType: 'Principal',
+      principalId: id,
+      resourceId: 'sp-graph',
+      scope: 'User.Read Mail.Read',
+    });
+    this.credential('entra', ownerGone ? 'credential-outlived-owner' : null);
+  }
+
+  /** Counts a credential and the findings planted on it. */
+  private credential(source: string, ...rules: (RuleId | null)[]): void {
+    this.credentialCounts[source] = (this.credentialCounts[source] ?? 0) + 1;
+    for (const rule of rules) if (rule) this.planted[rule].open++;
+  }
+
+  /**
+   * The credentials of one CSV account of a person: most used in the last month; some unused for months or never
+   * used since long ago (unused-credential); some revoked (no finding); every enabled one of a departed owner or a
+   * disabled account is a credential-outlived-owner. Every day stays well away from the 90-day threshold.
+   */
+  private csvCredentials(app: CsvApp, accountId: string, plan: AccountPlan): void {
+    const r = this.credentialRandom;
+    const spec = app.credentials;
+    if (!spec || !plan.owner) return;
+    const whole = Math.floor(spec.perAccount);
+    const count = whole + (r.chance(spec.perAccount - whole) ? 1 : 0);
+    for (let k = 0; k < count; k++) {
+      const serial = this.next(`credential:${app.name}`);
+      const enabled = !r.chance(0.05);
+      const roll = r.next();
+      let createdDay = -r.int(30, 900);
+      let lastUsedDay: number | null = -r.next() * 30;
+      let unused = false;
+      if (roll < 0.04) {
+        lastUsedDay = -r.int(120, 400) - r.next();
+        createdDay = Math.min(createdDay, lastUsedDay - r.int(1, 200));
+        unused = true;
+      } else if (roll < 0.06) {
+        lastUsedDay = null;
+        createdDay = -r.int(120, 600);
+        unused = true;
+      } else if (roll < 0.09) {
+        lastUsedDay = null;
+        createdDay = -r.int(1, 30);
+      }
+      const outlived = plan.owner.departed || !plan.enabled;
+      this.credentialFiles
+        .get(app.name)!
+        .line(
+          csvLine([
+            `${app.name}-cred-${hex(scramble(serial, 0xc4ed), 8)}-${serial}`,
+            accountId,
+            spec.kind,
+            `${app.name} ${spec.kind === 'oauth-grant' ? 'grant' : 'key'} ${serial}`,
+            this.time(createdDay),
+            lastUsedDay === null ? '' : this.time(lastUsedDay),
+            enabled ? 'true' : 'false',
+          ]),
+        );
+      this.credential(
+        app.name,
+        enabled && outlived ? 'credential-outlived-owner' : null,
+        enabled && unused ? 'unused-credential' : null,
+      );
     }
   }
 
@@ -1013,7 +1167,7 @@ class Generator {
   }
 
   private csvRow(source: string, serial: number, plan: AccountPlan): void {
-    const app = CSV_APPS.find((candidate) => candidate.name === source)!;
+    const app = this.csvApps.find((candidate) => candidate.name === source)!;
     const values: Record<string, string> = {
       id: `${source.slice(0, 2)}${hex(scramble(serial, 0xc5f0 + source.length), 8)}`,
       login: plan.login ?? plan.email?.split('@')[0] ?? '',
@@ -1028,6 +1182,7 @@ class Generator {
       licenses: app.licenses ?? '',
     };
     this.csv.get(source)!.line(csvLine(csvHeader(app).map((column) => values[column] ?? '')));
+    this.csvCredentials(app, values.id!, plan);
   }
 
   // ---- helpers ------------------------------------------------------------------------------------------------
@@ -1048,6 +1203,13 @@ class Generator {
   }
 }
 
+/** The columns of a generated credentials file (read by credential-feed.ts). */
+export const CREDENTIAL_HEADER = ['id', 'account_id', 'kind', 'name', 'created_at', 'last_used_at', 'enabled'] as const;
+
+function credentialFile(dir: string, app: string): string {
+  return path.join(dir, `${app}.credentials.csv`);
+}
+
 function csvHeader(app: CsvApp): string[] {
   return [
     'id',
@@ -1057,7 +1219,7 @@ function csvHeader(app: CsvApp): string[] {
     'display_name',
     'status',
     'type',
-    'created_at',
+    ...(app.created === false ? [] : ['created_at']),
     ...(app.activity ? ['last_login_at'] : []),
     'privileged',
     ...(app.licenses ? ['licenses'] : []),

@@ -1,7 +1,7 @@
 import type { FloorChildOutput, ScanChildOutput } from './child.js';
 import type { PlantedCounts } from './generate.js';
 
-/** The benchmark's result shape (also the JSON file), the targets of issue 6, and the tables printed on stdout. */
+/** The benchmark's result shape (also the JSON file), the targets of issues 6 and 17, and the tables printed on stdout. */
 
 export interface ScanRun extends ScanChildOutput {
   label: string;
@@ -18,6 +18,9 @@ export interface Scenario {
   rosterRows: number;
   accounts: number;
   accountsBySource: Record<string, number>;
+  /** Credentials generated (tokens, grants, keys, app registrations), about one per ten accounts. */
+  credentials: number;
+  credentialsBySource: Record<string, number>;
   generationMs: number;
   planted: PlantedCounts;
   floor: FloorChildOutput;
@@ -40,6 +43,17 @@ export interface RateLimitResult {
   lastRequestAt: number;
   /** Arrival time of every listing call, epoch ms. */
   requestTimes: number[];
+}
+
+/** The offboard timing (`npm run bench:offboard -- --runs 3`): one person over six systems at `latencyMs` a call. */
+export interface OffboardResult {
+  cliMedianMs: number;
+  inProcessMedianMs: number;
+  /** Bare `node -e 0`, and the CLI's `--help`: what starting the CLI costs before any work. */
+  nodeStartMs: number;
+  cliModulesMs: number;
+  latencyMs: number;
+  checksPassed: boolean;
 }
 
 export interface Target {
@@ -65,6 +79,7 @@ export interface BenchResult {
   options: { people: number; seed: number; rateLimitUsers: number };
   scenarios: Scenario[];
   rateLimit: RateLimitResult | null;
+  offboard: OffboardResult | null;
   targets: Target[];
 }
 
@@ -94,10 +109,12 @@ export function evaluateTargets(result: BenchResult): Target[] {
     const first = base.runs[0]!;
     const ratio = first.totalMs / base.floor.ms;
     targets.push({
-      target: 'whole scan <= 3x the insert floor',
+      target: `whole scan <= 3x the insert floor (same run)`,
       measured: `${ratio.toFixed(2)}x (${seconds(first.totalMs)} vs floor ${seconds(base.floor.ms)})`,
       met: ratio <= 3,
-      note: slowestPhases(first),
+      note:
+        `${base.accounts.toLocaleString('en')} accounts and ${base.credentials.toLocaleString('en')} credentials; ` +
+        `${slowestPhases(first)}; scanner CPU ${seconds(first.cpuUserMs + first.cpuSystemMs)}`,
     });
     targets.push({
       target: 'whole scan < 60 s',
@@ -105,12 +122,14 @@ export function evaluateTargets(result: BenchResult): Target[] {
       met: first.totalMs < 60_000,
       note: `${base.people.toLocaleString('en')} people, ${base.accounts.toLocaleString('en')} accounts`,
     });
-    const peak = Math.max(...base.runs.map((run) => run.peakRssMiB));
+    // Issue 17: under 1 GiB at the largest organisation measured (2M accounts with the default sizes).
+    const largest = double ?? base;
+    const peak = Math.max(...largest.runs.map((run) => run.peakRssMiB));
     targets.push({
-      target: 'peak RSS < 1 GiB',
+      target: 'peak RSS < 1 GiB at the largest size',
       measured: `${peak} MiB`,
       met: peak < GiB_IN_MiB,
-      note: `at ${base.accounts.toLocaleString('en')} accounts, scanner process only`,
+      note: `at ${largest.accounts.toLocaleString('en')} accounts, scanner process only (CSV worker threads included)`,
     });
   }
   if (base && double) {
@@ -121,15 +140,16 @@ export function evaluateTargets(result: BenchResult): Target[] {
       met: rss < 1.3,
       note:
         'V8 lets the heap reach 3-4x the live set between full GCs; what grows in the live set is the roster and ' +
-        "identity index (~650 B a person, matching runs in memory) and the collectors' per-source id sets",
+        "identity index (~650 B a person, matching runs in memory) and the collectors' per-source id sets " +
+        '(CSV: in the worker threads)',
     });
     const [one, two] = [base.runs[0]!, double.runs[0]!];
     const time = two.totalMs / one.totalMs;
     const cpu = (run: ScanRun) => run.cpuUserMs + run.cpuSystemMs;
     targets.push({
-      target: 'time grows <= 2.2x at 2x size',
+      target: 'time grows <= 2.1x at 2x size',
       measured: `${time.toFixed(2)}x (${seconds(one.totalMs)} -> ${seconds(two.totalMs)})`,
-      met: time <= 2.2,
+      met: time <= 2.1,
       note:
         `floor grew ${(double.floor.ms / base.floor.ms).toFixed(2)}x, scanner CPU ${(cpu(two) / cpu(one)).toFixed(2)}x; ` +
         `the fakes (same 2 cores) used ${seconds(one.fakesCpuMs)} -> ${seconds(two.fakesCpuMs)} CPU`,
@@ -152,13 +172,24 @@ export function evaluateTargets(result: BenchResult): Target[] {
         'the limit) and waits up to 1 s past X-Rate-Limit-Reset: at most 90 of 100 calls per 11 s in steady state',
     });
   }
+  if (result.offboard) {
+    const o = result.offboard;
+    targets.push({
+      target: 'offboard of one person over six systems <= 2 s from starting the CLI',
+      measured: `${seconds(o.cliMedianMs)} median (engine alone ${seconds(o.inProcessMedianMs)})`,
+      met: o.cliMedianMs <= 2000 && o.checksPassed,
+      note:
+        `${o.latencyMs} ms a call; starting Node takes ${o.nodeStartMs} ms and loading the CLI ${o.cliModulesMs} ms ` +
+        `(--help) on this machine${o.checksPassed ? '' : '; CHECKS FAILED (see npm run bench:offboard)'}`,
+    });
+  }
   const runs = result.scenarios.flatMap((scenario) => scenario.runs);
   const mismatched = runs.filter((run) => !run.findingsMatch);
   targets.push({
     target: 'findings equal the planted zombies, every run',
     measured: runs.map((run) => `${run.findingsTotal}/${run.plantedTotal}`).join(', '),
     met: mismatched.length === 0,
-    note: mismatched.flatMap((run) => run.mismatches).join('; ') || 'by rule and status',
+    note: mismatched.flatMap((run) => run.mismatches).join('; ') || 'by rule and status, credential rules included',
   });
   return targets;
 }
@@ -174,7 +205,8 @@ export function renderReport(result: BenchResult): string {
       lines.push('');
       lines.push(
         `## ${scenario.people.toLocaleString('en')} people (${scenario.rosterRows.toLocaleString('en')} HR rows), ` +
-          `${scenario.accounts.toLocaleString('en')} accounts: ${run.label}`,
+          `${scenario.accounts.toLocaleString('en')} accounts, ${scenario.credentials.toLocaleString('en')} credentials: ` +
+          run.label,
       );
       lines.push('');
       lines.push(...phaseTable(run));
@@ -189,12 +221,15 @@ export function renderReport(result: BenchResult): string {
   lines.push('');
   lines.push('## Summary');
   lines.push('');
-  lines.push('| run | accounts | whole scan | insert floor | ratio | peak RSS | findings / planted |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|');
+  lines.push(
+    '| run | accounts | credentials | whole scan | insert floor | scan / floor | peak RSS | findings / planted |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const scenario of result.scenarios) {
     for (const run of scenario.runs) {
       lines.push(
         `| ${scenario.people.toLocaleString('en')} people, ${run.label} | ${scenario.accounts.toLocaleString('en')} | ` +
+          `${collectedCredentials(run).toLocaleString('en')} | ` +
           `${seconds(run.totalMs)} | ${seconds(scenario.floor.ms)} | ${(run.totalMs / scenario.floor.ms).toFixed(2)}x | ` +
           `${run.peakRssMiB} MiB | ${run.findingsTotal} / ${run.plantedTotal} |`,
       );
@@ -248,6 +283,10 @@ function phaseTable(run: ScanRun): string[] {
     ),
   );
   return rows;
+}
+
+function collectedCredentials(run: ScanRun): number {
+  return run.sources.reduce((sum, source) => sum + (source.credentials ?? 0), 0);
 }
 
 function slowestPhases(run: ScanRun): string {

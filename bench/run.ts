@@ -1,16 +1,25 @@
+// First: the certificate the Graph fake loads with its module (see certs.ts).
+import './certs.js';
 import { fork } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ScanChildInput, FloorChildInput, ScanChildOutput, FloorChildOutput } from './child.js';
 import type { BenchFakes } from './fakes.js';
-import { CSV_APPS, generateOrganisation, type GeneratedOrganisation, type PlantedCounts } from './generate.js';
+import {
+  API_AS_CSV,
+  CSV_APPS,
+  generateOrganisation,
+  type GeneratedOrganisation,
+  type PlantedCounts,
+} from './generate.js';
 import {
   evaluateTargets,
   renderReport,
   type BenchResult,
+  type OffboardResult,
   type RateLimitResult,
   type ScanRun,
   type Scenario,
@@ -39,6 +48,8 @@ interface Options {
   out: string;
   keep: boolean;
   nodeFlags: string | undefined;
+  sources: 'csv' | 'mixed';
+  offboard: boolean;
 }
 
 async function main(): Promise<void> {
@@ -52,6 +63,15 @@ async function main(): Promise<void> {
     .option('--people <n>', 'people in the organisation (about 10 accounts each)', positiveInteger, 100_000)
     .option('--seed <n>', 'seed of the organisation generator', positiveInteger, 20_261_126)
     .option('--no-double', 'skip the run at twice the size')
+    .addOption(
+      new Option(
+        '--sources <kind>',
+        'csv: every source a CSV export (the issue-17 targets); mixed: Okta, Entra, Slack and SCIM through their fakes',
+      )
+        .choices(['csv', 'mixed'])
+        .default('csv'),
+    )
+    .option('--no-offboard', 'skip the offboard timing (npm run bench:offboard, 3 runs)')
     .option('--no-rate-limit', 'skip the Okta collection against a rate-limited fake')
     .option('--rate-limit-users <n>', 'people in the rate-limited Okta organisation', positiveInteger, 60_000)
     .option('--out <dir>', 'where the JSON result goes', path.join(ROOT, 'bench', 'results'))
@@ -63,9 +83,6 @@ async function main(): Promise<void> {
     .parse();
   const options = program.opts<Options>();
 
-  // The Graph fake reads its test certificate next to its compiled module.
-  const certs = path.join(ROOT, 'dist', 'test', 'fakes', 'certs');
-  if (!existsSync(certs)) cpSync(path.join(ROOT, 'test', 'fakes', 'certs'), certs, { recursive: true });
   const { startFakes, startRateLimitedOkta, oktaSourceYaml, OKTA_FAKE_TOKEN } = await import('./fakes.js');
 
   const started = Date.now();
@@ -81,10 +98,12 @@ async function main(): Promise<void> {
       rateLimit = await rateLimitedOkta(options, workDirs, startRateLimitedOkta, oktaSourceYaml, OKTA_FAKE_TOKEN);
     }
 
+    const offboard = options.offboard ? await offboardTiming(workDirs) : null;
+
     const result: BenchResult = {
       startedAt: new Date(started).toISOString(),
       durationSeconds: Math.round((Date.now() - started) / 1000),
-      command: `npm run bench -- --people ${options.people}`,
+      command: `npm run bench -- --people ${options.people} --sources ${options.sources}`,
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -96,6 +115,7 @@ async function main(): Promise<void> {
       options: { people: options.people, seed: options.seed, rateLimitUsers: options.rateLimitUsers },
       scenarios,
       rateLimit,
+      offboard,
       targets: [],
     };
     result.targets = evaluateTargets(result);
@@ -130,12 +150,14 @@ async function scenario(
     dir,
     anchor: ANCHOR,
     oktaOrgUrl: fakes.okta.orgUrl,
+    apiAsCsv: options.sources === 'csv',
   });
   const generationMs = Math.round(performance.now() - generationStarted);
   fakes.load(org);
-  const configFile = writeConfig(dir, org, fakes.sourcesYaml());
+  const configFile = writeConfig(dir, org, options.sources === 'csv' ? '' : fakes.sourcesYaml());
   const env = fakes.env;
   const accounts = Object.values(org.accounts).reduce((sum, n) => sum + n, 0);
+  const credentials = Object.values(org.credentials).reduce((sum, n) => sum + n, 0);
 
   const scans: ScanRun[] = [];
   let floor: FloorChildOutput | null = null;
@@ -150,6 +172,7 @@ async function scenario(
         now: new Date(ANCHOR.getTime() + run * DAY_MS).toISOString(),
         caCertificateFile: path.join(ROOT, 'test', 'fakes', 'certs', 'localhost-cert.pem'),
         reportDir: dir,
+        credentialFiles: org.credentialFiles,
       },
       env,
       options.nodeFlags,
@@ -181,6 +204,8 @@ async function scenario(
     rosterRows: org.rosterRows,
     accounts,
     accountsBySource: org.accounts,
+    credentials,
+    credentialsBySource: org.credentials,
     generationMs,
     planted: org.planted,
     floor: floor!,
@@ -225,6 +250,7 @@ async function rateLimitedOkta(
         now: ANCHOR.toISOString(),
         caCertificateFile: path.join(ROOT, 'test', 'fakes', 'certs', 'localhost-cert.pem'),
         reportDir: dir,
+        accountsOnly: true,
       },
       { OKTA_API_TOKEN: token },
       options.nodeFlags,
@@ -251,11 +277,48 @@ async function rateLimitedOkta(
   }
 }
 
+/**
+ * `npm run bench:offboard -- --runs 3` after the scans (never beside them: it measures wall time too): its CLI and
+ * in-process medians become the offboard target.
+ */
+async function offboardTiming(workDirs: string[]): Promise<OffboardResult> {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'zombiescan-bench-offboard-'));
+  workDirs.push(out);
+  process.stderr.write('bench: offboard timing (bench:offboard, 3 runs per mode)\n');
+  await new Promise<void>((resolve, reject) => {
+    const run = fork(path.join(HERE, 'offboard.js'), ['--runs', '3', '--out', out], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    run.on('error', reject);
+    run.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench:offboard exited with code ${code}`))));
+  });
+  const file = readdirSync(out).find((name) => name.startsWith('offboard-') && name.endsWith('.json'))!;
+  const parsed = JSON.parse(readFileSync(path.join(out, file), 'utf8')) as {
+    summary: { cli: { median: number }; inProcess: { median: number } };
+    startup: { nodeMs: number; cliModulesMs: number };
+    criticalPath: unknown;
+    checksPassed: boolean;
+    options: { latencyMs: number };
+  };
+  return {
+    cliMedianMs: parsed.summary.cli.median,
+    inProcessMedianMs: parsed.summary.inProcess.median,
+    nodeStartMs: parsed.startup.nodeMs,
+    cliModulesMs: parsed.startup.cliModulesMs,
+    latencyMs: parsed.options.latencyMs,
+    checksPassed: parsed.checksPassed,
+  };
+}
+
 function writeConfig(dir: string, org: GeneratedOrganisation, apiSources: string): string {
   const file = path.join(dir, 'zombiescan.yaml');
-  const csvSources = CSV_APPS.map(
-    (app) => `  - { name: ${app.name}, type: csv, path: ${JSON.stringify(org.csvFiles[app.name])} }`,
-  ).join('\n');
+  const csvSources = [...API_AS_CSV, ...CSV_APPS]
+    .filter((app) => org.csvFiles[app.name] !== undefined)
+    .map(
+      (app) =>
+        `  - { name: ${app.name}, type: csv,${app.idp ? ' role: idp,' : ''} path: ${JSON.stringify(org.csvFiles[app.name])} }`,
+    )
+    .join('\n');
   const yaml = `database: ${JSON.stringify(path.join(dir, 'zombiescan.db'))}
 timezone: UTC
 roster: { path: ${JSON.stringify(org.rosterFile)} }
@@ -263,8 +326,7 @@ identity:
   domainAliases: ${JSON.stringify(org.domainAliases)}
   stripPlusTags: true
 sources:
-${apiSources}
-${csvSources}
+${apiSources ? `${apiSources}\n` : ''}${csvSources}
 serviceAccounts:
 ${org.serviceAccounts.map((entry) => `  - ${JSON.stringify(entry)}`).join('\n')}
 exceptions:

@@ -12,6 +12,7 @@ import {
   toAccount,
   type CsvReading,
 } from './transform.js';
+import { csvWorkerPool, worthAWorker } from './worker-pool.js';
 
 /**
  * `type: csv`: accounts from an app's CSV export (see transform.ts for the columns). The file is streamed in pages;
@@ -22,6 +23,11 @@ export const CSV_PAGE_SIZE = 1000;
 
 export const createCsvCollector: CollectorFactory<CsvSourceConfig> = (config) => new CsvCollector(config);
 
+/** Collects on the calling thread: what a CSV collection worker runs. */
+export function collectCsvHere(config: CsvSourceConfig, context: CollectContext): AsyncGenerator<Account[]> {
+  return new CsvCollector(config).collectHere(context);
+}
+
 class CsvCollector implements SourceCollector {
   private readonly reading: CsvReading;
 
@@ -29,7 +35,13 @@ class CsvCollector implements SourceCollector {
     this.reading = csvReading(config);
   }
 
-  async *collect(context: CollectContext): AsyncGenerator<Account[]> {
+  collect(context: CollectContext): AsyncGenerator<Account[]> {
+    // Parsing and mapping run on a worker thread when they can (see worker-pool.ts), with this very code.
+    const pool = worthAWorker(this.config.path) ? csvWorkerPool() : null;
+    return pool ? pool.collect(this.config, context) : this.collectHere(context);
+  }
+
+  async *collectHere(context: CollectContext): AsyncGenerator<Account[]> {
     const csv = await this.open();
     try {
       this.requireIdColumn(csv);

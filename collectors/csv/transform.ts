@@ -1,5 +1,6 @@
 import { columnKey, splitList } from '../../src/common/csv-input.js';
 import { parseDateCell, startInstant } from '../../src/common/date-cells.js';
+import { fastIsoInstant } from '../../src/common/iso-date.js';
 import type { CsvSourceConfig, CsvSourceField } from '../../src/config/config.js';
 import { CSV_SOURCE_FIELDS } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
@@ -106,6 +107,10 @@ export function toAccount(
   const date = (field: CsvSourceField): string | null => {
     const text = cell(field);
     if (text === '') return null;
+    if (reading.dateFormats.length === 0) {
+      const fast = fastIsoInstant(text, reading.timezone);
+      if (fast !== null) return fast;
+    }
     const parsed =
       reading.dateFormats.length === 0
         ? parseDateCell(text, reading.timezone, undefined)

@@ -3,6 +3,7 @@ import { access, constants, stat } from 'node:fs/promises';
 import { TZDate } from '@date-fns/tz';
 import { CsvError, parse } from 'csv-parse';
 import { InputError } from '../contract/errors.js';
+import { fastPathSupports, NotWellFormed, readWellFormedRecords } from './csv-fast.js';
 
 /**
  * Reading the CSV files users hand us (HR roster, app exports), streamed so a large export never sits in memory.
@@ -173,6 +174,37 @@ function fieldCountProblem(found: number, expected: number, options: CsvOptions)
  * with the error), and every error must come after the rows before it, with the right line.
  */
 async function* readRecords(
+  file: string,
+  delimiter: string,
+  columnName: (index: number) => string,
+): AsyncGenerator<RawRecord> {
+  if (!fastPathSupports(delimiter)) {
+    yield* readRecordsWithCsvParse(file, delimiter, columnName);
+    return;
+  }
+  let yielded = 0;
+  try {
+    for await (const records of readWellFormedRecords(decodedText(file), delimiter)) {
+      for (const record of records) {
+        yield record;
+        yielded++;
+      }
+    }
+    return;
+  } catch (error) {
+    // An unusual line, or a file that fails to decode: csv-parse reads it again from the start, so every error and
+    // every unusual case is exactly what it always was (the records already yielded are the same and are skipped).
+    if (!(error instanceof NotWellFormed) && !(error instanceof InputError)) throw error;
+  }
+  let skip = yielded;
+  for await (const record of readRecordsWithCsvParse(file, delimiter, columnName)) {
+    if (skip > 0) skip--;
+    else yield record;
+  }
+}
+
+/** The general reader: csv-parse, for files the fast path declines (see csv-fast.ts). */
+async function* readRecordsWithCsvParse(
   file: string,
   delimiter: string,
   columnName: (index: number) => string,

@@ -29,9 +29,19 @@ export function daysBetween(earlier: Date | string, later: Date): number {
  * read in the config's timezone is shown as 2026-11-20 again, never the UTC day before or after.
  */
 export function localDay(iso: string, zone = 'UTC'): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    new Date(iso),
-  );
+  return dayFormat(zone).format(new Date(iso));
+}
+
+// Building an Intl.DateTimeFormat costs far more than formatting with one: rules show a day in every finding.
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dayFormat(zone: string): Intl.DateTimeFormat {
+  let format = dayFormats.get(zone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(zone, format);
+  }
+  return format;
 }
 
 export function toIso(date: Date): string {

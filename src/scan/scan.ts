@@ -11,13 +11,13 @@ import { dropStagedDrafts, openBySeverity, stageDrafts } from '../store/findings
 import { acceptedRosterSize } from '../store/people.js';
 import { abandonRun, beginRun, beginSourceCollection, finishSourceCollection, renewRunLease } from '../store/runs.js';
 import { commitScan } from '../store/scan-commit.js';
-import { countRunCredentials, CredentialWriter, runAccountRiskFacts } from '../store/credentials.js';
+import { countRunCredentials, CredentialWriter } from '../store/credentials.js';
 import { endDatePassed, terminationInEffect } from '../contract/people.js';
 import { pruneSnapshotRows, snapshotRuns } from '../store/sources.js';
 import type { Logger } from '../common/logger.js';
 import { Redactor } from '../common/logger.js';
 import { IdentityIndex } from './matching.js';
-import type { Person } from '../contract/model.js';
+import type { Account, Match, Person } from '../contract/model.js';
 import type { Db } from '../store/database.js';
 import { endOfLocalDay } from '../common/time.js';
 import { readSignInsDuringScan } from './sign-ins.js';
@@ -324,6 +324,8 @@ async function collectSource(
         }
       },
     };
+    // Decided as the accounts arrive rather than read back from the store: the same facts, one pass fewer.
+    const atRisk = collector.collectCredentials ? new Set<string>() : null;
     for await (const page of collector.collect(context)) {
       signal.throwIfAborted();
       const accountsOfPage = page.map((account) =>
@@ -336,6 +338,10 @@ async function collectSource(
       accountsOfPage.forEach((account, index) => {
         activityKnown = (activityKnown ?? true) && account.activityKnown;
         writer.add(account, matches[index]!);
+        // As stored: an account listed twice counts as last listed.
+        if (atRisk === null) return;
+        if (isAtRisk(account, matches[index]!, identity, context.now)) atRisk.add(account.id);
+        else atRisk.delete(account.id);
       });
       accounts += accountsOfPage.length;
       options.progress?.source(source.name, accounts);
@@ -343,8 +349,7 @@ async function collectSource(
     // INSERT OR REPLACE collapses an account a source listed twice: count what is stored.
     writer.flush();
     accounts = countRunAccounts(db, source.name, runId);
-    if (collector.collectCredentials) {
-      const atRisk = accountsAtRisk(db, source.name, runId, identity, context.now);
+    if (collector.collectCredentials && atRisk !== null) {
       const credentialWriter = new CredentialWriter(db, runId);
       // What it could not list is remembered apart (unknown, not none): `leavers` must not call that list complete.
       const saidAboutCredentials: string[] = [];
@@ -409,22 +414,17 @@ async function collectSource(
 }
 
 /**
- * Accounts whose per-user credential lists are worth reading (SPEC): the owner is terminated, past their end date or
+ * Whether an account's per-user credential lists are worth reading (SPEC): the owner is terminated, past their end date or
  * unknown (unmatched or ambiguous), the account is disabled, or it is privileged. Healthy accounts cost nothing.
  */
-function accountsAtRisk(db: Db, source: string, runId: number, identity: IdentityIndex, now: Date): Set<string> {
-  const atRisk = new Set<string>();
-  for (const account of runAccountRiskFacts(db, source, runId)) {
-    const person = identity.person(account.personId);
-    const ownerUnknown = person === null || account.matchMethod === 'none' || account.matchMethod === 'ambiguous';
-    // HR saying terminated counts even before the moment: the leaver queue revokes their credentials at the moment,
-    // so their per-user lists must already be in the snapshot.
-    const ownerGone =
-      person !== null &&
-      (person.status === 'terminated' || terminationInEffect(person, now) || endDatePassed(person, now));
-    if (!account.enabled || account.privileged || ownerUnknown || ownerGone) atRisk.add(account.id);
-  }
-  return atRisk;
+function isAtRisk(account: Account, match: Match, identity: IdentityIndex, now: Date): boolean {
+  if (account.builtIn) return false;
+  if (!account.enabled || account.privileged) return true;
+  const person = identity.person(match.personId);
+  if (person === null || match.method === 'none' || match.method === 'ambiguous') return true;
+  // HR saying terminated counts even before the moment (as on main): the leaver queue revokes their credentials at
+  // the moment, so their per-user lists must already be in the snapshot.
+  return person.status === 'terminated' || terminationInEffect(person, now) || endDatePassed(person, now);
 }
 
 function describeFailure(error: unknown, timedOut: boolean, source: SourceConfig): string {

@@ -99,39 +99,6 @@ export function countRunCredentials(db: Db, source: string, runId: number): numb
   ).n;
 }
 
-/** What deciding "at risk" needs about each account a run collected from a source. */
-export interface AccountRiskFacts {
-  id: string;
-  enabled: boolean;
-  privileged: boolean;
-  personId: string | null;
-  matchMethod: string;
-}
-
-/** Every account of a source in a run, with the facts the at-risk decision reads (all read before returning). */
-export function runAccountRiskFacts(db: Db, source: string, runId: number): AccountRiskFacts[] {
-  return (
-    db
-      .prepare(
-        `SELECT id, enabled, privileged, person_id, match_method FROM accounts WHERE run_id = ? AND source = ?
-         AND built_in = 0`,
-      )
-      .all(runId, source) as {
-      id: string;
-      enabled: number;
-      privileged: number;
-      person_id: string | null;
-      match_method: string;
-    }[]
-  ).map((row) => ({
-    id: row.id,
-    enabled: row.enabled === 1,
-    privileged: row.privileged === 1,
-    personId: row.person_id,
-    matchMethod: row.match_method,
-  }));
-}
-
 /** One owner account of a credential as the same run stored it; null account = the source no longer lists it. */
 export interface StoredCredentialOwner {
   accountId: string;
