@@ -4,6 +4,7 @@ import { LineCounter, parseDocument, isMap, type Node } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../contract/errors.js';
 import { HR_STATUSES, SEVERITIES } from '../contract/model.js';
+import { ACTION_NAMES, type ActionName } from '../contract/action.js';
 import { isValidTimeZone } from '../common/time.js';
 import { isLoopbackHost } from '../common/url.js';
 import { DEFAULT_LIFECYCLE, lifecycleSchema, resolveDecayPolicies } from './lifecycle.js';
@@ -344,16 +345,8 @@ const rosterSchema = z.strictObject({
   statusMap: z.record(z.string().min(1), z.enum(HR_STATUSES)).optional(),
 });
 
-const ACTION_NAMES = [
-  'revoke-sessions',
-  'disable',
-  'deactivate',
-  'remove-licenses',
-  'ticket',
-  'notify-owner',
-  // Credential findings only (tokens, grants, keys, app secrets).
-  'revoke-credential',
-] as const;
+/** `delete` is for graceful offboarding (lifecycle.decay) alone, never a finding's remediation policy. */
+const POLICY_ACTIONS = ACTION_NAMES.filter((action): action is Exclude<ActionName, 'delete'> => action !== 'delete');
 
 const remediationSchema = z.strictObject({
   /** Apply the policy after each scheduled scan (`serve`). Off by default: a human approves. */
@@ -361,7 +354,7 @@ const remediationSchema = z.strictObject({
   /** More actions than this in one run are refused unless `--max N`. */
   maxActionsPerRun: z.number().int().positive().default(25),
   /** Per rule id, the ordered actions; rules left out use the built-in defaults. */
-  policy: z.record(z.string(), z.array(z.enum(ACTION_NAMES)).min(1)).default({}),
+  policy: z.record(z.string(), z.array(z.enum(POLICY_ACTIONS)).min(1)).default({}),
 });
 
 const ticketsSchema = z.discriminatedUnion('type', [
