@@ -230,7 +230,7 @@ async function* collectAws(
           'act on them without --include-privileged',
       );
     }
-    context.log.info(`aws ${config.name}: collected account ${identity.account}`, {
+    context.log.info(`${config.name}: collected AWS account ${identity.account}`, {
       iamUsers: users,
       identityCenterUsers: centerUsers,
       seconds: Math.round((Date.now() - started) / 100) / 10,

@@ -179,7 +179,7 @@ async function* collectGoogleAccounts(
   for (const [problem, { count, first }] of problems) {
     context.log.warn(`google ${config.name}: ${count} user(s) with ${problem} (first: ${first})`);
   }
-  context.log.info(`google ${config.name}: collected ${total} users`, {
+  context.log.info(`${config.name}: collected ${total} users`, {
     seconds: Math.round((Date.now() - started) / 100) / 10,
   });
 }
