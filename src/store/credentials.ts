@@ -131,11 +131,24 @@ export function* evaluableRunCredentials(
     const chunk = next.all(after, runId, READ_CHUNK);
     if (chunk.length === 0) return;
     after = chunk[chunk.length - 1]![CREDENTIAL_COLUMNS.length] as number;
-    const resolved = chunk.map((values) => {
-      const credential = credentialFromValues(values);
-      const ids = credential.accountId !== null ? [credential.accountId] : credential.ownerAccountIds;
+    const credentials = chunk.map(credentialFromValues);
+    const ownerIds = (credential: Credential) =>
+      credential.accountId !== null ? [credential.accountId] : credential.ownerAccountIds;
+    // PostgreSQL: the chunk's owners in a few statements, not a round trip per credential.
+    const known =
+      db.engine === 'postgres'
+        ? ownerRows(
+            db,
+            runId,
+            credentials.flatMap((c) => ownerIds(c).map((id) => [c.source, id] as const)),
+          )
+        : null;
+    const resolved = credentials.map((credential) => {
+      const ids = ownerIds(credential);
       const owners = ids.map((accountId) => {
-        const row = owner.get(runId, credential.source, accountId);
+        const row = known
+          ? known.get(`${credential.source}\0${accountId}`)
+          : owner.get(runId, credential.source, accountId);
         return row
           ? { accountId, account: accountFromValues(row), match: matchFromValues(row) }
           : { accountId, account: null, match: null };
@@ -145,6 +158,30 @@ export function* evaluableRunCredentials(
     yield* resolved;
   }
 }
+
+/** Accounts of a run by (source, id), looked up OWNER_BATCH pairs a statement; keyed `source\0id`. */
+function ownerRows(db: Db, runId: number, keys: readonly (readonly [string, string])[]): Map<string, unknown[]> {
+  const found = new Map<string, unknown[]>();
+  const unique = [...new Map(keys.map((key) => [`${key[0]}\0${key[1]}`, key])).values()];
+  for (let start = 0; start < unique.length; start += OWNER_BATCH) {
+    const batch = unique.slice(start, start + OWNER_BATCH);
+    // Padded to a power of two with its last key: a handful of statement texts for the connection to prepare.
+    while (batch.length & (batch.length - 1)) batch.push(batch[batch.length - 1]!);
+    const rows = db
+      .prepare(
+        `SELECT ${ACCOUNT_COLUMNS.join(', ')} FROM accounts
+         WHERE run_id = ? AND (source, id) IN (${batch.map(() => '(?, ?)').join(', ')})`,
+      )
+      .raw(true)
+      .all(runId, ...batch.flat()) as unknown[][];
+    for (const row of rows) found.set(`${row[SOURCE_AT]}\0${row[ID_AT]}`, row);
+  }
+  return found;
+}
+
+const OWNER_BATCH = 1_024;
+const SOURCE_AT = ACCOUNT_COLUMNS.indexOf('source');
+const ID_AT = ACCOUNT_COLUMNS.indexOf('id');
 
 /** A current credential (latest complete snapshot of its source), as remediation reads it; null when not listed. */
 export function currentCredential(db: Db, source: string, id: string): Credential | null {

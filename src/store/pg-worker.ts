@@ -48,6 +48,8 @@ export function postgresWorkerMain(): void {
   let client: import('pg').Client | null = null;
   let broken: Error | null = null;
   const statementNames = new Map<string, string>();
+  /** Per open cursor, its next batch, fetched ahead (see 'fetch'). */
+  const prefetched = new Map<string, Promise<import('pg').QueryResult>>();
 
   const reply = (response: WorkerResponse): void => {
     data.port.postMessage(response);
@@ -122,15 +124,29 @@ export function postgresWorkerMain(): void {
           values: request.params,
         });
       }
-      const result = await client.query({
-        text: `FETCH ${request.rows} FROM ${request.cursor}`,
-        ...(request.arrayMode ? { rowMode: 'array' } : {}),
-      });
+      const fetch = () =>
+        client!.query({
+          text: `FETCH ${request.rows} FROM ${request.cursor}`,
+          ...(request.arrayMode ? { rowMode: 'array' } : {}),
+        });
+      const ahead = prefetched.get(request.cursor);
+      prefetched.delete(request.cursor);
+      const result = await (ahead ?? fetch());
       const done = result.rows.length < request.rows;
       if (done) await client.query(`CLOSE ${request.cursor}`);
+      else {
+        // The next batch is read and parsed here while the caller works through this one. Queued on the connection
+        // right behind this FETCH, before anything the caller sends next, so it reads what that FETCH would have.
+        const next = fetch();
+        next.catch(() => {});
+        prefetched.set(request.cursor, next);
+      }
       return { ok: true, rows: result.rows as unknown[], done };
     }
     if (request.op === 'closeCursor') {
+      const ahead = prefetched.get(request.cursor);
+      prefetched.delete(request.cursor);
+      if (ahead) await ahead.catch(() => {});
       const open = await client.query({ text: 'SELECT 1 FROM pg_cursors WHERE name = $1', values: [request.cursor] });
       if (open.rows.length > 0) await client.query(`CLOSE ${request.cursor}`);
       return { ok: true };
