@@ -277,6 +277,7 @@ class PgStatement implements DbStatement<unknown[], unknown> {
           bridge.call({ op: 'closeCursor', cursor });
         } catch (error) {
           // After a failure the transaction may be aborted: the first error is the one to report.
+          // eslint-disable-next-line no-unsafe-finally -- otherwise a cursor that cannot be closed is an error
           if (!failed) throw error;
         }
       }
