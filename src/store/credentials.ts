@@ -159,27 +159,30 @@ export function* evaluableRunCredentials(
   }
 }
 
-/** Accounts of a run by (source, id), looked up OWNER_BATCH pairs a statement; keyed `source\0id`. */
+/**
+ * PostgreSQL only: accounts of a run by (source, id), OWNER_BATCH keys a statement, joined through the accounts key
+ * index (an IN list of row values would be a scan of the whole run per statement); keyed `source\0id`.
+ */
 function ownerRows(db: Db, runId: number, keys: readonly (readonly [string, string])[]): Map<string, unknown[]> {
   const found = new Map<string, unknown[]>();
   const unique = [...new Map(keys.map((key) => [`${key[0]}\0${key[1]}`, key])).values()];
+  const lookup = db
+    .prepare(
+      `SELECT ${ACCOUNT_COLUMNS.map((column) => `a.${column}`).join(', ')}
+       FROM json_to_recordset(CAST(? AS json)) AS k(source text, id text)
+       JOIN accounts a ON a.run_id = ? AND a.source = k.source AND a.id = k.id`,
+    )
+    .raw(true);
   for (let start = 0; start < unique.length; start += OWNER_BATCH) {
-    const batch = unique.slice(start, start + OWNER_BATCH);
-    // Padded to a power of two with its last key: a handful of statement texts for the connection to prepare.
-    while (batch.length & (batch.length - 1)) batch.push(batch[batch.length - 1]!);
-    const rows = db
-      .prepare(
-        `SELECT ${ACCOUNT_COLUMNS.join(', ')} FROM accounts
-         WHERE run_id = ? AND (source, id) IN (${batch.map(() => '(?, ?)').join(', ')})`,
-      )
-      .raw(true)
-      .all(runId, ...batch.flat()) as unknown[][];
-    for (const row of rows) found.set(`${row[SOURCE_AT]}\0${row[ID_AT]}`, row);
+    const batch = unique.slice(start, start + OWNER_BATCH).map(([source, id]) => ({ source, id }));
+    for (const row of lookup.all(JSON.stringify(batch), runId) as unknown[][]) {
+      found.set(`${row[SOURCE_AT]}\0${row[ID_AT]}`, row);
+    }
   }
   return found;
 }
 
-const OWNER_BATCH = 1_024;
+const OWNER_BATCH = 5_000;
 const SOURCE_AT = ACCOUNT_COLUMNS.indexOf('source');
 const ID_AT = ACCOUNT_COLUMNS.indexOf('id');
 
