@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ScanChildInput, FloorChildInput, ScanChildOutput, FloorChildOutput } from './child.js';
 import type { BenchFakes } from './fakes.js';
+import type { ScenarioDatabase } from './postgres.js';
 import {
   API_AS_CSV,
   CSV_APPS,
@@ -53,10 +54,21 @@ interface Options {
 }
 
 async function main(): Promise<void> {
-  // `--store postgres`: the PostgreSQL store against its COPY floor (bench/postgres.ts).
+  // `--store postgres`: the PostgreSQL store against its COPY floor, and a first scan into it (bench/postgres.ts).
   const store = process.argv.indexOf('--store');
   if (store !== -1 && process.argv[store + 1] === 'postgres') {
-    return (await import('./postgres.js')).benchPostgres(process.argv.slice(2));
+    const { startFakes } = await import('./fakes.js');
+    return (await import('./postgres.js')).benchPostgres(process.argv.slice(2), async (people, database) => {
+      const fakes = await startFakes();
+      const workDirs: string[] = [];
+      const options = { seed: 20_261_126, sources: 'csv', nodeFlags: undefined } as Options;
+      try {
+        return await scenario(fakes, options, people, 1, workDirs, database);
+      } finally {
+        await fakes.close();
+        for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
+      }
+    });
   }
   const program = new Command('bench')
     .description('Scan a synthetic organisation and measure time, throughput and memory per phase')
@@ -139,6 +151,8 @@ async function scenario(
   people: number,
   runs: number,
   workDirs: string[],
+  /** Another store than the scenario's SQLite file (`--store postgres`), with the floor of that engine. */
+  database?: ScenarioDatabase,
 ): Promise<Scenario> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'zombiescan-bench-'));
   workDirs.push(dir);
@@ -154,8 +168,8 @@ async function scenario(
   });
   const generationMs = Math.round(performance.now() - generationStarted);
   fakes.load(org);
-  const configFile = writeConfig(dir, org, options.sources === 'csv' ? '' : fakes.sourcesYaml());
-  const env = fakes.env;
+  const configFile = writeConfig(dir, org, options.sources === 'csv' ? '' : fakes.sourcesYaml(), database?.url);
+  const env = { ...fakes.env, ...database?.env };
   const accounts = Object.values(org.accounts).reduce((sum, n) => sum + n, 0);
   const credentials = Object.values(org.credentials).reduce((sum, n) => sum + n, 0);
 
@@ -186,15 +200,17 @@ async function scenario(
     });
     if (run === 0) {
       process.stderr.write(`bench: ${people} people, insert floor\n`);
-      floor = await child<FloorChildOutput>(
-        {
-          mode: 'floor',
-          databaseFile: path.join(dir, 'zombiescan.db'),
-          runId: output.runId,
-          floorFile: path.join(dir, 'floor.db'),
-        },
-        env,
-      );
+      floor = database
+        ? await database.floor(output.runId)
+        : await child<FloorChildOutput>(
+            {
+              mode: 'floor',
+              databaseFile: path.join(dir, 'zombiescan.db'),
+              runId: output.runId,
+              floorFile: path.join(dir, 'floor.db'),
+            },
+            env,
+          );
       rmSync(path.join(dir, 'floor.db'), { force: true });
     }
   }
@@ -310,7 +326,7 @@ async function offboardTiming(workDirs: string[]): Promise<OffboardResult> {
   };
 }
 
-function writeConfig(dir: string, org: GeneratedOrganisation, apiSources: string): string {
+function writeConfig(dir: string, org: GeneratedOrganisation, apiSources: string, database?: string): string {
   const file = path.join(dir, 'zombiescan.yaml');
   const csvSources = [...API_AS_CSV, ...CSV_APPS]
     .filter((app) => org.csvFiles[app.name] !== undefined)
@@ -319,7 +335,7 @@ function writeConfig(dir: string, org: GeneratedOrganisation, apiSources: string
         `  - { name: ${app.name}, type: csv,${app.idp ? ' role: idp,' : ''} path: ${JSON.stringify(org.csvFiles[app.name])} }`,
     )
     .join('\n');
-  const yaml = `database: ${JSON.stringify(path.join(dir, 'zombiescan.db'))}
+  const yaml = `database: ${JSON.stringify(database ?? path.join(dir, 'zombiescan.db'))}
 timezone: UTC
 roster: { path: ${JSON.stringify(org.rosterFile)} }
 identity:

@@ -131,11 +131,24 @@ export function* evaluableRunCredentials(
     const chunk = next.all(after, runId, READ_CHUNK);
     if (chunk.length === 0) return;
     after = chunk[chunk.length - 1]![CREDENTIAL_COLUMNS.length] as number;
-    const resolved = chunk.map((values) => {
-      const credential = credentialFromValues(values);
-      const ids = credential.accountId !== null ? [credential.accountId] : credential.ownerAccountIds;
+    const credentials = chunk.map(credentialFromValues);
+    const ownerIds = (credential: Credential) =>
+      credential.accountId !== null ? [credential.accountId] : credential.ownerAccountIds;
+    // PostgreSQL: the chunk's owners in a few statements, not a round trip per credential.
+    const known =
+      db.engine === 'postgres'
+        ? ownerRows(
+            db,
+            runId,
+            credentials.flatMap((c) => ownerIds(c).map((id) => [c.source, id] as const)),
+          )
+        : null;
+    const resolved = credentials.map((credential) => {
+      const ids = ownerIds(credential);
       const owners = ids.map((accountId) => {
-        const row = owner.get(runId, credential.source, accountId);
+        const row = known
+          ? known.get(`${credential.source}\0${accountId}`)
+          : owner.get(runId, credential.source, accountId);
         return row
           ? { accountId, account: accountFromValues(row), match: matchFromValues(row) }
           : { accountId, account: null, match: null };
@@ -145,6 +158,33 @@ export function* evaluableRunCredentials(
     yield* resolved;
   }
 }
+
+/**
+ * PostgreSQL only: accounts of a run by (source, id), OWNER_BATCH keys a statement, joined through the accounts key
+ * index (an IN list of row values would be a scan of the whole run per statement); keyed `source\0id`.
+ */
+function ownerRows(db: Db, runId: number, keys: readonly (readonly [string, string])[]): Map<string, unknown[]> {
+  const found = new Map<string, unknown[]>();
+  const unique = [...new Map(keys.map((key) => [`${key[0]}\0${key[1]}`, key])).values()];
+  const lookup = db
+    .prepare(
+      `SELECT ${ACCOUNT_COLUMNS.map((column) => `a.${column}`).join(', ')}
+       FROM json_to_recordset(CAST(? AS json)) AS k(source text, id text)
+       JOIN accounts a ON a.run_id = ? AND a.source = k.source AND a.id = k.id`,
+    )
+    .raw(true);
+  for (let start = 0; start < unique.length; start += OWNER_BATCH) {
+    const batch = unique.slice(start, start + OWNER_BATCH).map(([source, id]) => ({ source, id }));
+    for (const row of lookup.all(JSON.stringify(batch), runId) as unknown[][]) {
+      found.set(`${row[SOURCE_AT]}\0${row[ID_AT]}`, row);
+    }
+  }
+  return found;
+}
+
+const OWNER_BATCH = 5_000;
+const SOURCE_AT = ACCOUNT_COLUMNS.indexOf('source');
+const ID_AT = ACCOUNT_COLUMNS.indexOf('id');
 
 /** A current credential (latest complete snapshot of its source), as remediation reads it; null when not listed. */
 export function currentCredential(db: Db, source: string, id: string): Credential | null {

@@ -1,6 +1,23 @@
 import type { Person } from '../contract/model.js';
 import type { Db } from './database.js';
+import { bulkInsert } from './bulk.js';
 import { personToRow, rowToPerson, type PersonRow } from './rows.js';
+
+/** personToRow's keys, in its order. */
+const PEOPLE_COLUMNS = [
+  'employee_id',
+  'email',
+  'name',
+  'status',
+  'worker_type',
+  'hire_date',
+  'termination_date',
+  'termination_effective_at',
+  'manager_id',
+  'department',
+  'aliases',
+  'run_id',
+] as const;
 
 /** The HR roster as last accepted by a scan, and its size (the roster guard compares against it). */
 
@@ -17,7 +34,13 @@ export function replacePeople(db: Db, people: readonly Person[], runId: number):
     termination_date, termination_effective_at, manager_id, department, aliases, run_id)
     VALUES (@employee_id, @email, @name, @status, @worker_type, @hire_date, @termination_date,
     @termination_effective_at, @manager_id, @department, @aliases, @run_id)`);
-  for (const person of people) insert.run(personToRow(person, runId));
+  if (db.engine === 'postgres') {
+    // One COPY, not a round trip per person over the connection's thread (100,000 people: ~15 s).
+    const rows = people.map((person) => Object.values(personToRow(person, runId)));
+    bulkInsert(db, { table: 'people', columns: PEOPLE_COLUMNS, key: ['employee_id'] }, rows);
+  } else {
+    for (const person of people) insert.run(personToRow(person, runId));
+  }
   db.prepare(
     `INSERT INTO meta (key, value) VALUES ('roster_people', ?)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value`,

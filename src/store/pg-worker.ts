@@ -12,10 +12,16 @@ export type WorkerRequest =
   | { op: 'query'; sql: string; params: unknown[]; arrayMode: boolean }
   | { op: 'exec'; sql: string }
   | { op: 'copy'; sql: string; rows: readonly (readonly unknown[])[] }
+  /** Opens a server-side cursor over `sql` and fetches its first `rows` rows; closed at once when that is all. */
+  | { op: 'declare'; cursor: string; sql: string; params: unknown[]; arrayMode: boolean; rows: number }
+  /** The cursor's next `rows` rows; closed when fewer come back. */
+  | { op: 'fetch'; cursor: string; arrayMode: boolean; rows: number }
+  /** Closes the cursor if it is still open (a rolled-back transaction may have dropped it). */
+  | { op: 'closeCursor'; cursor: string }
   | { op: 'close' };
 
 export type WorkerResponse =
-  | { ok: true; rows?: unknown[]; rowCount?: number | null }
+  | { ok: true; rows?: unknown[]; rowCount?: number | null; done?: boolean }
   | { ok: false; error: { message: string; code?: string; detail?: string; errno?: string } };
 
 export interface WorkerData {
@@ -42,6 +48,8 @@ export function postgresWorkerMain(): void {
   let client: import('pg').Client | null = null;
   let broken: Error | null = null;
   const statementNames = new Map<string, string>();
+  /** Per open cursor, its next batch, fetched ahead (see 'fetch'). */
+  const prefetched = new Map<string, Promise<import('pg').QueryResult>>();
 
   const reply = (response: WorkerResponse): void => {
     data.port.postMessage(response);
@@ -107,6 +115,41 @@ export function postgresWorkerMain(): void {
         ...(request.arrayMode ? { rowMode: 'array' } : {}),
       });
       return { ok: true, rows: result.rows as unknown[], rowCount: result.rowCount };
+    }
+    if (request.op === 'declare' || request.op === 'fetch') {
+      // Cursor statements go unnamed: their text names the cursor, a new one each time.
+      if (request.op === 'declare') {
+        await client.query({
+          text: `DECLARE ${request.cursor} NO SCROLL CURSOR WITH HOLD FOR ${request.sql}`,
+          values: request.params,
+        });
+      }
+      const fetch = () =>
+        client!.query({
+          text: `FETCH ${request.rows} FROM ${request.cursor}`,
+          ...(request.arrayMode ? { rowMode: 'array' } : {}),
+        });
+      const ahead = prefetched.get(request.cursor);
+      prefetched.delete(request.cursor);
+      const result = await (ahead ?? fetch());
+      const done = result.rows.length < request.rows;
+      if (done) await client.query(`CLOSE ${request.cursor}`);
+      else {
+        // The next batch is read and parsed here while the caller works through this one. Queued on the connection
+        // right behind this FETCH, before anything the caller sends next, so it reads what that FETCH would have.
+        const next = fetch();
+        next.catch(() => {});
+        prefetched.set(request.cursor, next);
+      }
+      return { ok: true, rows: result.rows as unknown[], done };
+    }
+    if (request.op === 'closeCursor') {
+      const ahead = prefetched.get(request.cursor);
+      prefetched.delete(request.cursor);
+      if (ahead) await ahead.catch(() => {});
+      const open = await client.query({ text: 'SELECT 1 FROM pg_cursors WHERE name = $1', values: [request.cursor] });
+      if (open.rows.length > 0) await client.query(`CLOSE ${request.cursor}`);
+      return { ok: true };
     }
     const stream = client.query(copyStreams.from(request.sql));
     const done = new Promise<void>((resolve, reject) => {

@@ -189,6 +189,13 @@ function normalise(value: unknown): unknown {
   return value;
 }
 
+/** Rows per round trip of `iterate()`. */
+export const CURSOR_BATCH = 5_000;
+/** Statements a cursor can run: a query (not INSERT … RETURNING, not a data-modifying WITH). */
+const STREAMABLE = /^\s*(SELECT|VALUES|WITH)\b/i;
+const WRITES = /\b(INSERT|UPDATE|DELETE|MERGE)\b/i;
+let cursorCount = 0;
+
 class PgStatement implements DbStatement<unknown[], unknown> {
   private arrayMode = false;
   private plucked = false;
@@ -227,8 +234,54 @@ class PgStatement implements DbStatement<unknown[], unknown> {
     return this.shape(this.query(args).rows);
   }
 
+  /**
+   * Streams through a server-side cursor, CURSOR_BATCH rows per round trip, so a read of a million rows keeps this
+   * process's memory flat. WITH HOLD: it outlives the transaction it was opened in (or, outside one, the server keeps
+   * the result for it), and other statements may run on the connection between batches. Closed when read to the end
+   * or left early (`return()`, which `for … of` calls on break and throw).
+   */
   iterate(...args: unknown[]): IterableIterator<unknown> {
-    return this.all(...args)[Symbol.iterator]();
+    if (!STREAMABLE.test(this.translated.text) || WRITES.test(this.translated.text)) {
+      return this.all(...args)[Symbol.iterator]();
+    }
+    return this.stream(bind(this.translated.slots, args));
+  }
+
+  private *stream(params: unknown[]): Generator<unknown, void, undefined> {
+    const bridge = this.db.bridge;
+    const cursor = `zs_cursor_${++cursorCount}`;
+    const arrayMode = this.arrayMode || this.plucked;
+    let done = false;
+    let failed = false;
+    try {
+      let response = bridge.call({
+        op: 'declare',
+        cursor,
+        sql: this.translated.text,
+        params,
+        arrayMode,
+        rows: CURSOR_BATCH,
+      });
+      for (;;) {
+        done = response.done === true;
+        yield* this.shape(response.rows ?? []);
+        if (done) return;
+        response = bridge.call({ op: 'fetch', cursor, arrayMode, rows: CURSOR_BATCH });
+      }
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      if (!done) {
+        try {
+          bridge.call({ op: 'closeCursor', cursor });
+        } catch (error) {
+          // After a failure the transaction may be aborted: the first error is the one to report.
+          // eslint-disable-next-line no-unsafe-finally -- otherwise a cursor that cannot be closed is an error
+          if (!failed) throw error;
+        }
+      }
+    }
   }
 
   pluck(toggle = true): this {
