@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import type { Logger } from '../common/logger.js';
 import type { RetryPolicy } from '../common/retry.js';
 import type { Config } from '../config/config.js';
-import type { EngineDeps } from '../remediation/apply.js';
+import type { EngineDeps } from '../remediation/engine.js';
 import type { SlackChat } from '../contract/chat.js';
 import { createChatOwnerNotifier, type OwnerNotifier } from '../remediation/notify-owner.js';
 import type { ActionRecord } from '../remediation/plan.js';

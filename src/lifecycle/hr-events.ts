@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { endOfLocalDay } from '../common/time.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../contract/logger.js';
-import { describe } from '../remediation/apply.js';
+import { describe } from '../remediation/engine.js';
 import type { OffboardResult } from '../remediation/offboard.js';
 import type { Db } from '../store/database.js';
 import { appendEntry } from '../store/journal.js';

@@ -2,7 +2,7 @@ import type { Config } from '../config/config.js';
 import { formatOffset, resolveDecayPolicies } from '../config/lifecycle.js';
 import { describeTypedTime, type Person } from '../contract/model.js';
 import { localDay } from '../common/time.js';
-import { describe, type EngineDeps } from '../remediation/apply.js';
+import { describe, type EngineDeps } from '../remediation/engine.js';
 import { runOffboard, type TerminationReport } from '../remediation/offboard.js';
 import { appendEntry, appendEntryWith } from '../store/journal.js';
 import type { Db } from '../store/database.js';

@@ -1,5 +1,6 @@
 import type { Logger } from '../contract/logger.js';
-import { acquireRemediationLock, describe } from '../remediation/apply.js';
+import { acquireRemediationLock } from '../remediation/apply.js';
+import { describe } from '../remediation/engine.js';
 import type { Db } from '../store/database.js';
 import type { LifecycleTick } from './queue.js';
 

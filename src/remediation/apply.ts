@@ -44,20 +44,6 @@ import {
   type StepOutcome,
 } from './engine.js';
 
-// The shared plumbing moved to engine.ts; importers of apply.ts keep working.
-export {
-  ActionJournal,
-  describe,
-  mapPool,
-  openTicket,
-  rethrowIfAborted,
-  withDeadline,
-  withTimeout,
-  type ActionContext,
-  type EngineDeps,
-  type StepOutcome,
-} from './engine.js';
-
 /**
  * Carrying a plan out, one journaled action at a time: the account is re-read from its source before each system
  * action (already done -> recorded, not repeated), an `intent` row is appended before every call and a `result` row

@@ -10,19 +10,17 @@ import { actionableFindingIds, markFindingRemediated } from '../store/finding-re
 import { appendEntry, journaledTicket } from '../store/journal.js';
 import { listPeople } from '../store/people.js';
 import { saveTerminationReport } from '../store/termination-reports.js';
+import { acquireRemediationLock, reconcileInterrupted, runSystemAction } from './apply.js';
 import {
-  acquireRemediationLock,
   ActionJournal,
   describe,
   openTicket,
-  reconcileInterrupted,
   rethrowIfAborted,
-  runSystemAction,
   withDeadline,
   type ActionContext,
   type EngineDeps,
   type StepOutcome,
-} from './apply.js';
+} from './engine.js';
 import type { AccountRef, ActionName, LiveState, SourceRemediator } from '../contract/action.js';
 import { actionKey, type ActionStatus } from './plan.js';
 import { isSystemAction, resolveActions, type ResolvedAction } from './policy.js';

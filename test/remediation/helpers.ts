@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SourceError } from '../../src/contract/errors.js';
 import { silentLogger, type Logger } from '../../src/common/logger.js';
-import type { EngineDeps } from '../../src/remediation/apply.js';
+import type { EngineDeps } from '../../src/remediation/engine.js';
 import type {
   AccountRef,
   ActionOutcome,

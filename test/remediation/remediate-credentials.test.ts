@@ -3,7 +3,8 @@ import { CREDENTIAL_RULES, RULES, resolveRuleOptions } from '../../rules/index.j
 import type { SourceCollector } from '../../src/contract/collector.js';
 import { SourceError } from '../../src/contract/errors.js';
 import type { Credential } from '../../src/contract/model.js';
-import { ActionJournal, runRemediation } from '../../src/remediation/apply.js';
+import { runRemediation } from '../../src/remediation/apply.js';
+import { ActionJournal } from '../../src/remediation/engine.js';
 import { renderRemediation } from '../../src/cli/commands/remediate.js';
 import { colors } from '../../reports/terminal.js';
 import { planRecords, planRemediation } from '../../src/remediation/plan.js';
