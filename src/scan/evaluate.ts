@@ -166,14 +166,7 @@ function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptio
           sources: [...new Set([account.source, ...evidenceSources.get(rule.id)!, ROSTER_EVIDENCE_SOURCE])],
           match: { method: match.method, matchedOn: match.matchedOn, candidates: match.candidates },
         },
-        exception: exception
-          ? {
-              reason: exception.reason,
-              owner: exception.owner,
-              expires: exception.expiresAt.toISOString(),
-              expiresAsTyped: { value: exception.expires, timezone: exception.timezone },
-            }
-          : null,
+        exception: exception ? standingException(exception) : null,
       };
     }
   }
@@ -182,6 +175,16 @@ function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptio
 /** Said wherever the severity is shown ("critical (admin)"): the rule's own severity before the privilege bump. */
 function privilegeBump(base: Severity, privileged: boolean): Record<string, Severity> {
   return privileged && bumpSeverity(base) !== base ? { [SEVERITY_BEFORE_PRIVILEGE]: base } : {};
+}
+
+/** A standing exception as a draft carries it: the instant it ends, and the day as typed for showing back. */
+function standingException(exception: ExceptionRule): FindingDraft['exception'] {
+  return {
+    reason: exception.reason,
+    owner: exception.owner,
+    expires: exception.expiresAt.toISOString(),
+    expiresAsTyped: { value: exception.expires, timezone: exception.timezone },
+  };
 }
 
 function covers(regex: RegExp, account: Account): boolean {
@@ -233,14 +236,7 @@ function* evaluateCredentials(db: Db, input: EvaluateInput, sources: SourceExcep
           ...privilegeBump(base, credential.privileged),
           credentialId: credential.id,
         },
-        exception: exception
-          ? {
-              reason: exception.reason,
-              owner: exception.owner,
-              expires: exception.expiresAt.toISOString(),
-              expiresAsTyped: { value: exception.expires, timezone: exception.timezone },
-            }
-          : null,
+        exception: exception ? standingException(exception) : null,
         credential: {
           id: credential.id,
           ownerAccountId: credential.accountId,
