@@ -213,7 +213,9 @@ async function main(): Promise<void> {
           ...measureInsertFloor(input.databaseFile, input.runId, input.floorFile),
           peakRssMiB: peakRssMiB(),
         };
-  process.send!(output, () => process.exit(0));
+  // Run by hand (a kept organisation, see run.ts): the result goes to stdout.
+  if (!process.send) return void process.stdout.write(`${JSON.stringify(output, null, 1)}\n`);
+  process.send(output, () => process.exit(0));
 }
 
 main().catch((error: unknown) => {

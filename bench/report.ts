@@ -257,7 +257,7 @@ export function renderReport(result: BenchResult): string {
   return lines.join('\n') + '\n';
 }
 
-const PHASE_ORDER = ['roster', 'collection', 'matching', 'rules', 'findings', 'prune', 'report'];
+const PHASE_ORDER = ['roster', 'collection', 'matching', 'rules', 'findings', 'prune', 'checkpoint', 'report'];
 
 function phaseTable(run: ScanRun): string[] {
   const rows = ['| phase | time | rows | rows/s | peak RSS |', '|---|---:|---:|---:|---:|'];

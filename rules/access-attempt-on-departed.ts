@@ -20,6 +20,7 @@ export const rule = defineRule({
   options: z.object({
     days: daysOption(14, 'The finding resolves after this many days with no new failed attempt.'),
   }),
+  usesSignIns: true,
   seesDisabledWithSignIns: true,
   evaluate(subject, { now, options }) {
     const { account, owner, signIns } = subject;

@@ -20,6 +20,7 @@ export const rule = defineRule({
   options: z.object({
     days: daysOption(30, 'Sign-ins older than this many days no longer keep the finding open.'),
   }),
+  usesSignIns: true,
   seesDisabledWithSignIns: true,
   evaluate(subject, { now, options }) {
     const { account, owner, signIns } = subject;

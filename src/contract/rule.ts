@@ -63,10 +63,17 @@ export interface RuleMeta<Schema extends z.ZodObject> {
   /** Options with defaults; each field documented with `.describe()`. */
   options: Schema;
   /**
-   * The rule reads accounts of `role: idp` sources besides the account itself: its findings are only opened or
-   * resolved when every idp source completed in the scan.
+   * The rule reads accounts of `role: idp` sources besides the account itself (`ownerIdpAccounts`): its findings are
+   * only opened or resolved when every idp source completed in the scan. Such a rule fires only for an owner who has
+   * IdP accounts and none of them enabled: it is evaluated, after collection, for those owners' accounts alone.
    */
   usesIdpAccounts?: boolean;
+  /**
+   * The rule reads `signIns`. Such a rule fires only for an account with stored sign-in events: it is evaluated,
+   * after the logs are read, for those accounts alone. Every other rule is evaluated as the account arrives, and
+   * reading `signIns` or `ownerIdpAccounts` there throws.
+   */
+  usesSignIns?: boolean;
   /**
    * The rule also sees disabled accounts that have stored sign-in events (failed attempts on a disabled account are
    * evidence someone still holds its credentials). Every other rule sees only enabled accounts.

@@ -1,15 +1,10 @@
-import { evaluableRunAccounts } from '../store/accounts.js';
+import { runAccountsToReevaluate } from '../store/accounts.js';
 import { evaluableRunCredentials } from '../store/credentials.js';
 import type { Db } from '../store/database.js';
 import type { FindingDraft } from '../store/findings.js';
-import {
-  accountSignIns,
-  accountsWithSignIns,
-  disabledRunAccountsWithSignIns,
-  sourcesWithSignInLog,
-} from '../store/sign-ins.js';
+import { accountSignIns, accountsWithSignIns, sourcesWithSignInLog } from '../store/sign-ins.js';
 import { globToRegExp, type IdentityIndex } from './matching.js';
-import { bumpSeverity, type Account, type Match, type Severity } from '../contract/model.js';
+import { bumpSeverity, type Account, type Match, type Person, type Severity } from '../contract/model.js';
 import { SEVERITY_BEFORE_PRIVILEGE } from '../contract/finding-facts.js';
 import type {
   AccountHistory,
@@ -56,90 +51,147 @@ export interface EvaluatedSource {
 }
 
 /**
- * Runs every rule over the accounts this run collected from `sources`. Everything rules share lives here, not in the
- * rules: only enabled, non-built-in accounts are evaluated; privileged accounts are bumped one severity level; an
- * unexpired exception turns a hit into a suppressed finding (kept for the audit trail), an expired one lets it open
- * again. Drafts come out in storage order; between two drafts no statement is open, so the caller may write them.
+ * Evaluates every rule over the accounts this run collects. Everything rules share lives here, not in the rules: only
+ * enabled, non-built-in accounts are evaluated; privileged accounts are bumped one severity level; an unexpired
+ * exception turns a hit into a suppressed finding (kept for the audit trail), an expired one lets it open again.
+ *
+ * Accounts are evaluated as they arrive, so a run's million rows are never read back: every fact a rule sees is known
+ * then, except what other sources and the sign-in logs say. Rules reading those (`usesIdpAccounts`, `usesSignIns`)
+ * fire only on a few accounts (the owner has IdP accounts and none enabled; the account has sign-in events): after
+ * collection, exactly those accounts, and any whose stored row changed after it arrived (last activity refined by a
+ * sign-in log), are read back from the store and evaluated again in full, replacing what arrival decided.
  */
-export function* evaluateRun(
-  db: Db,
-  input: {
-    runId: number;
-    sources: readonly EvaluatedSource[];
-    /** Sources whose sign-in log this run read completely (besides those read by earlier scans). */
-    signInSources?: ReadonlySet<string>;
-    identity: IdentityIndex;
-    ownerIdp: ReadonlyMap<string, { total: number; enabled: number }>;
-    /** The journal's last confirmed disable per account (accountHistoryKey); absent: none. */
-    disabledByZombiescan?: ReadonlyMap<string, NonNullable<AccountHistory['disabledByZombiescan']>>;
-    rules: RuleSet;
-    exceptions: readonly ExceptionRule[];
-    now: Date;
-    /** Every configured `role: idp` source: what a rule with `usesIdpAccounts` read besides the account itself. */
-    idpSources?: readonly string[];
-    /** The config's timezone, for the days rules write in their messages. */
-    timezone?: string;
-  },
-): Generator<FindingDraft> {
-  const sources = new Map(
-    input.sources.map((source) => [
-      source.name,
-      {
-        role: source.role,
-        exceptions: input.exceptions
-          .filter((entry) => entry.source === source.name && entry.expiresAt.getTime() > input.now.getTime())
-          .map((entry) => ({ ...entry, regex: globToRegExp(entry.login) })),
-      },
-    ]),
-  );
-  yield* evaluateAccounts(db, input, sources);
-  yield* evaluateCredentials(db, input, sources);
-}
+export class RunEvaluator {
+  private readonly arrived = new Map<string, Map<string, FindingDraft[]>>();
+  private readonly changedAfterArrival = new Map<string, Set<string>>();
+  private readonly sources: SourceExceptions;
+  private readonly ruleOptions: Record<string, unknown>[];
+  private readonly evidenceSources: Map<string, readonly string[]>;
+  private readonly arrivalRules: boolean[];
 
-type EvaluateInput = Parameters<typeof evaluateRun>[1];
-type SourceExceptions = Map<string, { role: 'idp' | 'app'; exceptions: (ExceptionRule & { regex: RegExp })[] }>;
+  constructor(private readonly input: EvaluatorInput) {
+    this.sources = new Map(
+      input.sources.map((source) => [
+        source.name,
+        {
+          role: source.role,
+          exceptions: input.exceptions
+            .filter((entry) => entry.source === source.name && entry.expiresAt.getTime() > input.now.getTime())
+            .map((entry) => ({ ...entry, regex: globToRegExp(entry.login) })),
+        },
+      ]),
+    );
+    this.ruleOptions = input.rules.rules.map(
+      (rule) => (input.rules.options.get(rule.id) ?? {}) as Record<string, unknown>,
+    );
+    // Which sources each rule's evidence came from, so remediation can refuse once any of them is no longer current.
+    this.evidenceSources = new Map(
+      input.rules.rules.map((rule) => [rule.id, rule.usesIdpAccounts ? (input.idpSources ?? []) : []]),
+    );
+    this.arrivalRules = input.rules.rules.map((rule) => !rule.usesIdpAccounts && !rule.usesSignIns);
+  }
 
-function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptions): Generator<FindingDraft> {
-  // Which sources each rule's evidence came from, so remediation can refuse once any of them is no longer current.
-  const evidenceSources = new Map(
-    input.rules.rules.map((rule) => [rule.id, rule.usesIdpAccounts ? (input.idpSources ?? []) : []]),
-  );
-  const ruleOptions = input.rules.rules.map(
-    (rule) => (input.rules.options.get(rule.id) ?? {}) as Record<string, unknown>,
-  );
-  // Sign-in events are read only for the few accounts that have any; a source whose log was never read gives null.
-  const signInLogs = new Set([...sourcesWithSignInLog(db), ...(input.signInSources ?? [])]);
-  const withSignIns = signInLogs.size > 0 ? accountsWithSignIns(db) : new Set<string>();
-  const signInsOf = (account: Account) =>
-    !signInLogs.has(account.source)
-      ? null
-      : withSignIns.has(`${account.source}\0${account.id}`)
-        ? accountSignIns(db, account.source, account.id, { includeStaged: true })
+  /** An account as its source lists it (any account: a re-listed id replaces what its first listing decided). */
+  arrive(account: Account, match: Match): void {
+    const source = this.sources.get(account.source);
+    if (!source) return;
+    let decided = this.arrived.get(account.source);
+    if (!decided) this.arrived.set(account.source, (decided = new Map()));
+    const drafts =
+      account.enabled && !account.builtIn
+        ? this.evaluateAccount(
+            new ArrivalSubject(account, source.role, match, this.owner(match), this.history(account)),
+            {
+              disabled: false,
+              arrival: true,
+            },
+          )
         : [];
-  const rulesSeeingDisabled = input.rules.rules.filter((rule) => rule.seesDisabledWithSignIns);
-  const candidates: Iterable<{ account: Account; match: Match; disabled: boolean }> = (function* () {
-    for (const entry of evaluableRunAccounts(db, input.runId)) yield { ...entry, disabled: false };
-    if (rulesSeeingDisabled.length === 0 || withSignIns.size === 0) return;
-    for (const entry of disabledRunAccountsWithSignIns(db, input.runId)) yield { ...entry, disabled: true };
-  })();
-  for (const { account, match, disabled } of candidates) {
-    const source = sources.get(account.source);
-    // Rows of a source that failed in this run are never evaluated.
-    if (!source) continue;
-    const subject: RuleSubject = {
-      account,
-      sourceRole: source.role,
-      match,
-      owner: input.identity.person(match.personId),
-      ownerIdpAccounts: match.personId ? (input.ownerIdp.get(match.personId) ?? { total: 0, enabled: 0 }) : null,
-      history: {
-        disabledByZombiescan: input.disabledByZombiescan?.get(accountHistoryKey(account.source, account.id)) ?? null,
-      },
-      signIns: signInsOf(account),
+    if (drafts.length > 0) decided.set(account.id, drafts);
+    else decided.delete(account.id);
+  }
+
+  /** Accounts whose stored row was changed after they arrived: they are evaluated again from the store. */
+  changed(source: string, accountIds: readonly string[]): void {
+    if (accountIds.length === 0) return;
+    let changed = this.changedAfterArrival.get(source);
+    if (!changed) this.changedAfterArrival.set(source, (changed = new Set()));
+    for (const id of accountIds) changed.add(id);
+  }
+
+  /**
+   * Every draft of the sources collected completely (rows of a source that failed are never evaluated), credentials
+   * included. Between two drafts no statement is open, so the caller may write them.
+   */
+  *drafts(db: Db, run: RunFacts): Generator<FindingDraft> {
+    const complete = new Set(run.complete);
+    const signInLogs = new Set([...sourcesWithSignInLog(db), ...(run.signInSources ?? [])]);
+    const withSignIns = signInLogs.size > 0 ? accountsWithSignIns(db) : new Set<string>();
+    const again = new Set<string>();
+    for (const key of withSignIns) if (signInLogs.has(key.slice(0, key.indexOf('\0')))) again.add(key);
+    for (const [source, ids] of this.changedAfterArrival) for (const id of ids) again.add(`${source}\0${id}`);
+    const ownersWithoutIdp = this.input.rules.rules.some((rule) => rule.usesIdpAccounts)
+      ? [...run.ownerIdp].filter(([, idp]) => idp.total > 0 && idp.enabled === 0).map(([person]) => person)
+      : [];
+
+    const reevaluated = new Set<string>();
+    for (const { account, match } of runAccountsToReevaluate(db, run.runId, {
+      accounts: again,
+      owners: ownersWithoutIdp,
+    })) {
+      if (!complete.has(account.source) || account.builtIn) continue;
+      const key = `${account.source}\0${account.id}`;
+      if (reevaluated.has(key)) continue;
+      reevaluated.add(key);
+      const hasSignIns = withSignIns.has(key);
+      // Disabled accounts are evaluated only for their sign-in events (failed attempts on a disabled account).
+      if (!account.enabled && !hasSignIns) continue;
+      const source = this.sources.get(account.source)!;
+      const subject: RuleSubject = {
+        account,
+        sourceRole: source.role,
+        match,
+        owner: this.owner(match),
+        ownerIdpAccounts: match.personId ? (run.ownerIdp.get(match.personId) ?? { total: 0, enabled: 0 }) : null,
+        history: this.history(account),
+        // Sign-in events only for the few accounts that have any; a source whose log was never read gives null.
+        signIns: !signInLogs.has(account.source)
+          ? null
+          : hasSignIns
+            ? accountSignIns(db, account.source, account.id, { includeStaged: true })
+            : [],
+      };
+      yield* this.evaluateAccount(subject, { disabled: !account.enabled, arrival: false });
+    }
+    for (const [source, decided] of this.arrived) {
+      if (!complete.has(source)) continue;
+      for (const [id, drafts] of decided) if (!reevaluated.has(`${source}\0${id}`)) yield* drafts;
+    }
+    yield* evaluateCredentials(db, this.input, run, this.sources);
+  }
+
+  private owner(match: Match): Person | null {
+    return this.input.identity.person(match.personId);
+  }
+
+  private history(account: Account): AccountHistory {
+    return {
+      disabledByZombiescan: this.input.disabledByZombiescan?.get(accountHistoryKey(account.source, account.id)) ?? null,
     };
-    for (const [index, rule] of input.rules.rules.entries()) {
-      if (disabled && !rule.seesDisabledWithSignIns) continue;
-      const hit = rule.evaluate(subject, { now: input.now, timezone: input.timezone, options: ruleOptions[index]! });
+  }
+
+  private evaluateAccount(subject: RuleSubject, how: { disabled: boolean; arrival: boolean }): FindingDraft[] {
+    const { account, match } = subject;
+    const source = this.sources.get(account.source)!;
+    const drafts: FindingDraft[] = [];
+    for (const [index, rule] of this.input.rules.rules.entries()) {
+      if (how.arrival && !this.arrivalRules[index]) continue;
+      if (how.disabled && !rule.seesDisabledWithSignIns) continue;
+      const hit = rule.evaluate(subject, {
+        now: this.input.now,
+        timezone: this.input.timezone,
+        options: this.ruleOptions[index]!,
+      });
       if (!hit) continue;
       const base = hit.severity ?? rule.severity;
       const exception = source.exceptions.find(
@@ -148,7 +200,7 @@ function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptio
           covers(entry.regex, account) &&
           (!entry.rules || entry.rules.includes(rule.id)),
       );
-      yield {
+      drafts.push({
         rule: rule.id,
         source: account.source,
         accountId: account.id,
@@ -163,12 +215,64 @@ function* evaluateAccounts(db: Db, input: EvaluateInput, sources: SourceExceptio
           privileged: account.privileged,
           privilegeKnown: account.privilegeKnown,
           ...privilegeBump(base, account.privileged),
-          sources: [...new Set([account.source, ...evidenceSources.get(rule.id)!, ROSTER_EVIDENCE_SOURCE])],
+          sources: [...new Set([account.source, ...this.evidenceSources.get(rule.id)!, ROSTER_EVIDENCE_SOURCE])],
           match: { method: match.method, matchedOn: match.matchedOn, candidates: match.candidates },
         },
         exception: exception ? standingException(exception) : null,
-      };
+      });
     }
+    return drafts;
+  }
+}
+
+/** What the evaluator is given when the run starts. */
+export interface EvaluatorInput {
+  /** The sources being collected (only those collected completely are evaluated). */
+  sources: readonly EvaluatedSource[];
+  identity: IdentityIndex;
+  /** The journal's last confirmed disable per account (accountHistoryKey); absent: none. */
+  disabledByZombiescan?: ReadonlyMap<string, NonNullable<AccountHistory['disabledByZombiescan']>>;
+  rules: RuleSet;
+  exceptions: readonly ExceptionRule[];
+  now: Date;
+  /** Every configured `role: idp` source: what a rule with `usesIdpAccounts` read besides the account itself. */
+  idpSources?: readonly string[];
+  /** The config's timezone, for the days rules write in their messages. */
+  timezone?: string;
+}
+
+/** What is known once collection is over. */
+export interface RunFacts {
+  runId: number;
+  /** Sources collected completely: only their accounts and credentials are evaluated. */
+  complete: readonly string[];
+  /** Per person, their accounts in the IdP snapshots this evaluation uses. */
+  ownerIdp: ReadonlyMap<string, { total: number; enabled: number }>;
+  /** Sources whose sign-in log this run read completely (besides those read by earlier scans). */
+  signInSources?: ReadonlySet<string>;
+}
+
+type SourceExceptions = Map<string, { role: 'idp' | 'app'; exceptions: (ExceptionRule & { regex: RegExp })[] }>;
+
+/**
+ * The subject of an account as it arrives: what other sources and the sign-in logs say is not known yet, and a rule
+ * that reads it without declaring so (`usesIdpAccounts`, `usesSignIns`) fails loudly instead of deciding on nothing.
+ */
+class ArrivalSubject implements RuleSubject {
+  constructor(
+    readonly account: Account,
+    readonly sourceRole: 'idp' | 'app',
+    readonly match: Match,
+    readonly owner: Person | null,
+    readonly history: AccountHistory,
+  ) {}
+
+  get ownerIdpAccounts(): never {
+    throw new Error('a rule read ownerIdpAccounts without declaring usesIdpAccounts');
+  }
+
+  get signIns(): never {
+    throw new Error('a rule read signIns without declaring usesSignIns');
   }
 }
 
@@ -196,13 +300,19 @@ function covers(regex: RegExp, account: Account): boolean {
  * through its owner account's match to a person. Exceptions: one naming the credential covers it; one on the owner
  * account (login/email glob, no `credential`) covers the account's credentials too.
  */
-function* evaluateCredentials(db: Db, input: EvaluateInput, sources: SourceExceptions): Generator<FindingDraft> {
+function* evaluateCredentials(
+  db: Db,
+  input: EvaluatorInput,
+  run: RunFacts,
+  sources: SourceExceptions,
+): Generator<FindingDraft> {
   const rules = input.rules.credentialRules ?? [];
   if (rules.length === 0) return;
+  const complete = new Set(run.complete);
   const ruleOptions = rules.map((rule) => (input.rules.options.get(rule.id) ?? {}) as Record<string, unknown>);
-  for (const { credential, owners: stored } of evaluableRunCredentials(db, input.runId)) {
+  for (const { credential, owners: stored } of evaluableRunCredentials(db, run.runId)) {
     const source = sources.get(credential.source);
-    if (!source) continue;
+    if (!source || !complete.has(credential.source)) continue;
     const owners: CredentialOwner[] = stored.map((owner) => ({
       ...owner,
       person: owner.match ? input.identity.person(owner.match.personId) : null,

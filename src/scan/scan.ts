@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { CollectorDeps, SourceCollector } from '../contract/collector.js';
 import type { Config, SourceConfig } from '../config/config.js';
 import { RosterGuardError, SourceError, UsageError, ZombiescanError } from '../contract/errors.js';
-import { evaluateRun, type ExceptionRule, type RuleSet } from './evaluate.js';
+import { RunEvaluator, type ExceptionRule, type RuleSet } from './evaluate.js';
 import { accountsDisabledByZombiescan } from '../store/account-history.js';
 import { AccountWriter, countRunAccounts, ownerAccountSummary } from '../store/accounts.js';
 import type { ReconcileResult, ScanResult, SourceOutcome } from '../contract/run.js';
@@ -18,7 +18,7 @@ import type { Logger } from '../common/logger.js';
 import { Redactor } from '../common/logger.js';
 import { IdentityIndex } from './matching.js';
 import type { Account, Match, Person } from '../contract/model.js';
-import type { Db } from '../store/database.js';
+import { enterSnapshotWriteMode, type Db } from '../store/database.js';
 import { endOfLocalDay } from '../common/time.js';
 import { readSignInsDuringScan } from './sign-ins.js';
 import type { SignInRead } from '../store/sign-ins.js';
@@ -101,13 +101,17 @@ export async function runScan(db: Db, config: Config, options: ScanOptions): Pro
     }
   }, SCAN_HEARTBEAT_MS);
   heartbeat.unref();
+  const snapshotWriteMode = enterSnapshotWriteMode(db);
   try {
-    return await scanRun(db, config, options, runId, people, selected, redactor, now);
+    return await scanRun(db, config, options, runId, people, selected, redactor, now, snapshotWriteMode);
   } catch (error) {
     abandonRun(db, runId);
     throw error;
   } finally {
     clearInterval(heartbeat);
+    const checkpointStarted = performance.now();
+    snapshotWriteMode.end();
+    options.onPhase?.('checkpoint', performance.now() - checkpointStarted, 0);
   }
 }
 
@@ -122,12 +126,25 @@ async function scanRun(
   selected: SourceConfig[],
   redactor: Redactor,
   now: () => Date,
+  snapshotWriteMode: { rowsWritten(): void },
 ): Promise<ScanResult> {
   const startedAt = now();
   const phase = options.onPhase ?? (() => {});
   const collectionStarted = performance.now();
   const identity = new IdentityIndex(people, config.serviceAccounts, config.identity);
   const matching = { ms: performance.now() - collectionStarted, accounts: 0 };
+  // Rules see the run as of one instant: accounts are evaluated as they arrive (see RunEvaluator).
+  const evaluationTime = now();
+  const evaluator = new RunEvaluator({
+    sources: selected.map((source) => ({ name: source.name, role: source.role })),
+    identity,
+    disabledByZombiescan: accountsDisabledByZombiescan(db),
+    rules: options.rules,
+    exceptions: compileExceptions(config),
+    now: evaluationTime,
+    idpSources: config.sources.filter((source) => source.role === 'idp').map((source) => source.name),
+    timezone: config.timezone,
+  });
 
   const writer = new AccountWriter(db, runId);
   const signInReads: SignInRead[] = [];
@@ -135,6 +152,7 @@ async function scanRun(
     selected.map((source) =>
       collectSource(db, runId, source, identity, redactor, options, now, {
         writer,
+        evaluator,
         matching,
         signIns: { reads: signInReads, lookbackDays: config.signIns.lookbackDays },
       }),
@@ -142,6 +160,7 @@ async function scanRun(
   );
   options.signal?.throwIfAborted();
   writer.flush();
+  snapshotWriteMode.rowsWritten();
   phase(
     'collection',
     performance.now() - collectionStarted,
@@ -158,8 +177,6 @@ async function scanRun(
     .filter((source) => source.role === 'idp' && snapshotRuns.has(source.name))
     .map((source) => ({ source: source.name, runId: snapshotRuns.get(source.name)! }));
   const ownerIdp = ownerAccountSummary(db, idpSnapshots);
-  const exceptions = compileExceptions(config);
-  const evaluationTime = now();
   const evaluated = selected.filter((source) => complete.has(source.name));
   const rulesUsingIdp = new Set(options.rules.rules.filter((rule) => rule.usesIdpAccounts).map((rule) => rule.id));
   const credentialRules = options.rules.credentialRules ?? [];
@@ -177,18 +194,11 @@ async function scanRun(
   try {
     drafts = stageDrafts(
       db,
-      evaluateRun(db, {
+      evaluator.drafts(db, {
         runId,
-        sources: evaluated,
-        signInSources: new Set(signInReads.map((read) => read.source)),
-        identity,
+        complete: [...complete],
         ownerIdp,
-        disabledByZombiescan: accountsDisabledByZombiescan(db),
-        rules: options.rules,
-        exceptions,
-        now: evaluationTime,
-        idpSources: config.sources.filter((source) => source.role === 'idp').map((source) => source.name),
-        timezone: config.timezone,
+        signInSources: new Set(signInReads.map((read) => read.source)),
       }),
       {
         source: new Map(evaluated.map((source, index) => [source.name, index])),
@@ -292,10 +302,12 @@ async function collectSource(
   now: () => Date,
   {
     writer,
+    evaluator,
     matching,
     signIns,
   }: {
     writer: AccountWriter;
+    evaluator: RunEvaluator;
     matching: { ms: number; accounts: number };
     signIns: { reads: SignInRead[]; lookbackDays: number };
   },
@@ -338,6 +350,7 @@ async function collectSource(
       accountsOfPage.forEach((account, index) => {
         activityKnown = (activityKnown ?? true) && account.activityKnown;
         writer.add(account, matches[index]!);
+        evaluator.arrive(account, matches[index]!);
         // As stored: an account listed twice counts as last listed.
         if (atRisk === null) return;
         if (isAtRisk(account, matches[index]!, identity, context.now)) atRisk.add(account.id);
@@ -381,6 +394,7 @@ async function collectSource(
       lookbackDays: signIns.lookbackDays,
       now: now(),
       reads: signIns.reads,
+      onRefined: (accountIds) => evaluator.changed(source.name, accountIds),
     });
   } catch (caught) {
     if (options.signal?.aborted) throw caught;

@@ -60,6 +60,8 @@ export interface SignInReadInput {
   now: Date;
   /** Refine the run's last activity from the log's successes (a scan's own rows; never a committed snapshot). */
   refineActivity?: boolean;
+  /** The accounts whose last activity was refined: rules decided on them before, and must decide again. */
+  onRefined?(accountIds: readonly string[]): void;
 }
 
 export function keepsSignInLog(
@@ -107,10 +109,12 @@ export async function readSourceSignIns(db: Db, input: SignInReadInput): Promise
     stager.flush();
   } catch (error) {
     dropSignInStage(db, input.source);
-    if (input.refineActivity !== false) refineRunActivity(db, input.runId, input.source, false);
+    if (input.refineActivity !== false) {
+      input.onRefined?.(refineRunActivity(db, input.runId, input.source, false));
+    }
     return { status: 'failed', error, stats };
   }
-  if (input.refineActivity !== false) refineRunActivity(db, input.runId, input.source, true);
+  if (input.refineActivity !== false) input.onRefined?.(refineRunActivity(db, input.runId, input.source, true));
   return { status: 'complete', read: { source: input.source, readUntil: until.toISOString() }, stats };
 }
 

@@ -1,7 +1,7 @@
 import type { Account, Match } from '../contract/model.js';
 import type { Db } from './database.js';
 import { bulkInsert } from './bulk.js';
-import { arrivalOrder, notIndexed } from './dialect.js';
+import { jsonArrayElements, notIndexed } from './dialect.js';
 import type { AccountRef } from '../contract/action.js';
 import {
   ACCOUNT_COLUMNS,
@@ -20,9 +20,6 @@ import {
 
 /** Account rows written per transaction, across every source being collected. */
 const ACCOUNT_WRITE_BATCH = 25_000;
-
-/** Rows read per statement: bounded memory, and no statement open while the caller writes what it yields. */
-const READ_CHUNK = 2_000;
 
 /**
  * Buffers the account rows of every source being collected and writes them ACCOUNT_WRITE_BATCH at a time, one
@@ -68,39 +65,34 @@ export function countRunAccounts(db: Db, source: string, runId: number): number 
 }
 
 /**
- * The run's enabled, non-built-in accounts with their matches, in one sequential pass in the order they were stored,
- * a chunk per statement (a run holds a million rows or more). NOT INDEXED: through the key index the rows would come
- * in id order, one random page read each.
+ * Accounts of a run to evaluate again after collection (see RunEvaluator): those named (`source\0id`), and every
+ * account owned by one of `owners`. Read by key, and for the owners in one sequential pass (NOT INDEXED: through the
+ * key index every row would be a random page read).
  */
-export function* evaluableRunAccounts(db: Db, runId: number): Generator<{ account: Account; match: Match }> {
-  if (db.engine === 'postgres') {
-    // One statement through a server-side cursor (iterate() streams there, and the caller may write between its
-    // batches): a keyset chunk per statement is planned afresh each time, and on a table not yet analysed that
-    // plan re-reads the whole run per chunk (17 s of a 200,000-account scan).
-    const rows = db
-      .prepare<[number], unknown[]>(
-        `SELECT ${ACCOUNT_COLUMNS.join(', ')} FROM accounts
-         WHERE run_id = ? AND enabled = 1 AND built_in = 0 ORDER BY seq`,
-      )
-      .raw(true)
-      .iterate(runId);
-    for (const values of rows) yield { account: accountFromValues(values), match: matchFromValues(values) };
-    return;
-  }
-  const order = arrivalOrder(db);
-  const next = db
-    .prepare<[number, number, number], unknown[]>(
-      `SELECT ${ACCOUNT_COLUMNS.join(', ')}, ${order} FROM accounts ${notIndexed(db)}
-       WHERE ${order} > ? AND run_id = ? AND enabled = 1 AND built_in = 0 ORDER BY ${order} LIMIT ?`,
+export function* runAccountsToReevaluate(
+  db: Db,
+  runId: number,
+  wanted: { accounts: ReadonlySet<string>; owners: readonly string[] },
+): Generator<{ account: Account; match: Match }> {
+  const byKey = db
+    .prepare<[number, string, string], unknown[]>(
+      `SELECT ${ACCOUNT_COLUMNS.join(', ')} FROM accounts WHERE run_id = ? AND source = ? AND id = ?`,
     )
     .raw(true);
-  let after = 0;
-  for (;;) {
-    const chunk = next.all(after, runId, READ_CHUNK);
-    if (chunk.length === 0) return;
-    after = chunk[chunk.length - 1]![ACCOUNT_COLUMNS.length] as number;
-    for (const values of chunk) yield { account: accountFromValues(values), match: matchFromValues(values) };
+  for (const key of wanted.accounts) {
+    const separator = key.indexOf('\0');
+    const values = byKey.get(runId, key.slice(0, separator), key.slice(separator + 1));
+    if (values) yield { account: accountFromValues(values), match: matchFromValues(values) };
   }
+  if (wanted.owners.length === 0) return;
+  const owned = db
+    .prepare<[number, string], unknown[]>(
+      `SELECT ${ACCOUNT_COLUMNS.join(', ')} FROM accounts ${notIndexed(db)}
+       WHERE run_id = ? AND person_id IN (${jsonArrayElements(db, '?')})`,
+    )
+    .raw(true)
+    .all(runId, JSON.stringify(wanted.owners));
+  for (const values of owned) yield { account: accountFromValues(values), match: matchFromValues(values) };
 }
 
 /** Per person: how many accounts they have in the given snapshots, and how many of those are enabled. */

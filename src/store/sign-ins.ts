@@ -1,7 +1,6 @@
-import type { Account, Match, SignInEvent } from '../contract/model.js';
+import type { SignInEvent } from '../contract/model.js';
 import type { Db } from './database.js';
 import { arrivalOrder } from './dialect.js';
-import { ACCOUNT_COLUMNS, accountFromValues, matchFromValues } from './rows.js';
 
 /**
  * Sign-in evidence. A read of a source's log is staged (sign_in_events_staged, sign_in_last_success_staged) and
@@ -238,24 +237,6 @@ export function accountsWithSignIns(db: Db): Set<string> {
   return keys;
 }
 
-/**
- * The run's disabled, non-built-in accounts that have stored or staged sign-in events (failed attempts on a disabled
- * account are evidence too), with their matches.
- */
-export function disabledRunAccountsWithSignIns(db: Db, runId: number): { account: Account; match: Match }[] {
-  const rows = db
-    .prepare<[number], unknown[]>(
-      `SELECT ${ACCOUNT_COLUMNS.join(', ')} FROM accounts
-       WHERE run_id = ? AND enabled = 0 AND built_in = 0 AND (
-         EXISTS (SELECT 1 FROM sign_in_events e WHERE e.source = accounts.source AND e.account_id = accounts.id)
-         OR EXISTS (SELECT 1 FROM sign_in_events_staged s
-                    WHERE s.source = accounts.source AND s.account_id = accounts.id))`,
-    )
-    .raw(true)
-    .all(runId);
-  return rows.map((values) => ({ account: accountFromValues(values), match: matchFromValues(values) }));
-}
-
 /** The identifiers of one source's accounts in a run, for resolving a log's events to accounts. */
 export interface SignInAccountKey {
   id: string;
@@ -296,21 +277,24 @@ export function* runAccountKeys(db: Db, runId: number, source: string): Generato
 /**
  * Last activity refined by sign-ins: where the log saw a successful sign-in newer than the directory's own field, the
  * run's account row takes it (only where the source's activity is known at all). Staged successes count when the
- * read completed in this run.
+ * read completed in this run. Returns the ids of the accounts changed.
  */
-export function refineRunActivity(db: Db, runId: number, source: string, includeStaged: boolean): number {
+export function refineRunActivity(db: Db, runId: number, source: string, includeStaged: boolean): string[] {
   const sets = includeStaged ? ['sign_in_last_success', 'sign_in_last_success_staged'] : ['sign_in_last_success'];
-  let changed = 0;
+  const changed: string[] = [];
   for (const table of sets) {
-    changed += db
-      .prepare(
+    const rows = db
+      .prepare<[string, number, string], string>(
         `UPDATE accounts SET last_activity_at = latest.at
          FROM (SELECT account_id, at FROM ${table} WHERE source = ?) AS latest
          WHERE accounts.run_id = ? AND accounts.source = ? AND accounts.id = latest.account_id
            AND accounts.activity_known = 1
-           AND (accounts.last_activity_at IS NULL OR accounts.last_activity_at < latest.at)`,
+           AND (accounts.last_activity_at IS NULL OR accounts.last_activity_at < latest.at)
+         RETURNING accounts.id`,
       )
-      .run(source, runId, source).changes;
+      .pluck()
+      .all(source, runId, source);
+    changed.push(...rows);
   }
   return changed;
 }

@@ -98,14 +98,39 @@ export function makeSubject(parts: SubjectParts = {}): RuleSubject {
   };
 }
 
-/** Evaluates a rule the way the engine does: options parsed through the rule's schema so defaults apply. */
+/**
+ * Evaluates a rule the way the engine does: options parsed through the rule's schema so defaults apply, and the
+ * engine's contract about what a rule reads (src/contract/rule.ts) checked on every case: a rule that does not declare
+ * `usesIdpAccounts` / `usesSignIns` must not read `ownerIdpAccounts` / `signIns` (the engine decides it as the account
+ * arrives, before they are known), and one that declares them fires only where the engine looks again after
+ * collection (an owner with IdP accounts and none enabled; an account with sign-in events).
+ */
 export function evaluate(
   rule: Rule,
   subject: RuleSubject,
   options: Record<string, unknown> = {},
   now: Date = NOW,
 ): RuleHit | null {
-  return rule.evaluate(subject, { now, options: rule.options.parse(options) });
+  const seen: RuleSubject = { ...subject };
+  const undeclared = (field: string, flag: string) => ({
+    get(): never {
+      throw new Error(`${rule.id} reads ${field} without declaring ${flag}`);
+    },
+  });
+  if (!rule.usesIdpAccounts)
+    Object.defineProperty(seen, 'ownerIdpAccounts', undeclared('ownerIdpAccounts', 'usesIdpAccounts'));
+  if (!rule.usesSignIns) Object.defineProperty(seen, 'signIns', undeclared('signIns', 'usesSignIns'));
+  const hit = rule.evaluate(seen, { now, options: rule.options.parse(options) });
+  if (hit && rule.usesIdpAccounts) {
+    expect(subject.ownerIdpAccounts?.total ?? 0, `${rule.id} fired for an owner without IdP accounts`).toBeGreaterThan(
+      0,
+    );
+    expect(subject.ownerIdpAccounts?.enabled, `${rule.id} fired for an owner with an enabled IdP account`).toBe(0);
+  }
+  if (hit && rule.usesSignIns) {
+    expect(subject.signIns?.length ?? 0, `${rule.id} fired for an account without sign-in events`).toBeGreaterThan(0);
+  }
+  return hit;
 }
 
 /** One row of a rule's table. `fires: false` rows must return null. */
