@@ -110,7 +110,7 @@ export async function runScan(db: Db, config: Config, options: ScanOptions): Pro
   } finally {
     clearInterval(heartbeat);
     const checkpointStarted = performance.now();
-    snapshotWriteMode.end();
+    await snapshotWriteMode.end();
     options.onPhase?.('checkpoint', performance.now() - checkpointStarted, 0);
   }
 }

@@ -18,14 +18,20 @@ import {
  * `sources.snapshot_run_id` points at, so rows written by a scan stay invisible until its commit.
  */
 
-/** Account rows written per transaction, across every source being collected. */
-const ACCOUNT_WRITE_BATCH = 25_000;
+/**
+ * Account rows written per transaction, across every source being collected: about a second of the write lock. Each
+ * commit writes every index page the batch touched, and vendor ids arrive in random order, so a batch touches most of
+ * the run's `(run_id, source, id)` index: the fewer the commits, the less of it is written again (25,000-row batches
+ * wrote 2.7 GB of WAL for 2M accounts, 100,000-row ones 1.1 GB).
+ */
+const ACCOUNT_WRITE_BATCH = 100_000;
 
 /**
  * Buffers the account rows of every source being collected and writes them ACCOUNT_WRITE_BATCH at a time, one
- * transaction each. Sources page by 100 to 1,000 accounts: a commit per page (thousands per scan) cost more than the
- * inserts themselves. A batch is some tens of MB and holds the write lock for a fraction of a second; no transaction
- * stays open while a source is being waited for.
+ * transaction each, in key order: the index is then walked once per batch instead of hit at random (2M accounts:
+ * 21.6 s -> 20.0 s, the same rows inserted presorted in one transaction 19.3 s). Sources page by 100 to 1,000
+ * accounts: a commit per page (thousands per scan) cost more than the inserts themselves. No transaction stays open
+ * while a source is being waited for.
  */
 export class AccountWriter {
   private pending: unknown[][] = [];
@@ -35,7 +41,7 @@ export class AccountWriter {
     db: Db,
     private readonly runId: number,
   ) {
-    // An account a source lists twice is stored once, as last listed.
+    // An account a source lists twice is stored once, as last listed (the sort is stable).
     this.writeBatch = db.transaction((rows: readonly unknown[][]) => bulkInsert(db, ACCOUNTS_TABLE, rows));
   }
 
@@ -47,10 +53,20 @@ export class AccountWriter {
   /** Writes what is buffered; call before reading the rows back. */
   flush(): void {
     if (this.pending.length === 0) return;
-    const rows = this.pending;
+    const rows = this.pending.sort(byKey);
     this.pending = [];
     this.writeBatch(rows);
   }
+}
+
+/** (source, id): the run's key order, columns 0 and 2 of ACCOUNT_COLUMNS. */
+function byKey(a: readonly unknown[], b: readonly unknown[]): number {
+  const source = compare(a[0] as string, b[0] as string);
+  return source !== 0 ? source : compare(a[2] as string, b[2] as string);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 const ACCOUNTS_TABLE = { table: 'accounts', columns: ACCOUNT_COLUMNS, key: ['run_id', 'source', 'id'] } as const;
