@@ -175,9 +175,10 @@ export class RunEvaluator {
   }
 
   private history(account: Account): AccountHistory {
-    return {
-      disabledByZombiescan: this.input.disabledByZombiescan?.get(accountHistoryKey(account.source, account.id)) ?? null,
-    };
+    const disabled = this.input.disabledByZombiescan;
+    // Most organisations have few such accounts: no key is built for the million that are not among them.
+    if (!disabled || disabled.size === 0) return NO_HISTORY;
+    return { disabledByZombiescan: disabled.get(accountHistoryKey(account.source, account.id)) ?? null };
   }
 
   private evaluateAccount(subject: RuleSubject, how: { disabled: boolean; arrival: boolean }): FindingDraft[] {
@@ -224,6 +225,8 @@ export class RunEvaluator {
     return drafts;
   }
 }
+
+const NO_HISTORY: AccountHistory = Object.freeze({ disabledByZombiescan: null });
 
 /** What the evaluator is given when the run starts. */
 export interface EvaluatorInput {
