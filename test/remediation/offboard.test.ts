@@ -271,6 +271,66 @@ describe('offboard', () => {
     expect(firstAppAction).toBeGreaterThanOrEqual(idpLocked);
   });
 
+  it("acts on the IdPs while the other systems' remediators are still loading, having started those loads", async () => {
+    const h = await bobsCompany();
+    const systems = systemsFor(5);
+    systems.zoom.unsupported = {};
+    const idps = new Set(['okta', 'entra']);
+    const events: string[] = [];
+    let releaseApps!: () => void;
+    const appsMayLoad = new Promise<void>((resolve) => (releaseApps = resolve));
+    // An engine that awaited every remediator before the IdP step would never act on the IdP: the apps' loads finish
+    // only once it has. The timer only turns such a deadlock into a failed assertion instead of a test timeout.
+    const deadlock = setTimeout(() => {
+      events.push('released by the timer');
+      releaseApps();
+    }, 5000);
+    for (const name of idps) {
+      const system = systems[name as 'okta' | 'entra'];
+      const perform = system.perform.bind(system);
+      system.perform = (...args) => {
+        events.push(`perform ${name}`);
+        releaseApps();
+        return perform(...args);
+      };
+    }
+    const loadRemediator = async (name: string) => {
+      events.push(`load ${name}`);
+      if (!idps.has(name)) await appsMayLoad;
+      events.push(`loaded ${name}`);
+      return systems[name as keyof typeof systems] ?? null;
+    };
+    let result;
+    try {
+      result = await runOffboard(
+        h.db,
+        h.config,
+        { person: 'E2', apply: true },
+        engineDeps(systems, { loadRemediator }),
+      );
+    } finally {
+      clearTimeout(deadlock);
+    }
+
+    expect(events).not.toContain('released by the timer');
+    expect(result.report.complete).toBe(true);
+    const at = (event: string) => {
+      expect(events).toContain(event);
+      return events.indexOf(event);
+    };
+    const firstIdpAction = Math.min(at('perform okta'), at('perform entra'));
+    for (const app of ['slack', 'zoom', 'github', 'box']) {
+      // The IdPs' remediators are asked for first; every other one is asked for before the IdPs are acted on (its
+      // loading overlaps their round trips), and the IdPs are acted on before it has loaded.
+      expect(at(`load ${app}`)).toBeGreaterThan(Math.max(at('loaded okta'), at('loaded entra')));
+      expect(at(`load ${app}`)).toBeLessThan(firstIdpAction);
+      expect(at(`loaded ${app}`)).toBeGreaterThan(firstIdpAction);
+      expect(systems[app as keyof typeof systems].performed().length).toBeGreaterThan(0);
+    }
+    // Each remediator is loaded once per run, whatever asks for it (accounts, credentials).
+    expect(events.filter((event) => event.startsWith('load '))).toHaveLength(SOURCES.length);
+  });
+
   it('refuses a person who is not on the roster', async () => {
     const h = await bobsCompany();
     await expect(
