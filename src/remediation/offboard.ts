@@ -150,10 +150,7 @@ async function offboard(db: Db, config: Config, request: OffboardRequest, deps: 
 
   const actions = request.actions ?? OFFBOARD_ACTIONS;
   const targets = accounts.map((account) => target(config, account));
-  const remediators = remediatorLoads(
-    deps,
-    targets.filter((entry) => entry.idp).map((entry) => entry.account.source),
-  );
+  const remediators = remediatorLoads(deps, loadOrder(config, targets));
   const prepared = new Map(targets.map((entry) => [entry, prepare(entry, actions, remediators)]));
   const journal = new ActionJournal(db, deps, 'offboard');
   let unconfirmed = new Map<string, string>();
@@ -464,23 +461,38 @@ function target(config: Config, { ref: account, snapshot }: { ref: AccountRef; s
 }
 
 /**
- * Each source's remediator, loaded once per run: the IdPs' at once, every other one as soon as the IdPs' are loaded.
- * Loading a remediator compiles its vendor SDK (tens to hundreds of milliseconds of CPU each): the IdP's first request
- * must not wait behind five other SDKs, and the others load while the IdP is re-read and locked, long before they
- * may act. Nothing waits for a system's remediator but that system's own steps.
+ * Each source's remediator, loaded once per run, one after another in `order` (a source not in it: when asked for).
+ * Loading a remediator compiles its vendor SDK (tens to hundreds of milliseconds of CPU each): loaded one at a time,
+ * the IdP's first request leaves as soon as the IdP's own SDK is in, not behind five others, and each other system's
+ * as soon as its own is (a token request first, for some), while the IdP's round trips are under way. Nothing waits
+ * for a system's remediator but that system's own steps.
  */
 function remediatorLoads(
   deps: EngineDeps,
-  idpSources: readonly string[],
+  order: readonly string[],
 ): (source: string) => Promise<SourceRemediator | null> {
   const loads = new Map<string, Promise<SourceRemediator | null>>();
-  const load = (source: string) => {
+  let previous: Promise<unknown> = Promise.resolve();
+  for (const source of order) {
+    const loading = previous.then(() => loadedRemediator(deps, source));
+    loads.set(source, loading);
+    previous = loading.catch(() => undefined);
+  }
+  return (source) => {
     let loading = loads.get(source);
     if (!loading) loads.set(source, (loading = loadedRemediator(deps, source)));
     return loading;
   };
-  const idpsLoaded = Promise.allSettled(idpSources.map(load));
-  return (source) => (idpSources.includes(source) ? load(source) : idpsLoaded.then(() => load(source)));
+}
+
+/** The sources of the person's accounts in the order their remediators load: the IdPs first, then the config's order. */
+function loadOrder(config: Config, targets: readonly Target[]): string[] {
+  const used = new Set(targets.map((entry) => entry.account.source));
+  const sources = config.sources.filter((source) => used.has(source.name));
+  return [
+    ...sources.filter((source) => source.role === 'idp'),
+    ...sources.filter((source) => source.role !== 'idp'),
+  ].map((source) => source.name);
 }
 
 /** The account's remediator and the steps it supports, once its source's remediator is loaded. */
