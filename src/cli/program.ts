@@ -7,13 +7,7 @@ import type { RemediationWiring } from './remediation-deps.js';
 import type { RunAction } from './run-action.js';
 import type { FindingsFormat } from './commands/report.js';
 import type { ScanCommandOptions } from './commands/scan.js';
-import {
-  acknowledgeCommand,
-  FINDING_SORTS,
-  findingShowCommand,
-  parseLimit,
-  type FindingSort,
-} from './commands/findings-more.js';
+import { FINDING_SORTS, parseLimit, type FindingSort } from './commands/finding-options.js';
 import { COMPLETION_SHELLS, completionScript } from './completion.js';
 import { packageVersion } from './version.js';
 import { registerAuditLogCommand } from './commands/audit-log.js';
@@ -147,7 +141,7 @@ Examples:
     .command('show <id>')
     .description("one finding: its evidence, and the rule's risk and remediation")
     .addHelpText('after', '\nExamples:\n  $ zombiescan findings show 42\n  $ zombiescan findings show 42 --json')
-    .action(run((id: string) => findingShowCommand(ctx(), id)));
+    .action(run(async (id: string) => (await import('./commands/findings-more.js')).findingShowCommand(ctx(), id)));
 
   program
     .command('acknowledge <id>')
@@ -155,7 +149,11 @@ Examples:
     .option('--reason <text>', 'what happens next')
     .option('--by <who>', 'who owns it (default: $USER)')
     .addHelpText('after', '\nExamples:\n  $ zombiescan acknowledge 42 --reason "Ticket SEC-12 with IT"')
-    .action(run((id: string, options: { reason?: string; by?: string }) => acknowledgeCommand(ctx(), id, options)));
+    .action(
+      run(async (id: string, options: { reason?: string; by?: string }) =>
+        (await import('./commands/findings-more.js')).acknowledgeCommand(ctx(), id, options),
+      ),
+    );
 
   program
     .command('completion')

@@ -20,28 +20,44 @@ export interface RemediationWiring {
   engine?(ctx: CliContext): Partial<EngineDeps>;
 }
 
+export interface EngineDepsOptions {
+  /**
+   * Each system's remediator module (and SDK) imported when the engine first asks for it (`offboard`: the IdP's
+   * first, the others while its round trips are under way) instead of all of them before the engine starts.
+   */
+  loadRemediatorsOnDemand?: boolean;
+}
+
 /** The engine's clients for a CLI run: real systems from the config, unless the wiring says otherwise. */
 export async function engineDeps(
   ctx: CliContext,
   wiring: RemediationWiring = {},
   overrides: Partial<EngineDeps> = {},
+  options: EngineDepsOptions = {},
 ): Promise<EngineDeps> {
-  const [{ remediatorLookup }, { createTicketClient }] = await Promise.all([
-    import('../../collectors/remediators.js'),
+  const config = ctx.config();
+  const [remediators, { createTicketClient }] = await Promise.all([
+    options.loadRemediatorsOnDemand
+      ? import('../../collectors/remediator-loading.js').then(({ remediatorLoading }) => remediatorLoading(config))
+      : import('../../collectors/remediators.js').then(({ remediatorLookup }) => ({
+          remediatorFor: remediatorLookup(config),
+        })),
     import('../remediation/tickets.js'),
   ]);
-  const config = ctx.config();
-  return {
+  const wired = { ...wiring.engine?.(ctx), ...overrides };
+  const deps: EngineDeps = {
     now: ctx.io.now,
     log: ctx.log,
     actor: cliActor(ctx),
-    remediatorFor: remediatorLookup(config),
+    ...remediators,
     tickets: config.tickets ? createTicketClient(config.tickets, { log: ctx.log }) : null,
     notifier: config.slack ? createSlackOwnerNotifier(config.slack, { log: ctx.log }) : null,
     redact: (text) => ctx.redact(text),
-    ...wiring.engine?.(ctx),
-    ...overrides,
+    ...wired,
   };
+  // A wiring that brings its own remediators (tests) and no loader: the engine must ask those, not the real systems.
+  if (wired.remediatorFor && !wired.loadRemediator) delete deps.loadRemediator;
+  return deps;
 }
 
 /** Who ran the command: $ZOMBIESCAN_ACTOR, else the login name. */

@@ -33,6 +33,7 @@ import {
   appendResult,
   describe,
   intentsInFlight,
+  loadedRemediator,
   mapPool,
   openTicket,
   rethrowIfAborted,
@@ -553,7 +554,7 @@ export async function reconcileInterrupted(db: Db, config: Config, deps: EngineD
       reconciled.push(closeIntent(db, deps, intent, context, status, reason, detail));
 
     if (isSystemAction(action)) {
-      const remediator = deps.remediatorFor(account.source);
+      const remediator = await loadedRemediator(deps, account.source);
       if (!remediator) {
         unconfirmedBecause(`source ${account.source} is no longer in the config`);
         continue;
@@ -571,7 +572,7 @@ export async function reconcileInterrupted(db: Db, config: Config, deps: EngineD
     } else if (action === 'revoke-credential') {
       // The intent carries the credential: re-read it; gone or unusable means the revocation took effect.
       const credential = intent.detail.credential as CredentialRef | undefined;
-      const hook = deps.remediatorFor(account.source)?.credentials;
+      const hook = (await loadedRemediator(deps, account.source))?.credentials;
       if (!credential || !hook) {
         unconfirmedBecause(`source ${account.source} cannot re-read credentials`);
         continue;

@@ -22,6 +22,12 @@ export interface EngineDeps {
   actor: string;
   /** The remediator of a configured source; null when the source is not configured. */
   remediatorFor(source: string): SourceRemediator | null;
+  /**
+   * Loads a source's remediator (its module and vendor SDK) and resolves to it; remediatorFor returns it from then on.
+   * Set by the CLI's `offboard`, so the other systems' SDKs load while the IdP is already being re-read and locked.
+   * Absent: remediatorFor has every remediator at hand.
+   */
+  loadRemediator?(source: string): Promise<SourceRemediator | null>;
   /** Null when no `tickets` section is configured. */
   tickets: TicketClient | null;
   /** Null when no `slack` section is configured. */
@@ -210,6 +216,11 @@ export async function withTimeout<T>(
     if (onAbort) signal.removeEventListener('abort', onAbort);
     aborted.catch(() => {});
   }
+}
+
+/** A source's remediator once it is loaded (at once when the deps have no loader); rejects when it cannot be made. */
+export async function loadedRemediator(deps: EngineDeps, source: string): Promise<SourceRemediator | null> {
+  return deps.loadRemediator ? deps.loadRemediator(source) : deps.remediatorFor(source);
 }
 
 export function rethrowIfAborted(error: unknown, signal: AbortSignal | undefined): void {

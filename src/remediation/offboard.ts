@@ -14,6 +14,7 @@ import { acquireRemediationLock, reconcileInterrupted, runSystemAction } from '.
 import {
   ActionJournal,
   describe,
+  loadedRemediator,
   openTicket,
   rethrowIfAborted,
   withDeadline,
@@ -105,8 +106,9 @@ interface Target {
   snapshot: Account | null;
   privileged: boolean;
   idp: boolean;
+  /** Set once the source's remediator is loaded (see remediatorLoads), with the steps it supports. */
   remediator: SourceRemediator | null;
-  /** Why the source cannot be used at all (not configured). */
+  /** Why the source cannot be used at all (not configured, or its remediator cannot be made). */
   unusable: string | null;
   steps: ResolvedAction[];
   before: LiveState | null;
@@ -147,7 +149,9 @@ async function offboard(db: Db, config: Config, request: OffboardRequest, deps: 
   if (accounts.length === 0) deps.log.warn(`no account of ${person.employeeId} in any source's current snapshot`);
 
   const actions = request.actions ?? OFFBOARD_ACTIONS;
-  const targets = accounts.map((account) => target(config, account, actions, deps));
+  const targets = accounts.map((account) => target(config, account));
+  const remediators = remediatorLoads(deps, loadOrder(config, targets));
+  const prepared = new Map(targets.map((entry) => [entry, prepare(entry, actions, remediators)]));
   const journal = new ActionJournal(db, deps, 'offboard');
   let unconfirmed = new Map<string, string>();
   if (request.apply) {
@@ -164,7 +168,9 @@ async function offboard(db: Db, config: Config, request: OffboardRequest, deps: 
     });
   }
 
-  const reads = new Map(targets.map((entry) => [entry, readBefore(config, entry, deps)]));
+  const reads = new Map(
+    targets.map((entry) => [entry, prepared.get(entry)!.then(() => readBefore(config, entry, deps))]),
+  );
   const credentialsDone =
     request.credentials === false
       ? Promise.resolve([])
@@ -178,6 +184,7 @@ async function offboard(db: Db, config: Config, request: OffboardRequest, deps: 
           unconfirmed,
           request,
           deps,
+          remediators,
         );
 
   if (request.apply) {
@@ -261,6 +268,7 @@ async function offboardCredentials(
   unconfirmed: ReadonlyMap<string, string>,
   request: Pick<OffboardRequest, 'apply' | 'reason'>,
   deps: EngineDeps,
+  remediators = remediatorLoads(deps, []),
 ): Promise<TerminationCredential[]> {
   const mine = new Set(accounts.map((account) => `${account.source}\u0000${account.id}`));
   const owners = new Map(accounts.map((account) => [`${account.source}\u0000${account.id}`, account]));
@@ -299,6 +307,8 @@ async function offboardCredentials(
           leftAlone: true,
         };
       }
+      // Loaded before revokeCredential asks remediatorFor; a failure to load is reported there, as "cannot act on".
+      await remediators(credential.source).catch(() => null);
       return revokeCredential(
         config,
         journal,
@@ -433,40 +443,76 @@ function personAccounts(
   return { accounts, ownedServiceAccounts };
 }
 
-function target(
-  config: Config,
-  { ref: account, snapshot }: { ref: AccountRef; snapshot: Account },
-  actions: readonly ActionName[],
-  deps: EngineDeps,
-): Target {
+function target(config: Config, { ref: account, snapshot }: { ref: AccountRef; snapshot: Account }): Target {
   const source = config.sources.find((entry) => entry.name === account.source);
-  let remediator: SourceRemediator | null = null;
-  let unusable: string | null = null;
-  if (!source) unusable = `source ${account.source} is no longer in the config`;
-  else {
-    try {
-      remediator = deps.remediatorFor(account.source);
-      if (!remediator) unusable = `source ${account.source} is no longer in the config`;
-    } catch (error) {
-      unusable = `cannot act on ${account.source}: ${describe(error)}`;
-    }
-  }
-  const steps = resolveActions(actions, (action) =>
-    isSystemAction(action) ? (remediator?.unsupportedReason(action, account.id) ?? null) : null,
-  );
   return {
     account,
     snapshot,
     privileged: snapshot.privileged,
     idp: source?.role === 'idp',
-    remediator,
-    unusable,
-    steps,
+    remediator: null,
+    unusable: source ? null : `source ${account.source} is no longer in the config`,
+    steps: [],
     before: null,
     readError: null,
     actions: [],
     after: null,
   };
+}
+
+/**
+ * Each source's remediator, loaded once per run, one after another in `order` (a source not in it: when asked for).
+ * Loading a remediator compiles its vendor SDK (tens to hundreds of milliseconds of CPU each): loaded one at a time,
+ * the IdP's first request leaves as soon as the IdP's own SDK is in, not behind five others, and each other system's
+ * as soon as its own is (a token request first, for some), while the IdP's round trips are under way. Nothing waits
+ * for a system's remediator but that system's own steps.
+ */
+function remediatorLoads(
+  deps: EngineDeps,
+  order: readonly string[],
+): (source: string) => Promise<SourceRemediator | null> {
+  const loads = new Map<string, Promise<SourceRemediator | null>>();
+  let previous: Promise<unknown> = Promise.resolve();
+  for (const source of order) {
+    const loading = previous.then(() => loadedRemediator(deps, source));
+    loads.set(source, loading);
+    previous = loading.catch(() => undefined);
+  }
+  return (source) => {
+    let loading = loads.get(source);
+    if (!loading) loads.set(source, (loading = loadedRemediator(deps, source)));
+    return loading;
+  };
+}
+
+/** The sources of the person's accounts in the order their remediators load: the IdPs first, then the config's order. */
+function loadOrder(config: Config, targets: readonly Target[]): string[] {
+  const used = new Set(targets.map((entry) => entry.account.source));
+  const sources = config.sources.filter((source) => used.has(source.name));
+  return [
+    ...sources.filter((source) => source.role === 'idp'),
+    ...sources.filter((source) => source.role !== 'idp'),
+  ].map((source) => source.name);
+}
+
+/** The account's remediator and the steps it supports, once its source's remediator is loaded. */
+async function prepare(
+  entry: Target,
+  actions: readonly ActionName[],
+  remediators: (source: string) => Promise<SourceRemediator | null>,
+): Promise<void> {
+  const source = entry.account.source;
+  if (entry.unusable === null) {
+    try {
+      entry.remediator = await remediators(source);
+      if (!entry.remediator) entry.unusable = `source ${source} is no longer in the config`;
+    } catch (error) {
+      entry.unusable = `cannot act on ${source}: ${describe(error)}`;
+    }
+  }
+  entry.steps = resolveActions(actions, (action) =>
+    isSystemAction(action) ? (entry.remediator?.unsupportedReason(action, entry.account.id) ?? null) : null,
+  );
 }
 
 async function readBefore(config: Config, entry: Target, deps: EngineDeps): Promise<void> {

@@ -271,6 +271,68 @@ describe('offboard', () => {
     expect(firstAppAction).toBeGreaterThanOrEqual(idpLocked);
   });
 
+  it("acts on the IdPs while the other systems' remediators are still loading, one after another", async () => {
+    const h = await bobsCompany();
+    const systems = systemsFor(5);
+    systems.zoom.unsupported = {};
+    const idps = new Set(['okta', 'entra']);
+    const events: string[] = [];
+    let releaseApps!: () => void;
+    const appsMayLoad = new Promise<void>((resolve) => (releaseApps = resolve));
+    // An engine that awaited every remediator before the IdP step would never act on the IdP: the apps' loads finish
+    // only once it has. The timer only turns such a deadlock into a failed assertion instead of a test timeout.
+    const deadlock = setTimeout(() => {
+      events.push('released by the timer');
+      releaseApps();
+    }, 5000);
+    for (const name of idps) {
+      const system = systems[name as 'okta' | 'entra'];
+      const perform = system.perform.bind(system);
+      system.perform = (...args) => {
+        events.push(`perform ${name}`);
+        releaseApps();
+        return perform(...args);
+      };
+    }
+    const loadRemediator = async (name: string) => {
+      events.push(`load ${name}`);
+      if (!idps.has(name)) await appsMayLoad;
+      events.push(`loaded ${name}`);
+      return systems[name as keyof typeof systems] ?? null;
+    };
+    let result;
+    try {
+      result = await runOffboard(
+        h.db,
+        h.config,
+        { person: 'E2', apply: true },
+        engineDeps(systems, { loadRemediator }),
+      );
+    } finally {
+      clearTimeout(deadlock);
+    }
+
+    expect(events).not.toContain('released by the timer');
+    expect(result.report.complete).toBe(true);
+    const at = (event: string) => {
+      expect(events).toContain(event);
+      return events.indexOf(event);
+    };
+    const firstIdpAction = Math.min(at('perform okta'), at('perform entra'));
+    // One at a time, the IdPs first, then in the config's order; each system's loading starts once the one before
+    // it is in, and the first app's while the IdPs' round trips are under way (before they are acted on).
+    const order = ['okta', 'entra', 'slack', 'zoom', 'github', 'box'];
+    expect(events.filter((event) => event.startsWith('load '))).toEqual(order.map((source) => `load ${source}`));
+    for (let index = 1; index < order.length; index++) {
+      expect(at(`load ${order[index]}`)).toBeGreaterThan(at(`loaded ${order[index - 1]}`));
+    }
+    expect(at('load slack')).toBeLessThan(firstIdpAction);
+    for (const app of ['slack', 'zoom', 'github', 'box']) {
+      expect(at(`loaded ${app}`)).toBeGreaterThan(firstIdpAction);
+      expect(systems[app as keyof typeof systems].performed().length).toBeGreaterThan(0);
+    }
+  });
+
   it('refuses a person who is not on the roster', async () => {
     const h = await bobsCompany();
     await expect(

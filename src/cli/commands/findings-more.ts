@@ -10,10 +10,9 @@ import { RULES, ruleById } from '../../../rules/index.js';
 import { renderFindingDetail } from '../../../reports/finding-detail.js';
 import type { CliContext } from '../context.js';
 import { suggest } from '../../common/closest.js';
+import type { FindingSort } from './finding-options.js';
 
-/** `findings --sort`: most severe first by default (then oldest), or one of these. */
-export const FINDING_SORTS = ['severity', 'first-seen', 'last-seen', 'rule', 'source', 'id'] as const;
-export type FindingSort = (typeof FINDING_SORTS)[number];
+export { FINDING_SORTS, parseLimit, type FindingSort } from './finding-options.js';
 
 /**
  * A filter naming a rule, source or person nobody knows is a mistake, not "no findings": a CI gate reading an
@@ -73,12 +72,6 @@ export function parseFindingId(text: string): number {
   const id = Number(text);
   if (!Number.isInteger(id) || id <= 0) throw new UsageError(`"${text}" is not a finding id (a positive number)`);
   return id;
-}
-
-export function parseLimit(text: string): number {
-  const limit = Number(text);
-  if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit ${text}: expected a positive whole number`);
-  return limit;
 }
 
 export function findingShowCommand(ctx: CliContext, idText: string): number {

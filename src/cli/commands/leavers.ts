@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../contract/errors.js';
-import { listLeavers, type LeaverView } from '../../lifecycle/leavers.js';
+import type { LeaverView } from '../../lifecycle/leavers.js';
 import { colors, table, type Colors } from '../../../reports/terminal.js';
 import type { CliContext } from '../context.js';
 import type { RunAction } from '../run-action.js';
@@ -29,7 +29,8 @@ function parseDays(value: string): number {
   return Number(value);
 }
 
-export function leaversCommand(ctx: CliContext, options: { days: number }): number {
+export async function leaversCommand(ctx: CliContext, options: { days: number }): Promise<number> {
+  const { listLeavers } = await import('../../lifecycle/leavers.js');
   const leavers = listLeavers(ctx.db(), ctx.config(), { now: ctx.io.now(), days: options.days });
   if (ctx.json) ctx.outJson(leavers);
   else ctx.out(renderLeavers(leavers, ctx.config().lifecycle.leavers.mode, options.days, colors(ctx.color)));

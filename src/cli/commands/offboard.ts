@@ -56,7 +56,7 @@ export async function offboardCommand(
     ctx.db(),
     ctx.config(),
     { person, apply: Boolean(options.apply), reason: options.reason },
-    await engineDeps(ctx, wiring),
+    await engineDeps(ctx, wiring, {}, { loadRemediatorsOnDemand: true }),
   );
   if (options.out) {
     const { writeReport } = await import('./report.js');

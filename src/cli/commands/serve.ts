@@ -5,10 +5,6 @@ import type { ScanResult } from '../../contract/run.js';
 import type { CliContext } from '../context.js';
 import { autoRemediation, remediationApprover, type RemediationWiring } from '../remediation-deps.js';
 import type { RunAction } from '../run-action.js';
-import { runLifecycleTick } from '../../lifecycle/queue.js';
-import { LifecycleRunner } from '../../lifecycle/runner.js';
-import { HrEventHandler } from '../../lifecycle/hr-events.js';
-import { runOffboard } from '../../remediation/offboard.js';
 import { engineDeps } from '../remediation-deps.js';
 
 /**
@@ -107,6 +103,10 @@ export async function serveCommand(
     { startServer },
     { pollSignIns },
     { createSignInPollJob },
+    { runLifecycleTick },
+    { LifecycleRunner },
+    { HrEventHandler },
+    { runOffboard },
   ] = await Promise.all([
     import('../../slack/notify.js'),
     import('../slack-chat.js'),
@@ -114,6 +114,10 @@ export async function serveCommand(
     import('../../serve/server.js'),
     import('../../scan/sign-ins.js'),
     import('../../serve/sign-in-poll.js'),
+    import('../../lifecycle/queue.js'),
+    import('../../lifecycle/runner.js'),
+    import('../../lifecycle/hr-events.js'),
+    import('../../remediation/offboard.js'),
   ]);
   const { SlackActionHandler } = await import('../../slack/interactivity.js');
   const config = ctx.config();
