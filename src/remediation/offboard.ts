@@ -3,7 +3,7 @@ import { NotFoundError } from '../contract/errors.js';
 import { normaliseEmail } from '../scan/matching.js';
 import type { Account, Person } from '../contract/model.js';
 import type { Db } from '../store/database.js';
-import { currentAccountsWithMatches } from '../store/accounts.js';
+import { currentAccountsOfPerson } from '../store/accounts.js';
 import { currentCredentialsOfPerson } from '../store/credentials.js';
 import { credentialRef, revokeCredential, type TerminationCredential } from './credentials.js';
 import { actionableFindingIds, markFindingRemediated } from '../store/finding-remediation.js';
@@ -415,7 +415,8 @@ function personAccounts(
   );
   const accounts: { ref: AccountRef; snapshot: Account }[] = [];
   const ownedServiceAccounts: OffboardResult['ownedServiceAccounts'] = [];
-  for (const { account, match } of currentAccountsWithMatches(db)) {
+  const emailLocalParts = [...new Set([...emails].map((email) => email.slice(0, email.lastIndexOf('@'))))];
+  for (const { account, match } of currentAccountsOfPerson(db, { personIds: [...ids], emailLocalParts })) {
     const ownedById = match.personId !== null && ids.has(match.personId);
     if (match.method === 'service-account') {
       if (ownedById) ownedServiceAccounts.push({ source: account.source, accountId: account.id, login: account.login });

@@ -1,7 +1,7 @@
 import type { Account, Match } from '../contract/model.js';
 import type { Db } from './database.js';
 import { bulkInsert } from './bulk.js';
-import { jsonArrayElements, notIndexed } from './dialect.js';
+import { caseInsensitiveLike, jsonArrayElements, notIndexed, outsidePrintableAscii } from './dialect.js';
 import type { AccountRef } from '../contract/action.js';
 import {
   ACCOUNT_COLUMNS,
@@ -178,11 +178,37 @@ export function currentAccount(db: Db, source: string, accountId: string): Curre
   };
 }
 
-/** Every account that is not built in, with its match, by source and id; read lazily (there can be many). */
-export function* currentAccountsWithMatches(db: Db): Generator<{ account: Account; match: Match }> {
-  for (const row of db
-    .prepare<[], AccountRow>('SELECT * FROM current_accounts WHERE built_in = 0 ORDER BY source, id')
-    .iterate()) {
-    yield { account: rowToAccount(row), match: rowToMatch(row) };
+/**
+ * The current accounts (not built in) that may be one person's, by source and id: those matched to one of
+ * `personIds`, and those whose email, other emails or login contain one of `emailLocalParts` (lower case). A superset
+ * the caller narrows with its own rules (normalised emails): reading a million accounts into objects to find one
+ * person's dozen took seconds.
+ */
+export function* currentAccountsOfPerson(
+  db: Db,
+  wanted: { personIds: readonly string[]; emailLocalParts: readonly string[] },
+): Generator<{ account: Account; match: Match }> {
+  const identifiers = ['email', 'login', 'emails'];
+  // Case folding (LIKE on SQLite, ILIKE on PostgreSQL) is ASCII only in SQLite, and JSON escapes " and \ in `emails`:
+  // identifiers outside printable ASCII are always candidates, and a local part outside it disables the text filter.
+  const textFilter = wanted.emailLocalParts.every((local) => /^[\x20-\x7e]*$/.test(local) && !/["\\]/.test(local));
+  const clauses = [`person_id IN (${jsonArrayElements(db, '?')})`];
+  const params: unknown[] = [JSON.stringify(wanted.personIds)];
+  if (!textFilter) clauses.push('1 = 1');
+  else {
+    clauses.push(...identifiers.map((column) => outsidePrintableAscii(db, column)));
+    // LIKE's _ and % only widen the match: this is a filter before the caller's exact one.
+    for (const local of wanted.emailLocalParts) {
+      for (const column of identifiers) {
+        clauses.push(`${column} ${caseInsensitiveLike(db)} ?`);
+        params.push(`%${local}%`);
+      }
+    }
   }
+  const rows = db
+    .prepare<unknown[], AccountRow>(
+      `SELECT * FROM current_accounts WHERE built_in = 0 AND (${clauses.join(' OR ')}) ORDER BY source, id`,
+    )
+    .iterate(...params);
+  for (const row of rows) yield { account: rowToAccount(row), match: rowToMatch(row) };
 }

@@ -29,6 +29,16 @@ export function jsonArrayElements(db: Db, expression: string): string {
     : `SELECT value FROM json_each(${expression})`;
 }
 
+/** LIKE ignoring the case of ASCII letters: SQLite's LIKE does, PostgreSQL's needs ILIKE. */
+export function caseInsensitiveLike(db: Db): string {
+  return db.engine === 'postgres' ? 'ILIKE' : 'LIKE';
+}
+
+/** Whether a text expression holds any character outside printable ASCII. */
+export function outsidePrintableAscii(db: Db, expression: string): string {
+  return db.engine === 'postgres' ? `(${expression}) ~ '[^ -~]'` : `(${expression}) GLOB '*[^ -~]*'`;
+}
+
 /** Advisory lock keys: one per thing two processes on one PostgreSQL database must do one at a time. */
 export const LOCKS = {
   journal: 0x7a5c_0002,

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { Account, Match } from '../../src/contract/model.js';
+import { AccountWriter, currentAccountsOfPerson } from '../../src/store/accounts.js';
+import { beginRun } from '../../src/store/runs.js';
+import { recordSourceOutcomes } from '../../src/store/sources.js';
+import { ENGINES, freshDatabase, useEngines } from './engines.js';
+
+useEngines();
+
+function account(id: string, fields: Partial<Account>): Account {
+  return {
+    source: 'slack',
+    id,
+    login: null,
+    email: null,
+    emails: [],
+    employeeId: null,
+    displayName: null,
+    enabled: true,
+    rawStatus: 'active',
+    type: 'human',
+    createdAt: null,
+    lastActivityAt: null,
+    activityKnown: true,
+    privileged: false,
+    privilegeKnown: true,
+    licenses: [],
+    builtIn: false,
+    attributes: {},
+    ...fields,
+  };
+}
+
+const NONE: Match = { method: 'none', personId: null, candidates: [], matchedOn: null };
+
+/**
+ * `offboard` finds a person's accounts through this filter, then narrows them with the matcher's own normalised
+ * emails: whatever the matcher could tie to the person must be among the candidates, or it would survive offboarding.
+ */
+describe.each(ENGINES)('the current accounts that may be one person’s, on %s', (engine) => {
+  it('keeps every account the matcher could tie to the person, and leaves the rest of the company out', () => {
+    const db = freshDatabase(engine);
+    const runId = beginRun(db, {
+      at: new Date(),
+      rosterFile: 'hr.csv',
+      people: 1,
+      rosterSha256: 'x',
+      rosterChangeAccepted: false,
+    });
+    const writer = new AccountWriter(db, runId);
+    const stored: [Account, Match][] = [
+      [account('by-id', { login: 'zz-unrelated' }), { ...NONE, method: 'employee-id', personId: 'E1' }],
+      [account('upper', { email: 'JORDAN.LEE@ACME.COM' }), NONE],
+      [account('plus', { email: 'jordan.lee+builds@acme.co.uk' }), NONE],
+      [account('other-email', { emails: ['x@acme.com', 'Jordan.Lee@acme.com'] }), NONE],
+      [account('login', { login: 'jordan.lee@acme.com' }), NONE],
+      // U+212A KELVIN SIGN lower-cases to an ASCII k in JavaScript, not in SQLite's lower().
+      [account('kelvin', { email: '\u212Aim.jordan@acme.com' }), NONE],
+      [account('someone-else', { email: 'sam.park@acme.com' }), { ...NONE, method: 'email', personId: 'E2' }],
+      [account('built-in', { email: 'jordan.lee@acme.com', builtIn: true }), NONE],
+    ];
+    for (const [entry, match] of stored) writer.add(entry, match);
+    writer.flush();
+    recordSourceOutcomes(db, runId, [{ name: 'slack', type: 'slack', role: 'app', status: 'complete', error: null }]);
+
+    const ids = (emailLocalParts: string[]) =>
+      [...currentAccountsOfPerson(db, { personIds: ['E1'], emailLocalParts })].map(({ account: found }) => found.id);
+    expect(ids(['jordan.lee'])).toEqual(['by-id', 'kelvin', 'login', 'other-email', 'plus', 'upper']);
+    expect(ids(['kim.jordan'])).toEqual(['by-id', 'kelvin']);
+    // A local part the filter cannot fold (non-ASCII, or escaped in the JSON list): every account is a candidate.
+    expect(ids(['jörg'])).toEqual(['by-id', 'kelvin', 'login', 'other-email', 'plus', 'someone-else', 'upper']);
+    expect(ids([])).toEqual(['by-id', 'kelvin']);
+  });
+});
