@@ -106,21 +106,31 @@ export class IdentityIndex {
       }
     }
 
-    const candidates = new Map<string, Person>();
+    // Most accounts name one person through one or two values: no Map or arrays unless a second person shows up.
+    let first: Person | null = null;
+    let candidates: Map<string, Person> | null = null;
     let matchedOn: string | null = null;
-    const seen: (string | null)[] = [];
-    for (const raw of [account.email, ...account.emails, account.login]) {
+    const values =
+      account.emails.length === 0 ? [account.email, account.login] : [account.email, ...account.emails, account.login];
+    for (let index = 0; index < values.length; index++) {
+      const raw = values[index] ?? null;
       // The primary email is usually repeated in emails, and often is the login too: normalise each value once.
-      if (seen.includes(raw)) continue;
-      seen.push(raw);
+      if (values.indexOf(raw) !== index) continue;
       const email = normaliseEmail(raw, this.options);
       if (!email) continue;
-      for (const person of this.byEmail.get(email) ?? []) {
-        candidates.set(person.employeeId, person);
+      const people = this.byEmail.get(email);
+      if (!people) continue;
+      for (const person of people) {
         matchedOn ??= email;
+        if (first === null) first = person;
+        else if (candidates !== null || person.employeeId !== first.employeeId) {
+          candidates ??= new Map([[first.employeeId, first]]);
+          candidates.set(person.employeeId, person);
+        }
       }
     }
-    if (candidates.size === 0) return { method: 'none', personId: null, candidates: [], matchedOn: null };
+    if (first === null) return { method: 'none', personId: null, candidates: [], matchedOn: null };
+    if (candidates === null) return { method: 'email', personId: first.employeeId, candidates: [], matchedOn };
     const chosen = pickOwner([...candidates.values()]);
     if (chosen) {
       return {
