@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Account, Match } from '../../src/contract/model.js';
-import { AccountWriter, currentAccountsOfPerson } from '../../src/store/accounts.js';
+import { AccountWriter, countRunAccounts, currentAccountsOfPerson } from '../../src/store/accounts.js';
 import { beginRun } from '../../src/store/runs.js';
 import { recordSourceOutcomes } from '../../src/store/sources.js';
 import { ENGINES, freshDatabase, useEngines } from './engines.js';
@@ -70,5 +70,36 @@ describe.each(ENGINES)('the current accounts that may be one person’s, on %s',
     // A local part the filter cannot fold (non-ASCII, or escaped in the JSON list): every account is a candidate.
     expect(ids(['jörg'])).toEqual(['by-id', 'kelvin', 'login', 'other-email', 'plus', 'someone-else', 'upper']);
     expect(ids([])).toEqual(['by-id', 'kelvin']);
+  });
+});
+
+describe.each(ENGINES)('writing a run’s accounts on %s', (engine) => {
+  it('stores an account a source lists twice once, as listed last, within a batch and across batches', () => {
+    const db = freshDatabase(engine);
+    const runId = beginRun(db, {
+      at: new Date(),
+      rosterFile: 'hr.csv',
+      people: 1,
+      rosterSha256: 'x',
+      rosterChangeAccepted: false,
+    });
+    const writer = new AccountWriter(db, runId);
+    writer.add(account('U1', { login: 'first' }), NONE);
+    writer.add(account('U2', { login: 'only' }), NONE);
+    writer.add(account('U1', { login: 'second' }), NONE);
+    writer.flush();
+    writer.add(account('U2', { login: 'again', enabled: false }), NONE);
+    writer.flush();
+    recordSourceOutcomes(db, runId, [{ name: 'slack', type: 'slack', role: 'app', status: 'complete', error: null }]);
+    expect(countRunAccounts(db, 'slack', runId)).toBe(2);
+    const logins = db.prepare('SELECT id, login, enabled FROM accounts WHERE run_id = ? ORDER BY id').all(runId) as {
+      id: string;
+      login: string;
+      enabled: number;
+    }[];
+    expect(logins).toEqual([
+      { id: 'U1', login: 'second', enabled: 1 },
+      { id: 'U2', login: 'again', enabled: 0 },
+    ]);
   });
 });
