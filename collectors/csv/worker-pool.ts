@@ -19,8 +19,11 @@ import type { Account } from '../../src/contract/model.js';
 
 const WORKER_SCRIPT = new URL('./collect-worker.js', import.meta.url);
 
-/** Pages a worker may send ahead of the consumer, per source. */
-export const PAGES_IN_FLIGHT = 4;
+/**
+ * Pages a worker may send ahead of the consumer, per source. A page waiting for the main thread outlives V8's young
+ * generation: with four, fourteen sources kept ~56,000 accounts waiting and the heap peaked 230 MB higher (1M accounts).
+ */
+export const PAGES_IN_FLIGHT = 2;
 
 export type ToWorker =
   | { type: 'start'; id: number; config: CsvSourceConfig; now: string }
