@@ -3,32 +3,21 @@ import type { Account, Match } from '../../src/contract/model.js';
 import { AccountWriter, countRunAccounts, currentAccountsOfPerson } from '../../src/store/accounts.js';
 import { beginRun } from '../../src/store/runs.js';
 import { recordSourceOutcomes } from '../../src/store/sources.js';
+import type { Db, Engine } from '../../src/store/database.js';
+import { makeAccount } from '../rules/fixtures.js';
 import { ENGINES, freshDatabase, useEngines } from './engines.js';
 
 useEngines();
 
 function account(id: string, fields: Partial<Account>): Account {
-  return {
-    source: 'slack',
-    id,
-    login: null,
-    email: null,
-    emails: [],
-    employeeId: null,
-    displayName: null,
-    enabled: true,
-    rawStatus: 'active',
-    type: 'human',
-    createdAt: null,
-    lastActivityAt: null,
-    activityKnown: true,
-    privileged: false,
-    privilegeKnown: true,
-    licenses: [],
-    builtIn: false,
-    attributes: {},
-    ...fields,
-  };
+  return makeAccount({ id, login: null, email: null, emails: [], displayName: null, ...fields });
+}
+
+/** A database with a run begun: the accounts written in it become the sources' snapshots once recorded. */
+function databaseWithRun(engine: Engine): { db: Db; runId: number } {
+  const db = freshDatabase(engine);
+  const start = { at: new Date(), rosterFile: 'hr.csv', people: 1, rosterSha256: 'x', rosterChangeAccepted: false };
+  return { db, runId: beginRun(db, start) };
 }
 
 const NONE: Match = { method: 'none', personId: null, candidates: [], matchedOn: null };
@@ -39,14 +28,7 @@ const NONE: Match = { method: 'none', personId: null, candidates: [], matchedOn:
  */
 describe.each(ENGINES)('the current accounts that may be one person’s, on %s', (engine) => {
   it('keeps every account the matcher could tie to the person, and leaves the rest of the company out', () => {
-    const db = freshDatabase(engine);
-    const runId = beginRun(db, {
-      at: new Date(),
-      rosterFile: 'hr.csv',
-      people: 1,
-      rosterSha256: 'x',
-      rosterChangeAccepted: false,
-    });
+    const { db, runId } = databaseWithRun(engine);
     const writer = new AccountWriter(db, runId);
     const stored: [Account, Match][] = [
       [account('by-id', { login: 'zz-unrelated' }), { ...NONE, method: 'employee-id', personId: 'E1' }],
@@ -75,14 +57,7 @@ describe.each(ENGINES)('the current accounts that may be one person’s, on %s',
 
 describe.each(ENGINES)('writing a run’s accounts on %s', (engine) => {
   it('stores an account a source lists twice once, as listed last, within a batch and across batches', () => {
-    const db = freshDatabase(engine);
-    const runId = beginRun(db, {
-      at: new Date(),
-      rosterFile: 'hr.csv',
-      people: 1,
-      rosterSha256: 'x',
-      rosterChangeAccepted: false,
-    });
+    const { db, runId } = databaseWithRun(engine);
     const writer = new AccountWriter(db, runId);
     writer.add(account('U1', { login: 'first' }), NONE);
     writer.add(account('U2', { login: 'only' }), NONE);
