@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SourceCollector } from '../../src/contract/collector.js';
-import type { SignInEvent } from '../../src/contract/model.js';
+import type { Account, SignInEvent } from '../../src/contract/model.js';
 import { signInCursor, signInCursors } from '../../src/store/sign-ins.js';
 import { createOktaCollector } from '../../collectors/okta/index.js';
 import { makeOktaLogEvent, makeOktaUser, OKTA_FAKE_TOKEN, startOktaFake } from '../fakes/okta.js';
@@ -131,6 +131,22 @@ describe('sign-in evidence in a scan', () => {
       last_activity_at: string;
     };
     expect(alice.last_activity_at).toBe('2026-11-25T10:00:00.000Z');
+  });
+
+  it('decides again an account whose last activity the log refined: a recent sign-in is not dormancy', async () => {
+    const dormantAlice = (h: Harness) =>
+      h.findings().filter((f) => f.rule === 'dormant-account' && f.account_id === 'o1');
+    // The directory says Alice last signed in in June (dormant when her account arrives); the log saw her yesterday.
+    const refined = setUp();
+    (refined.accounts.get('okta') as Account[])[0]!.lastActivityAt = '2026-06-01T00:00:00.000Z';
+    await refined.scan();
+    expect(dormantAlice(refined)).toEqual([]);
+    // Without her sign-in in the log, the same account is dormant.
+    const unrefined = setUp();
+    (unrefined.accounts.get('okta') as Account[])[0]!.lastActivityAt = '2026-06-01T00:00:00.000Z';
+    log.events = log.events.filter((event) => event.id !== 'e5');
+    await unrefined.scan();
+    expect(dormantAlice(unrefined)).toHaveLength(1);
   });
 
   it('a rescan over an overlapping window adds nothing twice', async () => {
