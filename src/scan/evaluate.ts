@@ -15,6 +15,7 @@ import type {
   RuleSubject,
 } from '../contract/rule.js';
 import { accountHistoryKey } from '../store/account-history.js';
+import { accountKey, splitAccountKey } from '../store/rows.js';
 
 /** The rules in force and their resolved options. */
 export interface RuleSet {
@@ -101,12 +102,9 @@ export class RunEvaluator {
       account.enabled && !account.builtIn
         ? this.evaluateAccount(
             new ArrivalSubject(account, source.role, match, this.owner(match), this.history(account)),
-            {
-              disabled: false,
-              arrival: true,
-            },
+            ON_ARRIVAL,
           )
-        : [];
+        : NO_DRAFTS;
     if (drafts.length > 0) decided.set(account.id, drafts);
     else decided.delete(account.id);
   }
@@ -128,8 +126,8 @@ export class RunEvaluator {
     const signInLogs = new Set([...sourcesWithSignInLog(db), ...(run.signInSources ?? [])]);
     const withSignIns = signInLogs.size > 0 ? accountsWithSignIns(db) : new Set<string>();
     const again = new Set<string>();
-    for (const key of withSignIns) if (signInLogs.has(key.slice(0, key.indexOf('\0')))) again.add(key);
-    for (const [source, ids] of this.changedAfterArrival) for (const id of ids) again.add(`${source}\0${id}`);
+    for (const key of withSignIns) if (signInLogs.has(splitAccountKey(key)[0])) again.add(key);
+    for (const [source, ids] of this.changedAfterArrival) for (const id of ids) again.add(accountKey(source, id));
     const ownersWithoutIdp = this.input.rules.rules.some((rule) => rule.usesIdpAccounts)
       ? [...run.ownerIdp].filter(([, idp]) => idp.total > 0 && idp.enabled === 0).map(([person]) => person)
       : [];
@@ -140,7 +138,7 @@ export class RunEvaluator {
       owners: ownersWithoutIdp,
     })) {
       if (!complete.has(account.source) || account.builtIn) continue;
-      const key = `${account.source}\0${account.id}`;
+      const key = accountKey(account.source, account.id);
       if (reevaluated.has(key)) continue;
       reevaluated.add(key);
       const hasSignIns = withSignIns.has(key);
@@ -165,7 +163,7 @@ export class RunEvaluator {
     }
     for (const [source, decided] of this.arrived) {
       if (!complete.has(source)) continue;
-      for (const [id, drafts] of decided) if (!reevaluated.has(`${source}\0${id}`)) yield* drafts;
+      for (const [id, drafts] of decided) if (!reevaluated.has(accountKey(source, id))) yield* drafts;
     }
     yield* evaluateCredentials(db, this.input, run, this.sources);
   }
@@ -229,6 +227,7 @@ export class RunEvaluator {
 
 const NO_HISTORY: AccountHistory = Object.freeze({ disabledByZombiescan: null });
 const NO_DRAFTS: readonly FindingDraft[] = Object.freeze([]);
+const ON_ARRIVAL = Object.freeze({ disabled: false, arrival: true });
 
 /** What the evaluator is given when the run starts. */
 export interface EvaluatorInput {

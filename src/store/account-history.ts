@@ -1,5 +1,6 @@
 import type { AccountHistory } from '../contract/rule.js';
 import type { Db } from './database.js';
+import { accountKey } from './rows.js';
 
 /**
  * Journal facts per account for rule evaluation: the last applied disable or deactivate zombiescan journaled for each
@@ -7,7 +8,7 @@ import type { Db } from './database.js';
  */
 
 export function accountHistoryKey(source: string, accountId: string): string {
-  return `${source}\u0000${accountId}`;
+  return accountKey(source, accountId);
 }
 
 export function accountsDisabledByZombiescan(db: Db): Map<string, NonNullable<AccountHistory['disabledByZombiescan']>> {

@@ -10,6 +10,7 @@ import {
   matchFromValues,
   rowToAccount,
   rowToMatch,
+  splitAccountKey,
   type AccountRow,
 } from './rows.js';
 
@@ -122,7 +123,7 @@ export function countRunAccounts(db: Db, source: string, runId: number): number 
 }
 
 /**
- * Accounts of a run to evaluate again after collection (see RunEvaluator): those named (`source\0id`), and every
+ * Accounts of a run to evaluate again after collection (see RunEvaluator): those named (accountKey), and every
  * account owned by one of `owners`. Read by key, and for the owners in one sequential pass (NOT INDEXED: through the
  * key index every row would be a random page read).
  */
@@ -137,8 +138,8 @@ export function* runAccountsToReevaluate(
     )
     .raw(true);
   for (const key of wanted.accounts) {
-    const separator = key.indexOf('\0');
-    const values = byKey.get(runId, key.slice(0, separator), key.slice(separator + 1));
+    const [source, id] = splitAccountKey(key);
+    const values = byKey.get(runId, source, id);
     if (values) yield { account: accountFromValues(values), match: matchFromValues(values) };
   }
   if (wanted.owners.length === 0) return;

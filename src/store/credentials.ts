@@ -2,7 +2,7 @@ import type { Account, Credential, CredentialKind, Match } from '../contract/mod
 import type { Db } from './database.js';
 import { bulkInsert } from './bulk.js';
 import { arrivalOrder, jsonArrayElements, notIndexed } from './dialect.js';
-import { ACCOUNT_COLUMNS, accountFromValues, matchFromValues } from './rows.js';
+import { ACCOUNT_COLUMNS, accountFromValues, accountKey, matchFromValues } from './rows.js';
 
 /**
  * Credential snapshots (tokens, grants, keys, app secrets), with the same semantics as accounts: a scan writes each
@@ -147,7 +147,7 @@ export function* evaluableRunCredentials(
       const ids = ownerIds(credential);
       const owners = ids.map((accountId) => {
         const row = known
-          ? known.get(`${credential.source}\0${accountId}`)
+          ? known.get(accountKey(credential.source, accountId))
           : owner.get(runId, credential.source, accountId);
         return row
           ? { accountId, account: accountFromValues(row), match: matchFromValues(row) }
@@ -161,11 +161,11 @@ export function* evaluableRunCredentials(
 
 /**
  * PostgreSQL only: accounts of a run by (source, id), OWNER_BATCH keys a statement, joined through the accounts key
- * index (an IN list of row values would be a scan of the whole run per statement); keyed `source\0id`.
+ * index (an IN list of row values would be a scan of the whole run per statement); keyed by accountKey.
  */
 function ownerRows(db: Db, runId: number, keys: readonly (readonly [string, string])[]): Map<string, unknown[]> {
   const found = new Map<string, unknown[]>();
-  const unique = [...new Map(keys.map((key) => [`${key[0]}\0${key[1]}`, key])).values()];
+  const unique = [...new Map(keys.map((key) => [accountKey(key[0], key[1]), key])).values()];
   const lookup = db
     .prepare(
       `SELECT ${ACCOUNT_COLUMNS.map((column) => `a.${column}`).join(', ')}
@@ -176,7 +176,7 @@ function ownerRows(db: Db, runId: number, keys: readonly (readonly [string, stri
   for (let start = 0; start < unique.length; start += OWNER_BATCH) {
     const batch = unique.slice(start, start + OWNER_BATCH).map(([source, id]) => ({ source, id }));
     for (const row of lookup.all(JSON.stringify(batch), runId) as unknown[][]) {
-      found.set(`${row[SOURCE_AT]}\0${row[ID_AT]}`, row);
+      found.set(accountKey(row[SOURCE_AT] as string, row[ID_AT] as string), row);
     }
   }
   return found;

@@ -12,6 +12,17 @@ import type {
 
 /** Mapping between the shared shapes and SQLite rows (booleans as 0/1, arrays and objects as JSON). */
 
+/** One key for an account (or a credential) of a source, for in-memory maps and sets: `source`, NUL, `id`. */
+export function accountKey(source: string, id: string): string {
+  return `${source}\u0000${id}`;
+}
+
+/** The source and id an accountKey was made of. */
+export function splitAccountKey(key: string): [source: string, id: string] {
+  const separator = key.indexOf('\u0000');
+  return [key.slice(0, separator), key.slice(separator + 1)];
+}
+
 export interface AccountRow {
   source: string;
   run_id: number;

@@ -1,4 +1,5 @@
 import type { SignInEvent } from '../contract/model.js';
+import { accountKey } from './rows.js';
 import type { Db } from './database.js';
 import { arrivalOrder } from './dialect.js';
 
@@ -223,7 +224,7 @@ export function accountSignIns(
   return (db.prepare(sql).all(...params) as EventRow[]).map((row) => rowToEvent(source, row));
 }
 
-/** `source\0accountId` of every account with a stored or staged event: the few accounts rules need events for. */
+/** The accountKey of every account with a stored or staged event: the few accounts rules need events for. */
 export function accountsWithSignIns(db: Db): Set<string> {
   const keys = new Set<string>();
   for (const table of ['sign_in_events', 'sign_in_events_staged']) {
@@ -231,7 +232,7 @@ export function accountsWithSignIns(db: Db): Set<string> {
       source: string;
       account_id: string;
     }>) {
-      keys.add(`${row.source}\0${row.account_id}`);
+      keys.add(accountKey(row.source, row.account_id));
     }
   }
   return keys;
