@@ -9,6 +9,7 @@ import { loadConfig } from '../src/config/config.js';
 import { listFindings } from '../src/store/findings.js';
 import type { Logger } from '../src/common/logger.js';
 import { runScan } from '../src/scan/scan.js';
+import { limitHeapGrowth } from '../src/common/heap.js';
 import { closeDatabase, openDatabase } from '../src/store/database.js';
 import { measureInsertFloor, type FloorResult } from '../src/store/floor.js';
 import { withCredentialFeed, withoutCredentials } from './credential-feed.js';
@@ -114,6 +115,8 @@ function sampleMemory(): { stop(): Record<string, number> } {
 }
 
 async function scan(input: ScanChildInput): Promise<ScanChildOutput> {
+  // As `zombiescan` does at start (src/cli/bin.ts).
+  limitHeapGrowth();
   const warnings: string[] = [];
   const log: Logger = {
     debug: () => {},

@@ -139,9 +139,9 @@ export function evaluateTargets(result: BenchResult): Target[] {
       measured: `${rss.toFixed(2)}x (${base.runs[0]!.peakRssMiB} -> ${double.runs[0]!.peakRssMiB} MiB)`,
       met: rss < 1.3,
       note:
-        'V8 lets the heap reach 3-4x the live set between full GCs; what grows in the live set is the roster and ' +
-        "identity index (~650 B a person, matching runs in memory) and the collectors' per-source id sets " +
-        '(CSV: in the worker threads)',
+        'the heaps may grow 75% past their live set (src/common/heap.ts); what grows in the live set is the roster ' +
+        'and identity index (~490 B a person, matching runs in memory), the drafts of findings held until ' +
+        'collection ends, and the SQLite page cache filling up (128 MB while a scan writes)',
     });
     const [one, two] = [base.runs[0]!, double.runs[0]!];
     const time = two.totalMs / one.totalMs;

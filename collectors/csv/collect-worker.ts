@@ -1,11 +1,14 @@
 import { parentPort } from 'node:worker_threads';
 import { silentLogger } from '../../src/common/logger.js';
+import type { Account } from '../../src/contract/model.js';
 import { collectCsvHere } from './index.js';
+import { encodePage } from './page-codec.js';
 import { PAGES_IN_FLIGHT, serializeError, type FromWorker, type ToWorker } from './worker-pool.js';
 
 /**
  * A CSV collection worker (see worker-pool.ts): runs the CSV collections the main thread starts, sending each page
- * of accounts back as it is mapped, never more than PAGES_IN_FLIGHT ahead of the consumer.
+ * of accounts back as it is mapped, never more than PAGES_IN_FLIGHT ahead of the consumer. A page is read only once
+ * it may be sent, so no page waits as objects: they die young, in this heap as in the main thread's.
  */
 
 interface Collection {
@@ -17,6 +20,8 @@ interface Collection {
 const port = parentPort!;
 const collections = new Map<number, Collection>();
 const send = (message: FromWorker) => port.postMessage(message);
+/** Page buffers the main thread handed back, to fill again. */
+const spareBuffers: ArrayBuffer[] = [];
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'start') {
@@ -25,8 +30,10 @@ port.on('message', (message: ToWorker) => {
   }
   const collection = collections.get(message.id);
   if (!collection) return;
-  if (message.type === 'credit') collection.credit++;
-  else collection.abort.abort();
+  if (message.type === 'credit') {
+    collection.credit++;
+    if (message.buffer) spareBuffers.push(message.buffer);
+  } else collection.abort.abort();
   collection.wake?.();
   collection.wake = null;
 });
@@ -42,18 +49,33 @@ async function run({ id, config, now }: Extract<ToWorker, { type: 'start' }>): P
       notice: (text: string) => send({ type: 'notice', id, message: text }),
       now: new Date(now),
     };
-    for await (const accounts of collectCsvHere(config, context)) {
-      while (collection.credit === 0 && !signal.aborted) {
-        await new Promise<void>((resolve) => (collection.wake = resolve));
-      }
-      if (signal.aborted) return;
-      collection.credit--;
-      send({ type: 'page', id, accounts });
+    const pages = collectCsvHere(config, context);
+    try {
+      await sendPages(id, collection, pages);
+    } finally {
+      await pages.return(undefined);
     }
-    send({ type: 'done', id });
+    if (!signal.aborted) send({ type: 'done', id });
   } catch (error) {
     if (!signal.aborted) send({ type: 'error', id, error: serializeError(error) });
   } finally {
     collections.delete(id);
+  }
+}
+
+async function sendPages(id: number, collection: Collection, pages: AsyncGenerator<Account[]>): Promise<void> {
+  const signal = collection.abort.signal;
+  for (;;) {
+    while (collection.credit === 0 && !signal.aborted) {
+      await new Promise<void>((resolve) => (collection.wake = resolve));
+    }
+    if (signal.aborted) return;
+    // Not `for await`: it would hold the last page while waiting for credit. Let go of it once it is encoded.
+    let next: IteratorResult<Account[]> | null = await pages.next();
+    if (next.done) break;
+    const page = encodePage(next.value, spareBuffers.pop());
+    next = null;
+    collection.credit--;
+    port.postMessage({ type: 'page', id, ...page } satisfies FromWorker, [page.bytes.buffer as ArrayBuffer]);
   }
 }

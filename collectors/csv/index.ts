@@ -12,6 +12,7 @@ import {
   toAccount,
   type CsvReading,
 } from './transform.js';
+import { SeenIds } from './seen-ids.js';
 import { csvWorkerPool, worthAWorker } from './worker-pool.js';
 
 /**
@@ -35,7 +36,7 @@ class CsvCollector implements SourceCollector {
     this.reading = csvReading(config);
   }
 
-  collect(context: CollectContext): AsyncGenerator<Account[]> {
+  collect(context: CollectContext): AsyncIterable<Account[]> {
     // Parsing and mapping run on a worker thread when they can (see worker-pool.ts), with this very code.
     const pool = worthAWorker(this.config.path) ? csvWorkerPool() : null;
     return pool ? pool.collect(this.config, context) : this.collectHere(context);
@@ -125,19 +126,35 @@ class CsvCollector implements SourceCollector {
 
   /** Every row as an Account; throws SourceError (kind `data`) at the first bad row or repeated id. */
   private async *accounts(csv: CsvFile): AsyncGenerator<Account> {
-    const firstLineOf = new Map<string, number>();
+    const seen = new SeenIds();
     try {
       for await (const row of csv) {
         const account = toAccount(this.config.name, row.values, row.line, this.config.path, this.reading);
-        const earlier = firstLineOf.get(account.id);
-        if (earlier !== undefined) {
-          throw this.dataError(row.line, 'id', `duplicate id "${account.id}" (first on line ${earlier})`);
+        if (!seen.add(account.id)) {
+          const earlier = await this.firstLineListing(account.id, row.line);
+          if (earlier !== null) {
+            throw this.dataError(row.line, 'id', `duplicate id "${account.id}" (first on line ${earlier})`);
+          }
         }
-        firstLineOf.set(account.id, row.line);
         yield account;
       }
     } catch (error) {
       throw this.fromInputError(error);
+    }
+  }
+
+  /** Where the export first lists `id` before line `before`, read again (see SeenIds); null when nowhere. */
+  private async firstLineListing(id: string, before: number): Promise<number | null> {
+    const csv = await this.open();
+    try {
+      for await (const row of csv) {
+        if (row.line >= before) return null;
+        if (toAccount(this.config.name, row.values, row.line, this.config.path, this.reading).id === id)
+          return row.line;
+      }
+      return null;
+    } finally {
+      await csv.close();
     }
   }
 

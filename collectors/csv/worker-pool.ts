@@ -6,6 +6,7 @@ import type { CollectContext } from '../../src/contract/collector.js';
 import type { CsvSourceConfig } from '../../src/config/config.js';
 import { SourceError } from '../../src/contract/errors.js';
 import type { Account } from '../../src/contract/model.js';
+import { decodePage, type PageBytes } from './page-codec.js';
 
 /**
  * Reading, parsing and mapping CSV exports runs on worker threads, so the main thread of a scan only matches and
@@ -20,14 +21,15 @@ import type { Account } from '../../src/contract/model.js';
 const WORKER_SCRIPT = new URL('./collect-worker.js', import.meta.url);
 
 /**
- * Pages a worker may send ahead of the consumer, per source. A page waiting for the main thread outlives V8's young
- * generation: with four, fourteen sources kept ~56,000 accounts waiting and the heap peaked 230 MB higher (1M accounts).
+ * Pages a worker may send ahead of the consumer, per source. A waiting page is bytes outside the JS heap (see
+ * PageBytes), so a few more in flight cost little memory and keep the worker busy while the main thread writes.
  */
-export const PAGES_IN_FLIGHT = 2;
+export const PAGES_IN_FLIGHT = 3;
 
 export type ToWorker =
   | { type: 'start'; id: number; config: CsvSourceConfig; now: string }
-  | { type: 'credit'; id: number }
+  /** One more page may be sent; `buffer` is a page's memory handed back for the next one. */
+  | { type: 'credit'; id: number; buffer?: ArrayBuffer }
   | { type: 'stop'; id: number };
 
 export interface SerializedError {
@@ -38,7 +40,7 @@ export interface SerializedError {
 }
 
 export type FromWorker =
-  | { type: 'page'; id: number; accounts: Account[] }
+  | ({ type: 'page'; id: number } & PageBytes)
   | { type: 'notice'; id: number; message: string }
   | { type: 'done'; id: number }
   | { type: 'error'; id: number; error: SerializedError };
@@ -56,13 +58,80 @@ function deserializeError(error: SerializedError): Error {
     : new SourceError(error.source, error.message, error.kind);
 }
 
-type Settled = { type: 'page'; accounts: Account[] } | { type: 'done' } | { type: 'failed'; error: unknown };
+type Settled = ({ type: 'page' } & PageBytes) | { type: 'done' } | { type: 'failed'; error: unknown };
 
+/** What the pool knows of one collection: where its messages go. */
 interface Stream {
   worker: PooledWorker;
   context: CollectContext;
-  queue: Settled[];
-  wake: (() => void) | null;
+  settle(settled: Settled): void;
+}
+
+/**
+ * One source's pages from a worker. Not an async generator: a suspended generator keeps the last page it yielded
+ * alive until it yields again, so a source's page outlived its turn behind the other sources and was promoted out of
+ * V8's young generation. Here a page is objects only from the consumer's next() until the consumer lets go of it.
+ */
+class PageStream implements AsyncIterableIterator<Account[]> {
+  private stream: Stream | null = null;
+  private id = 0;
+  private finished = false;
+  private readonly queue: Settled[] = [];
+  private wake: (() => void) | null = null;
+  private readonly onAbort = () => this.settle({ type: 'failed', error: this.context.signal.reason });
+
+  constructor(
+    private readonly pool: CsvWorkerPool,
+    private readonly config: CsvSourceConfig,
+    private readonly context: CollectContext,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Account[]>> {
+    if (this.finished) return { done: true, value: undefined };
+    try {
+      if (this.stream === null) {
+        this.context.signal.throwIfAborted();
+        this.context.signal.addEventListener('abort', this.onAbort);
+        this.stream = { worker: this.pool.pick(), context: this.context, settle: (settled) => this.settle(settled) };
+        this.id = this.pool.open(this.stream, this.config);
+      }
+      while (this.queue.length === 0) await new Promise<void>((resolve) => (this.wake = resolve));
+      const next = this.queue.shift()!;
+      if (next.type === 'done') {
+        this.end(false);
+        return { done: true, value: undefined };
+      }
+      if (next.type === 'failed') throw next.error;
+      const accounts = decodePage(next);
+      this.pool.credit(this.stream, this.id, next.bytes.buffer as ArrayBuffer);
+      return { done: false, value: accounts };
+    } catch (error) {
+      this.end(true);
+      throw error;
+    }
+  }
+
+  async return(): Promise<IteratorResult<Account[]>> {
+    this.end(true);
+    return { done: true, value: undefined };
+  }
+
+  private settle(settled: Settled): void {
+    this.queue.push(settled);
+    this.wake?.();
+    this.wake = null;
+  }
+
+  private end(stop: boolean): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.context.signal.removeEventListener('abort', this.onAbort);
+    if (this.stream) this.pool.close(this.stream, this.id, stop || this.context.signal.aborted);
+  }
 }
 
 interface PooledWorker {
@@ -77,42 +146,33 @@ class CsvWorkerPool {
 
   constructor(private readonly size: number) {}
 
-  async *collect(config: CsvSourceConfig, context: CollectContext): AsyncGenerator<Account[]> {
-    const id = this.nextId++;
-    const worker = this.pick();
-    const stream: Stream = { worker, context, queue: [], wake: null };
-    this.streams.set(id, stream);
-    worker.streams++;
-    const onAbort = () => this.settle(id, { type: 'failed', error: context.signal.reason });
-    context.signal.addEventListener('abort', onAbort);
-    let finished = false;
-    try {
-      context.signal.throwIfAborted();
-      this.post(worker, { type: 'start', id, config, now: context.now.toISOString() });
-      for (;;) {
-        while (stream.queue.length === 0) await new Promise<void>((resolve) => (stream.wake = resolve));
-        const next = stream.queue.shift()!;
-        if (next.type === 'done') {
-          finished = true;
-          return;
-        }
-        if (next.type === 'failed') {
-          finished = true;
-          throw next.error;
-        }
-        yield next.accounts;
-        this.post(worker, { type: 'credit', id });
-      }
-    } finally {
-      context.signal.removeEventListener('abort', onAbort);
-      if (!finished || context.signal.aborted) this.post(worker, { type: 'stop', id });
-      this.streams.delete(id);
-      worker.streams--;
-      this.retireIdle();
-    }
+  collect(config: CsvSourceConfig, context: CollectContext): AsyncIterableIterator<Account[]> {
+    return new PageStream(this, config, context);
   }
 
-  private pick(): PooledWorker {
+  /** Starts a collection on the worker pick() chose for `stream`; its messages go to `stream`. */
+  open(stream: Stream, config: CsvSourceConfig): number {
+    const id = this.nextId++;
+    this.streams.set(id, stream);
+    stream.worker.streams++;
+    this.post(stream.worker, { type: 'start', id, config, now: stream.context.now.toISOString() });
+    return id;
+  }
+
+  /** One more page may come; the last page's buffer goes back with the credit, for the worker to fill again. */
+  credit(stream: Stream, id: number, buffer: ArrayBuffer): void {
+    this.post(stream.worker, { type: 'credit', id, buffer }, [buffer]);
+  }
+
+  close(stream: Stream, id: number, stop: boolean): void {
+    if (stop) this.post(stream.worker, { type: 'stop', id });
+    this.streams.delete(id);
+    stream.worker.streams--;
+    this.retireIdle();
+  }
+
+  /** The worker a new collection goes to: a new one while there are fewer than `size`, else the least busy. */
+  pick(): PooledWorker {
     const idle =
       this.workers.length < this.size ? null : this.workers.reduce((a, b) => (b.streams < a.streams ? b : a));
     if (idle) return idle;
@@ -128,30 +188,22 @@ class CsvWorkerPool {
     const stream = this.streams.get(message.id);
     if (!stream) return;
     if (message.type === 'notice') stream.context.notice(message.message);
-    else if (message.type === 'page') this.settle(message.id, { type: 'page', accounts: message.accounts });
-    else if (message.type === 'done') this.settle(message.id, { type: 'done' });
-    else this.settle(message.id, { type: 'failed', error: deserializeError(message.error) });
-  }
-
-  private settle(id: number, settled: Settled): void {
-    const stream = this.streams.get(id);
-    if (!stream) return;
-    stream.queue.push(settled);
-    stream.wake?.();
-    stream.wake = null;
+    else if (message.type === 'page') stream.settle({ type: 'page', bytes: message.bytes });
+    else if (message.type === 'done') stream.settle({ type: 'done' });
+    else stream.settle({ type: 'failed', error: deserializeError(message.error) });
   }
 
   /** A worker that died takes its sources with it: each fails (never "no accounts"). */
   private fail(pooled: PooledWorker, error: Error): void {
     const index = this.workers.indexOf(pooled);
     if (index !== -1) this.workers.splice(index, 1);
-    for (const [id, stream] of this.streams) {
-      if (stream.worker === pooled) this.settle(id, { type: 'failed', error });
+    for (const stream of this.streams.values()) {
+      if (stream.worker === pooled) stream.settle({ type: 'failed', error });
     }
   }
 
-  private post(pooled: PooledWorker, message: ToWorker): void {
-    if (this.workers.includes(pooled)) pooled.worker.postMessage(message);
+  private post(pooled: PooledWorker, message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (this.workers.includes(pooled)) pooled.worker.postMessage(message, transfer);
   }
 
   /** Workers are let go as soon as no source needs them: a finished scan keeps no threads or heaps around. */
@@ -180,7 +232,7 @@ let pool: CsvWorkerPool | null | undefined;
 
 /** The shared pool, or null where workers cannot run (TypeScript sources, or a single core). */
 export function csvWorkerPool(): {
-  collect(config: CsvSourceConfig, context: CollectContext): AsyncGenerator<Account[]>;
+  collect(config: CsvSourceConfig, context: CollectContext): AsyncIterableIterator<Account[]>;
 } | null {
   if (pool === undefined) {
     const cores = availableParallelism();

@@ -90,6 +90,7 @@ async function readRoster(file: string, options: RosterOptions, timezone: string
       dateFormat: options.dateFormat,
       statusMap: options.statusMap ?? {},
       endOfDay: memoize((date) => toIso(endOfLocalDay(date, timezone))),
+      shared: memoize((value) => value),
     };
     const people: Person[] = [];
     const firstLineOf = new Map<string, number>();
@@ -160,6 +161,15 @@ interface RowSettings {
   statusMap: Readonly<Record<string, HrStatus>>;
   /** When a date-only last day ends in `timezone`, as ISO UTC. */
   endOfDay: (date: string) => string;
+  /**
+   * One string for each value a column repeats (worker type, department, a hire day): the roster lives through the
+   * whole scan, and 200,000 copies of "employee" are memory that grows with the organisation for nothing.
+   */
+  shared: (value: string) => string;
+}
+
+function sharedOrNull(value: string | null, settings: RowSettings): string | null {
+  return value === null ? null : settings.shared(value);
 }
 
 /** Time-zone arithmetic costs ~10 µs a call and a roster repeats the same few thousand dates. */
@@ -233,12 +243,12 @@ function readPerson(
     email,
     name: optional('name'),
     status,
-    workerType: optional('workerType'),
-    hireDate: hire === null ? null : calendarDate(hire, dates.timezone),
+    workerType: sharedOrNull(optional('workerType'), dates),
+    hireDate: hire === null ? null : dates.shared(calendarDate(hire, dates.timezone)),
     terminationDate: termination === null ? null : asGiven(termination),
     terminationEffectiveAt: termination === null ? null : effectiveAt(termination, dates),
     managerId: optional('managerId'),
-    department: optional('department'),
+    department: sharedOrNull(optional('department'), dates),
     aliases: splitList(cell('aliases')),
   };
 }

@@ -19,14 +19,14 @@ export function normaliseEmail(value: string | null | undefined, options: Identi
   const trimmed = value.trim().toLowerCase();
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || at === trimmed.length - 1) return null;
-  let local = trimmed.slice(0, at);
-  let domain = trimmed.slice(at + 1);
-  if (options.stripPlusTags) {
-    const plus = local.indexOf('+');
-    if (plus > 0) local = local.slice(0, plus);
-  }
-  domain = options.domainAliases[domain] ?? domain;
-  return `${local}@${domain}`;
+  const plus = options.stripPlusTags ? trimmed.indexOf('+') : -1;
+  const domain = trimmed.slice(at + 1);
+  const alias = Object.hasOwn(options.domainAliases, domain) ? options.domainAliases[domain] : undefined;
+  // Most addresses need nothing more: the string itself (trim and toLowerCase return it unchanged), not a copy
+  // pieced together (a million accounts, a roster index that lives through the scan).
+  if ((plus <= 0 || plus > at) && alias === undefined) return trimmed;
+  const local = plus > 0 && plus < at ? trimmed.slice(0, plus) : trimmed.slice(0, at);
+  return `${local}@${alias ?? domain}`;
 }
 
 /** `*` matches any run of characters; everything else is literal; case-insensitive. */
@@ -47,7 +47,8 @@ interface ServicePattern {
 
 export class IdentityIndex {
   private readonly byEmployeeId = new Map<string, Person>();
-  private readonly byEmail = new Map<string, Person[]>();
+  /** One person per address, or the several sharing it (rehires, shared aliases): no array for the usual one. */
+  private readonly byEmail = new Map<string, Person | Person[]>();
   private readonly servicePatterns: ServicePattern[];
   private readonly options: IdentityOptions;
 
@@ -64,9 +65,10 @@ export class IdentityIndex {
         [person.email, ...person.aliases].map((email) => normaliseEmail(email, this.options)).filter(isString),
       );
       for (const email of emails) {
-        const list = this.byEmail.get(email);
-        if (list) list.push(person);
-        else this.byEmail.set(email, [person]);
+        const known = this.byEmail.get(email);
+        if (known === undefined) this.byEmail.set(email, person);
+        else if (Array.isArray(known)) known.push(person);
+        else this.byEmail.set(email, [known, person]);
       }
     }
     this.servicePatterns = serviceAccounts.map((entry) => ({
@@ -118,10 +120,12 @@ export class IdentityIndex {
       if (values.indexOf(raw) !== index) continue;
       const email = normaliseEmail(raw, this.options);
       if (!email) continue;
-      const people = this.byEmail.get(email);
-      if (!people) continue;
-      for (const person of people) {
-        matchedOn ??= email;
+      const known = this.byEmail.get(email);
+      if (known === undefined) continue;
+      matchedOn ??= email;
+      const count = Array.isArray(known) ? known.length : 1;
+      for (let at = 0; at < count; at++) {
+        const person = Array.isArray(known) ? known[at]! : known;
         if (first === null) first = person;
         else if (candidates !== null || person.employeeId !== first.employeeId) {
           candidates ??= new Map([[first.employeeId, first]]);

@@ -21,6 +21,7 @@ import type { Account, Match, Person } from '../contract/model.js';
 import { enterSnapshotWriteMode, type Db } from '../store/database.js';
 import { endOfLocalDay } from '../common/time.js';
 import { readSignInsDuringScan } from './sign-ins.js';
+import { forEachPage } from '../common/pages.js';
 import type { SignInRead } from '../store/sign-ins.js';
 
 /**
@@ -338,7 +339,7 @@ async function collectSource(
     };
     // Decided as the accounts arrive rather than read back from the store: the same facts, one pass fewer.
     const atRisk = collector.collectCredentials ? new Set<string>() : null;
-    for await (const page of collector.collect(context)) {
+    await forEachPage(collector.collect(context), (page) => {
       signal.throwIfAborted();
       const accountsOfPage = page.map((account) =>
         account.source === source.name ? account : { ...account, source: source.name },
@@ -358,7 +359,7 @@ async function collectSource(
       });
       accounts += accountsOfPage.length;
       options.progress?.source(source.name, accounts);
-    }
+    });
     // INSERT OR REPLACE collapses an account a source listed twice: count what is stored.
     writer.flush();
     accounts = countRunAccounts(db, source.name, runId);
@@ -375,14 +376,14 @@ async function collectSource(
           if (!saidAboutCredentials.includes(clean)) saidAboutCredentials.push(clean);
         },
       };
-      for await (const page of collector.collectCredentials(credentialContext, atRisk)) {
+      await forEachPage(collector.collectCredentials(credentialContext, atRisk), (page) => {
         signal.throwIfAborted();
         credentialWriter.add(
           page.map((credential) =>
             credential.source === source.name ? credential : { ...credential, source: source.name },
           ),
         );
-      }
+      });
       credentials = countRunCredentials(db, source.name, runId);
     }
     await readSignInsDuringScan(db, {

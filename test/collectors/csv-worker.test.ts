@@ -42,7 +42,7 @@ type Outcome = {
   error: { name: string; kind?: string; message: string } | null;
 };
 
-async function outcome(pages: AsyncGenerator<Account[]>, ctx: { notices: string[] }): Promise<Outcome> {
+async function outcome(pages: AsyncIterable<Account[]>, ctx: { notices: string[] }): Promise<Outcome> {
   const result: Outcome = { pages: [], notices: ctx.notices, error: null };
   try {
     for await (const page of pages) result.pages.push(page);

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createCsvCollector, CSV_PAGE_SIZE } from '../../collectors/csv/index.js';
+import { SeenIds } from '../../collectors/csv/seen-ids.js';
 import { toAccount } from '../../collectors/csv/transform.js';
 import type { CollectContext } from '../../src/contract/collector.js';
 import type { CsvSourceConfig } from '../../src/config/config.js';
@@ -265,6 +266,20 @@ describe('createCsvCollector: collect', () => {
     expect(pages.map((page) => page.length)).toEqual([1000]);
     expect((thrown as SourceError).message).toBe(`github: ${file}:1502: id: duplicate id "u-7" (first on line 9)`);
     expect((thrown as SourceError).kind).toBe('data');
+  });
+
+  it('reads the export again to confirm a repeated id hash, and goes on when the id was never listed', async () => {
+    // Two ids sharing a 63-bit hash: forced here, as no real pair is known. The confirmation must find no earlier row.
+    const original = SeenIds.prototype.add;
+    const add = vi.spyOn(SeenIds.prototype, 'add').mockImplementation(function (this: SeenIds, id: string) {
+      return id === 'u-3' ? false : original.call(this, id);
+    });
+    try {
+      const pages = await collectPages(source(writeExport('id\nu-1\nu-2\nu-3\nu-4\n')));
+      expect(pages.flat().map((account) => account.id)).toEqual(['u-1', 'u-2', 'u-3', 'u-4']);
+    } finally {
+      add.mockRestore();
+    }
   });
 
   it.each([
