@@ -65,8 +65,8 @@ export interface EvaluatedSource {
  */
 export class RunEvaluator {
   /**
-   * What arrival decided, per source and account id, as the drafts' JSON: a few percent of a million accounts, held
-   * until collection ends, take half the memory as text that they take as objects (and the store keeps them as JSON).
+   * What arrival decided, per source and account id, as the drafts' JSON: held until collection ends (a few percent
+   * of a million accounts), they are smaller as text than as objects, and the store keeps their evidence as JSON.
    */
   private readonly arrived = new Map<string, Map<string, string>>();
   private readonly changedAfterArrival = new Map<string, Set<string>>();
