@@ -15,7 +15,6 @@ import type {
   RuleContext,
   RuleSubject,
 } from '../contract/rule.js';
-import { accountHistoryKey } from '../store/account-history.js';
 import { accountKey, splitAccountKey } from '../store/rows.js';
 
 /** The rules in force and their resolved options. */
@@ -188,7 +187,7 @@ export class RunEvaluator {
     const disabled = this.input.disabledByZombiescan;
     // Most organisations have few such accounts: no key is built for the million that are not among them.
     if (!disabled || disabled.size === 0) return NO_HISTORY;
-    return { disabledByZombiescan: disabled.get(accountHistoryKey(account.source, account.id)) ?? null };
+    return { disabledByZombiescan: disabled.get(accountKey(account.source, account.id)) ?? null };
   }
 
   private evaluateAccount(subject: RuleSubject, how: { disabled: boolean; arrival: boolean }): readonly FindingDraft[] {
@@ -245,7 +244,7 @@ export interface EvaluatorInput {
   /** The sources being collected (only those collected completely are evaluated). */
   sources: readonly EvaluatedSource[];
   identity: IdentityIndex;
-  /** The journal's last confirmed disable per account (accountHistoryKey); absent: none. */
+  /** The journal's last confirmed disable per account (accountKey); absent: none. */
   disabledByZombiescan?: ReadonlyMap<string, NonNullable<AccountHistory['disabledByZombiescan']>>;
   rules: RuleSet;
   exceptions: readonly ExceptionRule[];
@@ -324,7 +323,10 @@ function* evaluateCredentials(
   const rules = input.rules.credentialRules ?? [];
   if (rules.length === 0) return;
   const complete = new Set(run.complete);
-  const ruleOptions = rules.map((rule) => (input.rules.options.get(rule.id) ?? {}) as Record<string, unknown>);
+  // One context per rule, as for accounts (evaluateAccount): the same for every credential of the run.
+  const contexts = rules.map((rule) =>
+    Object.freeze({ now: input.now, options: (input.rules.options.get(rule.id) ?? {}) as Record<string, unknown> }),
+  );
   for (const { credential, owners: stored } of evaluableRunCredentials(db, run.runId)) {
     const source = sources.get(credential.source);
     if (!source || !complete.has(credential.source)) continue;
@@ -335,7 +337,7 @@ function* evaluateCredentials(
     const owner = credential.accountId !== null ? (owners[0] ?? null) : null;
     const subject: CredentialSubject = { credential, sourceRole: source.role, owner, owners };
     for (const [index, rule] of rules.entries()) {
-      const hit = rule.evaluate(subject, { now: input.now, options: ruleOptions[index]! });
+      const hit = rule.evaluate(subject, contexts[index]!);
       if (!hit) continue;
       const base = hit.severity ?? rule.severity;
       const exception = source.exceptions.find((entry) => {

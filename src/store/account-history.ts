@@ -4,12 +4,8 @@ import { accountKey } from './rows.js';
 
 /**
  * Journal facts per account for rule evaluation: the last applied disable or deactivate zombiescan journaled for each
- * account (a reconciled interrupted action counts once confirmed). Keyed by `accountHistoryKey`.
+ * account (a reconciled interrupted action counts once confirmed). Keyed by `accountKey`.
  */
-
-export function accountHistoryKey(source: string, accountId: string): string {
-  return accountKey(source, accountId);
-}
 
 export function accountsDisabledByZombiescan(db: Db): Map<string, NonNullable<AccountHistory['disabledByZombiescan']>> {
   const rows = db
@@ -22,7 +18,7 @@ export function accountsDisabledByZombiescan(db: Db): Map<string, NonNullable<Ac
     .all() as { source: string; account_id: string; id: number; at: string; actor: string }[];
   const result = new Map<string, NonNullable<AccountHistory['disabledByZombiescan']>>();
   for (const row of rows) {
-    result.set(accountHistoryKey(row.source, row.account_id), { at: row.at, journalId: row.id, actor: row.actor });
+    result.set(accountKey(row.source, row.account_id), { at: row.at, journalId: row.id, actor: row.actor });
   }
   return result;
 }

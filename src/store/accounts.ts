@@ -41,12 +41,13 @@ const ACCOUNT_WRITE_BATCH = 100_000;
 export class AccountWriter {
   private pending: unknown[][] = [];
   private staged = 0;
+  /** PostgreSQL: a sorted batch, one COPY. */
   private readonly writeBatch: (rows: readonly unknown[][]) => void;
-  private readonly stage: ((rows: readonly unknown[][]) => void) | null = null;
-  private readonly moveStaged: { immediate(): void } | null = null;
+  /** SQLite: rows into the TEMP table, and from there into `accounts`. */
+  private readonly staging: { stage(rows: readonly unknown[][]): void; move: { immediate(): void } } | null = null;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly runId: number,
   ) {
     // An account a source lists twice is stored once, as last listed (the sort is stable).
@@ -55,32 +56,34 @@ export class AccountWriter {
     const columns = ACCOUNT_COLUMNS.join(', ');
     db.exec(`DROP TABLE IF EXISTS temp.account_batch; CREATE TEMP TABLE account_batch (${columns})`);
     const insert = db.prepare(`INSERT INTO temp.account_batch VALUES (${ACCOUNT_COLUMNS.map(() => '?').join(', ')})`);
-    this.stage = db.transaction((rows: readonly unknown[][]) => {
-      for (const row of rows) insert.run(row);
-    });
     const update = ACCOUNT_COLUMNS.filter((column) => !ACCOUNTS_TABLE.key.includes(column as never));
     const move = db.prepare(
       `INSERT INTO accounts (${columns}) SELECT ${columns} FROM temp.account_batch WHERE true ORDER BY source, id, rowid
        ON CONFLICT (run_id, source, id) DO UPDATE SET ${update.map((column) => `${column} = excluded.${column}`).join(', ')}`,
     );
     const empty = db.prepare('DELETE FROM temp.account_batch');
-    this.moveStaged = db.transaction(() => {
-      move.run();
-      empty.run();
-    });
+    this.staging = {
+      stage: db.transaction((rows: readonly unknown[][]) => {
+        for (const row of rows) insert.run(row);
+      }),
+      move: db.transaction(() => {
+        move.run();
+        empty.run();
+      }),
+    };
   }
 
   add(account: Account, match: Match): void {
     this.pending.push(accountRowValues(account, match, this.runId));
-    if (this.stage && this.pending.length >= STAGE_ROWS) this.stageRows();
+    if (this.staging && this.pending.length >= STAGE_ROWS) this.stageRows(this.staging);
     if (this.pending.length + this.staged >= ACCOUNT_WRITE_BATCH) this.flush();
   }
 
   /** Writes what is buffered; call before reading the rows back. */
   flush(): void {
-    if (this.stage && this.moveStaged) {
-      this.stageRows();
-      if (this.staged > 0) this.moveStaged.immediate();
+    if (this.staging) {
+      this.stageRows(this.staging);
+      if (this.staged > 0) this.staging.move.immediate();
       this.staged = 0;
       return;
     }
@@ -90,9 +93,9 @@ export class AccountWriter {
     this.writeBatch(rows);
   }
 
-  private stageRows(): void {
+  private stageRows(staging: NonNullable<AccountWriter['staging']>): void {
     if (this.pending.length === 0) return;
-    this.stage!(this.pending);
+    staging.stage(this.pending);
     this.staged += this.pending.length;
     this.pending = [];
   }
