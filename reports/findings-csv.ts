@@ -40,8 +40,44 @@ export function neutraliseFormula(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-export function renderFindingsCsv(findings: readonly Finding[]): string {
-  const rows = findings.map((finding) => [
+export function renderFindingsCsv(findings: Iterable<Finding>): string {
+  return [...findingsCsvChunks(findings)].join('');
+}
+
+/**
+ * The same CSV a few hundred rows at a time, for writing as it is read: a large organisation's first scan opens
+ * tens of thousands of findings, and the whole export as one string (with every finding as an object) was the
+ * scan's memory peak at 2M accounts.
+ */
+export function* findingsCsvChunks(findings: Iterable<Finding>): Generator<string> {
+  let rows: unknown[][] = [];
+  let first = true;
+  const chunk = () => {
+    const text = stringify(rows, {
+      header: first,
+      columns: [...COLUMNS],
+      bom: first,
+      record_delimiter: 'windows',
+      cast: {
+        string: (value) => neutraliseFormula(value),
+        number: (value) => String(value),
+      },
+    });
+    rows = [];
+    first = false;
+    return text;
+  };
+  for (const finding of findings) {
+    rows.push(findingCsvRow(finding));
+    if (rows.length === CSV_CHUNK_ROWS) yield chunk();
+  }
+  if (first || rows.length > 0) yield chunk();
+}
+
+const CSV_CHUNK_ROWS = 500;
+
+function findingCsvRow(finding: Finding): unknown[] {
+  return [
     finding.id,
     finding.severity,
     finding.rule,
@@ -68,15 +104,5 @@ export function renderFindingsCsv(findings: readonly Finding[]): string {
     finding.suppressedUntilAsTyped ? describeTypedTime(finding.suppressedUntilAsTyped) : null,
     severityBeforePrivilege(finding),
     usedAfterTermination(finding) ? 'true' : 'false',
-  ]);
-  return stringify(rows, {
-    header: true,
-    columns: [...COLUMNS],
-    bom: true,
-    record_delimiter: 'windows',
-    cast: {
-      string: (value) => neutraliseFormula(value),
-      number: (value) => String(value),
-    },
-  });
+  ];
 }

@@ -13,11 +13,29 @@ import { colors, formatCount, formatDuration, paintSeverity } from './terminal.j
  * What a security lead reads after a scan: was the data complete, how many zombies by severity, and the critical
  * ones by name. Everything else is one command away.
  */
+/** How many critical and high findings a summary names; the rest are counted. */
+export const NAMED_IN_SUMMARY = { critical: 20, high: 10 } as const;
+
+/** Open findings of one severity: how many, and the first NAMED_IN_SUMMARY (used after termination first). */
+export interface SummaryFindings {
+  total: number;
+  first: readonly Finding[];
+}
+
+/** The summary's model, gathered by src/reporting/scan-summary.ts. */
+export interface ScanSummaryFindings {
+  critical: SummaryFindings;
+  high: SummaryFindings;
+  /**
+   * Open findings whose account was used after the owner's termination, and how many distinct accounts they are:
+   * the summary leads with them.
+   */
+  usedAfterTermination?: { accounts: number; findings: readonly Finding[] };
+}
+
 export function renderScanSummary(
   result: ScanResult,
-  context: {
-    critical: readonly Finding[];
-    high: readonly Finding[];
+  context: ScanSummaryFindings & {
     color: boolean;
     /** Lines appended verbatim (where the CSV was written, what to run next). */
     footer?: string[];
@@ -26,11 +44,6 @@ export function renderScanSummary(
      * the scan's own start to finish.
      */
     durationMs?: number;
-    /**
-     * Open findings whose account was used after the owner's termination, and how many distinct accounts they are:
-     * the summary leads with them.
-     */
-    usedAfterTermination?: { accounts: number; findings: readonly Finding[] };
   },
 ): string {
   const c = colors(context.color);
@@ -76,12 +89,14 @@ export function renderScanSummary(
       .join(' · ')})`,
   );
   lines.push(`  This scan: ${changesLine(result.findings)}`);
-  const named = (title: string, findings: readonly Finding[], limit: number) => {
-    if (findings.length === 0) return;
+  const named = (title: string, findings: SummaryFindings, limit: number) => {
+    if (findings.total === 0) return;
     lines.push('');
     lines.push(c.bold(title));
     // Use after termination first, then the order given (most severe, oldest).
-    const ordered = [...findings].sort((a, b) => Number(usedAfterTermination(b)) - Number(usedAfterTermination(a)));
+    const ordered = [...findings.first].sort(
+      (a, b) => Number(usedAfterTermination(b)) - Number(usedAfterTermination(a)),
+    );
     for (const finding of ordered.slice(0, limit)) {
       const admin = severityRaisedForPrivilege(finding) ? ` ${c.yellow('(admin)')}` : '';
       lines.push(
@@ -89,10 +104,11 @@ export function renderScanSummary(
           visible(headlineMessage(finding)),
       );
     }
-    if (findings.length > limit) lines.push(c.dim(`  … and ${formatCount(findings.length - limit)} more`));
+    const shown = Math.min(limit, ordered.length);
+    if (findings.total > shown) lines.push(c.dim(`  … and ${formatCount(findings.total - shown)} more`));
   };
-  named('Critical', context.critical, 20);
-  named('High', context.high, 10);
+  named('Critical', context.critical, NAMED_IN_SUMMARY.critical);
+  named('High', context.high, NAMED_IN_SUMMARY.high);
   if (context.footer?.length) {
     lines.push('');
     lines.push(...context.footer);

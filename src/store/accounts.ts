@@ -1,7 +1,7 @@
 import type { Account, Match } from '../contract/model.js';
 import type { Db } from './database.js';
 import { bulkInsert } from './bulk.js';
-import { caseInsensitiveLike, jsonArrayElements, notIndexed, outsidePrintableAscii } from './dialect.js';
+import { arrivalOrder, caseInsensitiveLike, jsonArrayElements, notIndexed, outsidePrintableAscii } from './dialect.js';
 import type { AccountRef } from '../contract/action.js';
 import {
   ACCOUNT_COLUMNS,
@@ -20,27 +20,31 @@ import {
  */
 
 /**
- * Account rows written per transaction, across every source being collected: about a second of the write lock. Each
- * commit writes every index page the batch touched, and vendor ids arrive in random order, so a batch touches most of
- * the run's `(run_id, source, id)` index: the fewer the commits, the less of it is written again (25,000-row batches
- * wrote 2.7 GB of WAL for 2M accounts, 100,000-row ones 1.1 GB).
+ * SQLite: account rows written per transaction, across every source being collected: under a second of the write lock (the
+ * longest move of 1M accounts took 0.4-0.8 s). Each commit writes every index page the batch touched, and vendor ids
+ * arrive in random order, so a batch touches most of the run's `(run_id, source, id)` index: the fewer the commits,
+ * the less of it is written again (2M accounts: 100,000-row batches wrote 986 MiB of WAL, 250,000-row ones 739 MiB,
+ * 25,000-row ones 2.7 GB).
  */
-const ACCOUNT_WRITE_BATCH = 100_000;
+const SQLITE_WRITE_BATCH = 200_000;
+
+/** PostgreSQL: rows per COPY. They wait in the JS heap, and COPY holds no lock other writers wait for. */
+const POSTGRES_WRITE_BATCH = 100_000;
 
 /**
- * Buffers the account rows of every source being collected and writes them ACCOUNT_WRITE_BATCH at a time, one
- * transaction each, in key order: the index is then walked once per batch instead of hit at random (2M accounts:
- * 21.6 s -> 20.0 s, the same rows inserted presorted in one transaction 19.3 s). Sources page by 100 to 1,000
- * accounts: a commit per page (thousands per scan) cost more than the inserts themselves. No transaction stays open
- * while a source is being waited for.
+ * Buffers the account rows of every source being collected and writes them a batch at a time, one
+ * transaction each. Sources page by 100 to 1,000 accounts: a commit per page (thousands per scan) cost more than the
+ * inserts themselves. No transaction stays open while a source is being waited for.
  *
  * SQLite: rows wait in a TEMP table (this connection's own, no lock on the database) rather than in JavaScript, a few
  * hundred at a time: held in the JS heap, a batch outlived the young generation, and the old one filled with dead rows
- * (garbage collection grew faster than the organisation).
+ * (garbage collection grew faster than the organisation). They move in arrival order: sorting each batch by key cost
+ * SQLite more than the ordered index inserts saved (1M accounts: moves 3.3 s sorted, 2.2 s not).
  */
 export class AccountWriter {
   private pending: unknown[][] = [];
   private staged = 0;
+  private readonly batchRows: number;
   /** PostgreSQL: a sorted batch, one COPY. */
   private readonly writeBatch: (rows: readonly unknown[][]) => void;
   /** SQLite: rows into the TEMP table, and from there into `accounts`. */
@@ -50,15 +54,16 @@ export class AccountWriter {
     db: Db,
     private readonly runId: number,
   ) {
-    // An account a source lists twice is stored once, as last listed (the sort is stable).
+    // An account a source lists twice is stored once, as last listed (the sort is stable; the move keeps arrival order).
     this.writeBatch = db.transaction((rows: readonly unknown[][]) => bulkInsert(db, ACCOUNTS_TABLE, rows));
+    this.batchRows = db.engine === 'sqlite' ? SQLITE_WRITE_BATCH : POSTGRES_WRITE_BATCH;
     if (db.engine !== 'sqlite') return;
     const columns = ACCOUNT_COLUMNS.join(', ');
     db.exec(`DROP TABLE IF EXISTS temp.account_batch; CREATE TEMP TABLE account_batch (${columns})`);
     const insert = db.prepare(`INSERT INTO temp.account_batch VALUES (${ACCOUNT_COLUMNS.map(() => '?').join(', ')})`);
     const update = ACCOUNT_COLUMNS.filter((column) => !ACCOUNTS_TABLE.key.includes(column as never));
     const move = db.prepare(
-      `INSERT INTO accounts (${columns}) SELECT ${columns} FROM temp.account_batch WHERE true ORDER BY source, id, rowid
+      `INSERT INTO accounts (${columns}) SELECT ${columns} FROM temp.account_batch WHERE true ORDER BY rowid
        ON CONFLICT (run_id, source, id) DO UPDATE SET ${update.map((column) => `${column} = excluded.${column}`).join(', ')}`,
     );
     const empty = db.prepare('DELETE FROM temp.account_batch');
@@ -76,7 +81,7 @@ export class AccountWriter {
   add(account: Account, match: Match): void {
     this.pending.push(accountRowValues(account, match, this.runId));
     if (this.staging && this.pending.length >= STAGE_ROWS) this.stageRows(this.staging);
-    if (this.pending.length + this.staged >= ACCOUNT_WRITE_BATCH) this.flush();
+    if (this.pending.length + this.staged >= this.batchRows) this.flush();
   }
 
   /** Writes what is buffered; call before reading the rows back. */
@@ -128,12 +133,14 @@ export function countRunAccounts(db: Db, source: string, runId: number): number 
 /**
  * Accounts of a run to evaluate again after collection (see RunEvaluator): those named (accountKey), and every
  * account owned by one of `owners`. Read by key, and for the owners in one sequential pass (NOT INDEXED: through the
- * key index every row would be a random page read).
+ * key index every row would be a random page read), OWNERS_READ_CHUNK rows a statement: the owners are every leaver
+ * with IdP accounts, whose accounts read at once were a transient 200 MB of rows at 2M accounts.
  */
 export function* runAccountsToReevaluate(
   db: Db,
   runId: number,
   wanted: { accounts: ReadonlySet<string>; owners: readonly string[] },
+  chunkRows = OWNERS_READ_CHUNK,
 ): Generator<{ account: Account; match: Match }> {
   const byKey = db
     .prepare<[number, string, string], unknown[]>(
@@ -146,15 +153,25 @@ export function* runAccountsToReevaluate(
     if (values) yield { account: accountFromValues(values), match: matchFromValues(values) };
   }
   if (wanted.owners.length === 0) return;
+  const order = arrivalOrder(db);
   const owned = db
-    .prepare<[number, string], unknown[]>(
-      `SELECT ${ACCOUNT_COLUMNS.join(', ')} FROM accounts ${notIndexed(db)}
-       WHERE run_id = ? AND person_id IN (${jsonArrayElements(db, '?')})`,
+    .prepare<[number, number, string, number], unknown[]>(
+      `SELECT ${ACCOUNT_COLUMNS.join(', ')}, ${order} FROM accounts ${notIndexed(db)}
+       WHERE ${order} > ? AND run_id = ? AND person_id IN (${jsonArrayElements(db, '?')}) ORDER BY ${order} LIMIT ?`,
     )
-    .raw(true)
-    .all(runId, JSON.stringify(wanted.owners));
-  for (const values of owned) yield { account: accountFromValues(values), match: matchFromValues(values) };
+    .raw(true);
+  const owners = JSON.stringify(wanted.owners);
+  for (let after = 0; ;) {
+    // No statement stays open between two yields: the caller writes what it is given.
+    const chunk = owned.all(after, runId, owners, chunkRows);
+    if (chunk.length === 0) return;
+    after = chunk[chunk.length - 1]![ACCOUNT_COLUMNS.length] as number;
+    for (const values of chunk) yield { account: accountFromValues(values), match: matchFromValues(values) };
+  }
 }
+
+/** Large enough that the owners' list (a statement's IN set, built again for each) is read a few dozen times at most. */
+const OWNERS_READ_CHUNK = 10_000;
 
 /** Per person: how many accounts they have in the given snapshots, and how many of those are enabled. */
 export function ownerAccountSummary(

@@ -22,6 +22,13 @@ export function jsonField(db: Db, expression: string, field: string): string {
     : `json_extract(${expression}, '$.${field}')`;
 }
 
+/** Whether one top-level field of a JSON object held in a text column is JSON `true` (not 1, not "true"). */
+export function jsonFieldIsTrue(db: Db, expression: string, field: string): string {
+  return db.engine === 'postgres'
+    ? `((CAST(${expression} AS jsonb) -> '${field}') = 'true'::jsonb)`
+    : `(json_type(${expression}, '$.${field}') = 'true')`;
+}
+
 /** A subquery of the elements (as text, column `value`) of a JSON array held in a text column. */
 export function jsonArrayElements(db: Db, expression: string): string {
   return db.engine === 'postgres'

@@ -11,6 +11,8 @@ import {
   type Severity,
   type TypedTime,
 } from '../contract/model.js';
+import { SIGN_IN_AFTER_TERMINATION_RULE } from '../contract/finding-facts.js';
+import { jsonFieldIsTrue } from './dialect.js';
 
 /**
  * The findings lifecycle. A finding is keyed by (rule, source, account id) and keeps its id, firstSeen and history
@@ -520,7 +522,61 @@ export interface FindingFilter {
 }
 
 /** Most severe first, then oldest first. */
+const FINDING_ORDER = `CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
+  first_seen, id`;
+
+/** In SQL, usedAfterTermination() of contract/finding-facts.ts: the two must agree. */
+function usedAfterTerminationSql(db: Db): string {
+  return `(rule = '${SIGN_IN_AFTER_TERMINATION_RULE}' OR ${jsonFieldIsTrue(db, 'evidence', 'usedAfterTermination')})`;
+}
+
+/**
+ * Open findings of one severity as a scan summary names them: how many, and the first `limit` with those used after
+ * the owner's termination first, then most severe and oldest. Only those are read: a large organisation's first scan
+ * opens tens of thousands.
+ */
+export function firstOpenFindings(db: Db, severity: Severity, limit: number): { total: number; first: Finding[] } {
+  const total = (
+    db.prepare(`SELECT count(*) AS n FROM findings WHERE status = 'open' AND severity = ?`).get(severity) as {
+      n: number;
+    }
+  ).n;
+  const first = db
+    .prepare<[Severity, number], FindingRow>(
+      `SELECT * FROM findings WHERE status = 'open' AND severity = ?
+       ORDER BY CASE WHEN ${usedAfterTerminationSql(db)} THEN 0 ELSE 1 END, ${FINDING_ORDER} LIMIT ?`,
+    )
+    .all(severity, limit)
+    .map(rowToFinding);
+  return { total, first };
+}
+
+/** Open and acknowledged findings whose account was used after the owner's termination (see usedAfterTermination). */
+export function findingsUsedAfterTermination(db: Db): Finding[] {
+  return db
+    .prepare<[], FindingRow>(
+      `SELECT * FROM findings WHERE status IN ('open', 'acknowledged') AND ${usedAfterTerminationSql(db)}
+       ORDER BY ${FINDING_ORDER}`,
+    )
+    .all()
+    .map(rowToFinding);
+}
+
 export function listFindings(db: Db, filter: FindingFilter = {}): Finding[] {
+  const { sql, params } = findingsQuery(filter);
+  return db.prepare<Record<string, unknown>, FindingRow>(sql).all(params).map(rowToFinding);
+}
+
+/**
+ * listFindings one at a time, for an export written as it is read (see findingsCsvChunks). The statement stays open
+ * until the last one: nothing else may use the database in between.
+ */
+export function* eachFinding(db: Db, filter: FindingFilter = {}): Generator<Finding> {
+  const { sql, params } = findingsQuery(filter);
+  for (const row of db.prepare<Record<string, unknown>, FindingRow>(sql).iterate(params)) yield rowToFinding(row);
+}
+
+function findingsQuery(filter: FindingFilter): { sql: string; params: Record<string, unknown> } {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   const status = filter.status ?? 'open';
@@ -547,10 +603,8 @@ export function listFindings(db: Db, filter: FindingFilter = {}): Finding[] {
   if (filter.ids && filter.ids.length > 0) {
     where.push(`id IN (${filter.ids.map((id) => Number(id)).join(', ')})`);
   }
-  const sql = `SELECT * FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
-      first_seen, id`;
-  return db.prepare<Record<string, unknown>, FindingRow>(sql).all(params).map(rowToFinding);
+  const sql = `SELECT * FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${FINDING_ORDER}`;
+  return { sql, params };
 }
 
 export function getFinding(db: Db, id: number): Finding {

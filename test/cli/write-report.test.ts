@@ -16,4 +16,19 @@ describe('report files', () => {
     expect(readFileSync(file, 'utf8')).toBe('{"report":true}\n');
     expect(readdirSync(dir).filter((name) => name.endsWith('.tmp') && !name.includes(String(process.pid)))).toEqual([]);
   });
+
+  it('written chunk by chunk, leave nothing behind when the chunks fail half way, and no old report replaced', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'zs-report-'));
+    writeReport(dir, 'findings.csv', 'yesterday\n');
+    function* failing(): Generator<string> {
+      yield 'id,severity\n';
+      throw new Error('database gone');
+    }
+    expect(() => writeReport(dir, 'findings.csv', failing())).toThrow('database gone');
+    expect(readdirSync(dir)).toEqual(['findings.csv']);
+    expect(readFileSync(path.join(dir, 'findings.csv'), 'utf8')).toBe('yesterday\n');
+
+    const file = writeReport(dir, 'findings.csv', ['id,severity\n', '1,high\n']);
+    expect(readFileSync(file, 'utf8')).toBe('id,severity\n1,high\n');
+  });
 });

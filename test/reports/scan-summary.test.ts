@@ -82,8 +82,8 @@ const ADMIN = finding({
 describe('scan summary', () => {
   it('leads with use after termination, explains its numbers, separates thousands, and times the whole command', () => {
     const text = renderScanSummary(RESULT, {
-      critical: [ADMIN, finding({}), USED, SIGNED_IN],
-      high: [],
+      critical: { total: 4, first: [ADMIN, finding({}), USED, SIGNED_IN] },
+      high: { total: 0, first: [] },
       color: false,
       durationMs: 4_250,
       usedAfterTermination: { accounts: 2, findings: [USED, SIGNED_IN] },
@@ -112,13 +112,25 @@ describe('scan summary', () => {
 
   it('says nothing alarming when nothing was used after termination, and falls back to the scan time', () => {
     const text = renderScanSummary(RESULT, {
-      critical: [],
-      high: [],
+      critical: { total: 0, first: [] },
+      high: { total: 0, first: [] },
       color: false,
       usedAfterTermination: { accounts: 0, findings: [] },
     });
     expect(text).not.toContain('ALERT');
     expect(text.split('\n')[0]).toBe('Scan #7 complete at 2026-12-06 15:12 UTC (1.5 s)');
+  });
+
+  it('counts the findings it does not name from the total, not from those it was given', () => {
+    const text = renderScanSummary(RESULT, {
+      critical: { total: 3, first: [finding({})] },
+      high: { total: 1_200, first: [finding({ id: 9, severity: 'high' })] },
+      color: false,
+    });
+    expect(text).toContain('Critical\n  #1 [terminated-still-active · okta] bob@acme.com');
+    expect(text).toContain('  … and 2 more\n');
+    expect(text).toContain('High\n  #9 [terminated-still-active · okta]');
+    expect(text).toContain('  … and 1,199 more\n');
   });
 
   it('only mentions reopened and suppressed when there are any', () => {

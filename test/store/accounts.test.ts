@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Account, Match } from '../../src/contract/model.js';
-import { AccountWriter, countRunAccounts, currentAccountsOfPerson } from '../../src/store/accounts.js';
+import {
+  AccountWriter,
+  countRunAccounts,
+  currentAccountsOfPerson,
+  runAccountsToReevaluate,
+} from '../../src/store/accounts.js';
 import { beginRun } from '../../src/store/runs.js';
+import { accountKey } from '../../src/store/rows.js';
 import { recordSourceOutcomes } from '../../src/store/sources.js';
 import type { Db, Engine } from '../../src/store/database.js';
 import { makeAccount } from '../rules/fixtures.js';
@@ -76,5 +82,51 @@ describe.each(ENGINES)('writing a run’s accounts on %s', (engine) => {
       { id: 'U1', login: 'second', enabled: 1 },
       { id: 'U2', login: 'again', enabled: 0 },
     ]);
+  });
+});
+
+describe.each(ENGINES)('the accounts of a run evaluated again on %s', (engine) => {
+  it('gives the accounts named and every account of the owners named, chunk after chunk, and nothing of another run', () => {
+    const { db, runId } = databaseWithRun(engine);
+    const earlier = beginRun(db, {
+      at: new Date(),
+      rosterFile: 'hr.csv',
+      people: 1,
+      rosterSha256: 'x',
+      rosterChangeAccepted: false,
+    });
+    const owned = (personId: string): Match => ({ ...NONE, method: 'employee-id', personId });
+    const older = new AccountWriter(db, earlier);
+    older.add(account('old-E1', {}), owned('E1'));
+    older.flush();
+    const writer = new AccountWriter(db, runId);
+    for (let index = 0; index < 7; index++) {
+      writer.add(account(`E1-${index}`, {}), owned('E1'));
+      writer.add(account(`E2-${index}`, {}), owned('E2'));
+      writer.add(account(`E3-${index}`, {}), owned('E3'));
+    }
+    writer.add(account('named', {}), NONE);
+    writer.flush();
+
+    const read = (chunkRows: number) =>
+      [
+        ...runAccountsToReevaluate(
+          db,
+          runId,
+          { accounts: new Set([accountKey('slack', 'named'), accountKey('slack', 'missing')]), owners: ['E1', 'E3'] },
+          chunkRows,
+        ),
+      ]
+        .map(({ account: found, match }) => `${found.id}:${match.personId ?? '-'}`)
+        // Stored order differs by engine (PostgreSQL's batches are sorted); each account comes once.
+        .sort();
+    const expected = [
+      'named:-',
+      ...Array.from({ length: 7 }, (_, index) => [`E1-${index}:E1`, `E3-${index}:E3`]).flat(),
+    ].sort();
+    // 14 owned accounts in chunks of 3 (the last one short), of 14 (then an empty read), and in one.
+    expect(read(3)).toEqual(expected);
+    expect(read(14)).toEqual(expected);
+    expect(read(1_000)).toEqual(expected);
   });
 });

@@ -1,16 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TZDate } from '@date-fns/tz';
 import { loadConfig, type Config } from '../../config/config.js';
 import { UsageError } from '../../contract/errors.js';
-import { listFindings, type FindingFilter } from '../../store/findings.js';
+import { eachFinding, listFindings, type FindingFilter } from '../../store/findings.js';
+import { Counted } from '../../common/counted.js';
 import { gatherAuditData } from '../../reporting/audit.js';
 import { gatherOcsfFindings } from '../../reporting/ocsf.js';
 import { gatherTerminationData } from '../../reporting/termination.js';
 import { renderAuditHtml } from '../../../reports/audit.js';
-import { renderFindingsCsv } from '../../../reports/findings-csv.js';
+import { findingsCsvChunks, renderFindingsCsv } from '../../../reports/findings-csv.js';
 import { renderFindingsJson } from '../../../reports/findings-json.js';
 import { renderFindingsOcsf } from '../../../reports/ocsf.js';
 import { renderTerminationHtml, renderTerminationJson } from '../../../reports/termination.js';
@@ -26,27 +37,41 @@ export function reportFindingsCommand(
   options: FindingFilter & { format: FindingsFormat; out?: string },
 ): number {
   validateFindingFilter(ctx, options);
-  const timezone = toStdout(options.out) ? 'UTC' : (optionalConfig(ctx)?.timezone ?? 'UTC');
-  let text: string;
-  let count: number;
-  if (options.format === 'ocsf') {
-    const findings = gatherOcsfFindings(ctx.db(), options);
-    text = renderFindingsOcsf(findings, { version: zombiescanVersion() });
-    count = findings.length;
-  } else {
-    const findings = listFindings(ctx.db(), options);
-    text = options.format === 'csv' ? renderFindingsCsv(findings) : renderFindingsJson(findings);
-    count = findings.length;
-  }
   if (toStdout(options.out)) {
-    ctx.out(text);
+    ctx.out(renderFindings(ctx, options).text);
     return 0;
   }
+  const timezone = optionalConfig(ctx)?.timezone ?? 'UTC';
   const extension = options.format === 'ocsf' ? 'ocsf.json' : options.format;
-  const file = writeReport(options.out!, datedReportName('findings', { now: ctx.io.now(), timezone, extension }), text);
+  const name = datedReportName('findings', { now: ctx.io.now(), timezone, extension });
+  let file: string;
+  let count: number;
+  if (options.format === 'csv') {
+    // Written as read: a large organisation's findings never sit in memory whole, as objects or as text.
+    const findings = new Counted(eachFinding(ctx.db(), options));
+    file = writeReport(options.out!, name, findingsCsvChunks(findings));
+    count = findings.count;
+  } else {
+    const rendered = renderFindings(ctx, options);
+    file = writeReport(options.out!, name, rendered.text);
+    count = rendered.count;
+  }
   ctx.log.info(`wrote ${count} findings to ${file}`);
   if (ctx.json) ctx.outJson({ file, findings: count });
   return 0;
+}
+
+function renderFindings(
+  ctx: CliContext,
+  options: FindingFilter & { format: FindingsFormat },
+): { text: string; count: number } {
+  if (options.format === 'ocsf') {
+    const findings = gatherOcsfFindings(ctx.db(), options);
+    return { text: renderFindingsOcsf(findings, { version: zombiescanVersion() }), count: findings.length };
+  }
+  const findings = listFindings(ctx.db(), options);
+  const text = options.format === 'csv' ? renderFindingsCsv(findings) : renderFindingsJson(findings);
+  return { text, count: findings.length };
 }
 
 /** `report audit`: one self-contained HTML file, written into --out (default: the current folder; `-`: stdout). */
@@ -161,14 +186,23 @@ function zombiescanVersion(): string {
  * Writes `content` to `dir/name` whole: first to a temporary file created exclusively (`wx`: never through a symlink or
  * over a file someone planted, and its name is random so it cannot be planted in advance), then renamed into place.
  */
-export function writeReport(dir: string, name: string, content: string): string {
+export function writeReport(dir: string, name: string, content: string | Iterable<string>): string {
   mkdirSync(dir, { recursive: true });
   const file = path.resolve(dir, name);
   const temporary = `${file}.${randomBytes(12).toString('hex')}.tmp`;
-  writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
   try {
+    if (typeof content === 'string') writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
+    else {
+      const fd = openSync(temporary, 'wx', 0o600);
+      try {
+        for (const chunk of content) writeSync(fd, chunk);
+      } finally {
+        closeSync(fd);
+      }
+    }
     renameSync(temporary, file);
   } catch (error) {
+    // Half a report is never left behind, under its name or the temporary one.
     rmSync(temporary, { force: true });
     throw error;
   }

@@ -3,12 +3,11 @@ import { createCollector } from '../../../collectors/index.js';
 import { InterruptedError, ZombiescanError } from '../../contract/errors.js';
 import { loadRoster } from '../../../collectors/hr-roster/index.js';
 import type { CollectorDeps } from '../../contract/collector.js';
-import { listFindings } from '../../store/findings.js';
-import { accountsUsedAfterTermination, usedAfterTermination } from '../../contract/finding-facts.js';
 import { SEVERITIES, severityRank, type Severity } from '../../contract/model.js';
 import type { ScanResult } from '../../contract/run.js';
 import { runScan } from '../../scan/scan.js';
 import { renderScanSummary } from '../../../reports/scan-summary.js';
+import { gatherScanSummary } from '../../reporting/scan-summary.js';
 import type { CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
 
@@ -72,17 +71,11 @@ export async function scanWithProgress(
 }
 
 export function summaryText(ctx: CliContext, result: ScanResult, footer: string[] = []): string {
-  const db = ctx.db();
-  const used = [...listFindings(db, { status: 'open' }), ...listFindings(db, { status: 'acknowledged' })].filter(
-    usedAfterTermination,
-  );
   return renderScanSummary(result, {
-    critical: listFindings(db, { severity: 'critical' }),
-    high: listFindings(db, { severity: 'high' }),
+    ...gatherScanSummary(ctx.db()),
     color: ctx.color,
     footer,
     durationMs: ctx.elapsedMs(),
-    usedAfterTermination: { accounts: accountsUsedAfterTermination(used), findings: used },
   });
 }
 
