@@ -1,14 +1,15 @@
 import { parentPort } from 'node:worker_threads';
 import { silentLogger } from '../../src/common/logger.js';
 import type { Account } from '../../src/contract/model.js';
-import { collectCsvHere } from './index.js';
-import { encodePage } from './page-codec.js';
+import { collectCsvAccountsHere, CSV_PAGE_SIZE } from './index.js';
+import { PageEncoder } from './page-codec.js';
 import { PAGES_IN_FLIGHT, serializeError, type FromWorker, type ToWorker } from './worker-pool.js';
 
 /**
  * A CSV collection worker (see worker-pool.ts): runs the CSV collections the main thread starts, sending each page
  * of accounts back as it is mapped, never more than PAGES_IN_FLIGHT ahead of the consumer. A page is read only once
- * it may be sent, so no page waits as objects: they die young, in this heap as in the main thread's.
+ * it may be sent, and its accounts go into its bytes as they are mapped (see PageEncoder), so no page waits as
+ * objects: they die young, in this heap as in the main thread's.
  */
 
 interface Collection {
@@ -49,11 +50,11 @@ async function run({ id, config, now }: Extract<ToWorker, { type: 'start' }>): P
       notice: (text: string) => send({ type: 'notice', id, message: text }),
       now: new Date(now),
     };
-    const pages = collectCsvHere(config, context);
+    const accounts = collectCsvAccountsHere(config, context);
     try {
-      await sendPages(id, collection, pages);
+      await sendPages(id, collection, accounts);
     } finally {
-      await pages.return(undefined);
+      await accounts.return(undefined);
     }
     if (!signal.aborted) send({ type: 'done', id });
   } catch (error) {
@@ -63,19 +64,26 @@ async function run({ id, config, now }: Extract<ToWorker, { type: 'start' }>): P
   }
 }
 
-async function sendPages(id: number, collection: Collection, pages: AsyncGenerator<Account[]>): Promise<void> {
+async function sendPages(id: number, collection: Collection, accounts: AsyncGenerator<Account>): Promise<void> {
   const signal = collection.abort.signal;
-  for (;;) {
+  for (let done = false; !done;) {
     while (collection.credit === 0 && !signal.aborted) {
       await new Promise<void>((resolve) => (collection.wake = resolve));
     }
     if (signal.aborted) return;
-    // Not `for await`: it would hold the last page while waiting for credit. Let go of it once it is encoded.
-    let next: IteratorResult<Account[]> | null = await pages.next();
-    if (next.done) break;
-    const page = encodePage(next.value, spareBuffers.pop());
-    next = null;
+    const page = new PageEncoder(spareBuffers.pop());
+    while (page.size < CSV_PAGE_SIZE) {
+      const next = await accounts.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      page.add(next.value);
+      if (signal.aborted) return;
+    }
+    if (page.size === 0) return;
     collection.credit--;
-    port.postMessage({ type: 'page', id, ...page } satisfies FromWorker, [page.bytes.buffer as ArrayBuffer]);
+    const { bytes } = page.finish();
+    port.postMessage({ type: 'page', id, bytes } satisfies FromWorker, [bytes.buffer as ArrayBuffer]);
   }
 }

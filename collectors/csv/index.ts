@@ -24,9 +24,14 @@ export const CSV_PAGE_SIZE = 1000;
 
 export const createCsvCollector: CollectorFactory<CsvSourceConfig> = (config) => new CsvCollector(config);
 
-/** Collects on the calling thread: what a CSV collection worker runs. */
+/** Collects on the calling thread, in pages: the accounts a worker would send (see collectCsvAccountsHere). */
 export function collectCsvHere(config: CsvSourceConfig, context: CollectContext): AsyncGenerator<Account[]> {
   return new CsvCollector(config).collectHere(context);
+}
+
+/** What a CSV collection worker runs: collectCsvHere one account at a time, each put into a page's bytes as it comes. */
+export function collectCsvAccountsHere(config: CsvSourceConfig, context: CollectContext): AsyncGenerator<Account> {
+  return new CsvCollector(config).accountsHere(context);
 }
 
 class CsvCollector implements SourceCollector {
@@ -43,6 +48,20 @@ class CsvCollector implements SourceCollector {
   }
 
   async *collectHere(context: CollectContext): AsyncGenerator<Account[]> {
+    let page: Account[] = [];
+    for await (const account of this.accountsHere(context)) {
+      page.push(account);
+      if (page.length === CSV_PAGE_SIZE) {
+        yield page;
+        page = [];
+        context.signal.throwIfAborted();
+      }
+    }
+    if (page.length > 0) yield page;
+  }
+
+  /** The export's accounts one by one, after the checks and notices a collection starts with. */
+  async *accountsHere(context: CollectContext): AsyncGenerator<Account> {
     const csv = await this.open();
     try {
       this.requireIdColumn(csv);
@@ -50,16 +69,7 @@ class CsvCollector implements SourceCollector {
       if (!csv.has(activityColumn)) {
         context.notice(`${this.config.path} has no ${activityColumn} column: sign-in activity unknown`);
       }
-      let page: Account[] = [];
-      for await (const account of this.accounts(csv)) {
-        page.push(account);
-        if (page.length === CSV_PAGE_SIZE) {
-          yield page;
-          page = [];
-          context.signal.throwIfAborted();
-        }
-      }
-      if (page.length > 0) yield page;
+      yield* this.accounts(csv);
     } finally {
       await csv.close();
     }

@@ -47,4 +47,13 @@ describe('CSV worker pages', () => {
     expect(grown.bytes.buffer).not.toBe(spare);
     expect(decodePage(grown)).toEqual(large);
   });
+
+  it('grow where a text ends exactly at the end of the buffer, and where a character does not fit', () => {
+    const accounts = Array.from({ length: 250 }, (_, index) => account(index));
+    // The first text (100 accounts) fills the buffer to its last byte: the line break needs a bigger one.
+    const firstText = encodePage(accounts.slice(0, 100), undefined).bytes.byteLength;
+    expect(decodePage(encodePage(accounts, new ArrayBuffer(firstText)))).toEqual(accounts);
+    // Buffers smaller than one character: encodeInto writes nothing, and the rest goes to a new buffer.
+    for (const size of [0, 1, 3]) expect(decodePage(encodePage(accounts, new ArrayBuffer(size)))).toEqual(accounts);
+  });
 });
