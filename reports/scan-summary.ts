@@ -9,10 +9,6 @@ import {
 } from '../src/contract/finding-facts.js';
 import { colors, formatCount, formatDuration, paintSeverity } from './terminal.js';
 
-/**
- * What a security lead reads after a scan: was the data complete, how many zombies by severity, and the critical
- * ones by name. Everything else is one command away.
- */
 /** How many critical and high findings a summary names; the rest are counted. */
 export const NAMED_IN_SUMMARY = { critical: 20, high: 10 } as const;
 
@@ -33,6 +29,10 @@ export interface ScanSummaryFindings {
   usedAfterTermination?: { accounts: number; findings: readonly Finding[] };
 }
 
+/**
+ * What a security lead reads after a scan: was the data complete, how many zombies by severity, and the critical
+ * ones by name. Everything else is one command away.
+ */
 export function renderScanSummary(
   result: ScanResult,
   context: ScanSummaryFindings & {

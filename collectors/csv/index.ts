@@ -29,7 +29,7 @@ export function collectCsvHere(config: CsvSourceConfig, context: CollectContext)
   return new CsvCollector(config).collectHere(context);
 }
 
-/** What a CSV collection worker runs: collectCsvHere one account at a time, each put into a page's bytes as it comes. */
+/** What a CSV collection worker runs: collectCsvHere one account at a time, each put into a page's bytes. */
 export function collectCsvAccountsHere(config: CsvSourceConfig, context: CollectContext): AsyncGenerator<Account> {
   return new CsvCollector(config).accountsHere(context);
 }

@@ -20,11 +20,11 @@ import {
  */
 
 /**
- * SQLite: account rows written per transaction, across every source being collected: under a second of the write lock (the
- * longest move of 1M accounts took 0.4-0.8 s). Each commit writes every index page the batch touched, and vendor ids
- * arrive in random order, so a batch touches most of the run's `(run_id, source, id)` index: the fewer the commits,
- * the less of it is written again (2M accounts: 100,000-row batches wrote 986 MiB of WAL, 250,000-row ones 739 MiB,
- * 25,000-row ones 2.7 GB).
+ * SQLite: account rows written per transaction, across every source being collected: about a second of the write
+ * lock at most (the longest move took 0.6 s at 1M accounts, 0.8-1.2 s at 2M). Each commit writes every index page the
+ * batch touched, and vendor ids arrive in random order, so a batch touches most of the run's `(run_id, source, id)`
+ * index: the fewer the commits, the less of it is written again (2M accounts: 100,000-row batches wrote 986 MiB of
+ * WAL, 200,000-row ones 781 MiB, 25,000-row ones 2.7 GB).
  */
 const SQLITE_WRITE_BATCH = 200_000;
 
@@ -32,9 +32,9 @@ const SQLITE_WRITE_BATCH = 200_000;
 const POSTGRES_WRITE_BATCH = 100_000;
 
 /**
- * Buffers the account rows of every source being collected and writes them a batch at a time, one
- * transaction each. Sources page by 100 to 1,000 accounts: a commit per page (thousands per scan) cost more than the
- * inserts themselves. No transaction stays open while a source is being waited for.
+ * Buffers the account rows of every source being collected and writes them a batch at a time, one transaction each.
+ * Sources page by 100 to 1,000 accounts: a commit per page (thousands per scan) cost more than the inserts
+ * themselves. No transaction stays open while a source is being waited for.
  *
  * SQLite: rows wait in a TEMP table (this connection's own, no lock on the database) rather than in JavaScript, a few
  * hundred at a time: held in the JS heap, a batch outlived the young generation, and the old one filled with dead rows
@@ -54,7 +54,8 @@ export class AccountWriter {
     db: Db,
     private readonly runId: number,
   ) {
-    // An account a source lists twice is stored once, as last listed (the sort is stable; the move keeps arrival order).
+    // An account a source lists twice is stored once, as last listed (PostgreSQL's sort is stable; SQLite's move keeps
+    // arrival order).
     this.writeBatch = db.transaction((rows: readonly unknown[][]) => bulkInsert(db, ACCOUNTS_TABLE, rows));
     this.batchRows = db.engine === 'sqlite' ? SQLITE_WRITE_BATCH : POSTGRES_WRITE_BATCH;
     if (db.engine !== 'sqlite') return;
@@ -170,7 +171,7 @@ export function* runAccountsToReevaluate(
   }
 }
 
-/** Large enough that the owners' list (a statement's IN set, built again for each) is read a few dozen times at most. */
+/** Large enough that the owners' list (each statement's IN set, built again) is read a few dozen times at most. */
 const OWNERS_READ_CHUNK = 10_000;
 
 /** Per person: how many accounts they have in the given snapshots, and how many of those are enabled. */

@@ -86,7 +86,7 @@ describe.each(ENGINES)('writing a run’s accounts on %s', (engine) => {
 });
 
 describe.each(ENGINES)('the accounts of a run evaluated again on %s', (engine) => {
-  it('gives the accounts named and every account of the owners named, chunk after chunk, and nothing of another run', () => {
+  it('gives the accounts named and the owners’ accounts, chunk after chunk, and nothing of another run', () => {
     const { db, runId } = databaseWithRun(engine);
     const earlier = beginRun(db, {
       at: new Date(),
