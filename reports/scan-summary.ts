@@ -9,19 +9,14 @@ import {
 } from '../src/contract/finding-facts.js';
 import { colors, formatCount, formatDuration, paintSeverity } from './terminal.js';
 
-/** How many critical and high findings a summary names; the rest are counted. */
+/** How many critical and high findings a summary names; the rest are counted (the scan's own open counts). */
 export const NAMED_IN_SUMMARY = { critical: 20, high: 10 } as const;
-
-/** Open findings of one severity: how many, and the first NAMED_IN_SUMMARY (used after termination first). */
-export interface SummaryFindings {
-  total: number;
-  first: readonly Finding[];
-}
 
 /** The summary's model, gathered by src/reporting/scan-summary.ts. */
 export interface ScanSummaryFindings {
-  critical: SummaryFindings;
-  high: SummaryFindings;
+  /** The first NAMED_IN_SUMMARY open findings of each severity, used after termination first. */
+  critical: readonly Finding[];
+  high: readonly Finding[];
   /**
    * Open findings whose account was used after the owner's termination, and how many distinct accounts they are:
    * the summary leads with them.
@@ -89,26 +84,25 @@ export function renderScanSummary(
       .join(' · ')})`,
   );
   lines.push(`  This scan: ${changesLine(result.findings)}`);
-  const named = (title: string, findings: SummaryFindings, limit: number) => {
-    if (findings.total === 0) return;
+  const named = (title: string, severity: 'critical' | 'high') => {
+    const findings = context[severity];
+    if (findings.length === 0) return;
     lines.push('');
     lines.push(c.bold(title));
     // Use after termination first, then the order given (most severe, oldest).
-    const ordered = [...findings.first].sort(
-      (a, b) => Number(usedAfterTermination(b)) - Number(usedAfterTermination(a)),
-    );
-    for (const finding of ordered.slice(0, limit)) {
+    const ordered = [...findings].sort((a, b) => Number(usedAfterTermination(b)) - Number(usedAfterTermination(a)));
+    for (const finding of ordered.slice(0, NAMED_IN_SUMMARY[severity])) {
       const admin = severityRaisedForPrivilege(finding) ? ` ${c.yellow('(admin)')}` : '';
       lines.push(
         `  #${finding.id}${admin} ${c.dim(`[${finding.rule} · ${visible(finding.source)}]`)} ` +
           visible(headlineMessage(finding)),
       );
     }
-    const shown = Math.min(limit, ordered.length);
-    if (findings.total > shown) lines.push(c.dim(`  … and ${formatCount(findings.total - shown)} more`));
+    const shown = Math.min(NAMED_IN_SUMMARY[severity], ordered.length);
+    if (open[severity] > shown) lines.push(c.dim(`  … and ${formatCount(open[severity] - shown)} more`));
   };
-  named('Critical', context.critical, NAMED_IN_SUMMARY.critical);
-  named('High', context.high, NAMED_IN_SUMMARY.high);
+  named('Critical', 'critical');
+  named('High', 'high');
   if (context.footer?.length) {
     lines.push('');
     lines.push(...context.footer);

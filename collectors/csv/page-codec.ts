@@ -152,12 +152,6 @@ export class PageEncoder {
 /** About a page of 1,000 accounts as the benchmark's exports give them; the buffers then go back and forth. */
 const FIRST_BUFFER_BYTES = 256 * 1024;
 
-export function encodePage(accounts: Iterable<Account>, spare: ArrayBuffer | undefined): PageBytes {
-  const page = new PageEncoder(spare);
-  for (const account of accounts) page.add(account);
-  return page.finish();
-}
-
 export function decodePage({ bytes }: PageBytes): Account[] {
   const accounts: Account[] = [];
   let source = '';

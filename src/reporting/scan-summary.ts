@@ -3,7 +3,7 @@ import { findingsUsedAfterTermination, firstOpenFindings } from '../store/findin
 import { accountsUsedAfterTermination } from '../contract/finding-facts.js';
 import { NAMED_IN_SUMMARY, type ScanSummaryFindings } from '../../reports/scan-summary.js';
 
-/** What reports/scan-summary.ts names after a scan: counts, and only the findings it shows. */
+/** What reports/scan-summary.ts names after a scan: only the findings it shows (it counts from the scan's result). */
 export function gatherScanSummary(db: Db): ScanSummaryFindings {
   const used = findingsUsedAfterTermination(db);
   return {

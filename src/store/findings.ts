@@ -531,24 +531,18 @@ function usedAfterTerminationSql(db: Db): string {
 }
 
 /**
- * Open findings of one severity as a scan summary names them: how many, and the first `limit` with those used after
- * the owner's termination first, then most severe and oldest. Only those are read: a large organisation's first scan
- * opens tens of thousands.
+ * The first `limit` open findings of one severity as a scan summary names them: those used after the owner's
+ * termination first, then most severe and oldest. Only those are read: a large organisation's first scan opens tens
+ * of thousands (the summary counts the rest with openBySeverity).
  */
-export function firstOpenFindings(db: Db, severity: Severity, limit: number): { total: number; first: Finding[] } {
-  const total = (
-    db.prepare(`SELECT count(*) AS n FROM findings WHERE status = 'open' AND severity = ?`).get(severity) as {
-      n: number;
-    }
-  ).n;
-  const first = db
+export function firstOpenFindings(db: Db, severity: Severity, limit: number): Finding[] {
+  return db
     .prepare<[Severity, number], FindingRow>(
       `SELECT * FROM findings WHERE status = 'open' AND severity = ?
        ORDER BY CASE WHEN ${usedAfterTerminationSql(db)} THEN 0 ELSE 1 END, ${FINDING_ORDER} LIMIT ?`,
     )
     .all(severity, limit)
     .map(rowToFinding);
-  return { total, first };
 }
 
 /** Open and acknowledged findings whose account was used after the owner's termination (see usedAfterTermination). */

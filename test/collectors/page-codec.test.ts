@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodePage, encodePage } from '../../collectors/csv/page-codec.js';
+import { decodePage, PageEncoder, type PageBytes } from '../../collectors/csv/page-codec.js';
 import type { Account } from '../../src/contract/model.js';
 
 /** Every field set, and values JSON and UTF-8 must carry exactly: line breaks, quotes, non-Latin and astral text. */
@@ -25,6 +25,13 @@ function account(index: number, extra: Partial<Account> = {}): Account {
     attributes: { department: 'Ops\r\nNight', nested: { level: index } },
     ...extra,
   };
+}
+
+/** A whole page through the encoder, as the worker builds one account at a time. */
+function encodePage(accounts: readonly Account[], spare: ArrayBuffer | undefined): PageBytes {
+  const page = new PageEncoder(spare);
+  for (const entry of accounts) page.add(entry);
+  return page.finish();
 }
 
 describe('CSV worker pages', () => {

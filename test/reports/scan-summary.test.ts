@@ -82,8 +82,8 @@ const ADMIN = finding({
 describe('scan summary', () => {
   it('leads with use after termination, explains its numbers, separates thousands, and times the whole command', () => {
     const text = renderScanSummary(RESULT, {
-      critical: { total: 4, first: [ADMIN, finding({}), USED, SIGNED_IN] },
-      high: { total: 0, first: [] },
+      critical: [ADMIN, finding({}), USED, SIGNED_IN],
+      high: [],
       color: false,
       durationMs: 4_250,
       usedAfterTermination: { accounts: 2, findings: [USED, SIGNED_IN] },
@@ -112,8 +112,8 @@ describe('scan summary', () => {
 
   it('says nothing alarming when nothing was used after termination, and falls back to the scan time', () => {
     const text = renderScanSummary(RESULT, {
-      critical: { total: 0, first: [] },
-      high: { total: 0, first: [] },
+      critical: [],
+      high: [],
       color: false,
       usedAfterTermination: { accounts: 0, findings: [] },
     });
@@ -121,10 +121,10 @@ describe('scan summary', () => {
     expect(text.split('\n')[0]).toBe('Scan #7 complete at 2026-12-06 15:12 UTC (1.5 s)');
   });
 
-  it('counts the findings it does not name from the total, not from those it was given', () => {
+  it('counts the findings it does not name from the scan’s open counts, not from those it was given', () => {
     const text = renderScanSummary(RESULT, {
-      critical: { total: 3, first: [finding({})] },
-      high: { total: 1_200, first: [finding({ id: 9, severity: 'high' })] },
+      critical: [finding({})],
+      high: [finding({ id: 9, severity: 'high' })],
       color: false,
     });
     expect(text).toContain('Critical\n  #1 [terminated-still-active · okta] bob@acme.com');

@@ -6,12 +6,11 @@ import {
   currentAccountsOfPerson,
   runAccountsToReevaluate,
 } from '../../src/store/accounts.js';
-import { beginRun } from '../../src/store/runs.js';
 import { accountKey } from '../../src/store/rows.js';
 import { recordSourceOutcomes } from '../../src/store/sources.js';
 import type { Db, Engine } from '../../src/store/database.js';
 import { makeAccount } from '../rules/fixtures.js';
-import { ENGINES, freshDatabase, useEngines } from './engines.js';
+import { beginTestRun, ENGINES, freshDatabase, useEngines } from './engines.js';
 
 useEngines();
 
@@ -22,8 +21,7 @@ function account(id: string, fields: Partial<Account>): Account {
 /** A database with a run begun: the accounts written in it become the sources' snapshots once recorded. */
 function databaseWithRun(engine: Engine): { db: Db; runId: number } {
   const db = freshDatabase(engine);
-  const start = { at: new Date(), rosterFile: 'hr.csv', people: 1, rosterSha256: 'x', rosterChangeAccepted: false };
-  return { db, runId: beginRun(db, start) };
+  return { db, runId: beginTestRun(db) };
 }
 
 const NONE: Match = { method: 'none', personId: null, candidates: [], matchedOn: null };
@@ -88,13 +86,7 @@ describe.each(ENGINES)('writing a run’s accounts on %s', (engine) => {
 describe.each(ENGINES)('the accounts of a run evaluated again on %s', (engine) => {
   it('gives the accounts named and the owners’ accounts, chunk after chunk, and nothing of another run', () => {
     const { db, runId } = databaseWithRun(engine);
-    const earlier = beginRun(db, {
-      at: new Date(),
-      rosterFile: 'hr.csv',
-      people: 1,
-      rosterSha256: 'x',
-      rosterChangeAccepted: false,
-    });
+    const earlier = beginTestRun(db);
     const owned = (personId: string): Match => ({ ...NONE, method: 'employee-id', personId });
     const older = new AccountWriter(db, earlier);
     older.add(account('old-E1', {}), owned('E1'));

